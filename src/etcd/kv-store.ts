@@ -1,0 +1,68 @@
+import type { StoreGuard, StoreOp } from './store-op.js';
+
+export interface KvEntry {
+  key: string;
+  value: string;
+  createRevision: number;
+  modRevision: number;
+  /** Lease id (decimal string) the key is attached to, if any. */
+  lease?: string;
+}
+
+export type KvEvent =
+  | { type: 'put'; key: string; value: string; modRevision: number; createRevision: number }
+  | { type: 'delete'; key: string; modRevision: number };
+
+export interface RangeResult {
+  entries: KvEntry[];
+  /** The store revision the range was read at; watch from `revision + 1` to miss nothing. */
+  revision: number;
+  /** More keys remain after the last returned one (only when a limit was given). */
+  more: boolean;
+}
+
+export interface TxnResult {
+  succeeded: boolean;
+  /** The store revision after the transaction (or at which the guards failed). */
+  revision: number;
+}
+
+export interface WatchHandle {
+  cancel(): Promise<void>;
+}
+
+export interface WatchCallbacks {
+  /** Batches of changes, in revision order. */
+  onEvents(events: KvEvent[], revision: number): void;
+  /**
+   * The watch cannot continue from where it was (e.g. the start revision was compacted away, or
+   * the stream broke and events may have been missed). The watcher is cancelled; the consumer
+   * re-reads with `range` and watches again from the new revision.
+   */
+  onReset(reason: Error): void;
+}
+
+/** A lease kept alive in the background until revoked or lost. */
+export interface KvLease {
+  /** Decimal string lease id, usable in `StoreOp` puts. */
+  readonly id: string;
+  /** Called once if the lease can no longer be kept alive (expired, revoked elsewhere, store lost). */
+  onLost(fn: (reason: Error) => void): void;
+  revoke(): Promise<void>;
+}
+
+/**
+ * The narrow slice of etcd tickflow needs. `EtcdKv` implements it on a real cluster;
+ * an in-memory implementation backs unit tests and the time-skipping test environment.
+ */
+export interface KvStore {
+  get(key: string): Promise<KvEntry | undefined>;
+  /** Keys with `prefix`, in key order, optionally starting after `startAfter` and capped at `limit`. */
+  range(prefix: string, options?: { limit?: number; startAfter?: string }): Promise<RangeResult>;
+  /** Applies all `ops` atomically iff every guard holds. At most `MAX_TXN_OPS` ops. */
+  txn(guards: StoreGuard[], ops: StoreOp[]): Promise<TxnResult>;
+  /** Watches keys under `prefix`, starting at `fromRevision` (inclusive). */
+  watch(prefix: string, fromRevision: number, callbacks: WatchCallbacks): Promise<WatchHandle>;
+  grantLease(ttlSeconds: number): Promise<KvLease>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,199 @@
+import { JobValidationError } from './errors.js';
+import { normalizeFailurePolicy } from './failure-policy.js';
+import { DEFAULT_TARGET } from './job.js';
+import type { JobRecord, JobSpec } from './job.js';
+import { validateJobName } from './job-name.js';
+import { toJsonData } from './json-data.js';
+import { parseSchedule } from './schedule.js';
+import { resolveTimeSpec, TIME_SPEC_ALLOWED } from './time-spec.js';
+
+/**
+ * Turns a caller's job into the record every replica fires from. Pure: `nowMs` is passed in.
+ *
+ * Checks run in a fixed order so a spec with several problems always reports the same one:
+ * the name, the shape and type of each field (failurePolicy and data in full), then the
+ * DESIGN.md §3 rules in their listed order, then the format of schedule/dueTime/ttl, then
+ * dueTime against ttl expiry.
+ *
+ * `null` counts as absent for optional fields, as it does for Dapr's JSON clients; `data: null`
+ * is a value and is kept.
+ */
+
+const SPEC_KEYS = [
+  'schedule',
+  'dueTime',
+  'repeats',
+  'ttl',
+  'data',
+  'overwrite',
+  'failurePolicy',
+  'target',
+  'partitionKey',
+] as const satisfies readonly (keyof JobSpec)[];
+
+export function normalizeJob(name: string, spec: JobSpec, nowMs: number): JobRecord {
+  const jobName = validateJobName(name);
+  if (!Number.isFinite(nowMs))
+    throw new RangeError(`normalizeJob: nowMs must be a finite number, got ${nowMs}`);
+  const fields = readFields(spec);
+  const failure = normalizeFailurePolicy(fields.failurePolicy);
+  const data = fields.hasData ? toJsonData(fields.data, 'data') : undefined;
+
+  const { schedule, dueTime, repeats, ttl } = fields;
+  if (schedule === undefined && dueTime === undefined) {
+    throw new JobValidationError(
+      'schedule',
+      undefined,
+      'a schedule, a dueTime, or both',
+      'a job needs a schedule, a dueTime, or both; neither was given',
+    );
+  }
+  if (repeats !== undefined && repeats > 1 && schedule === undefined) {
+    throw new JobValidationError(
+      'repeats',
+      repeats,
+      'at most 1 for a job without a schedule',
+      `repeats is ${repeats} but the job has no schedule, so it fires only once; add a schedule or omit repeats`,
+    );
+  }
+  if (repeats !== undefined && (!Number.isSafeInteger(repeats) || repeats <= 0)) {
+    throw new JobValidationError(
+      'repeats',
+      repeats,
+      'a positive integer (omit it to repeat until the ttl expires)',
+      `repeats must be a positive integer, got ${repeats}`,
+    );
+  }
+  if (ttl !== undefined && schedule === undefined) {
+    throw new JobValidationError(
+      'ttl',
+      ttl,
+      'a ttl only together with a schedule',
+      'ttl needs a schedule: a job with only a dueTime fires once and has nothing to expire',
+    );
+  }
+
+  if (schedule !== undefined) parseSchedule(schedule);
+  const dueAt = dueTime === undefined ? undefined : resolveTimeSpec(dueTime, 'dueTime', nowMs);
+  const expiresAt = ttl === undefined ? undefined : resolveTimeSpec(ttl, 'ttl', dueAt ?? nowMs);
+  if (dueAt !== undefined && expiresAt !== undefined && dueAt > expiresAt) {
+    throw new JobValidationError(
+      'ttl',
+      ttl,
+      `an expiry at or after the dueTime ${new Date(dueAt).toISOString()}`,
+      `ttl expires at ${new Date(expiresAt).toISOString()}, before the dueTime ` +
+        `${new Date(dueAt).toISOString()}; the job would expire before its first fire`,
+    );
+  }
+
+  const record: JobRecord = {
+    name: jobName,
+    target: fields.target ?? DEFAULT_TARGET,
+    partitionKey: fields.partitionKey ?? jobName,
+    createdAt: nowMs,
+    failurePolicy: failure.policy,
+    original: { failurePolicy: failure.original },
+  };
+  if (dueAt !== undefined) record.dueAt = dueAt;
+  if (schedule !== undefined) record.schedule = schedule;
+  if (repeats !== undefined) record.repeats = repeats;
+  if (expiresAt !== undefined) record.expiresAt = expiresAt;
+  if (data !== undefined) record.data = data;
+  if (schedule !== undefined) record.original.schedule = schedule;
+  if (dueTime !== undefined) record.original.dueTime = asOriginal(dueTime);
+  if (ttl !== undefined) record.original.ttl = asOriginal(ttl);
+  if (repeats !== undefined) record.original.repeats = repeats;
+  return record;
+}
+
+interface SpecFields {
+  schedule?: string;
+  dueTime?: string | Date;
+  repeats?: number;
+  ttl?: string | Date;
+  hasData: boolean;
+  data: unknown;
+  failurePolicy: unknown;
+  target?: string;
+  partitionKey?: string;
+}
+
+/** Shape and type checks only; meaning (formats, rules) is checked by the caller. */
+function readFields(spec: unknown): SpecFields {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+    throw new JobValidationError(
+      'spec',
+      spec,
+      `an object with the keys ${SPEC_KEYS.join(', ')}`,
+      'job spec must be an object',
+    );
+  }
+  const input = spec as Record<string, unknown>;
+  for (const key of Object.keys(input)) {
+    if (!(SPEC_KEYS as readonly string[]).includes(key)) {
+      throw new JobValidationError(
+        key,
+        input[key],
+        `one of the keys ${SPEC_KEYS.join(', ')}`,
+        `unknown job field ${JSON.stringify(key)}; allowed fields: ${SPEC_KEYS.join(', ')}`,
+      );
+    }
+  }
+  const overwrite = present(input['overwrite']);
+  if (overwrite !== undefined && typeof overwrite !== 'boolean') {
+    throw typeError('overwrite', overwrite, 'true or false');
+  }
+  return {
+    schedule: optionalString(input, 'schedule', 'a schedule string'),
+    dueTime: optionalTime(input, 'dueTime'),
+    repeats: optionalNumber(input, 'repeats'),
+    ttl: optionalTime(input, 'ttl'),
+    hasData: input['data'] !== undefined,
+    data: input['data'],
+    failurePolicy: input['failurePolicy'],
+    target: optionalString(input, 'target', 'a non-empty string naming an onTrigger handler'),
+    partitionKey: optionalString(input, 'partitionKey', 'a non-empty string'),
+  };
+}
+
+function present(value: unknown): unknown {
+  return value === null ? undefined : value;
+}
+
+function optionalString(input: Record<string, unknown>, field: string, allowed: string): string | undefined {
+  const value = present(input[field]);
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw typeError(field, value, allowed);
+  if (value === '') {
+    throw new JobValidationError(field, value, allowed, `${field} is an empty string; allowed: ${allowed}`);
+  }
+  return value;
+}
+
+function optionalTime(input: Record<string, unknown>, field: string): string | Date | undefined {
+  const value = present(input[field]);
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' && !(value instanceof Date)) throw typeError(field, value, TIME_SPEC_ALLOWED);
+  return value;
+}
+
+function optionalNumber(input: Record<string, unknown>, field: string): number | undefined {
+  const value = present(input[field]);
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number') throw typeError(field, value, 'a positive integer');
+  return value;
+}
+
+function typeError(field: string, value: unknown, allowed: string): JobValidationError {
+  const got = Array.isArray(value) ? 'an array' : typeof value;
+  return new JobValidationError(
+    field,
+    value,
+    allowed,
+    `${field} has the wrong type (${got}); allowed: ${allowed}`,
+  );
+}
+
+function asOriginal(value: string | Date): string {
+  return value instanceof Date ? value.toISOString() : value;
+}

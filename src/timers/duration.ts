@@ -7,9 +7,9 @@ import { JobValidationError } from './errors.js';
  * epoch-millisecond integer.
  */
 
-export const DURATION_ALLOWED =
-  'a Go duration: one or more decimal numbers, each with a unit (ns, us, µs, ms, s, m, h), ' +
-  'e.g. 300ms, 37m25s, 1.5h, 2h45m, 1h0m0s';
+const DURATION_FORMAT =
+  'one or more decimal numbers, each with a unit (ns, us, µs, ms, s, m, h), e.g. 300ms, 37m25s, 1.5h, 2h45m, 1h0m0s';
+export const DURATION_ALLOWED = `a Go duration: ${DURATION_FORMAT}`;
 
 export interface DurationOptions {
   /** A leading `-` is accepted only where a negative span means something. Default false. */
@@ -56,7 +56,7 @@ export function parseDuration(text: string, field: string, options: DurationOpti
     throw new JobValidationError(
       field,
       text,
-      `a non-negative ${DURATION_ALLOWED}`,
+      `a non-negative Go duration: ${DURATION_FORMAT}`,
       `${field} must not be negative: ${JSON.stringify(text)}`,
     );
   }
@@ -64,7 +64,7 @@ export function parseDuration(text: string, field: string, options: DurationOpti
     throw new JobValidationError(
       field,
       text,
-      `a positive ${DURATION_ALLOWED}`,
+      `a positive Go duration: ${DURATION_FORMAT}`,
       `${field} must be longer than zero: ${JSON.stringify(text)}`,
     );
   }
@@ -95,7 +95,7 @@ function parseNanoseconds(text: string, field: string): bigint {
       throw new JobValidationError(
         field,
         text,
-        `${DURATION_ALLOWED}, at most 2562047h47m16.854775807s`,
+        `${DURATION_ALLOWED}; at most 2562047h47m16.854775807s`,
         `${field} is too long: ${JSON.stringify(text)} exceeds the largest Go duration (about 292 years)`,
       );
     }

@@ -10,6 +10,11 @@ import { JobValidationError } from './errors.js';
  * `anchor + k·d` (k ≥ 0). The anchor is chosen by the caller — the timer service uses the
  * job's dueTime when it has one, else its creation time — so that every replica, and every
  * restart, derives the same ticks from the stored record instead of from "when it last ran".
+ *
+ * Cron with CRON_TZ follows cron-parser across DST changes (pinned by the unit tests): a local
+ * time swallowed by the spring-forward gap fires once, an hour later in wall-clock terms, so a
+ * daily job never loses a day; a local time repeated by fall-back fires once, at its first
+ * occurrence. Steps over elapsed time (every 30 minutes) keep their real-time spacing.
  */
 export interface Schedule {
   readonly kind: 'cron' | 'every';
@@ -78,7 +83,7 @@ export function parseSchedule(text: string): Schedule {
     if (prefix) {
       throw fail(text, 'a CRON_TZ= prefix must be followed by a cron expression or descriptor');
     }
-    if (looksLikeDuration(rest)) return periodic(parseDuration(rest, FIELD, { allowZero: false }));
+    if (looksLikeDuration(rest)) return periodic(period(rest, text));
     throw fail(text, 'neither a cron expression nor a duration');
   }
   return cronSchedule(rest, zone, text);
@@ -89,7 +94,17 @@ function everySchedule(arg: string, text: string): Schedule {
   if (!/^\s/.test(arg) || duration === '') {
     throw fail(text, '@every needs a duration after a space, e.g. "@every 1h30m"');
   }
-  return periodic(parseDuration(duration, FIELD, { allowZero: false }));
+  return periodic(period(duration, text));
+}
+
+/** Re-raises duration errors against the whole schedule text, which is what the caller sent. */
+function period(duration: string, text: string): number {
+  try {
+    return parseDuration(duration, FIELD, { allowZero: false });
+  } catch (error) {
+    if (!(error instanceof JobValidationError)) throw error;
+    throw fail(text, `the period ${JSON.stringify(duration)} is invalid (${error.message})`);
+  }
 }
 
 function periodic(periodMs: number): Schedule {

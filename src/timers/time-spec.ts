@@ -41,7 +41,8 @@ export function resolveTimeSpec(value: unknown, field: string, baseMs: number): 
     );
   }
   if (DATE_LIKE.test(value)) return parseRfc3339(value, field);
-  if (looksLikeDuration(value)) {
+  // A bare number goes to the duration parser too, whose error says the unit is missing.
+  if (looksLikeDuration(value) || /^[-+]?[\d.]+$/.test(value)) {
     const at = baseMs + parseDuration(value, field);
     if (at > MAX_EPOCH_MS) {
       throw new JobValidationError(

@@ -1,0 +1,91 @@
+import type { WhenAllTask, WhenAnyTask } from './composite-tasks.js';
+import type { TimerFireAt } from './duration.js';
+import type { WorkflowLogger } from './logger.js';
+import type { RetryPolicy } from './retry-policy.js';
+import type { Task } from './task.js';
+import type { TimerTask } from './timer-task.js';
+
+/**
+ * A workflow: an `async function*` or `function*` that yields tasks from `ctx` and returns its
+ * output, or a plain (async) function that returns it directly. It must be deterministic:
+ * time, ids and randomness come from `ctx`, never from the environment.
+ */
+export type Workflow<TInput = never, TOutput = unknown> = (
+  ctx: WorkflowContext,
+  input: TInput,
+) =>
+  | AsyncGenerator<unknown, TOutput, unknown>
+  | Generator<unknown, TOutput, unknown>
+  | Promise<TOutput>
+  | TOutput;
+
+/** Any workflow, whatever its input type (for registries and the executor). */
+export type AnyWorkflow = (ctx: WorkflowContext, input: never) => unknown;
+
+/** An activity by name, or the activity function itself (its `name` is used). */
+export type ActivityReference = string | ((...args: never[]) => unknown);
+
+/** A child workflow by name, or the workflow function itself (its `name` is used). */
+export type WorkflowReference = string | AnyWorkflow;
+
+export interface CallActivityOptions {
+  retry?: RetryPolicy;
+}
+
+export interface CallChildWorkflowOptions {
+  /** Defaults to `${parentInstanceId}:${generation}:${sequenceId}`, unique across generations. */
+  instanceId?: string;
+  retry?: RetryPolicy;
+}
+
+export interface WaitForExternalEventOptions {
+  /**
+   * Give up after this long (seconds, a duration string, or an absolute Date/epoch ms): the
+   * task then fails with `TaskCanceledError`.
+   */
+  timeout?: TimerFireAt;
+}
+
+/** What workflow code sees. Names follow the Dapr JS SDK so its samples port with an import change. */
+export interface WorkflowContext {
+  /** Schedules an activity; yield the task to get its result or a `TaskFailedError`. */
+  callActivity<TOutput = unknown>(
+    activity: ActivityReference,
+    input?: unknown,
+    options?: CallActivityOptions,
+  ): Task<TOutput>;
+  /** A durable timer: a Date, seconds from now, epoch ms, or a duration string ('5s', '1h30m'). */
+  createTimer(fireAt: TimerFireAt): TimerTask;
+  /**
+   * Waits for an external event. Events raised before the wait are buffered and consumed first
+   * in, first out per name; names match case-insensitively.
+   */
+  waitForExternalEvent<TData = unknown>(name: string, options?: WaitForExternalEventOptions): Task<TData>;
+  callChildWorkflow<TOutput = unknown>(
+    workflow: WorkflowReference,
+    input?: unknown,
+    options?: CallChildWorkflowOptions,
+  ): Task<TOutput>;
+  /** Completes with every result once all tasks are done; fails with the first failure. */
+  whenAll<const TTasks extends readonly Task<unknown>[]>(tasks: TTasks): WhenAllTask<TTasks>;
+  /** Completes with the first task to finish (successfully or not). */
+  whenAny<TTask extends Task<unknown>>(tasks: readonly TTask[]): WhenAnyTask<TTask>;
+  /**
+   * Ends this generation and restarts the workflow with `input` and a fresh history. With
+   * `saveEvents`, external events not yet consumed are raised again on the new generation.
+   */
+  continueAsNew(input: unknown, saveEvents?: boolean): void;
+  /** Raises event `name` on another instance. */
+  sendEvent(instanceId: string, name: string, data?: unknown): void;
+  setCustomStatus(status: unknown): void;
+  getWorkflowInstanceId(): string;
+  getWorkflowName(): string;
+  /** The step's deterministic "now" (from history), identical on every replay. */
+  getCurrentUtcDateTime(): Date;
+  /** True while the code is re-running past events rather than handling new ones. */
+  isReplaying(): boolean;
+  /** A UUID derived from instance, generation, step time and a counter: identical on replay. */
+  newGuid(): string;
+  /** Writes only when not replaying, so each line appears once. */
+  readonly logger: WorkflowLogger;
+}

@@ -1,0 +1,184 @@
+import type { EventOf, HistoryEvent, HistoryEventType } from './events.js';
+
+/** A stored history line that cannot be turned back into an event. */
+export class HistorySerializationError extends Error {
+  override name = 'HistorySerializationError';
+  readonly field: string;
+  readonly value: unknown;
+  readonly allowed: string;
+
+  constructor(field: string, value: unknown, allowed: string) {
+    super(`invalid history event ${field}: ${preview(value)}; expected ${allowed}`);
+    this.field = field;
+    this.value = value;
+    this.allowed = allowed;
+  }
+}
+
+type FieldKind = 'string' | 'integer' | 'date' | 'object' | 'array';
+
+/**
+ * Fields every event of a kind must have after decoding. Typed over the union so a new event
+ * kind cannot be stored until its shape is declared here.
+ */
+const REQUIRED: { [K in HistoryEventType]: Partial<Record<Exclude<keyof EventOf<K>, 'type'>, FieldKind>> } = {
+  ExecutionStarted: { timestamp: 'date', name: 'string', instanceId: 'string', generation: 'integer' },
+  OrchestratorStarted: { timestamp: 'date' },
+  TaskScheduled: { timestamp: 'date', eventId: 'integer', name: 'string' },
+  TaskCompleted: { timestamp: 'date', eventId: 'integer' },
+  TaskFailed: { timestamp: 'date', eventId: 'integer', failureDetails: 'object' },
+  TimerCreated: { timestamp: 'date', eventId: 'integer', fireAt: 'date', origin: 'object' },
+  TimerFired: { timestamp: 'date', eventId: 'integer', fireAt: 'date' },
+  TimerCancelled: { timestamp: 'date', eventId: 'integer' },
+  EventRaised: { timestamp: 'date', name: 'string' },
+  EventSent: { timestamp: 'date', eventId: 'integer', instanceId: 'string', name: 'string' },
+  ChildWorkflowCreated: { timestamp: 'date', eventId: 'integer', name: 'string', instanceId: 'string' },
+  ChildWorkflowCompleted: { timestamp: 'date', eventId: 'integer' },
+  ChildWorkflowFailed: { timestamp: 'date', eventId: 'integer', failureDetails: 'object' },
+  ExecutionSuspended: { timestamp: 'date' },
+  ExecutionResumed: { timestamp: 'date' },
+  ExecutionTerminated: { timestamp: 'date' },
+  CustomStatusSet: { timestamp: 'date' },
+  ContinueAsNew: { timestamp: 'date', carriedEvents: 'array' },
+  ExecutionCompleted: { timestamp: 'date', status: 'string' },
+};
+
+/** User payloads keep their own key order: a workflow iterating its input must see it unchanged. */
+const PAYLOAD_FIELDS: ReadonlySet<string> = new Set(['input', 'result', 'data', 'output', 'customStatus']);
+const LEADING_FIELDS = ['type', 'eventId', 'timestamp'];
+const DATE_TAG = '$date';
+
+/**
+ * One event as one line of JSON. Output is stable (same event, same text): the event's own
+ * fields come in a fixed order, Dates anywhere (payloads included) are tagged as
+ * `{"$date": ISO}`, and payload keys that start with `$` are escaped so the tag stays unambiguous.
+ * As in JSON, `undefined` properties are dropped.
+ */
+export function serializeEvent(event: HistoryEvent): string {
+  const encoded = encode(event, true) as Record<string, unknown>;
+  const ordered: Record<string, unknown> = {};
+  for (const key of LEADING_FIELDS) if (key in encoded) ordered[key] = encoded[key];
+  for (const key of Object.keys(encoded).sort()) if (!(key in ordered)) ordered[key] = encoded[key];
+  return JSON.stringify(ordered);
+}
+
+export function deserializeEvent(text: string): HistoryEvent {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new HistorySerializationError('json', text, `valid JSON (${(error as Error).message})`);
+  }
+  const event = decode(parsed);
+  validate(event);
+  return event;
+}
+
+/** A history as JSON Lines: one event per line, each line stable as in `serializeEvent`. */
+export function serializeHistory(events: readonly HistoryEvent[]): string {
+  return events.map((event) => `${serializeEvent(event)}\n`).join('');
+}
+
+export function deserializeHistory(text: string): HistoryEvent[] {
+  const events: HistoryEvent[] = [];
+  text.split('\n').forEach((line, index) => {
+    if (line.trim() === '') return;
+    try {
+      events.push(deserializeEvent(line));
+    } catch (error) {
+      if (error instanceof HistorySerializationError) {
+        throw new HistorySerializationError(`line ${index + 1}: ${error.field}`, error.value, error.allowed);
+      }
+      throw error;
+    }
+  });
+  return events;
+}
+
+function encode(value: unknown, sortKeys: boolean): unknown {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new HistorySerializationError('date', value, 'a valid Date');
+    return { [DATE_TAG]: value.toISOString() };
+  }
+  if (Array.isArray(value)) return value.map((item) => (isOmitted(item) ? null : encode(item, sortKeys)));
+  if (typeof value === 'object' && value !== null) {
+    const toJSON = (value as { toJSON?: unknown }).toJSON;
+    if (typeof toJSON === 'function') return encode(toJSON.call(value), sortKeys);
+    const keys = Object.keys(value);
+    if (sortKeys) keys.sort();
+    const out: Record<string, unknown> = {};
+    for (const key of keys) {
+      const item = (value as Record<string, unknown>)[key];
+      if (isOmitted(item)) continue;
+      out[key.startsWith('$') ? `$${key}` : key] = encode(item, sortKeys && !PAYLOAD_FIELDS.has(key));
+    }
+    return out;
+  }
+  return value;
+}
+
+function isOmitted(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+}
+
+function decode(value: unknown): HistoryEvent {
+  return decodeValue(value) as HistoryEvent;
+}
+
+function decodeValue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(decodeValue);
+  if (typeof value !== 'object' || value === null) return value;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  if (keys.length === 1 && keys[0] === DATE_TAG) {
+    const iso = record[DATE_TAG];
+    const date = typeof iso === 'string' ? new Date(iso) : new Date(Number.NaN);
+    if (Number.isNaN(date.getTime())) throw new HistorySerializationError(DATE_TAG, iso, 'an ISO-8601 date');
+    return date;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of keys) out[key.startsWith('$') ? key.slice(1) : key] = decodeValue(record[key]);
+  return out;
+}
+
+function validate(event: unknown): asserts event is HistoryEvent {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+    throw new HistorySerializationError('event', event, 'a JSON object');
+  }
+  const record = event as Record<string, unknown>;
+  const type = record['type'];
+  if (typeof type !== 'string' || !Object.hasOwn(REQUIRED, type)) {
+    throw new HistorySerializationError('type', type, `one of ${Object.keys(REQUIRED).join(', ')}`);
+  }
+  const fields = REQUIRED[type as HistoryEventType] as Record<string, FieldKind>;
+  for (const [field, kind] of Object.entries(fields)) {
+    if (!hasKind(record[field], kind))
+      throw new HistorySerializationError(`${type}.${field}`, record[field], kind);
+  }
+}
+
+function hasKind(value: unknown, kind: FieldKind): boolean {
+  switch (kind) {
+    case 'string':
+      return typeof value === 'string';
+    case 'integer':
+      return Number.isSafeInteger(value);
+    case 'date':
+      return value instanceof Date;
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+  }
+}
+
+function preview(value: unknown): string {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

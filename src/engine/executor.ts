@@ -11,7 +11,7 @@ import type { ExecutionResult, ExecutionWarning } from './execution-result.js';
 import { silentLogger } from './logger.js';
 import type { WorkflowLogger } from './logger.js';
 import { ReplayContext } from './replay-context.js';
-import { defined, RunState } from './run-state.js';
+import { defined, payload, RunState } from './run-state.js';
 import type { EventNote } from './run-state.js';
 import type { AnyWorkflow } from './workflow-context.js';
 
@@ -61,7 +61,7 @@ export class WorkflowExecutor {
     this.#body = new BodyRunner({
       complete: (output) =>
         this.#run.finish(
-          (id) => ({ type: 'CompleteWorkflow', id, status: 'COMPLETED', ...defined('result', output) }),
+          (id) => ({ type: 'CompleteWorkflow', id, status: 'COMPLETED', ...payload('result', output) }),
           false,
         ),
       fail: (error) => this.#fail(error, false),
@@ -167,7 +167,12 @@ export class WorkflowExecutor {
   }
 
   #dispatch(event: HistoryEvent): void {
-    if (this.#completionRecorded) return this.#note(event, afterCompletion);
+    if (this.#completionRecorded) {
+      // Every step opens with OrchestratorStarted; only real deliveries are worth a warning.
+      if (event.type === 'OrchestratorStarted') this.#rejected = true;
+      else this.#note(event, afterCompletion);
+      return;
+    }
     if (isInboundEvent(event)) {
       const generation = 'generation' in event ? event.generation : undefined;
       const current = this.#run.started?.generation;
@@ -250,12 +255,12 @@ export class WorkflowExecutor {
    * applying an event) also drops the step's other actions: they came from code that no longer
    * matches its history.
    */
-  #fail(error: unknown, discard: boolean): void {
+  #fail(error: unknown, forced: boolean): void {
     const failureDetails = toFailureDetails(error);
     if (error instanceof NonDeterminismError || error instanceof WorkflowNotRegisteredError) {
       failureDetails.nonRetryable = true;
     }
-    this.#run.finish((id) => ({ type: 'CompleteWorkflow', id, status: 'FAILED', failureDetails }), discard);
+    this.#run.finish((id) => ({ type: 'CompleteWorkflow', id, status: 'FAILED', failureDetails }), forced);
   }
 
   /** Records what happened to an ignored (or effect-free) event, once, outside replay. */

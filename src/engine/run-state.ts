@@ -8,6 +8,7 @@ import type {
   TimerFiredEvent,
   TimerOrigin,
 } from '../history/events.js';
+import { normalizePayload } from '../history/serialize.js';
 import { ActionLog } from './action-log.js';
 import type { RecordEvent } from './action-log.js';
 import type { CompleteWorkflowAction, ContinueAsNewAction, WorkflowAction } from './actions.js';
@@ -56,6 +57,7 @@ export class RunState implements StepHost {
   #now: Date | undefined;
   #replaying = true;
   #completion: Completion | undefined;
+  #forced = false;
   #carryEvents = false;
   #customStatus: unknown;
   #customStatusChanged = false;
@@ -92,7 +94,7 @@ export class RunState implements StepHost {
   scheduleActivity(name: string, input: unknown, attempt: number, callbacks: AttemptCallbacks): number {
     const id = this.#log.nextId();
     if (this.#completion) return id;
-    this.#log.add({ type: 'ScheduleTask', id, name, ...defined('input', input), ...attemptField(attempt) });
+    this.#log.add({ type: 'ScheduleTask', id, name, ...payload('input', input), ...attemptField(attempt) });
     this.#waiting.set(id, { kind: 'activity', callbacks });
     return id;
   }
@@ -113,7 +115,7 @@ export class RunState implements StepHost {
       id,
       name,
       instanceId: childId,
-      ...defined('input', input),
+      ...payload('input', input),
       ...attemptField(attempt),
     });
     this.#waiting.set(id, { kind: 'childWorkflow', callbacks });
@@ -146,18 +148,18 @@ export class RunState implements StepHost {
   sendEvent(instanceId: string, name: string, data: unknown): void {
     const id = this.#log.nextId();
     if (this.#completion) return;
-    this.#log.add({ type: 'SendEvent', id, instanceId, name, ...defined('data', data) });
+    this.#log.add({ type: 'SendEvent', id, instanceId, name, ...payload('data', data) });
   }
 
   continueAsNew(input: unknown, saveEvents: boolean): void {
     if (this.#completion) return;
     this.#carryEvents = saveEvents;
     const carriedEvents = saveEvents ? this.#inbox.drain() : [];
-    this.finish((id) => ({ type: 'ContinueAsNew', id, carriedEvents, ...defined('input', input) }), false);
+    this.finish((id) => ({ type: 'ContinueAsNew', id, carriedEvents, ...payload('input', input) }), false);
   }
 
   setCustomStatus(status: unknown): void {
-    this.#customStatus = status;
+    this.#customStatus = normalizePayload(status);
     this.#customStatusChanged = true;
   }
 
@@ -208,17 +210,22 @@ export class RunState implements StepHost {
     return this.#completion ? [...pending, this.#completion] : pending;
   }
 
-  /** Matches an action record; throws `NonDeterminismError` when the code diverged. */
+  /**
+   * Matches an action record; throws `NonDeterminismError` when the code diverged, including
+   * when the code already completed but history shows it went on to act.
+   */
   record(event: RecordEvent): EventNote | undefined {
     let outcome: 'matched' | 'duplicate';
     try {
       outcome = this.#log.match(event);
     } catch (error) {
-      if (!this.#completion) throw error;
-      // The code already failed (e.g. diverged earlier in this replay). Keep the timers history
-      // created accounted for, so their reminder-jobs are still deleted.
-      if (event.type === 'TimerCreated') this.#addLiveTimer(event.eventId);
+      // Whatever the code does now, history says these reminder-jobs exist (or do not).
+      if (event.type === 'TimerCreated') this.#liveTimers.add(event.eventId);
       if (event.type === 'TimerCancelled') this.#liveTimers.delete(event.eventId);
+      if (!this.#completion || !this.#forced) throw error;
+      // The code was already stopped (it diverged earlier, or was terminated): nothing more to
+      // match, but a timer history created still needs its job deleted.
+      if (event.type === 'TimerCreated') this.#addLiveTimer(event.eventId);
       return undefined;
     }
     if (outcome === 'duplicate') {
@@ -280,12 +287,14 @@ export class RunState implements StepHost {
   /**
    * Completes the instance. Timers are settled here so the runtime can trust that every timer
    * ends fired or cancelled: uncommitted CreateTimers are dropped and every live timer gets a
-   * CancelTimer. `discard` also drops other uncommitted actions (terminate, non-determinism).
+   * CancelTimer. A forced completion (terminate, divergence from history) also drops the other
+   * uncommitted actions, and replaces a completion the code made earlier in the same replay.
    */
-  finish(make: (id: number) => Completion, discard: boolean): void {
-    if (this.#completion) return;
-    this.#completion = make(this.#log.nextId());
-    this.#log.retain((a) => a.type === 'CancelTimer' || (!discard && a.type !== 'CreateTimer'));
+  finish(make: (id: number) => Completion, forced: boolean): void {
+    if (this.#completion && (this.#forced || !forced)) return;
+    this.#completion = make(this.#completion?.id ?? this.#log.nextId());
+    this.#forced = forced;
+    this.#log.retain((a) => a.type === 'CancelTimer' || (!forced && a.type !== 'CreateTimer'));
     for (const id of this.#liveTimers)
       if (!this.#log.isCancelPending(id)) this.#log.add({ type: 'CancelTimer', id });
     this.#waiting.clear();
@@ -319,6 +328,14 @@ export class RunState implements StepHost {
 /** `{ [key]: value }` when value is defined, else `{}`: keeps undefined fields out of stored data. */
 export function defined<K extends string>(key: K, value: unknown): { [P in K]?: unknown } {
   return value === undefined ? {} : ({ [key]: value } as { [P in K]?: unknown });
+}
+
+/**
+ * Like `defined`, for a value the workflow hands over: stored as it will read back from history,
+ * so this run and every replay see the same value, and later mutation by the code changes nothing.
+ */
+export function payload<K extends string>(key: K, value: unknown): { [P in K]?: unknown } {
+  return defined(key, normalizePayload(value));
 }
 
 function attemptField(attempt: number): { attempt?: number } {

@@ -53,9 +53,17 @@ export class Task<T = unknown> {
     return this.#outcome?.ok === false ? this.#outcome.error : undefined;
   }
 
-  /** @internal the outcome, for the executor resuming the workflow */
+  /** How the task ended, or undefined while it is pending. */
   get outcome(): TaskOutcome<T> | undefined {
     return this.#outcome;
+  }
+
+  /**
+   * Lets a workflow write `const x = yield* task` and get `x` typed as the task's result
+   * (a plain `yield` can only give `unknown`). The executor sees the same yielded task either way.
+   */
+  *[Symbol.iterator](): Generator<Task<T>, T, unknown> {
+    return (yield this) as T;
   }
 }
 

@@ -35,6 +35,7 @@ export {
   deserializeEvent,
   deserializeHistory,
   HistorySerializationError,
+  normalizePayload,
   serializeEvent,
   serializeHistory,
 } from './serialize.js';

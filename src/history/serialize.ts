@@ -95,6 +95,16 @@ export function deserializeHistory(text: string): HistoryEvent[] {
   return events;
 }
 
+/**
+ * A payload exactly as it will read back from stored history (undefined array items become
+ * null, undefined properties vanish, class instances become plain objects, Dates stay Dates).
+ * The executor stores payloads in this form so a live run and a later replay see equal values.
+ */
+export function normalizePayload(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return isOmitted(value) ? undefined : value;
+  return decodeValue(encode(value, false));
+}
+
 function encode(value: unknown, sortKeys: boolean): unknown {
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new HistorySerializationError('date', value, 'a valid Date');

@@ -1,0 +1,58 @@
+/** Base class for failures to run the embedded etcd process; each message says what to do. */
+export class EmbeddedEtcdError extends Error {
+  override name = 'EmbeddedEtcdError';
+  /** The last lines etcd wrote to stderr, if it got that far. */
+  readonly stderrTail: string;
+
+  constructor(message: string, stderrTail = '', options: { cause?: unknown } = {}) {
+    super(stderrTail ? `${message}\n--- last lines of etcd's output ---\n${stderrTail}` : message, options);
+    this.stderrTail = stderrTail;
+  }
+}
+
+export class EtcdNotFoundError extends EmbeddedEtcdError {
+  override name = 'EtcdNotFoundError';
+  readonly binary: string;
+
+  constructor(binary: string) {
+    super(
+      `etcd binary ${JSON.stringify(binary)} not found; install it with \`apt-get install etcd-server\` ` +
+        'or set TICKFLOW_ETCD_BIN to the path of an etcd 3.4+ binary',
+    );
+    this.binary = binary;
+  }
+}
+
+export class EtcdDataDirError extends EmbeddedEtcdError {
+  override name = 'EtcdDataDirError';
+  readonly dataDir: string;
+
+  constructor(dataDir: string, problem: string, cause?: unknown) {
+    super(
+      `etcd data dir ${JSON.stringify(dataDir)} is not usable (${problem}); ` +
+        'pass a writable dataDir or fix its permissions',
+      '',
+      { cause },
+    );
+    this.dataDir = dataDir;
+  }
+}
+
+export class EtcdPortInUseError extends EmbeddedEtcdError {
+  override name = 'EtcdPortInUseError';
+  readonly port: number;
+
+  constructor(port: number, stderrTail: string) {
+    super(
+      `etcd could not listen on 127.0.0.1:${port}: address already in use; ` +
+        'stop whatever holds that port or omit `port` to pick a free one',
+      stderrTail,
+    );
+    this.port = port;
+  }
+}
+
+/** etcd exited during startup or did not become healthy within the startup timeout. */
+export class EtcdStartError extends EmbeddedEtcdError {
+  override name = 'EtcdStartError';
+}

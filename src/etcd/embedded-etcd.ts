@@ -1,0 +1,101 @@
+import { access, constants, mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { nanoid } from 'nanoid';
+import { EtcdDataDirError, EtcdPortInUseError } from './embedded-etcd-errors.js';
+import { EtcdProcess, type EtcdProcessSpec } from './etcd-process.js';
+import { findFreePort } from './free-port.js';
+
+export interface EmbeddedEtcdOptions {
+  /** Where etcd keeps its data; created if missing. Default `.tickflow/etcd` (relative to cwd). */
+  dataDir?: string;
+  /** Client port on 127.0.0.1. Default: a free port. */
+  port?: number;
+  /** Peer port on 127.0.0.1. Default: a free port. */
+  peerPort?: number;
+  /** Member name. Default `tickflow`. */
+  name?: string;
+  /** etcd binary. Default `$TICKFLOW_ETCD_BIN`, else `etcd` on PATH. */
+  binary?: string;
+  /** Do not forward etcd's own log (warnings and errors only) to stderr. Default true. */
+  quiet?: boolean;
+  startupTimeoutMs?: number;
+  /** Time between SIGTERM and SIGKILL on stop. Default 5000. */
+  stopGraceMs?: number;
+  /** Revisions of history kept by auto-compaction (watchers further behind must re-list). */
+  compactionRetention?: number;
+  /** etcd's backend size quota. Default 4 GiB. */
+  quotaBackendBytes?: number;
+}
+
+export interface EmbeddedEtcd {
+  /** Client URLs for `connectEtcd({ hosts })`. */
+  hosts: string[];
+  dataDir: string;
+  pid: number;
+  port: number;
+  /** SIGTERM, then SIGKILL after the grace period; resolves once etcd has exited. */
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_COMPACTION_RETENTION = 100_000;
+export const DEFAULT_QUOTA_BACKEND_BYTES = 4 * 1024 ** 3;
+const PORT_ATTEMPTS = 3;
+
+/** The etcd binary to run: an explicit one, `$TICKFLOW_ETCD_BIN`, or `etcd` on PATH. */
+export function etcdBinary(explicit?: string): string {
+  return explicit ?? process.env['TICKFLOW_ETCD_BIN'] ?? 'etcd';
+}
+
+/** Creates the data dir (mode 0700, as etcd wants) and checks that it is writable. */
+export async function prepareDataDir(dataDir: string): Promise<string> {
+  const absolute = resolve(dataDir);
+  try {
+    await mkdir(absolute, { recursive: true, mode: 0o700 });
+    await access(absolute, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new EtcdDataDirError(absolute, code === 'ENOTDIR' ? 'a parent is not a directory' : code, error);
+  }
+  return absolute;
+}
+
+/**
+ * Starts a single-member etcd on loopback with its own data dir, and waits until it answers.
+ * Freely chosen ports are retried if another process grabs them first.
+ */
+export async function startEmbeddedEtcd(options: EmbeddedEtcdOptions = {}): Promise<EmbeddedEtcd> {
+  const dataDir = await prepareDataDir(options.dataDir ?? '.tickflow/etcd');
+  const name = options.name ?? 'tickflow';
+  for (let attempt = 1; ; attempt++) {
+    const clientPort = options.port ?? (await findFreePort());
+    let peerPort = options.peerPort ?? (await findFreePort());
+    while (peerPort === clientPort) peerPort = await findFreePort();
+    const spec: EtcdProcessSpec = {
+      binary: etcdBinary(options.binary),
+      name,
+      dataDir,
+      clientPort,
+      peerPort,
+      initialCluster: `${name}=http://127.0.0.1:${peerPort}`,
+      clusterToken: `tickflow-${nanoid(8)}`,
+      compactionRetention: options.compactionRetention ?? DEFAULT_COMPACTION_RETENTION,
+      quotaBackendBytes: options.quotaBackendBytes ?? DEFAULT_QUOTA_BACKEND_BYTES,
+      quiet: options.quiet ?? true,
+      startupTimeoutMs: options.startupTimeoutMs ?? 20_000,
+      stopGraceMs: options.stopGraceMs ?? 5_000,
+    };
+    try {
+      const proc = await EtcdProcess.start(spec);
+      return {
+        hosts: [`http://127.0.0.1:${clientPort}`],
+        dataDir,
+        pid: proc.pid,
+        port: clientPort,
+        stop: () => proc.stop(),
+      };
+    } catch (error) {
+      const chosenFreely = options.port === undefined && options.peerPort === undefined;
+      if (!(error instanceof EtcdPortInUseError) || !chosenFreely || attempt >= PORT_ATTEMPTS) throw error;
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import {
+  ClientClosedError,
+  EtcdLeaseInvalidError,
+  GRPCDeadlineExceededError,
+  GRPCInvalidArgumentError,
+  isRecoverableError,
+} from 'etcd3';
+import {
+  LeaseNotFoundError,
+  StoreClosedError,
+  StoreError,
+  StoreRequestError,
+  StoreUnavailableError,
+} from './errors.js';
+
+/** Operations that change nothing, so a failure after sending them leaves no doubt about the outcome. */
+const READ_ONLY = new Set(['get', 'range', 'watch', 'status']);
+
+/**
+ * Converts what etcd3/grpc-js throw into tickflow's store errors, at the boundary, so callers
+ * never see gRPC types. `leaseId` names the lease a lease-not-found answer is about.
+ */
+export function toStoreError(error: unknown, operation: string, leaseId?: string): StoreError {
+  if (error instanceof StoreError) return error;
+  if (!(error instanceof Error)) return new StoreError(`etcd ${operation} failed: ${String(error)}`);
+  if (error instanceof EtcdLeaseInvalidError || /requested lease not found/.test(error.message)) {
+    return new LeaseNotFoundError(leaseId ?? leaseIdFrom(error.message));
+  }
+  if (error instanceof ClientClosedError) return new StoreClosedError(operation);
+  if (error instanceof GRPCInvalidArgumentError) {
+    return new StoreRequestError(operation, stripPrefix(error.message), 'a request etcd accepts', {
+      cause: error,
+    });
+  }
+  if (/too many operations in txn request/.test(error.message)) {
+    return new StoreRequestError(operation, stripPrefix(error.message), 'fewer operations per transaction', {
+      cause: error,
+    });
+  }
+  if (isRecoverableError(error) || /breaker|circuit/i.test(error.message)) {
+    const sent =
+      error instanceof GRPCDeadlineExceededError || !/No connection|ECONNREFUSED/.test(error.message);
+    return new StoreUnavailableError(operation, stripPrefix(error.message), {
+      outcomeUnknown: sent && !READ_ONLY.has(operation),
+      cause: error,
+    });
+  }
+  return new StoreError(`etcd ${operation} failed: ${stripPrefix(error.message)}`, { cause: error });
+}
+
+function stripPrefix(message: string): string {
+  return message.replace(/^\w*Error: /, '').replace(/^\d+ [A-Z_]+: /, '');
+}
+
+function leaseIdFrom(message: string): string {
+  return /Lease (\S+)/.exec(message)?.[1] ?? 'unknown';
+}

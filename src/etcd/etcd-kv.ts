@@ -1,0 +1,200 @@
+import { Etcd3, type IKeyValue, type IRequestOp } from 'etcd3';
+import { CompactionError, StoreClosedError, StoreRequestError, StoreUnavailableError } from './errors.js';
+import { toStoreError } from './etcd-error.js';
+import { EtcdLease } from './etcd-lease.js';
+import { EtcdWatch } from './etcd-watch.js';
+import { compareKeys, prefixEnd } from './key-order.js';
+import type { KvEntry, KvStore, RangeResult, TxnResult, WatchCallbacks, WatchHandle } from './kv-store.js';
+import type { StoreGuard, StoreOp } from './store-op.js';
+import { checkTxn } from './txn-check.js';
+
+export interface ConnectEtcdOptions {
+  /** Client URLs, e.g. `['http://127.0.0.1:2379']`. */
+  hosts: string[];
+  /** How long to wait for the first answer before giving up. Default 5000. */
+  dialTimeoutMs?: number;
+  /** Deadline for each request (not for watch or keepalive streams). Default 10000. */
+  requestTimeoutMs?: number;
+}
+
+/** Connects to an etcd cluster and checks that it answers. */
+export async function connectEtcd(options: ConnectEtcdOptions): Promise<EtcdKv> {
+  const { hosts, dialTimeoutMs = 5_000, requestTimeoutMs = 10_000 } = options;
+  if (hosts.length === 0) throw new StoreRequestError('hosts', hosts, 'at least one etcd client URL');
+  const client = new Etcd3({
+    hosts,
+    defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + requestTimeoutMs }),
+    // Notice a silently dead connection (etcd paused, network gone) instead of waiting forever.
+    grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5_000 },
+  });
+  try {
+    await client.maintenance.status({ deadline: Date.now() + dialTimeoutMs });
+  } catch (error) {
+    client.close();
+    const cause = toStoreError(error, 'connect');
+    throw new StoreUnavailableError(
+      'connect',
+      `no answer from ${hosts.join(', ')} within ${dialTimeoutMs} ms`,
+      {
+        cause,
+      },
+    );
+  }
+  return new EtcdKv(client);
+}
+
+/** KvStore on a real etcd cluster. Every etcd/gRPC error leaves here as a StoreError. */
+export class EtcdKv implements KvStore {
+  readonly #client: Etcd3;
+  readonly #watches = new Set<EtcdWatch>();
+  readonly #leases = new Set<EtcdLease>();
+  #closed = false;
+
+  constructor(client: Etcd3) {
+    this.#client = client;
+  }
+
+  async get(key: string): Promise<KvEntry | undefined> {
+    this.#assertOpen('get');
+    try {
+      const res = await this.#client.kv.range({ key: Buffer.from(key, 'utf8') });
+      const kv = res.kvs[0];
+      return kv ? toEntry(kv) : undefined;
+    } catch (error) {
+      throw toStoreError(error, 'get');
+    }
+  }
+
+  async range(prefix: string, options: { limit?: number; startAfter?: string } = {}): Promise<RangeResult> {
+    this.#assertOpen('range');
+    const { limit, startAfter } = options;
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit <= 0)) {
+      throw new StoreRequestError('limit', limit, 'a positive integer');
+    }
+    // The smallest key after `startAfter` is `startAfter` followed by a NUL byte.
+    const start =
+      startAfter !== undefined && compareKeys(startAfter, prefix) >= 0
+        ? Buffer.from(`${startAfter}\0`, 'utf8')
+        : undefined;
+    try {
+      const res = await this.#client.kv.range({
+        key: start ?? Buffer.from(prefix, 'utf8'),
+        range_end: prefixEnd(prefix),
+        ...(limit !== undefined ? { limit } : {}),
+      });
+      return { entries: res.kvs.map(toEntry), revision: Number(res.header.revision), more: res.more };
+    } catch (error) {
+      throw toStoreError(error, 'range');
+    }
+  }
+
+  async txn(guards: StoreGuard[], ops: StoreOp[]): Promise<TxnResult> {
+    this.#assertOpen('txn');
+    checkTxn(guards, ops);
+    try {
+      const res = await this.#client.kv.txn({
+        compare: guards.map((guard) => ({
+          key: Buffer.from(guard.key, 'utf8'),
+          target: 'Mod',
+          result: 'Equal',
+          mod_revision: guard.modRevision,
+        })),
+        success: ops.map(toRequestOp),
+        failure: [],
+      });
+      return { succeeded: res.succeeded, revision: Number(res.header.revision) };
+    } catch (error) {
+      const lease = ops.find((op) => op.op === 'put' && op.lease !== undefined);
+      throw toStoreError(error, 'txn', lease?.op === 'put' ? lease.lease : undefined);
+    }
+  }
+
+  async watch(prefix: string, fromRevision: number, callbacks: WatchCallbacks): Promise<WatchHandle> {
+    this.#assertOpen('watch');
+    const watch = await EtcdWatch.open(this.#client, prefix, fromRevision, {
+      onEvents: (events, revision) => callbacks.onEvents(events, revision),
+      onReset: (reason) => {
+        this.#watches.delete(watch);
+        callbacks.onReset(reason);
+      },
+    });
+    this.#watches.add(watch);
+    return {
+      cancel: async () => {
+        this.#watches.delete(watch);
+        await watch.cancel();
+      },
+    };
+  }
+
+  async grantLease(ttlSeconds: number): Promise<EtcdLease> {
+    this.#assertOpen('grantLease');
+    if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds < 1) {
+      throw new StoreRequestError('ttlSeconds', ttlSeconds, 'an integer number of seconds >= 1');
+    }
+    const lease = await EtcdLease.grant(this.#client, ttlSeconds);
+    this.#leases.add(lease);
+    lease.onLost(() => this.#leases.delete(lease));
+    return lease;
+  }
+
+  /** Compacts etcd's history before `revision`; watches behind it are reset. */
+  async compact(revision: number): Promise<void> {
+    this.#assertOpen('compact');
+    try {
+      await this.#client.kv.compact({ revision, physical: true });
+    } catch (error) {
+      const converted = toStoreError(error, 'compact');
+      if (/compacted|future revision/.test(converted.message)) throw new CompactionError(converted.message);
+      throw converted;
+    }
+  }
+
+  /**
+   * Cancels watches and stops keepalives (leases then expire after their TTL; revoke them first for
+   * an immediate hand-over) and closes the connection.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#watches].map((watch) => watch.cancel()));
+    this.#watches.clear();
+    for (const lease of this.#leases) lease.release();
+    this.#leases.clear();
+    this.#client.close();
+  }
+
+  #assertOpen(operation: string): void {
+    if (this.#closed) throw new StoreClosedError(operation);
+  }
+}
+
+function toEntry(kv: IKeyValue): KvEntry {
+  const entry: KvEntry = {
+    key: kv.key.toString('utf8'),
+    value: kv.value.toString('utf8'),
+    createRevision: Number(kv.create_revision),
+    modRevision: Number(kv.mod_revision),
+  };
+  if (kv.lease !== '0' && kv.lease !== '') entry.lease = kv.lease;
+  return entry;
+}
+
+function toRequestOp(op: StoreOp): IRequestOp {
+  switch (op.op) {
+    case 'put':
+      return {
+        request_put: {
+          key: Buffer.from(op.key, 'utf8'),
+          value: Buffer.from(op.value, 'utf8'),
+          ...(op.lease !== undefined ? { lease: op.lease } : {}),
+        },
+      };
+    case 'delete':
+      return { request_delete_range: { key: Buffer.from(op.key, 'utf8') } };
+    case 'deletePrefix':
+      return {
+        request_delete_range: { key: Buffer.from(op.prefix, 'utf8'), range_end: prefixEnd(op.prefix) },
+      };
+  }
+}

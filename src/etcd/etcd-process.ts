@@ -1,0 +1,196 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request } from 'node:http';
+import {
+  EtcdDataDirError,
+  EtcdNotFoundError,
+  EtcdPortInUseError,
+  EtcdStartError,
+  type EmbeddedEtcdError,
+} from './embedded-etcd-errors.js';
+
+export interface EtcdProcessSpec {
+  binary: string;
+  name: string;
+  dataDir: string;
+  clientPort: number;
+  peerPort: number;
+  /** `name=http://127.0.0.1:peerPort,...` for every member. */
+  initialCluster: string;
+  clusterToken: string;
+  compactionRetention: number;
+  quotaBackendBytes: number;
+  quiet: boolean;
+  startupTimeoutMs: number;
+  stopGraceMs: number;
+}
+
+const STDERR_LINES = 30;
+/** Children still running, terminated if this process exits without stopping them. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGTERM');
+});
+
+/**
+ * One etcd server process that we spawned. Only ever signals its own pid. A tiny shell watchdog
+ * holding a pipe from us terminates it if we die without cleaning up (e.g. SIGKILL), so test runs
+ * and crashed services do not leave etcd servers behind.
+ */
+export class EtcdProcess {
+  readonly spec: EtcdProcessSpec;
+  readonly #child: ChildProcess;
+  readonly #watchdog: ChildProcess | undefined;
+  readonly #exited: Promise<void>;
+  #stderr: string[] = [];
+  #exitCode: number | null | undefined;
+
+  private constructor(spec: EtcdProcessSpec) {
+    this.spec = spec;
+    this.#child = spawn(spec.binary, etcdArgs(spec), {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: withoutEtcdVariables(process.env),
+    });
+    this.#exited = new Promise((resolve) => {
+      this.#child.once('close', (code) => {
+        this.#exitCode = code;
+        running.delete(this.#child);
+        this.#watchdog?.kill('SIGKILL');
+        resolve();
+      });
+      // A spawn failure emits 'error' and never 'close'.
+      this.#child.once('error', () => {
+        this.#exitCode ??= -1;
+        resolve();
+      });
+    });
+    this.#child.stderr?.setEncoding('utf8');
+    this.#child.stderr?.on('data', (chunk: string) => {
+      if (!spec.quiet) process.stderr.write(chunk);
+      this.#stderr.push(...chunk.split('\n').filter((line) => line.length > 0));
+      if (this.#stderr.length > STDERR_LINES) this.#stderr.splice(0, this.#stderr.length - STDERR_LINES);
+    });
+    const pid = this.#child.pid;
+    if (pid !== undefined) {
+      running.add(this.#child);
+      this.#watchdog = spawn('/bin/sh', ['-c', WATCHDOG, 'tickflow-etcd-watchdog', String(pid)], {
+        stdio: ['pipe', 'ignore', 'ignore'],
+      });
+      this.#watchdog.on('error', () => undefined);
+      this.#watchdog.unref();
+      (this.#watchdog.stdin as { unref?: () => void } | null)?.unref?.();
+    }
+    this.#child.unref();
+    (this.#child.stderr as { unref?: () => void } | null)?.unref?.();
+  }
+
+  /** Spawns etcd and resolves once it answers /health (for a cluster: once it has a leader). */
+  static async start(spec: EtcdProcessSpec): Promise<EtcdProcess> {
+    const proc = new EtcdProcess(spec);
+    const spawnError = new Promise<Error>((resolve) => proc.#child.once('error', resolve));
+    const failure = Promise.race([spawnError, proc.#exited.then(() => undefined)]).then((error) =>
+      proc.#startFailure(error),
+    );
+    const deadline = Date.now() + spec.startupTimeoutMs;
+    let failed: EmbeddedEtcdError | undefined;
+    void failure.then((error) => (failed = error));
+    while (!failed) {
+      if (await isHealthy(spec.clientPort)) return proc;
+      if (Date.now() > deadline) {
+        await proc.stop();
+        throw new EtcdStartError(
+          `etcd did not become healthy on 127.0.0.1:${spec.clientPort} within ${spec.startupTimeoutMs} ms`,
+          proc.stderrTail(),
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw failed;
+  }
+
+  get pid(): number {
+    return this.#child.pid ?? -1;
+  }
+
+  get running(): boolean {
+    return this.#exitCode === undefined;
+  }
+
+  stderrTail(): string {
+    return this.#stderr.join('\n');
+  }
+
+  /** SIGTERM, then SIGKILL if etcd has not exited after the grace period; resolves once it exited. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.#child.kill('SIGTERM');
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), this.spec.stopGraceMs);
+    await this.#exited;
+    clearTimeout(timer);
+  }
+
+  /** SIGKILL, for fault tests: etcd gets no chance to shut down. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.#child.kill('SIGKILL');
+    await this.#exited;
+  }
+
+  #startFailure(error: Error | undefined): EmbeddedEtcdError {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ENOENT' || code === 'EACCES') return new EtcdNotFoundError(this.spec.binary);
+    const tail = this.stderrTail();
+    const inUse = /listen tcp 127\.0\.0\.1:(\d+): bind: address already in use/.exec(tail);
+    if (inUse) return new EtcdPortInUseError(Number(inUse[1]), tail);
+    if (/permission denied|read-only file system|cannot access data directory/i.test(tail)) {
+      return new EtcdDataDirError(this.spec.dataDir, 'etcd cannot write to it', error);
+    }
+    return new EtcdStartError(`etcd exited during startup (exit code ${String(this.#exitCode)})`, tail);
+  }
+}
+
+/** Terminates etcd when our end of the pipe closes, unless etcd already exited (we kill this first). */
+const WATCHDOG =
+  'read _ignored; kill -TERM "$1" 2>/dev/null || exit 0; i=0; ' +
+  'while [ $i -lt 50 ] && kill -0 "$1" 2>/dev/null; do sleep 0.1; i=$((i+1)); done; ' +
+  'kill -0 "$1" 2>/dev/null && kill -KILL "$1"';
+
+function etcdArgs(spec: EtcdProcessSpec): string[] {
+  const client = `http://127.0.0.1:${spec.clientPort}`;
+  const peer = `http://127.0.0.1:${spec.peerPort}`;
+  return [
+    `--name=${spec.name}`,
+    `--data-dir=${spec.dataDir}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=${spec.initialCluster}`,
+    `--initial-cluster-token=${spec.clusterToken}`,
+    '--initial-cluster-state=new',
+    '--auto-compaction-mode=revision',
+    `--auto-compaction-retention=${spec.compactionRetention}`,
+    `--quota-backend-bytes=${spec.quotaBackendBytes}`,
+    '--logger=zap',
+    '--log-outputs=stderr',
+    '--log-level=warn',
+  ];
+}
+
+/** ETCD_* variables would silently override our flags. */
+function withoutEtcdVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('ETCD_')));
+}
+
+function isHealthy(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/health', timeout: 1_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve(res.statusCode === 200 && body.includes('"true"')));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}

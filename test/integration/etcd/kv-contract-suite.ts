@@ -1,0 +1,254 @@
+import type { TestFn } from 'ava';
+import {
+  CompactionError,
+  LeaseLostError,
+  LeaseNotFoundError,
+  StoreRequestError,
+  WatchCompactedError,
+} from '../../../src/etcd/errors.js';
+import type { KvEvent, KvLease, KvStore } from '../../../src/etcd/kv-store.js';
+import { MAX_TXN_OPS, type StoreOp } from '../../../src/etcd/store-op.js';
+import { waitFor, within } from '../../helpers/etcd-wait.js';
+
+export interface ContractStore {
+  kv: KvStore & { compact(revision: number): Promise<void> };
+  /** A key prefix no other test uses. */
+  prefix: string;
+  /** Makes the store drop the lease as if its holder had died or it was revoked elsewhere. */
+  loseLease(lease: KvLease): Promise<void>;
+}
+
+/** Records a watch's deliveries. */
+class Recorder {
+  readonly events: KvEvent[] = [];
+  readonly batches: { events: KvEvent[]; revision: number }[] = [];
+  reset: Error | undefined;
+  readonly callbacks = {
+    onEvents: (events: KvEvent[], revision: number) => {
+      this.events.push(...events);
+      this.batches.push({ events, revision });
+    },
+    onReset: (reason: Error) => {
+      this.reset = reason;
+    },
+  };
+  until(count: number): Promise<void> {
+    return waitFor(() => this.events.length >= count, { what: `${count} watch events` });
+  }
+}
+
+const put = (key: string, value: string, lease?: string): StoreOp =>
+  lease === undefined ? { op: 'put', key, value } : { op: 'put', key, value, lease };
+
+/**
+ * The behaviour every KvStore must share. Registered once per implementation so EtcdKv and
+ * MemoryKv are held to the same answers.
+ */
+export function registerKvContract<C>(
+  test: TestFn<C>,
+  name: string,
+  open: () => Promise<ContractStore>,
+): void {
+  test(`${name}: put, get and revisions`, async (t) => {
+    const { kv, prefix } = await open();
+    t.is(await kv.get(`${prefix}a`), undefined);
+    const first = await kv.txn([], [put(`${prefix}a`, 'one')]);
+    t.true(first.succeeded);
+    const entry = await kv.get(`${prefix}a`);
+    t.like(entry, {
+      key: `${prefix}a`,
+      value: 'one',
+      createRevision: first.revision,
+      modRevision: first.revision,
+    });
+    t.is(entry?.lease, undefined);
+    const second = await kv.txn([], [put(`${prefix}a`, 'two')]);
+    t.true(second.revision > first.revision);
+    t.like(await kv.get(`${prefix}a`), {
+      value: 'two',
+      createRevision: first.revision,
+      modRevision: second.revision,
+    });
+    const noop = await kv.txn([], [{ op: 'delete', key: `${prefix}missing` }]);
+    t.true(noop.succeeded, 'deleting a missing key succeeds');
+    t.true(noop.revision >= second.revision);
+  });
+
+  test(`${name}: guards compare mod revisions, 0 meaning absent`, async (t) => {
+    const { kv, prefix } = await open();
+    const key = `${prefix}k`;
+    const created = await kv.txn([{ key, modRevision: 0 }], [put(key, 'v1')]);
+    t.true(created.succeeded);
+    const again = await kv.txn([{ key, modRevision: 0 }], [put(key, 'v2'), put(`${prefix}other`, 'x')]);
+    t.false(again.succeeded);
+    t.true(again.revision >= created.revision, 'a failed txn reports the revision it was checked at');
+    t.is(await kv.get(`${prefix}other`), undefined, 'nothing of a failed txn is applied');
+    const stale = await kv.txn([{ key, modRevision: created.revision - 1 }], [put(key, 'v2')]);
+    t.false(stale.succeeded);
+    const fresh = await kv.txn(
+      [{ key, modRevision: created.revision }],
+      [put(key, 'v2'), put(`${prefix}b`, 'b')],
+    );
+    t.true(fresh.succeeded);
+    t.is((await kv.get(key))?.modRevision, fresh.revision);
+    t.is((await kv.get(`${prefix}b`))?.modRevision, fresh.revision, 'one txn is one revision');
+  });
+
+  test(`${name}: range is prefix-scoped, ordered and pages with limit/startAfter`, async (t) => {
+    const { kv, prefix } = await open();
+    const keys = ['b', 'a', 'c/1', 'c/2', 'd', 'e', 'é', '\u{1F600}', '\uFF5E'].map((k) => `${prefix}${k}`);
+    await kv.txn(
+      [],
+      keys.map((k) => put(k, k)),
+    );
+    await kv.txn([], [put(`${prefix.slice(0, -1)}x`, 'outside')]);
+    const all = await kv.range(prefix);
+    const utf8Order = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    t.deepEqual(
+      all.entries.map((e) => e.key),
+      utf8Order,
+    );
+    t.false(all.more);
+    const paged: string[] = [];
+    let startAfter: string | undefined;
+    for (;;) {
+      const page = await kv.range(prefix, { limit: 2, ...(startAfter !== undefined ? { startAfter } : {}) });
+      t.true(page.entries.length <= 2);
+      paged.push(...page.entries.map((e) => e.key));
+      startAfter = page.entries[page.entries.length - 1]?.key;
+      if (!page.more) break;
+    }
+    t.deepEqual(paged, utf8Order);
+    t.deepEqual(
+      (await kv.range(`${prefix}c/`)).entries.map((e) => e.value),
+      [`${prefix}c/1`, `${prefix}c/2`],
+    );
+    t.true(all.revision >= Math.max(...all.entries.map((e) => e.modRevision)));
+  });
+
+  test(`${name}: deletePrefix removes only keys under the prefix`, async (t) => {
+    const { kv, prefix } = await open();
+    await kv.txn([], [put(`${prefix}job/1`, '1'), put(`${prefix}job/2`, '2'), put(`${prefix}jobs`, 'keep')]);
+    await kv.txn([], [{ op: 'deletePrefix', prefix: `${prefix}job/` }]);
+    t.deepEqual(
+      (await kv.range(prefix)).entries.map((e) => e.key),
+      [`${prefix}jobs`],
+    );
+  });
+
+  test(`${name}: invalid transactions are refused before anything is stored`, async (t) => {
+    const { kv, prefix } = await open();
+    const tooMany = Array.from({ length: MAX_TXN_OPS + 1 }, (_, i) => put(`${prefix}${i}`, 'x'));
+    const error = await t.throwsAsync(kv.txn([], tooMany), { instanceOf: StoreRequestError });
+    t.is(error?.field, 'ops.length');
+    t.true((await kv.txn([], tooMany.slice(0, MAX_TXN_OPS))).succeeded, 'exactly MAX_TXN_OPS is fine');
+    await t.throwsAsync(kv.txn([], [put(`${prefix}dup`, '1'), put(`${prefix}dup`, '2')]), {
+      instanceOf: StoreRequestError,
+    });
+    await t.throwsAsync(
+      kv.txn([], [put(`${prefix}p/x`, '1'), { op: 'deletePrefix', prefix: `${prefix}p/` }]),
+      {
+        instanceOf: StoreRequestError,
+      },
+    );
+    t.is(await kv.get(`${prefix}dup`), undefined);
+  });
+
+  test(`${name}: watch delivers puts and deletes in revision order, one txn in one batch`, async (t) => {
+    const { kv, prefix } = await open();
+    const start = await kv.range(prefix);
+    const rec = new Recorder();
+    const handle = await kv.watch(prefix, start.revision + 1, rec.callbacks);
+    const r1 = await kv.txn([], [put(`${prefix}a`, '1'), put(`${prefix}b`, '2')]);
+    await kv.txn([], [put(`${prefix.slice(0, -1)}-not-mine`, 'x')]);
+    const r2 = await kv.txn([], [{ op: 'delete', key: `${prefix}a` }]);
+    const r3 = await kv.txn([], [put(`${prefix}b`, '3')]);
+    await rec.until(4);
+    t.deepEqual(rec.events, [
+      { type: 'put', key: `${prefix}a`, value: '1', modRevision: r1.revision, createRevision: r1.revision },
+      { type: 'put', key: `${prefix}b`, value: '2', modRevision: r1.revision, createRevision: r1.revision },
+      { type: 'delete', key: `${prefix}a`, modRevision: r2.revision },
+      { type: 'put', key: `${prefix}b`, value: '3', modRevision: r3.revision, createRevision: r1.revision },
+    ]);
+    for (const batch of rec.batches) t.is(batch.revision, batch.events.at(-1)?.modRevision ?? -1);
+    t.true(
+      rec.batches.some((b) => b.events.length >= 2),
+      'a txn arrives as one batch',
+    );
+    await handle.cancel();
+    await kv.txn([], [put(`${prefix}after-cancel`, 'x')]);
+    const late = new Recorder();
+    await (await kv.watch(prefix, r3.revision + 1, late.callbacks)).cancel();
+    t.is(rec.events.length, 4, 'nothing after cancel');
+    t.is(rec.reset, undefined);
+  });
+
+  test(`${name}: watch from a past revision replays history`, async (t) => {
+    const { kv, prefix } = await open();
+    const r1 = await kv.txn([], [put(`${prefix}x`, '1')]);
+    await kv.txn([], [put(`${prefix}x`, '2')]);
+    const rec = new Recorder();
+    const handle = await kv.watch(prefix, r1.revision, rec.callbacks);
+    await rec.until(2);
+    t.deepEqual(
+      rec.events.map((e) => (e.type === 'put' ? e.value : 'deleted')),
+      ['1', '2'],
+    );
+    await handle.cancel();
+  });
+
+  test.serial(`${name}: watching from a compacted revision resets the watcher`, async (t) => {
+    const { kv, prefix } = await open();
+    const r1 = await kv.txn([], [put(`${prefix}x`, '1')]);
+    const r2 = await kv.txn([], [put(`${prefix}x`, '2')]);
+    await kv.compact(r2.revision);
+    await t.throwsAsync(kv.compact(r1.revision), { instanceOf: CompactionError });
+    const rec = new Recorder();
+    const handle = await kv.watch(prefix, r1.revision, rec.callbacks);
+    await waitFor(() => rec.reset !== undefined, { what: 'onReset' });
+    t.true(rec.reset instanceof WatchCompactedError);
+    t.is((rec.reset as WatchCompactedError).compactRevision, r2.revision);
+    t.deepEqual(rec.events, []);
+    await handle.cancel();
+    // Re-list and watch again: the documented recovery works.
+    const relisted = await kv.range(prefix);
+    const again = new Recorder();
+    const handle2 = await kv.watch(prefix, relisted.revision + 1, again.callbacks);
+    await kv.txn([], [put(`${prefix}x`, '3')]);
+    await again.until(1);
+    t.is(again.reset, undefined);
+    await handle2.cancel();
+  });
+
+  test(`${name}: leased keys, revoke and lost leases`, async (t) => {
+    const store = await open();
+    const { kv, prefix } = store;
+    const lease = await kv.grantLease(5);
+    t.regex(lease.id, /^[1-9][0-9]*$/);
+    let lostOnRevoke = false;
+    lease.onLost(() => (lostOnRevoke = true));
+    await kv.txn([], [put(`${prefix}owned`, 'me', lease.id)]);
+    t.is((await kv.get(`${prefix}owned`))?.lease, lease.id);
+    const rec = new Recorder();
+    const watch = await kv.watch(prefix, (await kv.range(prefix)).revision + 1, rec.callbacks);
+    await lease.revoke();
+    await rec.until(1);
+    t.like(rec.events[0], { type: 'delete', key: `${prefix}owned` });
+    t.is(await kv.get(`${prefix}owned`), undefined);
+    await t.throwsAsync(kv.txn([], [put(`${prefix}late`, 'x', lease.id)]), {
+      instanceOf: LeaseNotFoundError,
+    });
+    t.is(await kv.get(`${prefix}late`), undefined);
+    t.false(lostOnRevoke, 'revoking your own lease is not losing it');
+
+    const doomed = await kv.grantLease(5);
+    await kv.txn([], [put(`${prefix}doomed`, 'x', doomed.id)]);
+    const lost = new Promise<Error>((resolve) => doomed.onLost(resolve));
+    await store.loseLease(doomed);
+    t.true((await within(lost, { what: 'onLost' })) instanceof LeaseLostError);
+    await waitFor(async () => (await kv.get(`${prefix}doomed`)) === undefined, {
+      what: 'leased key deleted',
+    });
+    await watch.cancel();
+  });
+}

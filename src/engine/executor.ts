@@ -11,7 +11,8 @@ import type { ExecutionResult, ExecutionWarning } from './execution-result.js';
 import { silentLogger } from './logger.js';
 import type { WorkflowLogger } from './logger.js';
 import { ReplayContext } from './replay-context.js';
-import { defined, payload, RunState } from './run-state.js';
+import { defined, payload } from './payload-fields.js';
+import { RunState } from './run-state.js';
 import type { EventNote } from './run-state.js';
 import type { AnyWorkflow } from './workflow-context.js';
 
@@ -141,7 +142,9 @@ export class WorkflowExecutor {
     this.#run.setReplaying(replaying);
     const accepted: HistoryEvent[] = [];
     for (const event of events) {
-      if (await this.#apply(event)) accepted.push(event);
+      // Most events resume nothing; handling them without a promise turn keeps replay cheap.
+      const applied = this.#apply(event);
+      if (applied === true || (applied !== false && (await applied))) accepted.push(event);
       // Events held during a suspension were accepted when they arrived; now they take effect.
       for (let next = this.#requeued.shift(); next; next = this.#requeued.shift()) await this.#apply(next);
     }
@@ -149,21 +152,27 @@ export class WorkflowExecutor {
   }
 
   /** Applies one event, then lets the workflow run as far as it can. False if ignored. */
-  async #apply(event: HistoryEvent): Promise<boolean> {
+  #apply(event: HistoryEvent): boolean | Promise<boolean> {
     this.#rejected = false;
     try {
       this.#dispatch(event);
     } catch (error) {
       this.#fail(error, true);
     }
+    const accepted = !this.#rejected;
     const work = this.#work;
     this.#work = undefined;
-    if (work) await work;
+    const running = work ? work.then(() => this.#runBody()) : this.#runBody();
+    return running ? running.then(() => accepted) : accepted;
+  }
+
+  /** Resumes the body for as long as the task it waits on is complete. */
+  #runBody(): Promise<void> | undefined {
     while (this.#body.canResume) {
       const running = this.#body.resume();
-      if (running) await running;
+      if (running) return running.then(() => this.#runBody());
     }
-    return !this.#rejected;
+    return undefined;
   }
 
   #dispatch(event: HistoryEvent): void {

@@ -16,6 +16,7 @@ import { EventInbox } from './event-inbox.js';
 import type { WarningCode } from './execution-result.js';
 import { uuidV5 } from './guid.js';
 import { replaySafeLogger } from './logger.js';
+import { attemptField, defined, payload } from './payload-fields.js';
 import type { WorkflowLogger } from './logger.js';
 import type { AttemptCallbacks, EventWait, StepHost, TimerFireEffect } from './step-host.js';
 import type { Task } from './task.js';
@@ -323,21 +324,4 @@ export class RunState implements StepHost {
     const reason = `no ${kind} with sequence id ${id} is waiting (already completed, or a different kind)`;
     return { code: 'duplicate-completion', reason, accepted: false };
   }
-}
-
-/** `{ [key]: value }` when value is defined, else `{}`: keeps undefined fields out of stored data. */
-export function defined<K extends string>(key: K, value: unknown): { [P in K]?: unknown } {
-  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: unknown });
-}
-
-/**
- * Like `defined`, for a value the workflow hands over: stored as it will read back from history,
- * so this run and every replay see the same value, and later mutation by the code changes nothing.
- */
-export function payload<K extends string>(key: K, value: unknown): { [P in K]?: unknown } {
-  return defined(key, normalizePayload(value));
-}
-
-function attemptField(attempt: number): { attempt?: number } {
-  return attempt > 1 ? { attempt } : {};
 }

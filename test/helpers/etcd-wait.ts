@@ -1,3 +1,5 @@
+import type { EventEmitter } from 'eventemitter3';
+
 /** Bounded waits for tests: await a condition or an event instead of sleeping. */
 
 export interface WaitOptions {
@@ -39,24 +41,24 @@ export async function within<T>(promise: Promise<T>, options: WaitOptions = {}):
   }
 }
 
-/** Resolves with the first emission of `event` satisfying `filter`, within the timeout. */
-export function nextEvent<Args extends unknown[]>(
-  emitter: {
-    on(event: string, fn: (...args: Args) => void): unknown;
-    off(event: string, fn: (...args: Args) => void): unknown;
-  },
-  event: string,
-  options: WaitOptions & { filter?: (...args: Args) => boolean } = {},
-): Promise<Args> {
-  let listener: ((...args: Args) => void) | undefined;
-  const seen = new Promise<Args>((resolve) => {
-    listener = (...args: Args) => {
+/** Resolves with the arguments of the first `event` satisfying `filter`, within the timeout. */
+export function nextEvent<
+  Events extends EventEmitter.ValidEventTypes,
+  K extends EventEmitter.EventNames<Events>,
+>(
+  emitter: EventEmitter<Events>,
+  event: K,
+  options: WaitOptions & { filter?: (...args: EventEmitter.EventArgs<Events, K>) => boolean } = {},
+): Promise<EventEmitter.EventArgs<Events, K>> {
+  let listener: ((...args: EventEmitter.EventArgs<Events, K>) => void) | undefined;
+  const seen = new Promise<EventEmitter.EventArgs<Events, K>>((resolve) => {
+    listener = (...args: EventEmitter.EventArgs<Events, K>) => {
       if (options.filter && !options.filter(...args)) return;
       resolve(args);
     };
-    emitter.on(event, listener);
+    emitter.on(event, listener as EventEmitter.EventListener<Events, K>);
   });
-  return within(seen, { what: `event ${JSON.stringify(event)}`, ...options }).finally(() => {
-    if (listener) emitter.off(event, listener);
+  return within(seen, { what: `event ${String(event)}`, ...options }).finally(() => {
+    emitter.off(event, listener as EventEmitter.EventListener<Events, K>);
   });
 }

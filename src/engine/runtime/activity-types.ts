@@ -1,0 +1,16 @@
+/** What an activity sees of the workflow that called it. */
+export interface WorkflowActivityContext {
+  getWorkflowInstanceId(): string;
+  /** The task's sequence id in its workflow (stable across retries of a delivery). */
+  getWorkflowActivityId(): number;
+  /** 1-based attempt under the workflow's retry policy. */
+  getAttempt(): number;
+}
+
+/** An activity: any (async) function of its context and input. It runs at least once per call. */
+export type Activity<TInput = never, TOutput = unknown> = (
+  ctx: WorkflowActivityContext,
+  input: TInput,
+) => TOutput | Promise<TOutput>;
+
+export type AnyActivity = (ctx: WorkflowActivityContext, input: never) => unknown;

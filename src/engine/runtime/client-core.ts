@@ -1,0 +1,323 @@
+import { randomUUID } from 'node:crypto';
+import { systemClock, type Clock } from '../../common/clock.js';
+import type { KvStore } from '../../etcd/kv-store.js';
+import type { StoreOp } from '../../etcd/store-op.js';
+import type { HistoryEvent } from '../../history/events.js';
+import { normalizePayload } from '../../history/serialize.js';
+import { isTerminalStatus, WorkflowRuntimeStatus } from '../../history/status.js';
+import type { AnyWorkflow } from '../workflow-context.js';
+import { instanceKeys, INSTANCE_ID_ALLOWED, isValidInstanceId } from './instance-keys.js';
+import { decodeInstance, type InstanceRecord } from './instance-record.js';
+import { InstanceStore } from './instance-store.js';
+import type { ReminderPort } from './reminder-port.js';
+import { clearInstanceOps, startInstanceOps } from './start-ops.js';
+import { deliverOps, type StepContext } from './step-ops.js';
+import {
+  WorkflowAlreadyExistsError,
+  WorkflowNotFoundError,
+  WorkflowStateError,
+  WorkflowValidationError,
+  WorkflowWaitTimeoutError,
+} from './workflow-errors.js';
+import { toWorkflowState, type WorkflowState } from './workflow-state-view.js';
+
+export interface ClientCoreOptions {
+  kv: KvStore;
+  reminders: ReminderPort;
+  namespace?: string;
+  appId?: string;
+  clock?: Clock;
+}
+
+export interface ListWorkflowsQuery {
+  status?: WorkflowRuntimeStatus | WorkflowRuntimeStatus[];
+  namePrefix?: string;
+  createdFrom?: Date;
+  createdTo?: Date;
+  pageSize?: number;
+  continuationToken?: string;
+}
+
+export interface ListWorkflowsPage {
+  instances: WorkflowState[];
+  /** Pass back to get the next page; absent on the last page. */
+  continuationToken?: string;
+}
+
+/** Schedules, queries and controls workflow instances. Needs no running runtime in this process. */
+export class ClientCore {
+  readonly #kv: KvStore;
+  readonly #reminders: ReminderPort;
+  readonly #clock: Clock;
+  readonly #store: InstanceStore;
+
+  constructor(options: ClientCoreOptions) {
+    this.#kv = options.kv;
+    this.#reminders = options.reminders;
+    this.#clock = options.clock ?? systemClock;
+    this.#store = new InstanceStore(
+      this.#kv,
+      instanceKeys(options.namespace ?? 'default', options.appId ?? 'tickflow'),
+    );
+  }
+
+  /** Starts a new instance (at `startAt` if given) and resolves its id. */
+  async scheduleNewWorkflow(
+    workflow: string | AnyWorkflow,
+    input?: unknown,
+    instanceId?: string,
+    startAt?: Date,
+  ): Promise<string> {
+    const name = typeof workflow === 'string' ? workflow : workflow.name;
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new WorkflowValidationError(
+        'workflow',
+        name,
+        'a registered workflow name or a named workflow function',
+      );
+    }
+    const id = instanceId ?? randomUUID();
+    validateId(id);
+    if (startAt !== undefined && (!(startAt instanceof Date) || Number.isNaN(startAt.getTime()))) {
+      throw new WorkflowValidationError('startAt', startAt, 'a valid Date');
+    }
+    const existing = await this.#store.load(id);
+    if (existing && !isTerminalStatus(existing.record.status)) {
+      throw new WorkflowAlreadyExistsError(id, existing.record.status);
+    }
+    const { guards, ops } = startInstanceOps(
+      this.#ctx(),
+      { instanceId: id, name, ...(input !== undefined && { input }), ...(startAt && { startAt }) },
+      existing?.modRevision,
+    );
+    const result = await this.#kv.txn(guards, ops);
+    if (!result.succeeded) throw new WorkflowAlreadyExistsError(id, 'being started concurrently');
+    return id;
+  }
+
+  /** The instance's state, or undefined when there is no such instance. */
+  async getWorkflowState(instanceId: string, getInputsAndOutputs = true): Promise<WorkflowState | undefined> {
+    validateId(instanceId);
+    const loaded = await this.#store.load(instanceId);
+    return loaded && toWorkflowState(loaded.record, getInputsAndOutputs);
+  }
+
+  waitForWorkflowStart(
+    instanceId: string,
+    fetchPayloads = true,
+    timeoutInSeconds = 60,
+  ): Promise<WorkflowState> {
+    return this.#waitFor(
+      instanceId,
+      'start',
+      (r) => r.status !== WorkflowRuntimeStatus.PENDING,
+      fetchPayloads,
+      timeoutInSeconds,
+    );
+  }
+
+  waitForWorkflowCompletion(
+    instanceId: string,
+    fetchPayloads = true,
+    timeoutInSeconds = 60,
+  ): Promise<WorkflowState> {
+    return this.#waitFor(
+      instanceId,
+      'complete',
+      (r) => isTerminalStatus(r.status),
+      fetchPayloads,
+      timeoutInSeconds,
+    );
+  }
+
+  async raiseEvent(instanceId: string, eventName: string, eventData?: unknown): Promise<void> {
+    if (typeof eventName !== 'string' || eventName.length === 0 || eventName.length > 256) {
+      throw new WorkflowValidationError('eventName', eventName, 'a string of 1-256 characters');
+    }
+    await this.#send(instanceId, {
+      type: 'EventRaised',
+      timestamp: new Date(this.#clock.now()),
+      name: eventName,
+      ...(eventData !== undefined && { data: normalizePayload(eventData) }),
+    });
+  }
+
+  /** Terminates the instance (and, by default, its running child workflows) with `output`. */
+  async terminateWorkflow(
+    instanceId: string,
+    output?: unknown,
+    options: { recursive?: boolean } = {},
+  ): Promise<void> {
+    const record = await this.#require(instanceId);
+    if (options.recursive ?? true) {
+      for (const child of await this.#children(instanceId)) {
+        const state = await this.#store.load(child);
+        if (state && !isTerminalStatus(state.record.status)) {
+          await this.terminateWorkflow(child, output, options);
+        }
+      }
+    }
+    if (isTerminalStatus(record.status)) return;
+    await this.#send(instanceId, {
+      type: 'ExecutionTerminated',
+      timestamp: new Date(this.#clock.now()),
+      ...(output !== undefined && { output: normalizePayload(output) }),
+    });
+  }
+
+  async suspendWorkflow(instanceId: string, reason?: string): Promise<void> {
+    await this.#send(instanceId, {
+      type: 'ExecutionSuspended',
+      timestamp: new Date(this.#clock.now()),
+      ...(reason !== undefined && { reason }),
+    });
+  }
+
+  async resumeWorkflow(instanceId: string, reason?: string): Promise<void> {
+    await this.#send(instanceId, {
+      type: 'ExecutionResumed',
+      timestamp: new Date(this.#clock.now()),
+      ...(reason !== undefined && { reason }),
+    });
+  }
+
+  /**
+   * Deletes a finished instance and everything stored for it (children too, by default). Resolves
+   * false when there was nothing to purge; refuses a running instance.
+   */
+  async purgeWorkflow(instanceId: string, options: { recursive?: boolean } = {}): Promise<boolean> {
+    validateId(instanceId);
+    const loaded = await this.#store.load(instanceId);
+    if (!loaded) return false;
+    if (!isTerminalStatus(loaded.record.status)) {
+      throw new WorkflowStateError(instanceId, `is ${loaded.record.status}; terminate it before purging`);
+    }
+    if (options.recursive ?? true) {
+      for (const child of await this.#children(instanceId)) {
+        const state = await this.#store.load(child);
+        if (state && isTerminalStatus(state.record.status)) await this.purgeWorkflow(child, options);
+      }
+    }
+    const result = await this.#kv.txn(
+      [{ key: this.#store.keys.record(instanceId), modRevision: loaded.modRevision }],
+      clearInstanceOps(this.#ctx(), instanceId),
+    );
+    return result.succeeded;
+  }
+
+  async listWorkflows(query: ListWorkflowsQuery = {}): Promise<ListWorkflowsPage> {
+    const pageSize = query.pageSize ?? 100;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 10_000) {
+      throw new WorkflowValidationError('pageSize', query.pageSize, 'an integer from 1 to 10000');
+    }
+    const statuses = query.status === undefined ? undefined : new Set([query.status].flat());
+    const matches = (r: InstanceRecord): boolean =>
+      (!statuses || statuses.has(r.status)) &&
+      (query.namePrefix === undefined || r.name.startsWith(query.namePrefix)) &&
+      (query.createdFrom === undefined || r.createdAt >= query.createdFrom.getTime()) &&
+      (query.createdTo === undefined || r.createdAt <= query.createdTo.getTime());
+    const instances: WorkflowState[] = [];
+    let cursor = query.continuationToken;
+    for (;;) {
+      const page = await this.#store.listRecords(cursor, Math.max(pageSize, 200));
+      for (const { record, key } of page.records) {
+        cursor = key;
+        if (!matches(record)) continue;
+        instances.push(toWorkflowState(record, false));
+        if (instances.length === pageSize) {
+          return {
+            instances,
+            ...(page.more || page.records[page.records.length - 1]?.key !== key
+              ? { continuationToken: key }
+              : {}),
+          };
+        }
+      }
+      if (!page.more) return { instances };
+    }
+  }
+
+  /** The current generation's history, oldest first. */
+  async getWorkflowHistory(instanceId: string): Promise<HistoryEvent[]> {
+    await this.#require(instanceId);
+    return this.#store.history(instanceId);
+  }
+
+  #ctx(): StepContext {
+    return { keys: this.#store.keys, reminders: this.#reminders, now: new Date(this.#clock.now()) };
+  }
+
+  async #require(instanceId: string): Promise<InstanceRecord> {
+    validateId(instanceId);
+    const loaded = await this.#store.load(instanceId);
+    if (!loaded) throw new WorkflowNotFoundError(instanceId);
+    return loaded.record;
+  }
+
+  async #send(instanceId: string, event: HistoryEvent): Promise<void> {
+    await this.#require(instanceId);
+    const message = `${this.#clock.now().toString(36).padStart(10, '0')}~${randomUUID()}`;
+    const ops: StoreOp[] = deliverOps(this.#ctx(), instanceId, message, event);
+    await this.#kv.txn([], ops);
+  }
+
+  async #children(instanceId: string): Promise<string[]> {
+    const events = await this.#store.history(instanceId);
+    return events.flatMap((e) => (e.type === 'ChildWorkflowCreated' ? [e.instanceId] : []));
+  }
+
+  /** Waits on the record's watch (no polling) until `done` holds, or the timeout passes. */
+  async #waitFor(
+    instanceId: string,
+    what: string,
+    done: (record: InstanceRecord) => boolean,
+    fetchPayloads: boolean,
+    timeoutInSeconds: number,
+  ): Promise<WorkflowState> {
+    validateId(instanceId);
+    const key = this.#store.keys.record(instanceId);
+    const first = await this.#kv.get(key);
+    const firstRecord = first && decodeInstance(first.value);
+    if (!first || !firstRecord) throw new WorkflowNotFoundError(instanceId);
+    if (done(firstRecord)) return toWorkflowState(firstRecord, fetchPayloads);
+    return new Promise<WorkflowState>((resolve, reject) => {
+      let settled = false;
+      let cancelWatch: (() => Promise<void>) | undefined;
+      const finish = (outcome: () => void): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        void cancelWatch?.();
+        outcome();
+      };
+      const timer = setTimeout(
+        () => finish(() => reject(new WorkflowWaitTimeoutError(instanceId, what, timeoutInSeconds))),
+        timeoutInSeconds * 1000,
+      );
+      const check = async (): Promise<void> => {
+        const entry = await this.#kv.get(key);
+        const record = entry && decodeInstance(entry.value);
+        if (!record) finish(() => reject(new WorkflowNotFoundError(instanceId)));
+        else if (done(record)) finish(() => resolve(toWorkflowState(record, fetchPayloads)));
+      };
+      this.#kv
+        .watch(key, first.modRevision + 1, {
+          onEvents: (events) => {
+            if (events.some((e) => e.key === key))
+              void check().catch((e: unknown) => finish(() => reject(e)));
+          },
+          onReset: () => void check().catch((e: unknown) => finish(() => reject(e))),
+        })
+        .then((handle) => {
+          cancelWatch = () => handle.cancel();
+          if (settled) void handle.cancel();
+        })
+        .catch((error: unknown) => finish(() => reject(error)));
+    });
+  }
+}
+
+function validateId(instanceId: unknown): asserts instanceId is string {
+  if (!isValidInstanceId(instanceId))
+    throw new WorkflowValidationError('instanceId', instanceId, INSTANCE_ID_ALLOWED);
+}

@@ -1,0 +1,49 @@
+import type { HistoryEvent } from '../../history/events.js';
+import { serializeHistory } from '../../history/serialize.js';
+
+/** Where the current generation's history stands: chunk count and the last chunk's events. */
+export interface ChunkState {
+  chunks: number;
+  tail: HistoryEvent[];
+}
+
+export interface ChunkLimits {
+  maxEvents: number;
+  /** Serialized size a chunk may reach; well below etcd's 1.5 MiB request limit. */
+  maxBytes: number;
+}
+
+export const DEFAULT_CHUNK_LIMITS: ChunkLimits = { maxEvents: 200, maxBytes: 256 * 1024 };
+
+/**
+ * Appends events to chunked history: the tail chunk is rewritten while it has room, then new
+ * chunks start. Returns the chunks to write (index and full text) and the new state.
+ */
+export function appendToChunks(
+  state: ChunkState,
+  events: readonly HistoryEvent[],
+  limits: ChunkLimits = DEFAULT_CHUNK_LIMITS,
+): { writes: Array<{ chunk: number; text: string }>; next: ChunkState } {
+  if (events.length === 0) return { writes: [], next: state };
+  const writes = new Map<number, string>();
+  let index = Math.max(state.chunks - 1, 0);
+  let tail = state.chunks === 0 ? [] : [...state.tail];
+  let tailText = serializeHistory(tail);
+  for (const event of events) {
+    const line = serializeHistory([event]);
+    const fits = tail.length < limits.maxEvents && tailText.length + line.length <= limits.maxBytes;
+    if (!fits && tail.length > 0) {
+      writes.set(index, tailText);
+      index++;
+      tail = [];
+      tailText = '';
+    }
+    tail.push(event);
+    tailText += line;
+  }
+  writes.set(index, tailText);
+  return {
+    writes: [...writes].map(([chunk, text]) => ({ chunk, text })),
+    next: { chunks: index + 1, tail },
+  };
+}

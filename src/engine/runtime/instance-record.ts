@@ -1,0 +1,42 @@
+import type { FailureDetails } from '../../history/failure-details.js';
+import type { ParentInfo } from '../../history/events.js';
+import type { WorkflowRuntimeStatus } from '../../history/status.js';
+
+/**
+ * The small per-instance record read by clients and guarded by each step. Payloads are kept here
+ * (not only in history) so status queries never read history.
+ */
+export interface InstanceRecord {
+  instanceId: string;
+  name: string;
+  status: WorkflowRuntimeStatus;
+  generation: number;
+  createdAt: number;
+  lastUpdatedAt: number;
+  input?: unknown;
+  output?: unknown;
+  customStatus?: unknown;
+  failureDetails?: FailureDetails;
+  parent?: ParentInfo;
+  scheduledStartAt?: number;
+  /** History chunks of the current generation and events in the last one. */
+  chunks: number;
+  tailEvents: number;
+  /** Events in the current generation's history. */
+  events: number;
+}
+
+export function encodeInstance(record: InstanceRecord): string {
+  return JSON.stringify(record);
+}
+
+export function decodeInstance(value: string): InstanceRecord | undefined {
+  try {
+    const parsed = JSON.parse(value) as Partial<InstanceRecord> | null;
+    if (!parsed || typeof parsed.instanceId !== 'string' || typeof parsed.status !== 'string')
+      return undefined;
+    return parsed as InstanceRecord;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,116 @@
+import type { KvEntry, KvStore } from '../../etcd/kv-store.js';
+import type { HistoryEvent } from '../../history/events.js';
+import { deserializeEvent, deserializeHistory } from '../../history/serialize.js';
+import type { InstanceKeys } from './instance-keys.js';
+import { decodeInstance, type InstanceRecord } from './instance-record.js';
+
+export interface LoadedInstance {
+  record: InstanceRecord;
+  modRevision: number;
+}
+
+export interface InboxMessage {
+  key: string;
+  event: HistoryEvent;
+}
+
+/** A stored history that cannot be read back; the instance is failed with this reason. */
+export class CorruptHistoryError extends Error {
+  override name = 'CorruptHistoryError';
+}
+
+/** Reads of instance state shared by the runtime and the client. */
+export class InstanceStore {
+  readonly #kv: KvStore;
+  readonly keys: InstanceKeys;
+
+  constructor(kv: KvStore, keys: InstanceKeys) {
+    this.#kv = kv;
+    this.keys = keys;
+  }
+
+  async load(instanceId: string): Promise<LoadedInstance | undefined> {
+    const entry = await this.#kv.get(this.keys.record(instanceId));
+    if (!entry) return undefined;
+    const record = decodeInstance(entry.value);
+    if (!record) throw new CorruptHistoryError(`instance record of ${instanceId} is not readable`);
+    return { record, modRevision: entry.modRevision };
+  }
+
+  /** The current generation's history, chunk by chunk, in order. */
+  async history(instanceId: string): Promise<HistoryEvent[]> {
+    const entries = await this.#rangeAll(this.keys.historyPrefix(instanceId));
+    const events: HistoryEvent[] = [];
+    for (const entry of entries) {
+      try {
+        events.push(...deserializeHistory(entry.value));
+      } catch (error) {
+        throw new CorruptHistoryError(
+          `history of ${instanceId} is corrupt at ${entry.key}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
+    }
+    return events;
+  }
+
+  /**
+   * Pending inbox messages, oldest first. Starts (and continue-as-new openings) come before anything
+   * else, since a message can arrive before the new generation it is meant for is opened.
+   */
+  async inbox(
+    instanceId: string,
+    limit: number,
+  ): Promise<{ messages: InboxMessage[]; unreadable: string[] }> {
+    const page = await this.#kv.range(this.keys.inboxPrefix(instanceId), { limit });
+    const entries = [...page.entries].sort(
+      (a, b) => a.createRevision - b.createRevision || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+    );
+    const messages: InboxMessage[] = [];
+    const unreadable: string[] = [];
+    for (const entry of entries) {
+      try {
+        messages.push({ key: entry.key, event: deserializeEvent(entry.value) });
+      } catch {
+        unreadable.push(entry.key);
+      }
+    }
+    const opening = messages.filter((m) => m.event.type === 'ExecutionStarted');
+    const rest = messages.filter((m) => m.event.type !== 'ExecutionStarted');
+    // Events carried by continue-as-new belong right after their ExecutionStarted.
+    const carried = rest.filter((m) => m.key.includes('/can~'));
+    const others = rest.filter((m) => !m.key.includes('/can~'));
+    return { messages: [...opening, ...carried, ...others], unreadable };
+  }
+
+  /** Instance records in key order, a page at a time. */
+  async listRecords(
+    startAfter: string | undefined,
+    limit: number,
+  ): Promise<{ records: Array<{ record: InstanceRecord; key: string }>; more: boolean }> {
+    const page = await this.#kv.range(this.keys.instancesPrefix, {
+      limit,
+      ...(startAfter !== undefined ? { startAfter } : {}),
+    });
+    const records: Array<{ record: InstanceRecord; key: string }> = [];
+    for (const entry of page.entries) {
+      const record = decodeInstance(entry.value);
+      if (record) records.push({ record, key: entry.key });
+    }
+    return { records, more: page.more };
+  }
+
+  async #rangeAll(prefix: string): Promise<KvEntry[]> {
+    const all: KvEntry[] = [];
+    let startAfter: string | undefined;
+    for (;;) {
+      const page = await this.#kv.range(prefix, {
+        limit: 500,
+        ...(startAfter !== undefined ? { startAfter } : {}),
+      });
+      all.push(...page.entries);
+      const last = page.entries[page.entries.length - 1];
+      if (!page.more || !last) return all;
+      startAfter = last.key;
+    }
+  }
+}

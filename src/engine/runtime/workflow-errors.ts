@@ -1,0 +1,54 @@
+import { WorkflowError } from '../errors.js';
+
+export class WorkflowNotFoundError extends WorkflowError {
+  override name = 'WorkflowNotFoundError';
+  readonly instanceId: string;
+  constructor(instanceId: string) {
+    super(`workflow instance ${JSON.stringify(instanceId)} not found`);
+    this.instanceId = instanceId;
+  }
+}
+
+export class WorkflowAlreadyExistsError extends WorkflowError {
+  override name = 'WorkflowAlreadyExistsError';
+  readonly instanceId: string;
+  constructor(instanceId: string, status: string) {
+    super(
+      `workflow instance ${JSON.stringify(instanceId)} already exists and is ${status}; ` +
+        'use a new instance id, or terminate and purge the old one first',
+    );
+    this.instanceId = instanceId;
+  }
+}
+
+export class WorkflowStateError extends WorkflowError {
+  override name = 'WorkflowStateError';
+  readonly instanceId: string;
+  constructor(instanceId: string, message: string) {
+    super(`workflow instance ${JSON.stringify(instanceId)}: ${message}`);
+    this.instanceId = instanceId;
+  }
+}
+
+export class WorkflowWaitTimeoutError extends WorkflowError {
+  override name = 'WorkflowWaitTimeoutError';
+  readonly instanceId: string;
+  constructor(instanceId: string, waitedFor: string, seconds: number) {
+    super(`workflow instance ${JSON.stringify(instanceId)} did not ${waitedFor} within ${seconds} s`);
+    this.instanceId = instanceId;
+  }
+}
+
+/** Bad client input (instance id, event name, ...). Names the field, the value and what is allowed. */
+export class WorkflowValidationError extends WorkflowError {
+  override name = 'WorkflowValidationError';
+  readonly field: string;
+  readonly value: unknown;
+  readonly allowed: string;
+  constructor(field: string, value: unknown, allowed: string) {
+    super(`invalid ${field}: ${JSON.stringify(value)}; allowed: ${allowed}`);
+    this.field = field;
+    this.value = value;
+    this.allowed = allowed;
+  }
+}

@@ -1,0 +1,54 @@
+import type { WorkflowRuntimeStatus } from '../../history/status.js';
+import type { InstanceRecord } from './instance-record.js';
+
+export interface WorkflowFailureDetails {
+  errorType: string;
+  message: string;
+  stackTrace?: string;
+}
+
+/** An instance as clients see it (Dapr JS SDK shape); payloads are JSON strings. */
+export interface WorkflowState {
+  instanceId: string;
+  name: string;
+  runtimeStatus: WorkflowRuntimeStatus;
+  createdAt: Date;
+  lastUpdatedAt: Date;
+  serializedInput?: string;
+  serializedOutput?: string;
+  serializedCustomStatus?: string;
+  customStatus?: unknown;
+  workflowFailureDetails?: WorkflowFailureDetails;
+  /** When a delayed start is due. */
+  scheduledStartAt?: Date;
+  /** The instance that started this one as a child workflow. */
+  parentInstanceId?: string;
+}
+
+export function toWorkflowState(record: InstanceRecord, withPayloads: boolean): WorkflowState {
+  const state: WorkflowState = {
+    instanceId: record.instanceId,
+    name: record.name,
+    runtimeStatus: record.status,
+    createdAt: new Date(record.createdAt),
+    lastUpdatedAt: new Date(record.lastUpdatedAt),
+  };
+  if (withPayloads) {
+    if (record.input !== undefined) state.serializedInput = JSON.stringify(record.input);
+    if (record.output !== undefined) state.serializedOutput = JSON.stringify(record.output);
+  }
+  if (record.customStatus !== undefined) {
+    state.serializedCustomStatus = JSON.stringify(record.customStatus);
+    state.customStatus = record.customStatus;
+  }
+  if (record.failureDetails) {
+    state.workflowFailureDetails = {
+      errorType: record.failureDetails.errorType,
+      message: record.failureDetails.message,
+      ...(record.failureDetails.stack !== undefined && { stackTrace: record.failureDetails.stack }),
+    };
+  }
+  if (record.scheduledStartAt !== undefined) state.scheduledStartAt = new Date(record.scheduledStartAt);
+  if (record.parent) state.parentInstanceId = record.parent.instanceId;
+  return state;
+}

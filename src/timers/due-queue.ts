@@ -1,0 +1,63 @@
+/**
+ * A min-heap of (due time, job name). Entries are never removed in place: each push carries a
+ * token, and an entry whose token no longer matches the job's current one is skipped on pop.
+ * That keeps reschedules O(log n) without an index into the heap.
+ */
+export interface DueEntry {
+  at: number;
+  name: string;
+  token: number;
+}
+
+export class DueQueue {
+  #heap: DueEntry[] = [];
+
+  get size(): number {
+    return this.#heap.length;
+  }
+
+  push(entry: DueEntry): void {
+    const heap = this.#heap;
+    heap.push(entry);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = heap[parent] as DueEntry;
+      if (p.at <= entry.at) break;
+      heap[i] = p;
+      i = parent;
+    }
+    heap[i] = entry;
+  }
+
+  peek(): DueEntry | undefined {
+    return this.#heap[0];
+  }
+
+  pop(): DueEntry | undefined {
+    const heap = this.#heap;
+    const top = heap[0];
+    const last = heap.pop();
+    if (top === undefined || last === undefined || heap.length === 0) return top;
+    let i = 0;
+    const n = heap.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const left = heap[l] as DueEntry;
+      const right = heap[r];
+      const child = right !== undefined && right.at < left.at ? r : l;
+      const c = heap[child] as DueEntry;
+      if (c.at >= last.at) break;
+      heap[i] = c;
+      i = child;
+    }
+    heap[i] = last;
+    return top;
+  }
+
+  clear(): void {
+    this.#heap = [];
+  }
+}

@@ -1,0 +1,198 @@
+import type { EventEmitter } from 'eventemitter3';
+import type { GroupCommit } from '../etcd/group-commit.js';
+import type { KvEntry, KvEvent, KvStore, WatchHandle } from '../etcd/kv-store.js';
+import { decodeProgress, decodeRecord } from './job-codec.js';
+import type { JobProgress } from './job.js';
+import type { ScopeKeys } from './job-keys.js';
+import type { JobTable } from './job-table.js';
+import type { TimerServiceEvents } from './timer-events.js';
+import type { TriggerLoop } from './trigger-loop.js';
+
+type PartitionFeed = { state: 'loading'; buffer: KvEvent[] } | { state: 'ready'; loadedRevision: number };
+
+const PAGE = 2000;
+
+/**
+ * Keeps the job table in step with etcd for the partitions this replica owns: one range read per
+ * partition when it is acquired, and one watch over all jobs of the scope. Events at or below a
+ * partition's load revision are already in the table; events that arrive while a partition loads
+ * wait and are applied after. Applying an event twice is harmless (same revision = same job).
+ */
+export class JobFeed {
+  readonly #kv: KvStore;
+  readonly #keys: ScopeKeys;
+  readonly #table: JobTable;
+  readonly #loop: TriggerLoop;
+  readonly #commit: GroupCommit;
+  readonly #events: EventEmitter<TimerServiceEvents>;
+  readonly #owned = new Map<number, PartitionFeed>();
+  #watch: WatchHandle | undefined;
+  #stopped = false;
+  #resyncing: Promise<void> | undefined;
+
+  constructor(o: {
+    kv: KvStore;
+    keys: ScopeKeys;
+    table: JobTable;
+    loop: TriggerLoop;
+    commit: GroupCommit;
+    events: EventEmitter<TimerServiceEvents>;
+  }) {
+    this.#kv = o.kv;
+    this.#keys = o.keys;
+    this.#table = o.table;
+    this.#loop = o.loop;
+    this.#commit = o.commit;
+    this.#events = o.events;
+  }
+
+  ownedPartitions(): number[] {
+    return [...this.#owned.keys()].sort((a, b) => a - b);
+  }
+
+  async start(): Promise<void> {
+    this.#stopped = false;
+    await this.#startWatch();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    const watch = this.#watch;
+    this.#watch = undefined;
+    await watch?.cancel();
+    this.#owned.clear();
+  }
+
+  async acquire(partition: number): Promise<void> {
+    this.#owned.set(partition, { state: 'loading', buffer: [] });
+    await this.#load(partition);
+  }
+
+  /** Stops firing `partition`: waits for its in-flight triggers, then forgets its jobs. */
+  async release(partition: number): Promise<void> {
+    this.#owned.delete(partition);
+    for (const job of this.#table.jobsOf(partition)) {
+      if (job.state !== 'inflight') this.#table.remove(job.name);
+    }
+    await this.#loop.drain(partition);
+    this.#table.removePartition(partition);
+    this.#loop.wake();
+  }
+
+  async #startWatch(): Promise<void> {
+    const { revision } = await this.#kv.range(this.#keys.jobsRoot, { limit: 1 });
+    this.#watch = await this.#kv.watch(this.#keys.jobsRoot, revision + 1, {
+      onEvents: (events) => this.#onEvents(events),
+      onReset: (reason) => {
+        this.#events.emit('warning', reason);
+        if (!this.#resyncing) this.#resyncing = this.#resync().finally(() => (this.#resyncing = undefined));
+      },
+    });
+  }
+
+  /** The watch lost its place: watch again from now and re-read every owned partition. */
+  async #resync(): Promise<void> {
+    for (;;) {
+      if (this.#stopped) return;
+      try {
+        for (const p of this.#owned.keys()) this.#owned.set(p, { state: 'loading', buffer: [] });
+        await this.#startWatch();
+        await Promise.all([...this.#owned.keys()].map((p) => this.#load(p)));
+        return;
+      } catch (error) {
+        this.#events.emit('warning', error instanceof Error ? error : new Error(String(error)));
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  #onEvents(events: KvEvent[]): void {
+    for (const event of events) {
+      const where = this.#keys.parseJobKey(event.key);
+      if (!where) continue;
+      const feed = this.#owned.get(where.partition);
+      if (!feed) continue;
+      if (feed.state === 'loading') feed.buffer.push(event);
+      else if (event.modRevision > feed.loadedRevision) this.#apply(where.partition, where.name, event);
+    }
+    this.#loop.wake();
+  }
+
+  #apply(partition: number, name: string, event: KvEvent): void {
+    if (event.type === 'delete') {
+      this.#table.remove(name);
+      return;
+    }
+    this.#upsert(partition, name, event, undefined);
+  }
+
+  #upsert(
+    partition: number,
+    name: string,
+    entry: Pick<KvEntry, 'key' | 'value' | 'modRevision'>,
+    progress: JobProgress | undefined,
+  ): void {
+    const record = decodeRecord(entry.value);
+    if (!record) {
+      this.#events.emit('warning', new Error(`ignoring unreadable job record at ${entry.key}`));
+      return;
+    }
+    const live = this.#table.upsert(name, partition, record, entry.modRevision, progress);
+    if (!live) {
+      // Nothing left to fire (e.g. a crash between the last tick and its delete): finish the delete.
+      void this.#commit
+        .submit({
+          guards: [{ key: entry.key, modRevision: entry.modRevision }],
+          ops: [
+            { op: 'delete', key: entry.key },
+            { op: 'delete', key: this.#keys.progressKey(partition, name) },
+          ],
+        })
+        .catch((error: unknown) => this.#events.emit('warning', error as Error));
+    }
+  }
+
+  async #load(partition: number): Promise<void> {
+    const jobs = await rangeAll(this.#kv, this.#keys.jobsPrefix(partition));
+    const progress = await rangeAll(this.#kv, this.#keys.progressPrefix(partition));
+    const feed = this.#owned.get(partition);
+    if (!feed || feed.state !== 'loading') return; // released while loading
+    const progressByName = new Map<string, JobProgress>();
+    const progressPrefix = this.#keys.progressPrefix(partition);
+    for (const entry of progress.entries) {
+      const decoded = decodeProgress(entry.value);
+      if (decoded) progressByName.set(entry.key.slice(progressPrefix.length), decoded);
+    }
+    const listed = new Set<string>();
+    for (const entry of jobs.entries) {
+      const where = this.#keys.parseJobKey(entry.key);
+      if (!where) continue;
+      listed.add(where.name);
+      this.#upsert(partition, where.name, entry, progressByName.get(where.name));
+    }
+    for (const job of this.#table.jobsOf(partition)) {
+      if (!listed.has(job.name) && job.state !== 'inflight') this.#table.remove(job.name);
+    }
+    for (const event of feed.buffer) {
+      const where = this.#keys.parseJobKey(event.key);
+      if (where && event.modRevision > jobs.revision) this.#apply(partition, where.name, event);
+    }
+    this.#owned.set(partition, { state: 'ready', loadedRevision: jobs.revision });
+    this.#loop.wake();
+  }
+}
+
+/** Reads a whole prefix in pages; the revision is the first page's (events after it are replayed). */
+async function rangeAll(kv: KvStore, prefix: string): Promise<{ entries: KvEntry[]; revision: number }> {
+  const first = await kv.range(prefix, { limit: PAGE });
+  const entries = [...first.entries];
+  let more = first.more;
+  while (more) {
+    const last = entries[entries.length - 1];
+    if (!last) break;
+    const page = await kv.range(prefix, { limit: PAGE, startAfter: last.key });
+    entries.push(...page.entries);
+    more = page.more;
+  }
+  return { entries, revision: first.revision };
+}

@@ -1,0 +1,169 @@
+import { DueQueue } from './due-queue.js';
+import type { JobProgress, JobRecord } from './job.js';
+import { nextFire } from './next-fire.js';
+
+export type LiveJobState = 'waiting' | 'inflight' | 'staged' | 'done';
+
+/** One job of an owned partition, as its owner tracks it between etcd reads. */
+export interface LiveJob {
+  readonly name: string;
+  readonly partition: number;
+  readonly record: JobRecord;
+  /** The job record's mod revision: the incarnation this object stands for. */
+  readonly modRevision: number;
+  progress: JobProgress;
+  /** The scheduled tick the next delivery is for. */
+  tick: number;
+  /** When the next delivery may start: the tick, or a retry time after a failure. */
+  dueAt: number;
+  state: LiveJobState;
+  token: number;
+}
+
+/**
+ * The owner's in-memory view of its partitions: jobs by name, a due-queue, and the staged
+ * triggers per target. Pure bookkeeping; the trigger loop does the I/O.
+ */
+export class JobTable {
+  readonly #jobs = new Map<string, LiveJob>();
+  readonly #queue = new DueQueue();
+  readonly #staged = new Map<string, Set<LiveJob>>();
+  #token = 0;
+
+  get size(): number {
+    return this.#jobs.size;
+  }
+
+  get(name: string): LiveJob | undefined {
+    return this.#jobs.get(name);
+  }
+
+  /**
+   * Adds or replaces a job incarnation. Returns the live job, or undefined when the job has no tick
+   * left (its owner should delete it). An unchanged incarnation keeps its in-memory state, so
+   * re-listing never re-fires a trigger already in flight.
+   */
+  upsert(
+    name: string,
+    partition: number,
+    record: JobRecord,
+    modRevision: number,
+    stored: JobProgress | undefined,
+  ): LiveJob | undefined {
+    const existing = this.#jobs.get(name);
+    if (existing && existing.modRevision === modRevision) return existing;
+    if (existing) this.remove(name);
+    // A progress record from an older incarnation (before an overwrite) does not count.
+    const progress: JobProgress =
+      stored && stored.jobRevision === modRevision
+        ? stored
+        : { jobRevision: modRevision, count: 0, attempts: 0 };
+    // While a tick is being retried its count and lastTick stay put, so this is that same tick.
+    const tick = nextFire(record, progress);
+    if (tick === undefined) return undefined;
+    const job: LiveJob = {
+      name,
+      partition,
+      record,
+      modRevision,
+      progress,
+      tick,
+      dueAt: tick,
+      state: 'waiting',
+      token: 0,
+    };
+    this.#jobs.set(name, job);
+    this.enqueue(job, tick);
+    return job;
+  }
+
+  /** Whether `job` is still the current incarnation of its name. */
+  isCurrent(job: LiveJob): boolean {
+    return this.#jobs.get(job.name) === job;
+  }
+
+  remove(name: string): LiveJob | undefined {
+    const job = this.#jobs.get(name);
+    if (!job) return undefined;
+    this.#jobs.delete(name);
+    job.token = -1;
+    if (job.state === 'staged') this.#staged.get(job.record.target)?.delete(job);
+    job.state = 'done';
+    return job;
+  }
+
+  /** Removes every job of `partition`; returns them (some may still be in flight). */
+  removePartition(partition: number): LiveJob[] {
+    const removed: LiveJob[] = [];
+    for (const job of this.#jobs.values()) {
+      if (job.partition === partition) removed.push(job);
+    }
+    for (const job of removed) this.remove(job.name);
+    return removed;
+  }
+
+  jobsOf(partition: number): LiveJob[] {
+    return [...this.#jobs.values()].filter((j) => j.partition === partition);
+  }
+
+  enqueue(job: LiveJob, dueAt: number): void {
+    job.dueAt = dueAt;
+    job.state = 'waiting';
+    job.token = ++this.#token;
+    this.#queue.push({ at: dueAt, name: job.name, token: job.token });
+  }
+
+  /** The earliest time a waiting job is due, skipping stale queue entries. */
+  nextDueAt(): number | undefined {
+    for (;;) {
+      const top = this.#queue.peek();
+      if (!top) return undefined;
+      const job = this.#jobs.get(top.name);
+      if (job && job.token === top.token && job.state === 'waiting') return top.at;
+      this.#queue.pop();
+    }
+  }
+
+  /** Takes the next job due at or before `nowMs`, if any. */
+  takeDue(nowMs: number): LiveJob | undefined {
+    const at = this.nextDueAt();
+    if (at === undefined || at > nowMs) return undefined;
+    const top = this.#queue.pop();
+    return top ? this.#jobs.get(top.name) : undefined;
+  }
+
+  stage(job: LiveJob): void {
+    job.state = 'staged';
+    job.token = ++this.#token;
+    let set = this.#staged.get(job.record.target);
+    if (!set) this.#staged.set(job.record.target, (set = new Set()));
+    set.add(job);
+  }
+
+  /** Un-stages every trigger waiting for `target`, due again at once. Returns how many. */
+  releaseStaged(target: string): number {
+    const set = this.#staged.get(target);
+    if (!set) return 0;
+    this.#staged.delete(target);
+    let n = 0;
+    for (const job of set) {
+      if (this.isCurrent(job) && job.state === 'staged') {
+        this.enqueue(job, job.dueAt);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  stagedCount(): number {
+    let n = 0;
+    for (const set of this.#staged.values()) n += set.size;
+    return n;
+  }
+
+  clear(): void {
+    for (const name of [...this.#jobs.keys()]) this.remove(name);
+    this.#queue.clear();
+    this.#staged.clear();
+  }
+}

@@ -1,0 +1,39 @@
+import type { FailurePolicySpec, JobProgress, JobRecord, JsonValue } from './job.js';
+
+/** A job as `get`/`list` return it: the caller's original strings plus its progress. */
+export interface JobView {
+  name: string;
+  target: string;
+  schedule?: string;
+  dueTime?: string;
+  repeats?: number;
+  ttl?: string;
+  data?: JsonValue;
+  failurePolicy: FailurePolicySpec;
+  createdAt: Date;
+  /** Ticks delivered so far (absent in listings, which do not read progress). */
+  count?: number;
+  /** When the next tick is due, if one is left. */
+  nextFireAt?: Date;
+}
+
+export function toJobView(
+  record: JobRecord,
+  progress: JobProgress | undefined,
+  next: number | undefined,
+): JobView {
+  const o = record.original;
+  return {
+    name: record.name,
+    target: record.target,
+    ...(o.schedule !== undefined ? { schedule: o.schedule } : {}),
+    ...(o.dueTime !== undefined ? { dueTime: o.dueTime } : {}),
+    ...(o.repeats !== undefined ? { repeats: o.repeats } : {}),
+    ...(o.ttl !== undefined ? { ttl: o.ttl } : {}),
+    ...(record.data !== undefined ? { data: record.data } : {}),
+    failurePolicy: o.failurePolicy,
+    createdAt: new Date(record.createdAt),
+    ...(progress ? { count: progress.count } : {}),
+    ...(next !== undefined ? { nextFireAt: new Date(next) } : {}),
+  };
+}

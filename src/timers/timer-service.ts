@@ -1,0 +1,300 @@
+import { EventEmitter } from 'eventemitter3';
+import { partitionOf } from '../cluster/partition.js';
+import { PartitionOwnership } from '../cluster/partition-ownership.js';
+import { systemClock, type Clock } from '../common/clock.js';
+import { GroupCommit } from '../etcd/group-commit.js';
+import type { KvStore } from '../etcd/kv-store.js';
+import type { StoreOp } from '../etcd/store-op.js';
+import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from './errors.js';
+import { decodeProgress, decodeRecord, encodeRecord } from './job-codec.js';
+import { JobFeed } from './job-feed.js';
+import { scopeKeys, type ScopeKeys } from './job-keys.js';
+import { validateJobName } from './job-name.js';
+import { JobTable } from './job-table.js';
+import type { JobRecord, JobSpec, TriggerHandler } from './job.js';
+import { nextFire } from './next-fire.js';
+import type { TimerServiceEvents } from './timer-events.js';
+import { TriggerLoop } from './trigger-loop.js';
+import { normalizeJob } from './validate-job.js';
+import { toJobView, type JobView } from './job-view.js';
+
+export interface TimerServiceOptions {
+  kv: KvStore;
+  namespace?: string;
+  appId?: string;
+  clock?: Clock;
+  /** Number of partitions jobs hash to. Fixed for the life of a scope; every replica must agree. */
+  partitions?: number;
+  /** Lease TTL for membership and partition ownership; a dead replica's jobs move after this. */
+  leaseTtlSeconds?: number;
+  memberId?: string;
+  /** Triggers in flight at once on this replica. */
+  maxInFlight?: number;
+  /** Largest accepted `data`, as JSON bytes. */
+  maxDataBytes?: number;
+}
+
+export type ScheduleResult = { name: string; ok: true } | { name: string; ok: false; error: Error };
+
+const DEFAULT_PARTITIONS = 32;
+const DEFAULT_MAX_DATA_BYTES = 1024 * 1024;
+
+/**
+ * The jobs service of one (namespace, appId) scope. Any process can schedule, read and delete jobs;
+ * a started instance is also a replica that owns some partitions and fires their jobs.
+ */
+export class TimerService extends EventEmitter<TimerServiceEvents> {
+  readonly namespace: string;
+  readonly appId: string;
+  readonly keys: ScopeKeys;
+  readonly #kv: KvStore;
+  readonly #clock: Clock;
+  readonly #partitions: number;
+  readonly #maxDataBytes: number;
+  readonly #commit: GroupCommit;
+  readonly #table = new JobTable();
+  readonly #loop: TriggerLoop;
+  readonly #feed: JobFeed;
+  readonly #ownership: PartitionOwnership;
+  #started = false;
+
+  constructor(options: TimerServiceOptions) {
+    super();
+    this.namespace = options.namespace ?? 'default';
+    this.appId = options.appId ?? 'tickflow';
+    this.keys = scopeKeys(this.namespace, this.appId);
+    this.#kv = options.kv;
+    this.#clock = options.clock ?? systemClock;
+    this.#partitions = options.partitions ?? DEFAULT_PARTITIONS;
+    this.#maxDataBytes = options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES;
+    this.#commit = new GroupCommit(this.#kv);
+    this.#loop = new TriggerLoop({
+      table: this.#table,
+      clock: this.#clock,
+      commit: this.#commit,
+      keys: this.keys,
+      events: this,
+      namespace: this.namespace,
+      appId: this.appId,
+      maxInFlight: options.maxInFlight ?? 2048,
+    });
+    this.#feed = new JobFeed({
+      kv: this.#kv,
+      keys: this.keys,
+      table: this.#table,
+      loop: this.#loop,
+      commit: this.#commit,
+      events: this,
+    });
+    this.#ownership = new PartitionOwnership({
+      kv: this.#kv,
+      prefix: this.keys.clusterPrefix,
+      partitions: this.#partitions,
+      ...(options.memberId !== undefined ? { memberId: options.memberId } : {}),
+      ...(options.leaseTtlSeconds !== undefined ? { leaseTtlSeconds: options.leaseTtlSeconds } : {}),
+      onAcquire: async (p) => {
+        await this.#feed.acquire(p);
+        this.emit('partitionsChanged', this.#feed.ownedPartitions());
+      },
+      onRelease: async (p) => {
+        await this.#feed.release(p);
+        this.emit('partitionsChanged', this.#feed.ownedPartitions());
+      },
+    });
+  }
+
+  get memberId(): string {
+    return this.#ownership.memberId;
+  }
+
+  /** Partitions this replica fires, in order. */
+  ownedPartitions(): number[] {
+    return this.#feed.ownedPartitions();
+  }
+
+  /** Transactions sent by group commit (for benchmarks). */
+  get txnCount(): number {
+    return this.#commit.txnCount;
+  }
+
+  /** Starts firing: joins the replica group and takes over this replica's share of partitions. */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    await this.#feed.start();
+    this.#loop.start();
+    await this.#ownership.start();
+  }
+
+  /** Hands this replica's partitions back (after their in-flight triggers settle) and stops. */
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#started = false;
+    await this.#ownership.stop();
+    this.#loop.stop();
+    await this.#feed.stop();
+    this.#table.clear();
+  }
+
+  /** Registers the handler for jobs whose target is `target`; staged triggers for it fire now. */
+  onTrigger(target: string, handler: TriggerHandler): () => void {
+    this.#loop.setHandler(target, handler);
+    return () => this.#loop.setHandler(target, undefined);
+  }
+
+  /** Offers staged triggers of `target` again (e.g. its app answers again). */
+  retryStaged(target: string): void {
+    this.#loop.retryStaged(target);
+  }
+
+  stagedCount(): number {
+    return this.#table.stagedCount();
+  }
+
+  async schedule(name: string, spec: JobSpec): Promise<void> {
+    const record = this.#validate(name, spec);
+    const key = this.#jobKey(record.partitionKey, record.name);
+    const result = await this.#kv.txn(spec.overwrite === true ? [] : [{ key, modRevision: 0 }], [
+      { op: 'put', key, value: encodeRecord(record) },
+    ]);
+    if (!result.succeeded) throw new JobAlreadyExistsError(record.name);
+  }
+
+  /**
+   * Schedules many jobs in batched transactions. Every job is validated first: if any is invalid,
+   * nothing is stored and the first error is thrown. Existing names without overwrite are reported
+   * per job.
+   */
+  async scheduleMany(jobs: ReadonlyArray<{ name: string; spec: JobSpec }>): Promise<ScheduleResult[]> {
+    const records = jobs.map((j) => this.#validate(j.name, j.spec));
+    return Promise.all(
+      records.map(async (record, i): Promise<ScheduleResult> => {
+        const key = this.#jobKey(record.partitionKey, record.name);
+        try {
+          const { succeeded: ok } = await this.#commit.submit({
+            guards: jobs[i]?.spec.overwrite === true ? [] : [{ key, modRevision: 0 }],
+            ops: [{ op: 'put', key, value: encodeRecord(record) }],
+          });
+          return ok
+            ? { name: record.name, ok }
+            : { name: record.name, ok, error: new JobAlreadyExistsError(record.name) };
+        } catch (error) {
+          return {
+            name: record.name,
+            ok: false,
+            error: error instanceof Error ? error : new Error(String(error)),
+          };
+        }
+      }),
+    );
+  }
+
+  async get(name: string, options: { partitionKey?: string } = {}): Promise<JobView> {
+    validateJobName(name);
+    const partition = this.#partitionOf(options.partitionKey ?? name);
+    const entry = await this.#kv.get(this.keys.jobKey(partition, name));
+    const record = entry && decodeRecord(entry.value);
+    if (!entry || !record) throw new JobNotFoundError(name);
+    const progressEntry = await this.#kv.get(this.keys.progressKey(partition, name));
+    const stored = progressEntry && decodeProgress(progressEntry.value);
+    const progress =
+      stored && stored.jobRevision === entry.modRevision
+        ? stored
+        : { jobRevision: entry.modRevision, count: 0, attempts: 0 };
+    return toJobView(record, progress, nextFire(record, progress));
+  }
+
+  /** Deletes a job; resolves whether it existed. */
+  async delete(name: string, options: { partitionKey?: string } = {}): Promise<boolean> {
+    validateJobName(name);
+    const partition = this.#partitionOf(options.partitionKey ?? name);
+    const key = this.keys.jobKey(partition, name);
+    const existed = (await this.#kv.get(key)) !== undefined;
+    await this.#kv.txn(
+      [],
+      [
+        { op: 'delete', key },
+        { op: 'delete', key: this.keys.progressKey(partition, name) },
+      ],
+    );
+    return existed;
+  }
+
+  /** Jobs of this scope whose names start with `prefix`, in name order. */
+  async list(options: { prefix?: string } = {}): Promise<JobView[]> {
+    const views: JobView[] = [];
+    for (let p = 0; p < this.#partitions; p++) {
+      let startAfter: string | undefined;
+      for (;;) {
+        const page = await this.#kv.range(this.keys.jobsPrefix(p) + (options.prefix ?? ''), {
+          limit: 1000,
+          ...(startAfter !== undefined ? { startAfter } : {}),
+        });
+        for (const entry of page.entries) {
+          const record = decodeRecord(entry.value);
+          if (record) views.push(toJobView(record, undefined, undefined));
+        }
+        const last = page.entries[page.entries.length - 1];
+        if (!page.more || !last) break;
+        startAfter = last.key;
+      }
+    }
+    return views.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Deletes every job whose name starts with `prefix` in one transaction; resolves how many there were. */
+  async deletePrefix(prefix: string): Promise<number> {
+    const count = (await this.list({ prefix })).length;
+    const ops: StoreOp[] = [];
+    for (let p = 0; p < this.#partitions; p++) {
+      ops.push({ op: 'deletePrefix', prefix: this.keys.jobsPrefix(p) + prefix });
+      ops.push({ op: 'deletePrefix', prefix: this.keys.progressPrefix(p) + prefix });
+    }
+    for (let i = 0; i < ops.length; i += 128) await this.#kv.txn([], ops.slice(i, i + 128));
+    return count;
+  }
+
+  // --- Operations for callers that commit jobs inside their own transactions (the workflow runtime).
+
+  /** Validates a job and returns the write that creates (or replaces) it. */
+  putJobOps(name: string, spec: JobSpec): StoreOp[] {
+    const record = this.#validate(name, spec);
+    return [{ op: 'put', key: this.#jobKey(record.partitionKey, record.name), value: encodeRecord(record) }];
+  }
+
+  deleteJobOps(name: string, partitionKey: string = name): StoreOp[] {
+    const partition = this.#partitionOf(partitionKey);
+    return [
+      { op: 'delete', key: this.keys.jobKey(partition, name) },
+      { op: 'delete', key: this.keys.progressKey(partition, name) },
+    ];
+  }
+
+  /** Deletes every job whose name starts with `namePrefix` within the partition of `partitionKey`. */
+  deleteJobPrefixOps(namePrefix: string, partitionKey: string): StoreOp[] {
+    const partition = this.#partitionOf(partitionKey);
+    return [
+      { op: 'deletePrefix', prefix: this.keys.jobsPrefix(partition) + namePrefix },
+      { op: 'deletePrefix', prefix: this.keys.progressPrefix(partition) + namePrefix },
+    ];
+  }
+
+  #validate(name: string, spec: JobSpec): JobRecord {
+    const record = normalizeJob(name, spec, this.#clock.now());
+    if (record.data !== undefined) {
+      const bytes = Buffer.byteLength(JSON.stringify(record.data));
+      if (bytes > this.#maxDataBytes) {
+        throw new JobValidationError('data', `${bytes} bytes`, `at most ${this.#maxDataBytes} bytes of JSON`);
+      }
+    }
+    return record;
+  }
+
+  #partitionOf(partitionKey: string): number {
+    return partitionOf(partitionKey, this.#partitions);
+  }
+
+  #jobKey(partitionKey: string, name: string): string {
+    return this.keys.jobKey(this.#partitionOf(partitionKey), name);
+  }
+}

@@ -1,0 +1,247 @@
+import type { EventEmitter } from 'eventemitter3';
+import type { Clock } from '../common/clock.js';
+import type { GroupCommit } from '../etcd/group-commit.js';
+import type { StoreGuard, StoreOp } from '../etcd/store-op.js';
+import { afterFailure } from './failure-decision.js';
+import type { JobProgress, JobTrigger, TriggerHandler, TriggerResult } from './job.js';
+import type { ScopeKeys } from './job-keys.js';
+import type { JobTable, LiveJob } from './job-table.js';
+import { nextFire } from './next-fire.js';
+import type { TimerServiceEvents } from './timer-events.js';
+
+export interface TriggerLoopOptions {
+  table: JobTable;
+  clock: Clock;
+  commit: GroupCommit;
+  keys: ScopeKeys;
+  events: EventEmitter<TimerServiceEvents>;
+  namespace: string;
+  appId: string;
+  /** Triggers handed to handlers and not yet settled, across all jobs. */
+  maxInFlight: number;
+}
+
+const COMMIT_RETRY_MS = 250;
+
+/**
+ * Fires due jobs of the owned partitions and records the outcome. A job's ticks go out one at a
+ * time: the next tick is queued only after the previous one's progress is durable, so a crash
+ * can repeat a tick (at-least-once) but never reorder ticks.
+ */
+export class TriggerLoop {
+  readonly #o: TriggerLoopOptions;
+  readonly #handlers = new Map<string, TriggerHandler>();
+  readonly #inFlight = new Set<LiveJob>();
+  #cancelTimer: (() => void) | undefined;
+  #armedAt: number | undefined;
+  #running = false;
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(options: TriggerLoopOptions) {
+    this.#o = options;
+  }
+
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  start(): void {
+    this.#running = true;
+    this.wake();
+  }
+
+  stop(): void {
+    this.#running = false;
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
+    this.#armedAt = undefined;
+  }
+
+  setHandler(target: string, handler: TriggerHandler | undefined): void {
+    if (handler) {
+      this.#handlers.set(target, handler);
+      this.#o.table.releaseStaged(target);
+      this.wake();
+    } else {
+      this.#handlers.delete(target);
+    }
+  }
+
+  /** Re-offers staged triggers of `target` (e.g. once an app answers again). */
+  retryStaged(target: string): void {
+    if (this.#o.table.releaseStaged(target) > 0) this.wake();
+  }
+
+  /** Resolves once no trigger of `partition` (or of any partition) is in flight. */
+  async drain(partition?: number): Promise<void> {
+    const busy = (): boolean =>
+      [...this.#inFlight].some((j) => partition === undefined || j.partition === partition);
+    while (busy()) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Re-arms the clock for the earliest due job; call after the table changes. */
+  wake(): void {
+    if (!this.#running) return;
+    const at = this.#o.table.nextDueAt();
+    if (at === undefined) {
+      this.#cancelTimer?.();
+      this.#cancelTimer = undefined;
+      this.#armedAt = undefined;
+      return;
+    }
+    if (this.#armedAt !== undefined && this.#armedAt <= at) return;
+    this.#cancelTimer?.();
+    this.#armedAt = at;
+    this.#cancelTimer = this.#o.clock.schedule(at, () => {
+      this.#cancelTimer = undefined;
+      this.#armedAt = undefined;
+      this.#fireDue();
+    });
+  }
+
+  #fireDue(): void {
+    if (!this.#running) return;
+    const now = this.#o.clock.now();
+    while (this.#inFlight.size < this.#o.maxInFlight) {
+      const job = this.#o.table.takeDue(now);
+      if (!job) break;
+      this.#dispatch(job, now);
+    }
+    // At the in-flight cap, the next settle calls wake() again.
+    if (this.#inFlight.size < this.#o.maxInFlight) this.wake();
+  }
+
+  #dispatch(job: LiveJob, now: number): void {
+    const handler = this.#handlers.get(job.record.target);
+    if (!handler) {
+      this.#stage(job);
+      return;
+    }
+    job.state = 'inflight';
+    this.#inFlight.add(job);
+    const trigger: JobTrigger = {
+      name: job.name,
+      namespace: this.#o.namespace,
+      appId: this.#o.appId,
+      target: job.record.target,
+      data: job.record.data,
+      scheduledAt: new Date(job.tick),
+      attempt: job.progress.attempts + 1,
+      count: job.progress.count,
+    };
+    const tick = job.tick;
+    void (async () => {
+      let result: TriggerResult;
+      try {
+        result = await handler(trigger);
+      } catch (error) {
+        this.#o.events.emit('warning', asError(error));
+        result = 'failed';
+      }
+      this.#o.events.emit('triggered', {
+        name: job.name,
+        target: job.record.target,
+        partition: job.partition,
+        scheduledAt: tick,
+        firedAt: now,
+        attempt: trigger.attempt,
+        result,
+      });
+      await this.#settle(job, result);
+      this.#inFlight.delete(job);
+      this.#notifyIdle();
+      this.wake();
+    })();
+  }
+
+  #stage(job: LiveJob): void {
+    this.#o.table.stage(job);
+    this.#o.events.emit('staged', job.name, job.record.target);
+  }
+
+  async #settle(job: LiveJob, result: TriggerResult): Promise<void> {
+    if (!this.#o.table.isCurrent(job)) return; // overwritten, deleted or handed over meanwhile
+    if (result === 'undeliverable') {
+      this.#stage(job);
+      return;
+    }
+    if (result === 'failed') {
+      const decision = afterFailure(job.record, job.progress, this.#o.clock.now());
+      if ('retryAt' in decision) {
+        const progress: JobProgress = { ...job.progress, attempts: job.progress.attempts + 1 };
+        // Losing this write only costs a retry count after failover; the retry itself is in memory.
+        if ((await this.#writeProgress(job, progress)) && this.#o.table.isCurrent(job)) {
+          job.progress = progress;
+          this.#o.table.enqueue(job, decision.retryAt);
+        }
+        return;
+      }
+    }
+    await this.#advance(job, {
+      jobRevision: job.modRevision,
+      count: job.progress.count + 1,
+      lastTick: job.tick,
+      attempts: 0,
+    });
+  }
+
+  /** Records a finished tick and queues the next one, or deletes the job when none is left. */
+  async #advance(job: LiveJob, progress: JobProgress): Promise<void> {
+    const next = nextFire(job.record, progress);
+    if (next === undefined) {
+      const ok = await this.#commitUntilDone(job, [
+        { op: 'delete', key: this.#o.keys.jobKey(job.partition, job.name) },
+        { op: 'delete', key: this.#o.keys.progressKey(job.partition, job.name) },
+      ]);
+      if (ok) {
+        // Our own delete may already have come back through the watch and removed it.
+        if (this.#o.table.isCurrent(job)) this.#o.table.remove(job.name);
+        this.#o.events.emit('jobEnded', job.name);
+      }
+      return;
+    }
+    if ((await this.#writeProgress(job, progress)) && this.#o.table.isCurrent(job)) {
+      job.progress = progress;
+      job.tick = next;
+      this.#o.table.enqueue(job, next);
+    }
+  }
+
+  #writeProgress(job: LiveJob, progress: JobProgress): Promise<boolean> {
+    return this.#commitUntilDone(job, [
+      { op: 'put', key: this.#o.keys.progressKey(job.partition, job.name), value: JSON.stringify(progress) },
+    ]);
+  }
+
+  /**
+   * Commits `ops` guarded by the job's incarnation, retrying while etcd is unavailable. Resolves
+   * false when the job changed underneath (overwritten or deleted), or this replica stopped or lost
+   * the partition while etcd was away: then the stored job is the truth and its owner fires it again.
+   */
+  async #commitUntilDone(job: LiveJob, ops: StoreOp[]): Promise<boolean> {
+    const guards: StoreGuard[] = [
+      { key: this.#o.keys.jobKey(job.partition, job.name), modRevision: job.modRevision },
+    ];
+    for (;;) {
+      try {
+        return (await this.#o.commit.submit({ guards, ops })).succeeded;
+      } catch (error) {
+        this.#o.events.emit('warning', asError(error));
+        if (!this.#running || !this.#o.table.isCurrent(job)) return false;
+        await new Promise<void>((resolve) =>
+          this.#o.clock.schedule(this.#o.clock.now() + COMMIT_RETRY_MS, resolve),
+        );
+      }
+    }
+  }
+
+  #notifyIdle(): void {
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

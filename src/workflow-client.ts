@@ -1,0 +1,41 @@
+import { ClientCore } from './engine/runtime/client-core.js';
+import type { KvStore } from './etcd/kv-store.js';
+import { openStore, type StoreOptions } from './store-options.js';
+import { TimerService } from './timers/timer-service.js';
+
+export interface WorkflowClientOptions extends StoreOptions {
+  /** Must match the runtime's partition count (default 32). */
+  partitions?: number;
+}
+
+/** Starts, queries and controls workflows; talks to etcd only, so it works from any process. */
+export class WorkflowClient extends ClientCore {
+  readonly #kv: KvStore;
+  readonly #ownsKv: boolean;
+
+  constructor(options: WorkflowClientOptions) {
+    const { kv, owned } = openStore(options);
+    // Never started: used only to build reminder writes, which need the scope's key layout.
+    const timers = new TimerService({
+      kv,
+      ...(options.namespace !== undefined && { namespace: options.namespace }),
+      ...(options.appId !== undefined && { appId: options.appId }),
+      ...(options.partitions !== undefined && { partitions: options.partitions }),
+      ...(options.clock !== undefined && { clock: options.clock }),
+    });
+    super({
+      kv,
+      reminders: timers,
+      ...(options.namespace !== undefined && { namespace: options.namespace }),
+      ...(options.appId !== undefined && { appId: options.appId }),
+      ...(options.clock !== undefined && { clock: options.clock }),
+    });
+    this.#kv = kv;
+    this.#ownsKv = owned;
+  }
+
+  /** Closes the etcd connection this client opened. */
+  async close(): Promise<void> {
+    if (this.#ownsKv) await this.#kv.close();
+  }
+}

@@ -1,0 +1,55 @@
+import { RuntimeCore } from './engine/runtime/runtime-core.js';
+import type { WorkflowLogger } from './engine/logger.js';
+import type { KvStore } from './etcd/kv-store.js';
+import { openStore, type StoreOptions } from './store-options.js';
+import { TimerService } from './timers/timer-service.js';
+
+export interface WorkflowRuntimeOptions extends StoreOptions {
+  logger?: WorkflowLogger;
+  /** Running instances kept in memory between steps (default 10,000). */
+  cacheSize?: number;
+  /** Activities running at once in this replica (default 256). */
+  maxConcurrentActivities?: number;
+  /** A dead replica's instances move to the others after about this long (default 10). */
+  leaseTtlSeconds?: number;
+  /** Partition count of the timer service; fixed for the life of a scope (default 32). */
+  partitions?: number;
+  memberId?: string;
+}
+
+/**
+ * A workflow runtime replica: register workflows and activities, then `start()`. Any number of
+ * replicas (in one or several processes) share the work of one scope through etcd.
+ */
+export class WorkflowRuntime extends RuntimeCore {
+  readonly timers: TimerService;
+  readonly #kv: KvStore;
+  readonly #ownsKv: boolean;
+
+  constructor(options: WorkflowRuntimeOptions) {
+    const { kv, owned } = openStore(options);
+    const timers = new TimerService({
+      kv,
+      ...pick(options, ['namespace', 'appId', 'clock', 'partitions', 'leaseTtlSeconds', 'memberId']),
+    });
+    super({
+      kv,
+      reminders: timers,
+      ...pick(options, ['namespace', 'appId', 'clock', 'logger', 'cacheSize', 'maxConcurrentActivities']),
+    });
+    this.timers = timers;
+    this.#kv = kv;
+    this.#ownsKv = owned;
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    if (this.#ownsKv) await this.#kv.close();
+  }
+}
+
+function pick<T extends object, K extends keyof T>(source: T, keys: K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (source[key] !== undefined) out[key] = source[key];
+  return out;
+}

@@ -6,7 +6,7 @@ import {
   etcdBinary,
   prepareDataDir,
 } from './embedded-etcd.js';
-import { EtcdProcess, type EtcdProcessSpec } from './etcd-process.js';
+import { EtcdProcess, httpGet, type EtcdProcessSpec } from './etcd-process.js';
 import { findFreePort } from './free-port.js';
 
 export interface EtcdClusterOptions {
@@ -29,6 +29,8 @@ export interface EtcdMember {
   /** Pid of the current process (changes on restart); -1 if never started. */
   readonly pid: number;
   readonly running: boolean;
+  /** Whether this member is the raft leader right now. */
+  isLeader(): Promise<boolean>;
   /** SIGTERM, then SIGKILL after the grace period. */
   stop(): Promise<void>;
   /** SIGKILL at once. */
@@ -64,6 +66,13 @@ class ClusterMember implements EtcdMember {
 
   get running(): boolean {
     return this.#proc?.running ?? false;
+  }
+
+  /** Whether this member is the raft leader right now (from its /metrics). */
+  async isLeader(): Promise<boolean> {
+    if (!this.running) return false;
+    const res = await httpGet(this.#spec.clientPort, '/metrics');
+    return /^etcd_server_is_leader 1$/m.test(res?.body ?? '');
   }
 
   async restart(): Promise<void> {
@@ -121,8 +130,12 @@ export async function startEtcdCluster(options: EtcdClusterOptions): Promise<Etc
       }),
     );
   }
+  // Followers first: a leader stopping while followers live tries to hand leadership over, and
+  // stalls until its timeout if they are stopping too.
   const stop = async (): Promise<void> => {
-    await Promise.all(members.map((member) => member.stop()));
+    const leaders = await Promise.all(members.map((member) => member.isLeader()));
+    await Promise.all(members.filter((_, i) => !leaders[i]).map((member) => member.stop()));
+    await Promise.all(members.filter((_, i) => leaders[i]).map((member) => member.stop()));
   };
   // Members only become healthy together (a leader needs a quorum), so start them concurrently.
   const started = await Promise.allSettled(members.map((member) => member.restart()));

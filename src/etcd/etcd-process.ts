@@ -122,6 +122,8 @@ export class EtcdProcess {
   /** SIGTERM, then SIGKILL if etcd has not exited after the grace period; resolves once it exited. */
   async stop(): Promise<void> {
     if (!this.running) return;
+    // Unref'd so a forgotten etcd never holds the parent open, but waiting for its exit must.
+    this.#child.ref();
     this.#child.kill('SIGTERM');
     const timer = setTimeout(() => this.#child.kill('SIGKILL'), this.spec.stopGraceMs);
     await this.#exited;
@@ -131,6 +133,7 @@ export class EtcdProcess {
   /** SIGKILL, for fault tests: etcd gets no chance to shut down. */
   async kill(): Promise<void> {
     if (!this.running) return;
+    this.#child.ref();
     this.#child.kill('SIGKILL');
     await this.#exited;
   }
@@ -181,16 +184,26 @@ function withoutEtcdVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('ETCD_')));
 }
 
-function isHealthy(port: number): Promise<boolean> {
+async function isHealthy(port: number): Promise<boolean> {
+  const res = await httpGet(port, '/health');
+  return res?.status === 200 && res.body.includes('"true"');
+}
+
+/** GET on etcd's client port; undefined if it does not answer within a second. */
+export function httpGet(port: number, path: string): Promise<{ status: number; body: string } | undefined> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/health', timeout: 1_000 }, (res) => {
+    // No keep-alive agent: a pooled socket would outlive the probe and hold the port's peer open.
+    const req = request({ host: '127.0.0.1', port, path, timeout: 1_000, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve(res.statusCode === 200 && body.includes('"true"')));
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, body });
+      });
     });
     req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(false));
+    req.on('error', () => resolve(undefined));
     req.end();
   });
 }

@@ -192,6 +192,9 @@ export class PartitionOwnership extends EventEmitter<PartitionOwnershipEvents> {
         await new Promise((resolve) => setTimeout(resolve, this.#retryDelayMs));
       }
     }
+    // Nothing is served any more and etcd answers again: if it still holds the old lease (it extends
+    // leases across a restart), revoking frees the old owner keys now rather than after the TTL.
+    lease.revoke().catch(() => undefined);
     this.#kick();
   }
 

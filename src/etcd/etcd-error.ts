@@ -37,7 +37,7 @@ export function toStoreError(error: unknown, operation: string, leaseId?: string
       cause: error,
     });
   }
-  if (isRecoverableError(error) || /breaker|circuit/i.test(error.message)) {
+  if (isRecoverableError(error) || /breaker|circuit|cooling down/i.test(error.message)) {
     const sent =
       error instanceof GRPCDeadlineExceededError || !/No connection|ECONNREFUSED/.test(error.message);
     return new StoreUnavailableError(operation, stripPrefix(error.message), {

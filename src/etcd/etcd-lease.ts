@@ -62,8 +62,13 @@ export class EtcdLease implements KvLease {
     else if (this.#state === 'alive') this.#lostHandlers.push(fn);
   }
 
+  /**
+   * Revokes the lease on the server, deleting its keys at once. Also worth calling after the lease
+   * was reported lost: if etcd still holds it (we merely could not reach it in time), this frees its
+   * keys now instead of after the TTL.
+   */
   async revoke(): Promise<void> {
-    if (this.#state !== 'alive') return;
+    if (this.#state === 'revoked') return;
     this.#state = 'revoked';
     this.#teardown();
     try {

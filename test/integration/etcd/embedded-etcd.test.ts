@@ -1,7 +1,11 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import {
   EtcdDataDirError,
@@ -10,6 +14,7 @@ import {
 } from '../../../src/etcd/embedded-etcd-errors.js';
 import { startEmbeddedEtcd } from '../../../src/etcd/embedded-etcd.js';
 import { connectEtcd } from '../../../src/etcd/etcd-kv.js';
+import { waitFor } from '../../helpers/etcd-wait.js';
 
 async function tempDir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'tickflow-embedded-'));
@@ -98,3 +103,21 @@ test('a port clash names the port and what to do', async (t) => {
   t.is(error?.port, port);
   t.regex(error?.message ?? '', /address already in use/);
 });
+
+for (const mode of ['exit', 'wait'] as const) {
+  const how = mode === 'exit' ? 'exits without stopping it' : 'is SIGKILLed';
+  test(`etcd does not outlive a parent that ${how}`, async (t) => {
+    const dir = await tempDir(t);
+    const script = fileURLToPath(new URL('./embedded-etcd-parent.ts', import.meta.url));
+    const parent = spawn(process.execPath, ['--import', 'tsx', script, dir, mode], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    t.teardown(() => void parent.kill('SIGKILL'));
+    const [line] = await once(createInterface({ input: parent.stdout }), 'line');
+    const pid = Number(line);
+    t.true(isRunning(pid));
+    if (mode === 'wait') parent.kill('SIGKILL');
+    await waitFor(() => !isRunning(pid), { what: `etcd ${pid} to exit`, timeoutMs: 10_000 });
+    t.pass();
+  });
+}

@@ -112,6 +112,14 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
     return this.#feed.ownedPartitions();
   }
 
+  /**
+   * Triggers handed to handlers and not yet settled (progress written, next tick queued). The
+   * time-skipping test environment moves its clock only while this is 0.
+   */
+  get inFlight(): number {
+    return this.#loop.inFlight;
+  }
+
   /** Transactions sent by group commit (for benchmarks). */
   get txnCount(): number {
     return this.#commit.txnCount;

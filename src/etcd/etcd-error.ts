@@ -1,7 +1,6 @@
 import {
   ClientClosedError,
   EtcdLeaseInvalidError,
-  GRPCDeadlineExceededError,
   GRPCInvalidArgumentError,
   isRecoverableError,
 } from 'etcd3';
@@ -12,6 +11,7 @@ import {
   StoreRequestError,
   StoreUnavailableError,
 } from './errors.js';
+import { neverSent } from './retry-unsent.js';
 
 /** Operations that change nothing, so a failure after sending them leaves no doubt about the outcome. */
 const READ_ONLY = new Set(['get', 'range', 'watch', 'status']);
@@ -38,10 +38,8 @@ export function toStoreError(error: unknown, operation: string, leaseId?: string
     });
   }
   if (isRecoverableError(error) || /breaker|circuit|cooling down/i.test(error.message)) {
-    const sent =
-      error instanceof GRPCDeadlineExceededError || !/No connection|ECONNREFUSED/.test(error.message);
     return new StoreUnavailableError(operation, stripPrefix(error.message), {
-      outcomeUnknown: sent && !READ_ONLY.has(operation),
+      outcomeUnknown: !neverSent(error) && !READ_ONLY.has(operation),
       cause: error,
     });
   }

@@ -4,6 +4,7 @@ import { toStoreError } from './etcd-error.js';
 import { EtcdLease } from './etcd-lease.js';
 import { EtcdWatch } from './etcd-watch.js';
 import { hostBreaker } from './host-breaker.js';
+import { retryUnsent } from './retry-unsent.js';
 import { compareKeys, prefixEnd } from './key-order.js';
 import type { KvEntry, KvStore, RangeResult, TxnResult, WatchCallbacks, WatchHandle } from './kv-store.js';
 import type { StoreGuard, StoreOp } from './store-op.js';
@@ -27,7 +28,7 @@ export async function connectEtcd(options: ConnectEtcdOptions): Promise<EtcdKv> 
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + requestTimeoutMs }),
     // Notice a silently dead connection (etcd paused, network gone) instead of waiting forever.
     grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5_000 },
-    faultHandling: { host: hostBreaker(1_000) },
+    faultHandling: { host: hostBreaker(1_000), global: retryUnsent() },
   });
   try {
     await client.maintenance.status({ deadline: Date.now() + dialTimeoutMs });

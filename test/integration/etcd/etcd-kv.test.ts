@@ -90,9 +90,10 @@ test('requests to an unreachable etcd fail with StoreUnavailableError', async (t
   await etcd.stop();
   const error = await t.throwsAsync(kv.get('x'), { instanceOf: StoreUnavailableError });
   t.false(error?.outcomeUnknown, 'a read never leaves doubt');
-  await t.throwsAsync(kv.txn([], [{ op: 'put', key: 'x', value: '1' }]), {
+  const txnError = await t.throwsAsync(kv.txn([], [{ op: 'put', key: 'x', value: '1' }]), {
     instanceOf: StoreUnavailableError,
   });
+  t.false(txnError?.outcomeUnknown, `refused connections prove nothing was sent: ${txnError?.message ?? ''}`);
   await t.throwsAsync(connectEtcd({ hosts: server.hosts, dialTimeoutMs: 500 }), {
     instanceOf: StoreUnavailableError,
     message: /no answer from http:\/\/127\.0\.0\.1:\d+ within 500 ms/,

@@ -35,7 +35,9 @@ export class GroupCommit {
   readonly #kv: KvStore;
   readonly #maxInFlight: number;
   readonly #maxOps: number;
-  #queue: Pending[] = [];
+  /** Waiting items are `#queue[#head..]`; consumed slots are dropped in bulk, not shifted one by one. */
+  #queue: Array<Pending | undefined> = [];
+  #head = 0;
   #inFlight = 0;
   #scheduled = false;
   #txns = 0;
@@ -59,7 +61,7 @@ export class GroupCommit {
       );
     }
     return new Promise<CommitOutcome>((resolve, reject) => {
-      this.#queue.push({ ...item, resolve, reject });
+      this.#queue.push({ guards: item.guards, ops: item.ops, resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         // Let the current tick's callers add to the batch before it is cut.
@@ -72,7 +74,7 @@ export class GroupCommit {
   }
 
   #pump(): void {
-    while (this.#inFlight < this.#maxInFlight && this.#queue.length > 0) {
+    while (this.#inFlight < this.#maxInFlight && this.#head < this.#queue.length) {
       const batch = this.#cutBatch();
       this.#inFlight++;
       void this.#run(batch).finally(() => {
@@ -86,29 +88,29 @@ export class GroupCommit {
   #cutBatch(): Pending[] {
     const batch: Pending[] = [];
     const keys = new Set<string>();
+    const queue = this.#queue;
     let ops = 0;
     let guards = 0;
-    while (this.#queue.length > 0) {
-      const next = this.#queue[0] as Pending;
-      const nextKeys = touchedKeys(next);
-      const clashes =
-        nextKeys === undefined ? batch.length > 0 : nextKeys.some((k) => keys.has(k)) || keys.has('\0range');
-      if (
-        batch.length > 0 &&
-        (clashes || ops + next.ops.length > this.#maxOps || guards + next.guards.length > this.#maxOps)
-      ) {
-        break;
+    while (this.#head < queue.length) {
+      const next = queue[this.#head];
+      if (next === undefined) break;
+      if (batch.length > 0) {
+        if (ops + next.ops.length > this.#maxOps || guards + next.guards.length > this.#maxOps) break;
+        // A prefix delete may overlap any key, so it travels alone.
+        if (!touchesOnlyNewKeys(next, keys)) break;
       }
-      this.#queue.shift();
+      queue[this.#head++] = undefined; // let the item be collected
       batch.push(next);
       ops += next.ops.length;
       guards += next.guards.length;
-      // A prefix delete may overlap any key, so it travels alone.
-      if (nextKeys === undefined) {
-        keys.add('\0range');
-        break;
-      }
-      for (const k of nextKeys) keys.add(k);
+      if (!addKeys(next, keys)) break;
+    }
+    if (this.#head === queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 4096 && this.#head * 2 > queue.length) {
+      this.#queue = queue.slice(this.#head);
+      this.#head = 0;
     }
     return batch;
   }
@@ -116,10 +118,13 @@ export class GroupCommit {
   async #run(batch: Pending[]): Promise<void> {
     try {
       this.#txns++;
-      const result = await this.#kv.txn(
-        batch.flatMap((p) => p.guards),
-        batch.flatMap((p) => p.ops),
-      );
+      const allGuards: StoreGuard[] = [];
+      const allOps: StoreOp[] = [];
+      for (const p of batch) {
+        for (const g of p.guards) allGuards.push(g);
+        for (const o of p.ops) allOps.push(o);
+      }
+      const result = await this.#kv.txn(allGuards, allOps);
       if (result.succeeded || batch.length === 1) {
         for (const p of batch) p.resolve({ succeeded: result.succeeded, revision: result.revision });
         return;
@@ -141,12 +146,19 @@ export class GroupCommit {
   }
 }
 
-/** Keys an item writes or guards; undefined when it deletes a whole prefix. */
-function touchedKeys(item: CommitItem): string[] | undefined {
-  const keys: string[] = [];
+/** Whether `item` writes no key already in `keys` (and no prefix, which may overlap any key). */
+function touchesOnlyNewKeys(item: CommitItem, keys: ReadonlySet<string>): boolean {
   for (const op of item.ops) {
-    if (op.op === 'deletePrefix') return undefined;
-    keys.push(op.key);
+    if (op.op === 'deletePrefix' || keys.has(op.key)) return false;
   }
-  return keys;
+  return true;
+}
+
+/** Adds the keys `item` writes to `keys`; false when it deletes a prefix (the batch must end). */
+function addKeys(item: CommitItem, keys: Set<string>): boolean {
+  for (const op of item.ops) {
+    if (op.op === 'deletePrefix') return false;
+    keys.add(op.key);
+  }
+  return true;
 }

@@ -123,7 +123,9 @@ export class JobFeed {
       this.#table.remove(name);
       return;
     }
-    this.#upsert(partition, name, event, undefined);
+    // A put that created the key (create == mod revision) follows a delete, which removed any
+    // progress key too; a put over an existing job may have one.
+    this.#upsert(partition, name, event, undefined, event.createRevision !== event.modRevision);
   }
 
   #upsert(
@@ -131,13 +133,14 @@ export class JobFeed {
     name: string,
     entry: Pick<KvEntry, 'key' | 'value' | 'modRevision'>,
     progress: JobProgress | undefined,
+    progressStored: boolean,
   ): void {
     const record = decodeRecord(entry.value);
     if (!record) {
       this.#events.emit('warning', new Error(`ignoring unreadable job record at ${entry.key}`));
       return;
     }
-    const live = this.#table.upsert(name, partition, record, entry.modRevision, progress);
+    const live = this.#table.upsert(name, partition, record, entry.modRevision, progress, progressStored);
     if (!live) {
       // Nothing left to fire (e.g. a crash between the last tick and its delete): finish the delete.
       void this.#commit
@@ -157,18 +160,23 @@ export class JobFeed {
     const progress = await rangeAll(this.#kv, this.#keys.progressPrefix(partition));
     const feed = this.#owned.get(partition);
     if (!feed || feed.state !== 'loading') return; // released while loading
-    const progressByName = new Map<string, JobProgress>();
+    const progressByName = new Map<string, JobProgress | undefined>();
     const progressPrefix = this.#keys.progressPrefix(partition);
     for (const entry of progress.entries) {
-      const decoded = decodeProgress(entry.value);
-      if (decoded) progressByName.set(entry.key.slice(progressPrefix.length), decoded);
+      progressByName.set(entry.key.slice(progressPrefix.length), decodeProgress(entry.value));
     }
     const listed = new Set<string>();
     for (const entry of jobs.entries) {
       const where = this.#keys.parseJobKey(entry.key);
       if (!where) continue;
       listed.add(where.name);
-      this.#upsert(partition, where.name, entry, progressByName.get(where.name));
+      this.#upsert(
+        partition,
+        where.name,
+        entry,
+        progressByName.get(where.name),
+        progressByName.has(where.name),
+      );
     }
     for (const job of this.#table.jobsOf(partition)) {
       if (!listed.has(job.name) && job.state !== 'inflight') this.#table.remove(job.name);

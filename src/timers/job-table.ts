@@ -12,6 +12,11 @@ export interface LiveJob {
   /** The job record's mod revision: the incarnation this object stands for. */
   readonly modRevision: number;
   progress: JobProgress;
+  /**
+   * Whether a progress key may exist in etcd for this name. Every delete removes a job's progress
+   * key with it, so a freshly created job has none: its last tick then deletes one key, not two.
+   */
+  progressStored: boolean;
   /** The scheduled tick the next delivery is for. */
   tick: number;
   /** When the next delivery may start: the tick, or a retry time after a failure. */
@@ -41,7 +46,8 @@ export class JobTable {
   /**
    * Adds or replaces a job incarnation. Returns the live job, or undefined when the job has no tick
    * left (its owner should delete it). An unchanged incarnation keeps its in-memory state, so
-   * re-listing never re-fires a trigger already in flight.
+   * re-listing never re-fires a trigger already in flight. `progressStored` says whether a progress
+   * key may exist for the name (see LiveJob.progressStored); when unsure, pass true.
    */
   upsert(
     name: string,
@@ -49,6 +55,7 @@ export class JobTable {
     record: JobRecord,
     modRevision: number,
     stored: JobProgress | undefined,
+    progressStored = true,
   ): LiveJob | undefined {
     const existing = this.#jobs.get(name);
     if (existing && existing.modRevision === modRevision) return existing;
@@ -67,6 +74,7 @@ export class JobTable {
       record,
       modRevision,
       progress,
+      progressStored,
       tick,
       dueAt: tick,
       state: 'waiting',

@@ -176,23 +176,23 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
   async scheduleMany(jobs: ReadonlyArray<{ name: string; spec: JobSpec }>): Promise<ScheduleResult[]> {
     const records = jobs.map((j) => this.#validate(j.name, j.spec));
     return Promise.all(
-      records.map(async (record, i): Promise<ScheduleResult> => {
+      records.map((record, i): Promise<ScheduleResult> => {
         const key = this.#jobKey(record.partitionKey, record.name);
-        try {
-          const { succeeded: ok } = await this.#commit.submit({
+        const name = record.name;
+        return this.#commit
+          .submit({
             guards: jobs[i]?.spec.overwrite === true ? [] : [{ key, modRevision: 0 }],
             ops: [{ op: 'put', key, value: encodeRecord(record) }],
-          });
-          return ok
-            ? { name: record.name, ok }
-            : { name: record.name, ok, error: new JobAlreadyExistsError(record.name) };
-        } catch (error) {
-          return {
-            name: record.name,
-            ok: false,
-            error: error instanceof Error ? error : new Error(String(error)),
-          };
-        }
+          })
+          .then(
+            ({ succeeded }): ScheduleResult =>
+              succeeded ? { name, ok: true } : { name, ok: false, error: new JobAlreadyExistsError(name) },
+            (error: unknown): ScheduleResult => ({
+              name,
+              ok: false,
+              error: error instanceof Error ? error : new Error(String(error)),
+            }),
+          );
       }),
     );
   }

@@ -91,12 +91,20 @@ export class TriggerLoop {
     }
     if (this.#armedAt !== undefined && this.#armedAt <= at) return;
     this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
     this.#armedAt = at;
-    this.#cancelTimer = this.#o.clock.schedule(at, () => {
-      this.#cancelTimer = undefined;
-      this.#armedAt = undefined;
+    // A clock may call back synchronously for a time already past, and that call may arm the next
+    // timer itself: only keep the returned cancel function if this arming is still the live one.
+    let fired = false;
+    const cancel = this.#o.clock.schedule(at, () => {
+      fired = true;
+      if (this.#armedAt === at) {
+        this.#cancelTimer = undefined;
+        this.#armedAt = undefined;
+      }
       this.#fireDue();
     });
+    if (!fired) this.#cancelTimer = cancel;
   }
 
   #fireDue(): void {
@@ -189,10 +197,10 @@ export class TriggerLoop {
   async #advance(job: LiveJob, progress: JobProgress): Promise<void> {
     const next = nextFire(job.record, progress);
     if (next === undefined) {
-      const ok = await this.#commitUntilDone(job, [
-        { op: 'delete', key: this.#o.keys.jobKey(job.partition, job.name) },
-        { op: 'delete', key: this.#o.keys.progressKey(job.partition, job.name) },
-      ]);
+      const ops: StoreOp[] = [{ op: 'delete', key: this.#o.keys.jobKey(job.partition, job.name) }];
+      if (job.progressStored)
+        ops.push({ op: 'delete', key: this.#o.keys.progressKey(job.partition, job.name) });
+      const ok = await this.#commitUntilDone(job, ops);
       if (ok) {
         // Our own delete may already have come back through the watch and removed it.
         if (this.#o.table.isCurrent(job)) this.#o.table.remove(job.name);
@@ -208,6 +216,8 @@ export class TriggerLoop {
   }
 
   #writeProgress(job: LiveJob, progress: JobProgress): Promise<boolean> {
+    // Set before the write: if it is lost in flight, the key may still exist.
+    job.progressStored = true;
     return this.#commitUntilDone(job, [
       { op: 'put', key: this.#o.keys.progressKey(job.partition, job.name), value: JSON.stringify(progress) },
     ]);

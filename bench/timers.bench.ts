@@ -1,0 +1,348 @@
+/**
+ * Timer service throughput against an embedded etcd (started here, in a temp dir, per run):
+ *
+ *  burst      N one-shot timers (default 100k) due at one instant: scheduleMany rate, durable fire
+ *             rate (a trigger counts once its completion is committed: its 'jobEnded' event),
+ *             lateness p50/p99/max, early fires (must be 0), etcd txns per trigger, RSS.
+ *  sustained  a producer schedules timers LEAD_MS ahead at RATE/s for SECONDS while the same
+ *             replica fires them: lateness p50/p99/max at that rate.
+ *
+ *   npm run bench:timers          (env: RUNS=3 N=100000 RATE=5000 SECONDS=20 LEAD_MS=1000 PHASES=burst,sustained)
+ *
+ * One replica, scheduler and trigger handler in one Node process; etcd in its own process.
+ * Lateness is measured in the handler: Date.now() - scheduledAt.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectEtcd, type EtcdKv } from '../src/etcd/etcd-kv.js';
+import { startEmbeddedEtcd } from '../src/etcd/embedded-etcd.js';
+import type { JobSpec } from '../src/timers/job.js';
+import { TimerService } from '../src/timers/timer-service.js';
+import { cpuOfPid, RssSampler } from './lib/rss.js';
+import { writeResults } from './lib/results.js';
+import { medianOfRuns, summarize } from './lib/stats.js';
+import { printTable, type Column } from './lib/table.js';
+
+const env = process.env;
+const RUNS = Number(env['RUNS'] ?? 3);
+const N = Number(env['N'] ?? 100_000);
+const RATE = Number(env['RATE'] ?? 5_000);
+const SECONDS = Number(env['SECONDS'] ?? 20);
+const LEAD_MS = Number(env['LEAD_MS'] ?? 1_000);
+const PHASES = (env['PHASES'] ?? 'burst,sustained').split(',');
+const CHUNK = Number(env['CHUNK'] ?? 5_000);
+const PIPELINE = Number(env['PIPELINE'] ?? 2);
+const PARTITIONS = 32;
+
+interface Fleet {
+  kv: EtcdKv;
+  service: TimerService;
+  etcdPid: number;
+  close(): Promise<void>;
+}
+
+/** A fresh etcd and one started replica that owns every partition. */
+async function startFleet(appId: string): Promise<Fleet> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'tickflow-bench-'));
+  const etcd = await startEmbeddedEtcd({ dataDir });
+  const kv = await connectEtcd({ hosts: etcd.hosts });
+  const service = new TimerService({ kv, appId, partitions: PARTITIONS });
+  service.on('warning', (e) => process.stderr.write(`warning: ${e.message}\n`));
+  const owned = new Promise<void>((resolve) =>
+    service.on('partitionsChanged', (p) => p.length === PARTITIONS && resolve()),
+  );
+  await service.start();
+  await owned;
+  return {
+    kv,
+    service,
+    etcdPid: etcd.pid,
+    async close() {
+      await service.stop();
+      await kv.close();
+      await etcd.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Records handler-side lateness and commit-side completions of one service. */
+class Meter {
+  readonly lateness: number[] = [];
+  early = 0;
+  delivered = 0;
+  ended = 0;
+  lastEndedAt = 0;
+  firstDeliveredAt = Infinity;
+  #waiters: Array<{ n: number; resolve: () => void }> = [];
+
+  constructor(service: TimerService) {
+    service.onTrigger('app', (trigger) => {
+      const now = Date.now();
+      const late = now - trigger.scheduledAt.getTime();
+      if (late < 0) this.early++;
+      this.lateness.push(late);
+      this.delivered++;
+      if (now < this.firstDeliveredAt) this.firstDeliveredAt = now;
+      return 'success';
+    });
+    service.on('triggered', (e) => {
+      if (e.firedAt < e.scheduledAt) this.early++;
+    });
+    service.on('jobEnded', () => {
+      this.ended++;
+      this.lastEndedAt = Date.now();
+      if (this.#waiters.length > 0 && this.#waiters[0] !== undefined && this.ended >= this.#waiters[0].n) {
+        const ready = this.#waiters.filter((w) => this.ended >= w.n);
+        this.#waiters = this.#waiters.filter((w) => this.ended < w.n);
+        for (const w of ready) w.resolve();
+      }
+    });
+  }
+
+  /** Resolves when `n` jobs have ended, or rejects after `timeoutMs`. */
+  untilEnded(n: number, timeoutMs: number): Promise<void> {
+    if (this.ended >= n) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`only ${this.ended} of ${n} jobs ended within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      this.#waiters.push({
+        n,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+}
+
+interface BurstResult {
+  jobs: number;
+  scheduleMs: number;
+  schedulePerSec: number;
+  /** How long before the due instant scheduling finished (negative: after it). */
+  slackMs: number;
+  fireMs: number;
+  firedPerSec: number;
+  lateP50: number;
+  lateP99: number;
+  lateMax: number;
+  early: number;
+  txnsPerTrigger: number;
+  /** CPU time of this Node process (user + system) per job, scheduling and firing together. */
+  cpuUsPerJob: number;
+  /** The part of cpuUsPerJob spent while scheduling (includes loading the jobs from the watch). */
+  cpuUsPerSchedule: number;
+  /** CPU time of the etcd process per job, scheduling and firing together. */
+  etcdCpuUsPerJob: number;
+  rssMiB: number;
+  etcdRssMiB: number;
+}
+
+async function burst(run: number): Promise<BurstResult> {
+  const fleet = await startFleet(`burst-${run}`);
+  const { service } = fleet;
+  const meter = new Meter(service);
+  const rss = new RssSampler(fleet.etcdPid);
+  try {
+    // Due far enough ahead that scheduling at ~10k/s would still finish first.
+    const leadMs = Math.max(2_000, N / 10) + 1_000;
+    const cpuBefore = process.cpuUsage();
+    const etcdCpuBefore = (await cpuOfPid(fleet.etcdPid)) ?? 0;
+    const started = Date.now();
+    const dueAt = new Date(started + leadMs);
+    const spec: JobSpec = { dueTime: dueAt };
+    // Chunks of CHUNK jobs, up to PIPELINE calls outstanding, so the commit pipeline never drains
+    // between calls.
+    const chunks: Array<Promise<void>> = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < N) {
+        const from = next;
+        next = Math.min(N, from + CHUNK);
+        const jobs = [];
+        for (let i = from; i < next; i++) jobs.push({ name: `j${i}`, spec });
+        const failed = (await service.scheduleMany(jobs)).find((r) => !r.ok);
+        if (failed && !failed.ok) throw failed.error;
+      }
+    };
+    for (let w = 0; w < PIPELINE; w++) chunks.push(worker());
+    await Promise.all(chunks);
+    const scheduleMs = Date.now() - started;
+    const cpuScheduled = process.cpuUsage(cpuBefore);
+    const txnsBefore = service.txnCount;
+    await meter.untilEnded(N, leadMs + 120_000);
+    const fireMs = meter.lastEndedAt - dueAt.getTime();
+    const cpu = process.cpuUsage(cpuBefore);
+    const etcdCpu = ((await cpuOfPid(fleet.etcdPid)) ?? 0) - etcdCpuBefore;
+    const late = summarize(meter.lateness);
+    const mem = await rss.stop();
+    if (meter.delivered !== N) throw new Error(`delivered ${meter.delivered} triggers for ${N} jobs`);
+    return {
+      jobs: N,
+      scheduleMs,
+      schedulePerSec: Math.round((N / scheduleMs) * 1000),
+      slackMs: dueAt.getTime() - (started + scheduleMs),
+      fireMs,
+      firedPerSec: Math.round((N / Math.max(fireMs, 1)) * 1000),
+      lateP50: late.p50,
+      lateP99: late.p99,
+      lateMax: late.max,
+      early: meter.early,
+      txnsPerTrigger: (service.txnCount - txnsBefore) / N,
+      cpuUsPerJob: Math.round((cpu.user + cpu.system) / N),
+      cpuUsPerSchedule: Math.round((cpuScheduled.user + cpuScheduled.system) / N),
+      etcdCpuUsPerJob: Math.round(etcdCpu / N),
+      rssMiB: Math.round(mem.selfMiB),
+      etcdRssMiB: Math.round(mem.otherMiB),
+    };
+  } finally {
+    await rss.stop();
+    await fleet.close();
+  }
+}
+
+interface SustainedResult {
+  targetPerSec: number;
+  seconds: number;
+  jobs: number;
+  firedPerSec: number;
+  lateP50: number;
+  lateP99: number;
+  lateMax: number;
+  early: number;
+  txnsPerTrigger: number;
+  rssMiB: number;
+  etcdRssMiB: number;
+}
+
+/** A producer schedules RATE jobs/s, each due LEAD_MS later, while the replica fires them. */
+async function sustained(run: number): Promise<SustainedResult> {
+  const fleet = await startFleet(`sustained-${run}`);
+  const { service } = fleet;
+  const meter = new Meter(service);
+  const rss = new RssSampler(fleet.etcdPid);
+  try {
+    const total = RATE * SECONDS;
+    const started = Date.now();
+    const txnsBefore = service.txnCount;
+    let produced = 0;
+    const pending: Array<Promise<unknown>> = [];
+    while (produced < total) {
+      const elapsed = Date.now() - started;
+      const want = Math.min(total, Math.floor((elapsed / 1000) * RATE) + Math.ceil(RATE / 20));
+      if (want > produced) {
+        const jobs = [];
+        for (; produced < want; produced++) {
+          jobs.push({ name: `s${produced}`, spec: { dueTime: new Date(Date.now() + LEAD_MS) } });
+        }
+        pending.push(service.scheduleMany(jobs));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await Promise.all(pending);
+    await meter.untilEnded(total, 120_000);
+    const late = summarize(meter.lateness);
+    const mem = await rss.stop();
+    const window = Math.max(meter.lastEndedAt - meter.firstDeliveredAt, 1);
+    return {
+      targetPerSec: RATE,
+      seconds: SECONDS,
+      jobs: total,
+      firedPerSec: Math.round((total / window) * 1000),
+      lateP50: late.p50,
+      lateP99: late.p99,
+      lateMax: late.max,
+      early: meter.early,
+      txnsPerTrigger: (service.txnCount - txnsBefore) / total,
+      rssMiB: Math.round(mem.selfMiB),
+      etcdRssMiB: Math.round(mem.otherMiB),
+    };
+  } finally {
+    await rss.stop();
+    await fleet.close();
+  }
+}
+
+const burstColumns: Array<Column<BurstResult & { run: string }>> = [
+  { header: 'run', value: (r) => r.run },
+  { header: 'jobs', value: (r) => r.jobs },
+  { header: 'schedule/s', value: (r) => r.schedulePerSec },
+  { header: 'slack ms', value: (r) => r.slackMs },
+  { header: 'fired/s', value: (r) => r.firedPerSec },
+  { header: 'late p50', value: (r) => r.lateP50 },
+  { header: 'late p99', value: (r) => r.lateP99 },
+  { header: 'late max', value: (r) => r.lateMax },
+  { header: 'early', value: (r) => r.early },
+  { header: 'txn/trigger', value: (r) => r.txnsPerTrigger, digits: 4 },
+  { header: 'CPU µs/job', value: (r) => r.cpuUsPerJob },
+  { header: 'of which sched', value: (r) => r.cpuUsPerSchedule },
+  { header: 'etcd CPU µs/job', value: (r) => r.etcdCpuUsPerJob },
+  { header: 'RSS MiB', value: (r) => r.rssMiB },
+  { header: 'etcd MiB', value: (r) => r.etcdRssMiB },
+];
+
+const sustainedColumns: Array<Column<SustainedResult & { run: string }>> = [
+  { header: 'run', value: (r) => r.run },
+  { header: 'target/s', value: (r) => r.targetPerSec },
+  { header: 'jobs', value: (r) => r.jobs },
+  { header: 'fired/s', value: (r) => r.firedPerSec },
+  { header: 'late p50', value: (r) => r.lateP50 },
+  { header: 'late p99', value: (r) => r.lateP99 },
+  { header: 'late max', value: (r) => r.lateMax },
+  { header: 'early', value: (r) => r.early },
+  { header: 'txn/trigger', value: (r) => r.txnsPerTrigger, digits: 4 },
+  { header: 'RSS MiB', value: (r) => r.rssMiB },
+  { header: 'etcd MiB', value: (r) => r.etcdRssMiB },
+];
+
+const bursts: BurstResult[] = [];
+const sustains: SustainedResult[] = [];
+for (let run = 1; run <= RUNS; run++) {
+  if (PHASES.includes('burst')) {
+    bursts.push(await burst(run));
+    process.stderr.write(`burst run ${run}: ${JSON.stringify(bursts.at(-1))}\n`);
+  }
+  if (PHASES.includes('sustained')) {
+    sustains.push(await sustained(run));
+    process.stderr.write(`sustained run ${run}: ${JSON.stringify(sustains.at(-1))}\n`);
+  }
+}
+
+const withMedian = <T extends object>(rows: T[]): Array<T & { run: string }> =>
+  rows.length === 0
+    ? []
+    : [...rows.map((r, i) => ({ ...r, run: String(i + 1) })), { ...medianOfRuns(rows), run: 'median' }];
+if (bursts.length > 0) {
+  printTable(
+    `Burst: ${N.toLocaleString('en-US')} one-shot timers due at one instant (lateness in ms)`,
+    withMedian(bursts),
+    burstColumns,
+  );
+}
+if (sustains.length > 0) {
+  printTable(
+    `Sustained: ${RATE}/s for ${SECONDS} s, each scheduled ${LEAD_MS} ms ahead (lateness in ms)`,
+    withMedian(sustains),
+    sustainedColumns,
+  );
+}
+const path = await writeResults('timers', {
+  config: {
+    runs: RUNS,
+    n: N,
+    rate: RATE,
+    seconds: SECONDS,
+    leadMs: LEAD_MS,
+    partitions: PARTITIONS,
+    chunk: CHUNK,
+    pipeline: PIPELINE,
+  },
+  burst: { runs: bursts, median: bursts.length > 0 ? medianOfRuns(bursts) : undefined },
+  sustained: { runs: sustains, median: sustains.length > 0 ? medianOfRuns(sustains) : undefined },
+});
+process.stdout.write(`\nwrote ${path}\n`);

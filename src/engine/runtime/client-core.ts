@@ -88,7 +88,7 @@ export class ClientCore {
     const { guards, ops } = startInstanceOps(
       this.#ctx(),
       { instanceId: id, name, ...(input !== undefined && { input }), ...(startAt && { startAt }) },
-      existing?.modRevision,
+      existing && { modRevision: existing.modRevision, generation: existing.record.generation },
     );
     const result = await this.#kv.txn(guards, ops);
     if (!result.succeeded) throw new WorkflowAlreadyExistsError(id, 'being started concurrently');

@@ -5,6 +5,7 @@ import type { KvStore } from '../../etcd/kv-store.js';
 import { MAX_TXN_OPS } from '../../etcd/store-op.js';
 import type { HistoryEvent } from '../../history/events.js';
 import { toFailureDetails } from '../../history/failure-details.js';
+import { isTerminalStatus } from '../../history/status.js';
 import { deserializeEvent } from '../../history/serialize.js';
 import type { WorkflowLogger } from '../logger.js';
 import { silentLogger } from '../logger.js';
@@ -12,13 +13,14 @@ import type { AnyWorkflow } from '../workflow-context.js';
 import type { AnyActivity, WorkflowActivityContext } from './activity-types.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { instanceKeys, ReminderTarget } from './instance-keys.js';
-import { InstanceStore } from './instance-store.js';
+import { InstanceStore, type LoadedInstance } from './instance-store.js';
 import { actionFromRecord } from './recorded-action.js';
 import type { ReminderPort, ReminderResult, ReminderTrigger } from './reminder-port.js';
 import type { RuntimeEvents } from './runtime-events.js';
 import { startInstanceOps } from './start-ops.js';
-import { actionOps, type StepContext } from './step-ops.js';
+import { actionOps, dedupePuts, type StepContext } from './step-ops.js';
 import { StepRunner } from './step-runner.js';
+import { WorkflowAlreadyExistsError } from './workflow-errors.js';
 
 export interface RuntimeCoreOptions {
   kv: KvStore;
@@ -227,13 +229,37 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
     await this.#steps.deliver(d.i, [outcome]);
   }
 
-  /** Creates the child instance unless it exists already (a repeated delivery). */
+  /**
+   * Creates the child instance. A child this very call created already (a repeated delivery) is
+   * left alone; a finished instance holding the id (e.g. the child of an earlier generation) is
+   * replaced, as `scheduleNewWorkflow` would; a running instance of someone else's fails the call.
+   */
   async #onChild(d: ReminderData): Promise<void> {
     const created = recorded(d, 'ChildWorkflowCreated');
     const parent = await this.#store.load(d.i);
-    if (!parent) return;
+    if (!parent || parent.record.generation !== d.g || isTerminalStatus(parent.record.status)) return;
+    const isOurs = (loaded: LoadedInstance | undefined): boolean => {
+      const p = loaded?.record.parent;
+      return p !== undefined && p.instanceId === d.i && p.generation === d.g && p.taskId === created.eventId;
+    };
     const existing = await this.#store.load(created.instanceId);
-    if (existing) return;
+    if (isOurs(existing)) return;
+    if (existing && !isTerminalStatus(existing.record.status)) {
+      await this.#steps.deliver(d.i, [
+        {
+          type: 'ChildWorkflowFailed',
+          timestamp: new Date(this.#clock.now()),
+          eventId: created.eventId,
+          generation: d.g,
+          failureDetails: {
+            errorType: 'WorkflowAlreadyExistsError',
+            message: new WorkflowAlreadyExistsError(created.instanceId, existing.record.status).message,
+            nonRetryable: true,
+          },
+        },
+      ]);
+      return;
+    }
     const { guards, ops } = startInstanceOps(
       this.#ctx(),
       {
@@ -242,18 +268,24 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
         input: created.input,
         parent: { name: parent.record.name, instanceId: d.i, generation: d.g, taskId: created.eventId },
       },
-      undefined,
+      existing && { modRevision: existing.modRevision, generation: existing.record.generation },
     );
-    await this.#commit.submit({ guards, ops });
+    const result = await this.#commit.submit({ guards, ops });
+    // Lost a race: fine if the winner was this same call (a concurrent duplicate); else try again.
+    if (!result.succeeded && !isOurs(await this.#store.load(created.instanceId))) {
+      throw new Error(`child workflow ${created.instanceId} changed while being created; will retry`);
+    }
   }
 
   /** Writes the reminders of a step whose actions did not fit its transaction, in batches. */
   async #onDispatch(d: ReminderData): Promise<void> {
     const ctx = this.#ctx();
-    const ops = (d.evs ?? []).flatMap((text) => {
-      const action = actionFromRecord(deserializeEvent(text));
-      return action ? actionOps(ctx, d.i, d.g, action) : [];
-    });
+    const ops = dedupePuts(
+      (d.evs ?? []).flatMap((text) => {
+        const action = actionFromRecord(deserializeEvent(text));
+        return action ? actionOps(ctx, d.i, d.g, action) : [];
+      }),
+    );
     const batches = [];
     for (let i = 0; i < ops.length; i += this.#maxTxnOps) {
       batches.push(this.#commit.submit({ guards: [], ops: ops.slice(i, i + this.#maxTxnOps) }));

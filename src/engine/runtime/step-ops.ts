@@ -144,12 +144,19 @@ export function buildStepCommit(input: StepCommitInput): StepCommit {
     if (state.parent) ops.push(...notifyParent(ctx, id, state.parent, final));
   }
 
-  const actionOpsList = result.actions.flatMap((a) => actionOps(ctx, id, generation, a));
+  // A finished instance needs none of its own reminders (the prefix delete above removes them, and
+  // etcd refuses a put inside a range deleted by the same txn); only its messages to others go out.
+  const effective = result.actions.filter((a) =>
+    final?.type === 'CompleteWorkflow'
+      ? a.type === 'SendEvent' && a.instanceId !== id
+      : a.type !== 'CompleteWorkflow',
+  );
+  const actionOpsList = dedupePuts(effective.flatMap((a) => actionOps(ctx, id, generation, a)));
   // +1 for the record itself.
   if (ops.length + actionOpsList.length + 1 <= input.maxOps) {
     ops.push(...actionOpsList);
   } else {
-    const dispatched = result.actions.filter((a) => a.type !== 'CompleteWorkflow');
+    const dispatched = effective;
     const firstId = dispatched[0]?.id ?? 0;
     ops.push(
       ...ctx.reminders.putJobOps(reminderNames.dispatch(id, generation, firstId), {
@@ -167,7 +174,7 @@ export function buildStepCommit(input: StepCommitInput): StepCommit {
     );
   }
   ops.push({ op: 'put', key: ctx.keys.record(id), value: JSON.stringify(next) });
-  return { ops, record: next, chunks: appended.next, restarted: false };
+  return { ops: dedupePuts(ops), record: next, chunks: appended.next, restarted: false };
 }
 
 function continueAsNew(
@@ -207,6 +214,10 @@ function continueAsNew(
     });
   });
   ops.push(...wakeOps(ctx, id));
+  // Messages sent in the closing step still go out (one to itself lands in the new generation).
+  for (const sent of input.result.actions) {
+    if (sent.type === 'SendEvent') ops.push(...actionOps(ctx, id, record.generation, sent));
+  }
   const restarted: InstanceRecord = {
     ...next,
     status: WorkflowRuntimeStatus.RUNNING,
@@ -219,7 +230,7 @@ function continueAsNew(
   delete restarted.output;
   delete restarted.failureDetails;
   ops.push({ op: 'put', key: ctx.keys.record(id), value: JSON.stringify(restarted) });
-  return { ops, record: restarted, chunks: { chunks: 0, tail: [] }, restarted: true };
+  return { ops: dedupePuts(ops), record: restarted, chunks: { chunks: 0, tail: [] }, restarted: true };
 }
 
 function notifyParent(
@@ -244,7 +255,9 @@ function notifyParent(
             message: `child workflow ${childId} was terminated`,
           },
         };
-  return deliverOps(ctx, parent.instanceId, `child~${childId}`, event);
+  // Named per call, so a reused child id (e.g. after the parent continued as new) never overwrites
+  // an earlier call's result that the parent has not read yet.
+  return deliverOps(ctx, parent.instanceId, `child~${childId}~${parent.generation}~${parent.taskId}`, event);
 }
 
 function setOptional<K extends keyof InstanceRecord>(
@@ -254,4 +267,18 @@ function setOptional<K extends keyof InstanceRecord>(
 ): void {
   if (value === undefined) delete record[key];
   else record[key] = value;
+}
+
+/**
+ * Keeps only the last put of each key: two messages to one instance (or a message and a child's
+ * result to its parent) each re-arm that instance's single wake reminder, and etcd refuses a txn
+ * that writes a key twice.
+ */
+export function dedupePuts(ops: StoreOp[]): StoreOp[] {
+  const last = new Map<string, number>();
+  ops.forEach((op, i) => {
+    if (op.op === 'put') last.set(op.key, i);
+  });
+  if (last.size === ops.filter((op) => op.op === 'put').length) return ops;
+  return ops.filter((op, i) => op.op !== 'put' || last.get(op.key) === i);
 }

@@ -4,10 +4,12 @@ import type { GroupCommit } from '../../etcd/group-commit.js';
 import type { StoreOp } from '../../etcd/store-op.js';
 import type { HistoryEvent } from '../../history/events.js';
 import { isTerminalStatus, WorkflowRuntimeStatus } from '../../history/status.js';
+import type { ExecutionResult } from '../execution-result.js';
 import { WorkflowExecutor, type WorkflowLookup } from '../executor.js';
 import type { WorkflowLogger } from '../logger.js';
 import { ExecutorCache, type CachedInstance } from './executor-cache.js';
-import { buildStepCommit } from './step-ops.js';
+import { openingEvent } from './start-ops.js';
+import { buildStepCommit, wakeOps } from './step-ops.js';
 import { CorruptHistoryError, type InstanceStore } from './instance-store.js';
 import type { ReminderPort } from './reminder-port.js';
 import type { RuntimeEvents } from './runtime-events.js';
@@ -124,16 +126,44 @@ export class StepRunner {
       if (!result.succeeded) this.#cache.delete(instanceId);
       return result.succeeded ? more : 'conflict';
     }
-    const incoming = [...inbox.messages.map((m) => m.event), ...local];
+    // A PENDING record stands for its ExecutionStarted, which the first step appends.
+    const opening = record.status === WorkflowRuntimeStatus.PENDING ? [openingEvent(record)] : [];
+    const incoming = [...opening, ...inbox.messages.map((m) => m.event), ...local];
     if (incoming.length === 0 && consumed.length === 0) return 'done';
 
     const now = new Date(this.#o.clock.now());
+    const startAt = record.status === WorkflowRuntimeStatus.PENDING ? record.scheduledStartAt : undefined;
+    if (startAt !== undefined && startAt > now.getTime() && !incoming.some(isTermination)) {
+      // A message for a delayed instance re-armed its wake to "now": it must still not start early.
+      // Messages wait in the inbox; the wake goes back to the start time. Only a terminate is
+      // taken at once.
+      const ctx = { keys: store.keys, reminders: this.#o.reminders, now };
+      const rearmed = await commit.submit({
+        guards: [guard],
+        ops: wakeOps(ctx, instanceId, new Date(startAt)),
+      });
+      if (!rearmed.succeeded) this.#cache.delete(instanceId);
+      return rearmed.succeeded ? 'done' : 'conflict';
+    }
     let result;
     try {
       result = await cached.executor.step([{ type: 'OrchestratorStarted', timestamp: now }, ...incoming]);
     } catch (error) {
       this.#cache.delete(instanceId);
       throw error;
+    }
+    if (isNoOp(result)) {
+      // Only duplicates or late deliveries: appending the step's OrchestratorStarted alone would
+      // make history depend on how often something was delivered. Still commit under the guard: a
+      // stale cached executor may have refused an event the stored instance would accept.
+      const ops: StoreOp[] = consumed.map((key) => ({ op: 'delete', key }));
+      const checked = await commit.submit({ guards: [guard], ops });
+      if (!checked.succeeded) {
+        this.#cache.delete(instanceId);
+        return 'conflict';
+      }
+      for (const warning of result.warnings) this.#o.logger.warn(`${instanceId}: ${warning.message}`);
+      return more;
     }
     const built = buildStepCommit({
       ctx: { keys: store.keys, reminders: this.#o.reminders, now },
@@ -214,4 +244,13 @@ export class StepRunner {
     });
     this.#o.events.emit('completed', instanceId, WorkflowRuntimeStatus.FAILED);
   }
+}
+
+function isTermination(event: HistoryEvent): boolean {
+  return event.type === 'ExecutionTerminated';
+}
+
+/** A step that accepted nothing but its own OrchestratorStarted and asks for nothing. */
+function isNoOp(result: ExecutionResult): boolean {
+  return result.actions.length === 0 && result.newHistory.every((e) => e.type === 'OrchestratorStarted');
 }

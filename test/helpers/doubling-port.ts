@@ -1,0 +1,62 @@
+import type {
+  ReminderPort,
+  ReminderResult,
+  ReminderSpec,
+  ReminderTrigger,
+} from '../../src/engine/runtime/reminder-port.js';
+import type { StoreOp } from '../../src/etcd/store-op.js';
+import type { TimerService } from '../../src/index.js';
+
+export type DoublingMode = 'sequential' | 'concurrent';
+
+/**
+ * A ReminderPort that hands every trigger to the runtime's handler twice: one after the other (a
+ * late duplicate, after the first was committed) or both at once (a race). Everything else goes
+ * to the real timer service, so the runtime behaves as in production apart from the duplicates.
+ */
+export class DoublingPort implements ReminderPort {
+  readonly #inner: TimerService;
+  readonly #mode: DoublingMode;
+  /** Triggers delivered twice, by target. */
+  readonly doubled = new Map<string, number>();
+
+  constructor(inner: TimerService, mode: DoublingMode) {
+    this.#inner = inner;
+    this.#mode = mode;
+  }
+
+  onTrigger(target: string, handler: (trigger: ReminderTrigger) => Promise<ReminderResult>): () => void {
+    return this.#inner.onTrigger(target, async (trigger) => {
+      const results =
+        this.#mode === 'concurrent'
+          ? await Promise.all([handler(trigger), handler(trigger)])
+          : [await handler(trigger), await handler(trigger)];
+      this.doubled.set(target, (this.doubled.get(target) ?? 0) + 1);
+      return results.find((r) => r !== 'success') ?? 'success';
+    });
+  }
+
+  putJobOps(name: string, spec: ReminderSpec): StoreOp[] {
+    return this.#inner.putJobOps(name, spec);
+  }
+
+  deleteJobOps(name: string, partitionKey: string): StoreOp[] {
+    return this.#inner.deleteJobOps(name, partitionKey);
+  }
+
+  deleteJobPrefixOps(namePrefix: string, partitionKey: string): StoreOp[] {
+    return this.#inner.deleteJobPrefixOps(namePrefix, partitionKey);
+  }
+
+  list(options: { prefix?: string }): ReturnType<ReminderPort['list']> {
+    return this.#inner.list(options);
+  }
+
+  start(): Promise<void> {
+    return this.#inner.start();
+  }
+
+  stop(): Promise<void> {
+    return this.#inner.stop();
+  }
+}

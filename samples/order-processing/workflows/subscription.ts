@@ -50,6 +50,16 @@ export async function* subscriptionWorkflow(
     { retry: { maxAttempts: 5, firstRetryInterval: '1s', backoffCoefficient: 2 } },
   );
   const next = { ...input, renewals: renewals + 1, billed: billed + charge.amount };
+  // The wait for 'cancel' is still open while the renewal is charged, so a cancel sent meanwhile
+  // lands here (not in the next generation): honour it now.
+  if (cancel.isComplete) {
+    return {
+      subscriptionId: subscription.subscriptionId,
+      ended: 'cancelled',
+      renewals: next.renewals,
+      billed: next.billed,
+    };
+  }
   if (input.maxRenewals !== undefined && next.renewals >= input.maxRenewals) {
     return {
       subscriptionId: subscription.subscriptionId,
@@ -58,7 +68,7 @@ export async function* subscriptionWorkflow(
       billed: next.billed,
     };
   }
-  // `true` carries events that arrived meanwhile (a 'cancel') into the next generation.
+  // `true`: events that arrived with nothing waiting for them go along to the next generation.
   ctx.continueAsNew(next, true);
   return undefined;
 }

@@ -1,4 +1,8 @@
 import test from 'ava';
+import {
+  createActivities,
+  type ChargeSubscriptionInput,
+} from '../../../samples/order-processing/activities.js';
 import type { Subscription } from '../../../samples/order-processing/types.js';
 import type { BillingRunResult } from '../../../samples/order-processing/workflows/billing-run.js';
 import {
@@ -10,7 +14,7 @@ import {
   subscriptionWorkflow,
   type SubscriptionResult,
 } from '../../../samples/order-processing/workflows/subscription.js';
-import { nextEvent } from '../../helpers/etcd-wait.js';
+import { nextEvent, within } from '../../helpers/etcd-wait.js';
 import { outputOf, useSampleRuntime } from './sample-fixture.js';
 
 const app = await useSampleRuntime(test);
@@ -87,4 +91,37 @@ test('the billing cron job starts one billing-run workflow per tick', async (t) 
   t.true(
     app.services.mailer.outbox.some((m) => m.to === 'finance@example.com' && m.subject.includes(period)),
   );
+});
+
+test('a cancel that arrives while a renewal is being charged ends the subscription after that renewal', async (t) => {
+  const id = 'subscription-cancel-mid-renewal';
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let started: () => void = () => {};
+  const charging = new Promise<void>((resolve) => (started = resolve));
+  // Tests in this file run concurrently: hold only this instance's charge, pass the rest through.
+  const real = createActivities(app.services).chargeSubscription;
+  app.runtime.overrideActivity('chargeSubscription', async (ctx, input: ChargeSubscriptionInput) => {
+    if (ctx.getWorkflowInstanceId() === id) {
+      started();
+      await within(held, { timeoutMs: 20_000, what: 'the test to release the charge' });
+    }
+    return real(ctx, input);
+  });
+  t.teardown(() => app.runtime.overrideActivity('chargeSubscription', undefined));
+  await app.client.scheduleNewWorkflow(
+    subscriptionWorkflow,
+    { subscription: { ...subscription, subscriptionId: id }, period: '200ms' },
+    id,
+  );
+  await charging;
+  await app.client.raiseEvent(id, 'cancel');
+  release();
+  const state = await app.finished(id);
+  t.deepEqual(outputOf<SubscriptionResult>(state), {
+    subscriptionId: id,
+    ended: 'cancelled',
+    renewals: 1,
+    billed: 2900,
+  });
 });

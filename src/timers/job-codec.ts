@@ -90,7 +90,7 @@ export function decodeRecord(value: string): JobRecord | undefined {
     target: s.target ?? DEFAULT_TARGET,
     partitionKey: s.partitionKey ?? s.name,
     createdAt: s.createdAt,
-    failurePolicy: s.failurePolicy ?? defaultPolicy(),
+    failurePolicy: s.failurePolicy ? policyOf(s.failurePolicy) : defaultPolicy(),
     original: { failurePolicy: o.failurePolicy ?? defaultFailurePolicySpec() },
   };
   if (s.dueAt !== undefined) record.dueAt = s.dueAt;
@@ -122,6 +122,13 @@ export function decodeProgress(value: string): JobProgress | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** JSON drops `maxRetries: undefined` (retry forever); put the key back so records compare equal. */
+function policyOf(stored: FailurePolicy): FailurePolicy {
+  return stored.kind === 'constant'
+    ? { kind: 'constant', intervalMs: stored.intervalMs, maxRetries: stored.maxRetries }
+    : { kind: 'drop' };
 }
 
 function defaultPolicy(): FailurePolicy {

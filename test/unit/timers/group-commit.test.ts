@@ -1,0 +1,108 @@
+/**
+ * GroupCommit (the timer service's batched writer) on MemoryKv: many small guarded writes become
+ * few transactions, yet each keeps its own outcome.
+ */
+import test from 'ava';
+import { GroupCommit } from '../../../src/etcd/group-commit.js';
+import type { KvStore } from '../../../src/etcd/kv-store.js';
+import { MemoryKv } from '../../../src/etcd/memory-kv.js';
+import type { StoreGuard, StoreOp } from '../../../src/etcd/store-op.js';
+
+/** Counts the transactions that reach the store and what they held. */
+function counting(kv: MemoryKv): KvStore & { txns: Array<{ guards: number; ops: number }> } {
+  const txns: Array<{ guards: number; ops: number }> = [];
+  return {
+    txns,
+    get: (key) => kv.get(key),
+    range: (prefix, options) => kv.range(prefix, options),
+    watch: (prefix, from, callbacks) => kv.watch(prefix, from, callbacks),
+    grantLease: (ttl) => kv.grantLease(ttl),
+    close: () => kv.close(),
+    txn: (guards: StoreGuard[], ops: StoreOp[]) => {
+      txns.push({ guards: guards.length, ops: ops.length });
+      return kv.txn(guards, ops);
+    },
+  };
+}
+
+const put = (key: string, value = 'v'): StoreOp => ({ op: 'put', key, value });
+
+test('a thousand writes submitted together go out in full 128-op transactions', async (t) => {
+  const kv = counting(new MemoryKv());
+  const commit = new GroupCommit(kv);
+  const outcomes = await Promise.all(
+    Array.from({ length: 1000 }, (_, i) =>
+      commit.submit({ guards: [{ key: `/k/${i}`, modRevision: 0 }], ops: [put(`/k/${i}`)] }),
+    ),
+  );
+  t.true(outcomes.every((o) => o.succeeded));
+  t.is(kv.txns.length, Math.ceil(1000 / 128));
+  t.true(kv.txns.slice(0, -1).every((x) => x.ops === 128 && x.guards === 128));
+  t.is(commit.txnCount, kv.txns.length);
+  t.is((await kv.range('/k/')).entries.length, 1000);
+});
+
+test('a failed guard fails only its own item', async (t) => {
+  const kv = counting(new MemoryKv());
+  await kv.txn([], [put('/taken', 'old')]);
+  const commit = new GroupCommit(kv);
+  const [a, taken, b] = await Promise.all([
+    commit.submit({ guards: [{ key: '/a', modRevision: 0 }], ops: [put('/a')] }),
+    commit.submit({ guards: [{ key: '/taken', modRevision: 0 }], ops: [put('/taken', 'new')] }),
+    commit.submit({ guards: [{ key: '/b', modRevision: 0 }], ops: [put('/b')] }),
+  ]);
+  t.deepEqual([a?.succeeded, taken?.succeeded, b?.succeeded], [true, false, true]);
+  t.is((await kv.get('/taken'))?.value, 'old');
+  t.truthy(await kv.get('/a'));
+  t.truthy(await kv.get('/b'));
+});
+
+test('writes to the same key never share a transaction, and keep their order', async (t) => {
+  const kv = counting(new MemoryKv());
+  const commit = new GroupCommit(kv);
+  await Promise.all([
+    commit.submit({ guards: [], ops: [put('/same', '1')] }),
+    commit.submit({ guards: [], ops: [put('/other')] }),
+    commit.submit({ guards: [], ops: [put('/same', '2')] }),
+  ]);
+  t.is(kv.txns.length, 2);
+  t.is((await kv.get('/same'))?.value, '2');
+});
+
+test('a prefix delete travels alone', async (t) => {
+  const kv = counting(new MemoryKv());
+  const commit = new GroupCommit(kv);
+  await Promise.all([
+    commit.submit({ guards: [], ops: [put('/p/1')] }),
+    commit.submit({ guards: [], ops: [{ op: 'deletePrefix', prefix: '/p/' }] }),
+    commit.submit({ guards: [], ops: [put('/p/2')] }),
+  ]);
+  t.deepEqual(
+    kv.txns.map((x) => x.ops),
+    [1, 1, 1],
+  );
+  t.deepEqual(
+    (await kv.range('/p/')).entries.map((e) => e.key),
+    ['/p/2'],
+  );
+});
+
+test('an item larger than one transaction is refused; a store error rejects its batch', async (t) => {
+  const kv = new MemoryKv();
+  const commit = new GroupCommit(kv);
+  await t.throwsAsync(
+    commit.submit({ guards: [], ops: Array.from({ length: 129 }, (_, i) => put(`/big/${i}`)) }),
+    {
+      instanceOf: RangeError,
+    },
+  );
+  await kv.close();
+  const results = await Promise.allSettled([
+    commit.submit({ guards: [], ops: [put('/x')] }),
+    commit.submit({ guards: [], ops: [put('/y')] }),
+  ]);
+  t.deepEqual(
+    results.map((r) => r.status),
+    ['rejected', 'rejected'],
+  );
+});

@@ -1,0 +1,94 @@
+import type { Command } from 'commander';
+import type { ServeOptions, TickflowServer } from '../../server/tickflow-server.js';
+import { ExitCode } from '../cli-error.js';
+import type { CliIo } from '../output.js';
+import { parseEtcdOption, parseHttpUrl, parsePort, parsePositiveNumber } from '../parse.js';
+
+interface ServeFlags {
+  port: number;
+  host: string;
+  etcd: 'embedded' | string[];
+  dataDir: string;
+  appUrl?: string;
+  workflows?: string;
+  appId: string;
+  namespace: string;
+  appTimeout: number;
+}
+
+/** `tickflow serve`: runs until SIGINT/SIGTERM, then shuts down gracefully (a second signal exits at once). */
+export function registerServeCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
+  program
+    .command('serve')
+    .description(
+      'run etcd (or connect to it), a timer-service replica, the workflow runtime and the HTTP API',
+    )
+    .option('--port <port>', 'HTTP port (0 picks a free one)', parsePort, 3500)
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--etcd <where>', '"embedded", or etcd client URLs, comma-separated', parseEtcdOption, 'embedded')
+    .option('--data-dir <dir>', 'where the embedded etcd keeps its data', '.tickflow')
+    .option(
+      '--app-url <url>',
+      'job triggers go to POST {url}/job/{name} (without it they stay staged)',
+      parseHttpUrl,
+    )
+    .option('--workflows <module>', 'ES module (.js or .ts) exporting `workflows` and `activities` objects')
+    .option('--app-id <id>', 'app id: jobs and workflows are scoped by namespace and app id', 'tickflow')
+    .option('--namespace <namespace>', 'namespace', 'default')
+    .option('--app-timeout <seconds>', 'deadline of one job callback to the app', parsePositiveNumber, 10)
+    .action(async (flags: ServeFlags) => {
+      setExitCode(await serve(flags, io));
+    });
+}
+
+async function serve(flags: ServeFlags, io: CliIo): Promise<number> {
+  const options: ServeOptions = {
+    host: flags.host,
+    port: flags.port,
+    etcd: flags.etcd,
+    dataDir: flags.dataDir,
+    appId: flags.appId,
+    namespace: flags.namespace,
+    appTimeoutMs: flags.appTimeout * 1000,
+    log: (line) => io.err(`${line}\n`),
+    ...(flags.appUrl !== undefined && { appUrl: flags.appUrl }),
+    ...(flags.workflows !== undefined && { workflowsModule: flags.workflows }),
+  };
+  // Signals during startup also count: the first one stops the server as soon as it is up.
+  let signalled: NodeJS.Signals | undefined;
+  let onFirstSignal: ((signal: NodeJS.Signals) => void) | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled) {
+      io.err(`received ${signal} again; exiting now\n`);
+      process.exit(ExitCode.failure);
+    }
+    signalled = signal;
+    io.err(`received ${signal}; shutting down (send it again to exit at once)\n`);
+    onFirstSignal?.(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    // Loaded on demand: client commands should not pay for fastify, etcd3 and the runtime.
+    const { startServer } = await import('../../server/tickflow-server.js');
+    const server = await startServer(options);
+    io.out(`${describe(server, flags)}\n`);
+    if (!signalled) await new Promise<void>((resolve) => (onFirstSignal = () => resolve()));
+    await server.stop();
+    io.err('tickflow stopped\n');
+    return ExitCode.ok;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function describe(server: TickflowServer, flags: ServeFlags): string {
+  const etcd = server.etcd
+    ? `embedded etcd ${server.etcd.hosts.join(',')} (pid ${server.etcd.pid})`
+    : `etcd ${String(flags.etcd)}`;
+  const app = flags.appUrl === undefined ? 'no app (job triggers are staged)' : `app ${flags.appUrl}`;
+  const wf = server.runtime.registeredWorkflows.length;
+  const act = server.runtime.registeredActivities.length;
+  return `tickflow listening on ${server.url}; ${etcd}; ${app}; ${wf} workflows, ${act} activities`;
+}

@@ -1,0 +1,24 @@
+import type { WorkflowClient } from '../workflow-client.js';
+import type { WorkflowRuntime } from '../workflow-runtime.js';
+import type { ServerMetrics } from './server-metrics.js';
+
+/** Facts about this server that `/v1.0/metadata` reports. */
+export interface ServerInfo {
+  version: string;
+  appUrl: string | undefined;
+  etcd: { embedded: boolean; hosts: string[]; pid?: number };
+  /** Where `--workflows` came from, if given. */
+  workflowsModule: string | undefined;
+}
+
+/** What the route modules need; built once by `startServer`. */
+export interface ApiDeps {
+  runtime: WorkflowRuntime;
+  client: WorkflowClient;
+  metrics: ServerMetrics;
+  info: ServerInfo;
+  /** False until the runtime has started, and again from the moment shutdown begins. */
+  isReady(): boolean;
+  /** Resolves when etcd answers a read; rejects otherwise. */
+  checkStore(): Promise<void>;
+}

@@ -1,0 +1,136 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { JobTrigger, TriggerResult } from '../timers/job.js';
+import type { TimerService } from '../timers/timer-service.js';
+
+/** The timer-service target of jobs scheduled through the HTTP API. */
+export const APP_TARGET = 'app';
+
+export type DeliveryOutcome = 'ok' | 'not_found' | 'http_error' | 'refused' | 'network_error' | 'timeout';
+
+export interface AppDeliveryOptions {
+  /** Base URL of the app, e.g. `http://127.0.0.1:6000`; triggers go to `{appUrl}/job/{name}`. */
+  appUrl: string;
+  /** Per-request deadline of a callback. */
+  timeoutMs: number;
+  onOutcome?: (outcome: DeliveryOutcome, trigger: JobTrigger) => void;
+  /** Longest pause between two probes of an app that does not answer. */
+  maxProbeIntervalMs?: number;
+}
+
+const FIRST_PROBE_INTERVAL_MS = 100;
+
+/**
+ * Delivers job triggers to an HTTP app as `POST {appUrl}/job/{name}` with the job's data as the
+ * JSON body. 2xx and 404 count as delivered (404: the app has no handler, so retrying cannot
+ * help, as in Dapr); any other status, a reset or a timeout is a failure the job's failure
+ * policy retries. A refused connection means the app is not running: the trigger is staged,
+ * not failed, and a background probe re-offers staged triggers once the app answers.
+ */
+export class AppDelivery {
+  readonly #base: string;
+  readonly #o: AppDeliveryOptions;
+  readonly #abort = new AbortController();
+  #probing = false;
+  #timers: TimerService | undefined;
+  #unsubscribe: Array<() => void> = [];
+
+  constructor(options: AppDeliveryOptions) {
+    this.#o = options;
+    this.#base = options.appUrl.replace(/\/+$/, '');
+  }
+
+  /** Takes over the `app` target of `timers` and watches its staging queue. */
+  attach(timers: TimerService): void {
+    this.#timers = timers;
+    // A staged trigger waits for a probe; starting it from the event (and not from the handler's
+    // result) means the probe can never finish before the trigger is actually in the queue.
+    const onStaged = (_name: string, target: string): void => {
+      if (target === APP_TARGET) this.#probe();
+    };
+    timers.on('staged', onStaged);
+    this.#unsubscribe.push(() => timers.off('staged', onStaged));
+    this.#unsubscribe.push(timers.onTrigger(APP_TARGET, (trigger) => this.deliver(trigger)));
+  }
+
+  /** Stops probing and gives the `app` target back; in-flight callbacks finish on their own. */
+  stop(): void {
+    this.#abort.abort();
+    for (const off of this.#unsubscribe) off();
+    this.#unsubscribe = [];
+  }
+
+  async deliver(trigger: JobTrigger): Promise<TriggerResult> {
+    const hasData = trigger.data !== undefined;
+    let outcome: DeliveryOutcome;
+    try {
+      const res = await fetch(`${this.#base}/job/${encodeURIComponent(trigger.name)}`, {
+        method: 'POST',
+        headers: hasData ? { 'content-type': 'application/json' } : {},
+        ...(hasData && { body: JSON.stringify(trigger.data) }),
+        signal: AbortSignal.timeout(this.#o.timeoutMs),
+      });
+      // Read the body so the connection can be reused.
+      await res.arrayBuffer().catch(() => undefined);
+      outcome = res.ok ? 'ok' : res.status === 404 ? 'not_found' : 'http_error';
+    } catch (error) {
+      outcome = isRefused(error) ? 'refused' : isTimeout(error) ? 'timeout' : 'network_error';
+    }
+    this.#o.onOutcome?.(outcome, trigger);
+    if (outcome === 'ok' || outcome === 'not_found') return 'success';
+    return outcome === 'refused' ? 'undeliverable' : 'failed';
+  }
+
+  /** Polls the app until it answers anything at all, then re-offers the staged triggers. */
+  #probe(): void {
+    if (this.#probing || this.#abort.signal.aborted) return;
+    this.#probing = true;
+    void (async () => {
+      let interval = FIRST_PROBE_INTERVAL_MS;
+      try {
+        while (!this.#abort.signal.aborted) {
+          if (await this.#answers()) {
+            this.#probing = false;
+            this.#timers?.retryStaged(APP_TARGET);
+            return;
+          }
+          await sleep(interval, undefined, { signal: this.#abort.signal });
+          interval = Math.min(interval * 2, this.#o.maxProbeIntervalMs ?? 2_000);
+        }
+      } catch {
+        // Aborted by stop().
+      }
+      this.#probing = false;
+    })();
+  }
+
+  async #answers(): Promise<boolean> {
+    try {
+      const res = await fetch(`${this.#base}/`, {
+        method: 'GET',
+        signal: AbortSignal.any([AbortSignal.timeout(1_000), this.#abort.signal]),
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function causeCodes(error: unknown): string[] {
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  if (!cause || typeof cause !== 'object') return [];
+  // `localhost` may resolve to several addresses; undici then reports one error per address.
+  const nested = (cause as { errors?: unknown }).errors;
+  const all = Array.isArray(nested) ? nested : [cause];
+  return all.map((e) => String((e as { code?: unknown }).code ?? ''));
+}
+
+function isRefused(error: unknown): boolean {
+  const codes = causeCodes(error);
+  return codes.length > 0 && codes.every((c) => c === 'ECONNREFUSED');
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}

@@ -1,0 +1,76 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { validateJobName } from '../../timers/job-name.js';
+import { ErrorCode } from '../api-error.js';
+import type { ApiDeps } from '../api-deps.js';
+import { APP_TARGET } from '../app-delivery.js';
+import { JOB_BODY_SCHEMA, jobResponse, jobSpecFromBody, type JobRequestBody } from '../job-body.js';
+
+/** Dapr serves the Jobs API under both; clients of either version work unchanged. */
+const PREFIXES = ['/v1.0-alpha1/jobs', '/v1.0/jobs'] as const;
+
+interface NameParams {
+  name: string;
+}
+
+/** A bad name is reported before anything else about the request (it decides the URL's meaning). */
+async function checkName(request: FastifyRequest<{ Params: NameParams }>): Promise<void> {
+  validateJobName(request.params.name);
+}
+
+/**
+ * `POST|GET|DELETE {prefix}/{name}` (Dapr Jobs API) and `GET {prefix}?prefix=` (a tickflow
+ * extension listing the jobs scheduled through this API, used by `tickflow jobs list`).
+ */
+export function registerJobRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const timers = deps.runtime.timers;
+  for (const prefix of PREFIXES) {
+    app.post<{ Params: NameParams; Body: JobRequestBody }>(
+      `${prefix}/:name`,
+      {
+        schema: { body: JOB_BODY_SCHEMA },
+        config: { errorCode: 'ERR_SCHEDULE_JOB', validationErrorCode: ErrorCode.jobInvalid },
+        preValidation: async (request) => {
+          await checkName(request);
+          // No body at all is an empty job; the validator then says what is missing.
+          request.body ??= {};
+        },
+      },
+      async (request, reply) => {
+        await timers.schedule(request.params.name, jobSpecFromBody(request.body));
+        deps.metrics.jobsScheduled.inc();
+        return reply.code(204).send();
+      },
+    );
+
+    app.get<{ Params: NameParams }>(
+      `${prefix}/:name`,
+      { preValidation: checkName, config: { errorCode: 'ERR_GET_JOB' } },
+      async (request) => jobResponse(await timers.get(request.params.name)),
+    );
+
+    app.delete<{ Params: NameParams }>(
+      `${prefix}/:name`,
+      { preValidation: checkName, config: { errorCode: 'ERR_DELETE_JOB' } },
+      async (request, reply) => {
+        // Deleting a missing job succeeds: the caller's intent (no such job) holds.
+        if (await timers.delete(request.params.name)) deps.metrics.jobsDeleted.inc();
+        return reply.code(204).send();
+      },
+    );
+
+    app.get<{ Querystring: { prefix?: string } }>(
+      prefix,
+      {
+        schema: {
+          querystring: { type: 'object', properties: { prefix: { type: 'string' } } },
+        },
+        config: { errorCode: 'ERR_LIST_JOBS' },
+      },
+      async (request) => {
+        const views = await timers.list({ prefix: request.query.prefix ?? '' });
+        // The workflow runtime's reminder-jobs live in the same scope; they are not the app's.
+        return { jobs: views.filter((v) => v.target === APP_TARGET).map(jobResponse) };
+      },
+    );
+  }
+}

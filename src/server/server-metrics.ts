@@ -1,0 +1,144 @@
+import type { WorkflowClient } from '../workflow-client.js';
+import type { WorkflowRuntime } from '../workflow-runtime.js';
+import type { WorkflowRuntimeStatus } from '../history/status.js';
+import type { DeliveryOutcome } from './app-delivery.js';
+import { CallbackGauge, Counter, Histogram, MetricsRegistry } from './prometheus.js';
+
+/** Instance counts are read from etcd when scraped; this caps the cost of one scrape. */
+const INSTANCE_SCAN_LIMIT = 100_000;
+/** Scrapes closer together than this reuse the last count. */
+const INSTANCE_SCAN_CACHE_MS = 5_000;
+const LATENESS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/**
+ * The server's Prometheus metrics. Counters follow the typed events of this replica's timer
+ * service and workflow runtime, so they count what this process did; instance counts by status
+ * are read from etcd and so cover the whole scope.
+ */
+export class ServerMetrics {
+  readonly registry = new MetricsRegistry();
+  readonly jobsScheduled = this.registry.register(
+    new Counter('tickflow_jobs_scheduled_total', 'Jobs scheduled through the HTTP API.'),
+  );
+  readonly jobsDeleted = this.registry.register(
+    new Counter('tickflow_jobs_deleted_total', 'Jobs deleted through the HTTP API.'),
+  );
+  readonly #triggered = this.registry.register(
+    new Counter('tickflow_jobs_triggered_total', 'Trigger attempts by target and result.'),
+  );
+  readonly #failed = this.registry.register(
+    new Counter(
+      'tickflow_jobs_failed_total',
+      'Trigger attempts that failed (the failure policy decides what next).',
+    ),
+  );
+  readonly #staged = this.registry.register(
+    new Counter('tickflow_jobs_staged_total', 'Triggers staged because no consumer could take them.'),
+  );
+  readonly #ended = this.registry.register(
+    new Counter('tickflow_jobs_ended_total', 'Jobs deleted after their last tick.'),
+  );
+  readonly #lateness = this.registry.register(
+    new Histogram(
+      'tickflow_trigger_lateness_seconds',
+      'Delay between a tick being due and its first delivery attempt.',
+      LATENESS_BUCKETS,
+    ),
+  );
+  readonly #deliveries = this.registry.register(
+    new Counter('tickflow_app_deliveries_total', 'Job callbacks POSTed to the app, by outcome.'),
+  );
+  readonly #steps = this.registry.register(
+    new Counter('tickflow_workflow_steps_total', 'Workflow steps committed by this replica.'),
+  );
+  readonly #completions = this.registry.register(
+    new Counter(
+      'tickflow_workflow_completions_total',
+      'Instances this replica brought to an end, by status.',
+    ),
+  );
+  readonly #activities = this.registry.register(
+    new Counter('tickflow_workflow_activities_total', 'Activity executions finished, by result.'),
+  );
+  readonly httpRequests = this.registry.register(
+    new Counter('tickflow_http_requests_total', 'HTTP requests served, by method, route and status.'),
+  );
+  readonly #client: WorkflowClient;
+  #instances: { at: number; counts: Map<string, number>; truncated: boolean } | undefined;
+
+  constructor(runtime: WorkflowRuntime, client: WorkflowClient) {
+    this.#client = client;
+    const timers = runtime.timers;
+    timers.on('triggered', (e) => {
+      this.#triggered.inc({ target: e.target, result: e.result });
+      if (e.result === 'failed') this.#failed.inc({ target: e.target });
+      // Later attempts include the retry interval, which is not lateness.
+      if (e.attempt === 1)
+        this.#lateness.observe(Math.max(0, e.firedAt - e.scheduledAt) / 1000, { target: e.target });
+    });
+    timers.on('staged', (_name, target) => this.#staged.inc({ target }));
+    timers.on('jobEnded', () => this.#ended.inc());
+    runtime.on('step', () => this.#steps.inc());
+    runtime.on('completed', (_id, status) => this.#completions.inc({ status }));
+    runtime.on('activityFinished', (_id, _name, ok) =>
+      this.#activities.inc({ result: ok ? 'ok' : 'failed' }),
+    );
+    this.registry.register(
+      new CallbackGauge('tickflow_jobs_staged', 'Triggers waiting in the staging queue now.', () => [
+        { labels: {}, value: timers.stagedCount() },
+      ]),
+    );
+    this.registry.register(
+      new CallbackGauge('tickflow_partitions_owned', 'Timer partitions this replica owns.', () => [
+        { labels: {}, value: timers.ownedPartitions().length },
+      ]),
+    );
+    this.registry.register(
+      new CallbackGauge(
+        'tickflow_workflow_instances',
+        `Workflow instances in the scope by status (counted from etcd, at most ${INSTANCE_SCAN_LIMIT}).`,
+        () =>
+          [...(this.#instances?.counts ?? new Map<string, number>())].map(([status, value]) => ({
+            labels: { status },
+            value,
+          })),
+      ),
+    );
+    this.registry.register(
+      new CallbackGauge(
+        'tickflow_workflow_instances_truncated',
+        `1 when the scope holds more instances than the ${INSTANCE_SCAN_LIMIT} counted.`,
+        () => [{ labels: {}, value: this.#instances?.truncated ? 1 : 0 }],
+      ),
+    );
+  }
+
+  recordDelivery(outcome: DeliveryOutcome): void {
+    this.#deliveries.inc({ outcome });
+  }
+
+  /** The `/metrics` body. */
+  async render(): Promise<string> {
+    await this.#countInstances();
+    return this.registry.render();
+  }
+
+  async #countInstances(): Promise<void> {
+    if (this.#instances && Date.now() - this.#instances.at < INSTANCE_SCAN_CACHE_MS) return;
+    const counts = new Map<WorkflowRuntimeStatus | string, number>();
+    let seen = 0;
+    let token: string | undefined;
+    do {
+      const page = await this.#client.listWorkflows({
+        pageSize: 1000,
+        ...(token !== undefined && { continuationToken: token }),
+      });
+      for (const instance of page.instances) {
+        counts.set(instance.runtimeStatus, (counts.get(instance.runtimeStatus) ?? 0) + 1);
+      }
+      seen += page.instances.length;
+      token = page.continuationToken;
+    } while (token !== undefined && seen < INSTANCE_SCAN_LIMIT);
+    this.#instances = { at: Date.now(), counts, truncated: token !== undefined };
+  }
+}

@@ -1,0 +1,215 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { startEmbeddedEtcd, type EmbeddedEtcd } from '../etcd/embedded-etcd.js';
+import { connectEtcd } from '../etcd/etcd-kv.js';
+import type { KvStore } from '../etcd/kv-store.js';
+import { WorkflowClient } from '../workflow-client.js';
+import { WorkflowRuntime } from '../workflow-runtime.js';
+import type { ApiDeps, ServerInfo } from './api-deps.js';
+import { AppDelivery } from './app-delivery.js';
+import { buildHttpApp } from './http-app.js';
+import { ServerMetrics } from './server-metrics.js';
+import { loadWorkflowModule, registerWorkflowModule } from './workflow-module.js';
+
+export interface ServeOptions {
+  /** Interface to listen on. Default 127.0.0.1. */
+  host?: string;
+  /** Default 3500 (Dapr's HTTP port); 0 picks a free port (see `TickflowServer.port`). */
+  port?: number;
+  /** `'embedded'` (default) runs etcd as a child process; otherwise the client URLs of a cluster. */
+  etcd?: 'embedded' | string[];
+  /** State of the embedded etcd lives in `{dataDir}/etcd`. Default `.tickflow`. */
+  dataDir?: string;
+  /** Where job triggers go (`POST {appUrl}/job/{name}`); without it they stay staged. */
+  appUrl?: string;
+  /** An ES module exporting `workflows` and `activities` objects. */
+  workflowsModule?: string;
+  appId?: string;
+  namespace?: string;
+  /** Deadline of one job callback to the app. Default 10 s. */
+  appTimeoutMs?: number;
+  /** Lease TTL of this replica's partitions. */
+  leaseTtlSeconds?: number;
+  /** Warnings and server errors, one line each. */
+  log?: (line: string) => void;
+}
+
+export interface TickflowServer {
+  /** `http://host:port` the API answers on. */
+  readonly url: string;
+  readonly port: number;
+  readonly runtime: WorkflowRuntime;
+  readonly etcd: EmbeddedEtcd | undefined;
+  /**
+   * Graceful shutdown: stops accepting requests, lets in-flight triggers settle and hands this
+   * replica's partitions back, closes etcd connections and stops the embedded etcd.
+   */
+  stop(): Promise<void>;
+}
+
+/** Bad serve options or a failed start; the message is one line fit for a terminal. */
+export class ServeError extends Error {
+  override name = 'ServeError';
+}
+
+const DEFAULT_PORT = 3500;
+const STORE_CHECK_TIMEOUT_MS = 2_000;
+
+/** Starts etcd (or connects), a timer-service replica, a workflow runtime and the HTTP API. */
+export async function startServer(options: ServeOptions = {}): Promise<TickflowServer> {
+  const log = options.log ?? (() => undefined);
+  const host = options.host ?? '127.0.0.1';
+  const appUrl = options.appUrl === undefined ? undefined : checkAppUrl(options.appUrl);
+  // Load user code first: a typo in the path should not cost an etcd start.
+  const module =
+    options.workflowsModule === undefined ? undefined : await loadWorkflowModule(options.workflowsModule);
+
+  const undo: Array<() => Promise<void>> = [];
+  const rollback = async (): Promise<void> => {
+    for (const step of undo.reverse()) await step().catch(() => undefined);
+  };
+  try {
+    let etcd: EmbeddedEtcd | undefined;
+    let hosts: string[];
+    if (options.etcd === undefined || options.etcd === 'embedded') {
+      const started = await startEmbeddedEtcd({ dataDir: join(options.dataDir ?? '.tickflow', 'etcd') });
+      etcd = started;
+      undo.push(() => started.stop());
+      hosts = started.hosts;
+    } else {
+      hosts = options.etcd;
+    }
+    const kv = await connectEtcd({ hosts });
+    undo.push(() => kv.close());
+
+    const scope = {
+      ...(options.namespace !== undefined && { namespace: options.namespace }),
+      ...(options.appId !== undefined && { appId: options.appId }),
+    };
+    const runtime = new WorkflowRuntime({
+      kv,
+      ...scope,
+      ...(options.leaseTtlSeconds !== undefined && { leaseTtlSeconds: options.leaseTtlSeconds }),
+    });
+    if (module) registerWorkflowModule(runtime, module);
+    const client = new WorkflowClient({ kv, ...scope });
+    const metrics = new ServerMetrics(runtime, client);
+    runtime.on('warning', (e) => log(`warning: workflow runtime: ${e.message}`));
+    runtime.timers.on('warning', (e) => log(`warning: timer service: ${e.message}`));
+
+    let delivery: AppDelivery | undefined;
+    if (appUrl !== undefined) {
+      const d = new AppDelivery({
+        appUrl,
+        timeoutMs: options.appTimeoutMs ?? 10_000,
+        onOutcome: (outcome) => metrics.recordDelivery(outcome),
+      });
+      d.attach(runtime.timers);
+      undo.push(async () => d.stop());
+      delivery = d;
+    }
+    await runtime.start();
+    undo.push(() => runtime.stop());
+
+    let ready = false;
+    const info: ServerInfo = {
+      version: packageVersion(),
+      appUrl,
+      etcd: { embedded: etcd !== undefined, hosts, ...(etcd && { pid: etcd.pid }) },
+      workflowsModule: module?.path,
+    };
+    const deps: ApiDeps = {
+      runtime,
+      client,
+      metrics,
+      info,
+      isReady: () => ready,
+      checkStore: () => checkStore(kv),
+    };
+    const app = buildHttpApp(deps, {
+      onServerError: (error, request) =>
+        log(
+          `error: ${request.method} ${request.url}: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+    });
+    const port = await listen(app, host, options.port ?? DEFAULT_PORT);
+    undo.push(() => app.close());
+    ready = true;
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      port,
+      runtime,
+      etcd,
+      stop: () =>
+        (stopping ??= (async () => {
+          ready = false;
+          await app.close();
+          // No new callbacks start; the runtime's stop waits for those in flight.
+          delivery?.stop();
+          await runtime.stop();
+          await kv.close();
+          await etcd?.stop();
+        })()),
+    };
+  } catch (error) {
+    await rollback();
+    throw error;
+  }
+}
+
+async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
+  try {
+    await app.listen({ host, port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE')
+      throw new ServeError(`port ${port} on ${host} is already in use; pass another --port`);
+    if (code === 'EADDRNOTAVAIL') throw new ServeError(`cannot listen on ${host}: no such local address`);
+    throw error;
+  }
+  const address = app.server.address();
+  return typeof address === 'object' && address ? address.port : port;
+}
+
+function checkAppUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ServeError(
+      `--app-url ${JSON.stringify(text)} is not a URL; expected e.g. http://127.0.0.1:6000`,
+    );
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ServeError(`--app-url ${JSON.stringify(text)} must be an http:// or https:// URL`);
+  }
+  return text.replace(/\/+$/, '');
+}
+
+async function checkStore(kv: KvStore): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${STORE_CHECK_TIMEOUT_MS} ms`)),
+      STORE_CHECK_TIMEOUT_MS,
+    );
+  });
+  try {
+    await Promise.race([kv.get('/tickflow/healthz'), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function packageVersion(): string {
+  try {
+    const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+    const version = (JSON.parse(text) as { version?: unknown }).version;
+    return typeof version === 'string' ? version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,97 @@
+import { access } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { AnyActivity } from '../engine/runtime/activity-types.js';
+import type { AnyWorkflow } from '../engine/workflow-context.js';
+import type { RuntimeCore } from '../engine/runtime/runtime-core.js';
+
+/** `--workflows` could not be used; the message says which file and what is wrong. */
+export class WorkflowModuleError extends Error {
+  override name = 'WorkflowModuleError';
+  readonly path: string;
+  constructor(path: string, message: string, options: { cause?: unknown } = {}) {
+    super(`--workflows ${path}: ${message}`, options);
+    this.path = path;
+  }
+}
+
+export interface WorkflowModule {
+  path: string;
+  workflows: Map<string, AnyWorkflow>;
+  activities: Map<string, AnyActivity>;
+}
+
+const EXPECTED = 'an ES module exporting `workflows` and/or `activities` objects (name → function)';
+
+/**
+ * Imports the module given to `--workflows` (a .js/.mjs file, or .ts when tsx is loaded, as it is
+ * under the `tickflow` launcher) and reads its `workflows` and `activities` exports.
+ */
+export async function loadWorkflowModule(path: string): Promise<WorkflowModule> {
+  const absolute = resolve(path);
+  try {
+    await access(absolute);
+  } catch {
+    throw new WorkflowModuleError(path, `no such file (${absolute})`);
+  }
+  let exports: Record<string, unknown>;
+  try {
+    exports = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new WorkflowModuleError(path, `failed to import: ${reason}`, { cause: error });
+  }
+  if (exports['workflows'] === undefined && exports['activities'] === undefined) {
+    throw new WorkflowModuleError(path, `exports neither workflows nor activities; expected ${EXPECTED}`);
+  }
+  return {
+    path: absolute,
+    workflows: functionsOf(path, exports, 'workflows') as Map<string, AnyWorkflow>,
+    activities: functionsOf(path, exports, 'activities') as Map<string, AnyActivity>,
+  };
+}
+
+/**
+ * Registers everything under its export key. A function whose own name differs from its key is
+ * also registered under that name, because `ctx.callActivity(fn)` and `callChildWorkflow(fn)`
+ * look functions up by `fn.name`.
+ */
+export function registerWorkflowModule(runtime: RuntimeCore, module: WorkflowModule): void {
+  for (const [key, fn] of module.workflows) {
+    runtime.registerWorkflowWithName(key, fn);
+    if (fn.name && fn.name !== key && !module.workflows.has(fn.name))
+      runtime.registerWorkflowWithName(fn.name, fn);
+  }
+  for (const [key, fn] of module.activities) {
+    runtime.registerActivityWithName(key, fn);
+    if (fn.name && fn.name !== key && !module.activities.has(fn.name))
+      runtime.registerActivityWithName(fn.name, fn);
+  }
+}
+
+function functionsOf(
+  path: string,
+  exports: Record<string, unknown>,
+  name: 'workflows' | 'activities',
+): Map<string, (...args: never[]) => unknown> {
+  const value = exports[name];
+  const found = new Map<string, (...args: never[]) => unknown>();
+  if (value === undefined) return found;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new WorkflowModuleError(
+      path,
+      `export \`${name}\` must be an object of name → function, got ${describe(value)}`,
+    );
+  }
+  for (const [key, fn] of Object.entries(value)) {
+    if (typeof fn !== 'function') {
+      throw new WorkflowModuleError(path, `${name}.${key} must be a function, got ${describe(fn)}`);
+    }
+    found.set(key, fn as (...args: never[]) => unknown);
+  }
+  return found;
+}
+
+function describe(value: unknown): string {
+  return Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value;
+}

@@ -115,6 +115,8 @@ async function runDemo(options: DemoOptions): Promise<number> {
   const warnings: string[] = [];
   runtime.on('warning', (e) => warnings.push(e.message));
   runtime.timers.on('warning', (e) => warnings.push(e.message));
+  let activitiesHere = 0;
+  runtime.on('activityFinished', () => (activitiesHere += 1));
   const extras = new SubscriptionExtras(
     runtime,
     client,
@@ -178,6 +180,8 @@ async function runDemo(options: DemoOptions): Promise<number> {
       `subscription ${extras.subscriptionId}: ${side.renewals} renewals billed, now in generation ${side.generation} ` +
         `(continue-as-new keeps its history short) · billing cron job: ${side.billingRuns} runs`,
     );
+    // With --join replicas, this is this process's share of the work.
+    console.log(`activities run by this process: ${activitiesHere}`);
     if (warnings.length > 0)
       console.log(`runtime warnings (retried on their own): ${warnings.length}, first: ${warnings[0]}`);
 
@@ -203,7 +207,7 @@ async function runDemo(options: DemoOptions): Promise<number> {
     };
     console.log(`\ndone in ${(summary.elapsedMs / 1000).toFixed(1)} s`);
     // One machine-readable line, for scripts and the sample's own test.
-    console.log(`summary: ${JSON.stringify(summary)}`);
+    if (options.json || !process.stdout.isTTY) console.log(`summary: ${JSON.stringify(summary)}`);
     return 0;
   } finally {
     await runtime.stop();

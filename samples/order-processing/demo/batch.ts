@@ -18,7 +18,18 @@ export interface BatchPlan {
   bulkBatchId?: string;
 }
 
-type Scenario = 'plain' | 'approve' | 'reject' | 'ignore' | 'flaky' | 'declined' | 'undeliverable';
+type Scenario =
+  | 'plain'
+  | 'approve'
+  | 'reject'
+  | 'ignore'
+  | 'flaky'
+  | 'declined'
+  | 'undeliverable'
+  /** Approved, paid after retries, then undeliverable: every feature in one history. */
+  | 'showcase';
+
+const NEEDS_APPROVAL: ReadonlySet<Scenario> = new Set(['approve', 'reject', 'ignore', 'showcase']);
 
 /** Share of each scenario in a batch; the rest are plain orders (which may still hit a random gateway timeout). */
 const MIX: ReadonlyArray<[Scenario, number]> = [
@@ -63,7 +74,7 @@ const CATALOG: ReadonlyArray<[string, number]> = [
  * over a few seconds, with about one in six orders grouped into a wholesale bulk order.
  */
 export function planBatch(count: number, random: SeededRandom, idPrefix: string): BatchPlan {
-  const scenarios: Scenario[] = [];
+  const scenarios: Scenario[] = count >= 12 ? ['showcase'] : [];
   for (const [scenario, share] of MIX) {
     const n =
       count >= 12
@@ -80,7 +91,8 @@ export function planBatch(count: number, random: SeededRandom, idPrefix: string)
     [scenarios[i], scenarios[j]] = [scenarios[j] as Scenario, scenarios[i] as Scenario];
   }
 
-  const spreadMs = Math.min(8_000, count * 200);
+  // Orders trickle in over up to 12 s, so the live view has something to show.
+  const spreadMs = Math.min(12_000, count * 300);
   const bulkSize = count >= 12 ? Math.round(count / 6) : 0;
   const bulkAt = Math.round(spreadMs / 3);
   const orders = scenarios.map((scenario, i): PlannedOrder => {
@@ -93,7 +105,11 @@ export function planBatch(count: number, random: SeededRandom, idPrefix: string)
       ? bulkAt
       : Math.round((i / count) * spreadMs + random.int(`arrival:${id}`, 0, 150));
     const decision: ManagerDecision | undefined =
-      scenario === 'approve' || scenario === 'reject' || scenario === 'ignore' ? scenario : undefined;
+      scenario === 'showcase'
+        ? 'approve'
+        : NEEDS_APPROVAL.has(scenario)
+          ? (scenario as ManagerDecision)
+          : undefined;
     return { order, arrivalMs, bulk, ...(decision && { decision }) };
   });
   return { orders, ...(bulkSize > 0 && { bulkBatchId: `${idPrefix}-bulk` }) };
@@ -102,7 +118,7 @@ export function planBatch(count: number, random: SeededRandom, idPrefix: string)
 function makeOrder(id: string, scenario: Scenario, random: SeededRandom): Order {
   const customer = CUSTOMERS[random.int(`customer:${id}`, 0, CUSTOMERS.length - 1)] as string;
   const [city, country] = CITIES[random.int(`city:${id}`, 0, CITIES.length - 1)] as [string, string];
-  const big = scenario === 'approve' || scenario === 'reject' || scenario === 'ignore';
+  const big = NEEDS_APPROVAL.has(scenario);
   const lines = random.int(`lines:${id}`, 1, big ? 3 : 2);
   const items = Array.from({ length: lines }, (_, n) => {
     const [sku, unitPrice] = CATALOG[random.int(`sku:${id}:${n}`, 0, CATALOG.length - 1)] as [string, number];
@@ -114,9 +130,13 @@ function makeOrder(id: string, scenario: Scenario, random: SeededRandom): Order 
     items.push({ sku: 'monitor', quantity: 10, unitPrice: 24_900 });
   }
   const paymentToken =
-    scenario === 'flaky' ? 'tok_flaky' : scenario === 'declined' ? 'tok_declined' : 'tok_visa';
+    scenario === 'flaky' || scenario === 'showcase'
+      ? 'tok_flaky'
+      : scenario === 'declined'
+        ? 'tok_declined'
+        : 'tok_visa';
   const address =
-    scenario === 'undeliverable'
+    scenario === 'undeliverable' || scenario === 'showcase'
       ? { name: customer, city: 'McMurdo Station', country: 'AQ' }
       : { name: customer, city, country };
   return { id, customer: `${customer}@example.com`, items, paymentToken, address };

@@ -10,6 +10,8 @@ export interface DemoOptions {
   join: boolean;
   /** The demo's approval timeout (a duration). */
   approvalTimeout: string;
+  /** Print the summary as one JSON line (always done when stdout is not a terminal). */
+  json: boolean;
 }
 
 function integer(field: string, min: number, max: number) {
@@ -77,6 +79,11 @@ export function parseDemoOptions(argv: readonly string[]): DemoOptions {
       new Option('--approval-timeout <duration>', 'how long big orders wait for approval')
         .default('3s')
         .argParser(duration),
+    )
+    .option(
+      '--json',
+      'end with the summary as one `summary: {...}` JSON line (default when not a terminal)',
+      false,
     )
     .showHelpAfterError()
     .parse(argv, { from: 'node' });

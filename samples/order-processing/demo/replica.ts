@@ -24,7 +24,12 @@ export async function runReplica(options: DemoOptions & { etcd: string[] }): Pro
   let lastWarning = '';
   runtime.on('activityFinished', () => (activities += 1));
   runtime.on('completed', () => (finished += 1));
-  runtime.timers.on('partitionsChanged', (owned) => console.log(`replica: owns ${owned.length} partitions`));
+  let owned = -1;
+  runtime.timers.on('partitionsChanged', (partitions) => {
+    // Fired once per partition taken or handed over; report only the totals.
+    if (partitions.length !== owned) console.log(`replica: owns ${partitions.length} partitions`);
+    owned = partitions.length;
+  });
   const warn = (error: Error): void => {
     // etcd going away (the main demo ended) repeats the same warning many times a second.
     if (error.message !== lastWarning) console.warn(`replica: ${error.message}`);

@@ -6,7 +6,16 @@ import prettier from 'eslint-config-prettier';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'bench/results/**', 'bench/peers/node_modules/**', '.tickflow/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'scratch/**',
+      '.probe-*/**',
+      'bench/results/**',
+      'bench/peers/node_modules/**',
+      '.tickflow/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

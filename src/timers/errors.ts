@@ -38,7 +38,8 @@ export class JobNotFoundError extends TimerServiceError {
 
 function describe(value: unknown): string {
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
-  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
   try {
     const text = JSON.stringify(value);
     return text === undefined ? String(value) : text.length > 80 ? `${text.slice(0, 77)}...` : text;

@@ -25,13 +25,11 @@ export const DEFAULT_TARGET = 'app';
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 export type FailurePolicySpec =
-  | { constant: { interval?: string; maxRetries?: number } }
-  | { drop: Record<string, never> };
+  { constant: { interval?: string; maxRetries?: number } } | { drop: Record<string, never> };
 
 /** The failure policy after defaults are applied. `maxRetries: undefined` retries forever. */
 export type FailurePolicy =
-  | { kind: 'constant'; intervalMs: number; maxRetries: number | undefined }
-  | { kind: 'drop' };
+  { kind: 'constant'; intervalMs: number; maxRetries: number | undefined } | { kind: 'drop' };
 
 /**
  * A validated job as stored in etcd. Times are epoch milliseconds resolved at creation

@@ -137,29 +137,49 @@ export class TriggerLoop {
       attempt: job.progress.attempts + 1,
       count: job.progress.count,
     };
+    // Plain callbacks rather than an async closure: this runs once per trigger, and at burst rates
+    // every promise hop and closure shows up in GC time.
+    let answer: TriggerResult | Promise<TriggerResult>;
+    try {
+      answer = handler(trigger);
+    } catch (error) {
+      this.#o.events.emit('warning', asError(error));
+      answer = 'failed';
+    }
+    if (typeof answer === 'string') {
+      this.#finish(job, job.tick, trigger.attempt, now, answer);
+      return;
+    }
     const tick = job.tick;
-    void (async () => {
-      let result: TriggerResult;
-      try {
-        result = await handler(trigger);
-      } catch (error) {
+    Promise.resolve(answer).then(
+      (result) => this.#finish(job, tick, trigger.attempt, now, result),
+      (error: unknown) => {
         this.#o.events.emit('warning', asError(error));
-        result = 'failed';
-      }
-      this.#o.events.emit('triggered', {
-        name: job.name,
-        target: job.record.target,
-        partition: job.partition,
-        scheduledAt: tick,
-        firedAt: now,
-        attempt: trigger.attempt,
-        result,
-      });
-      await this.#settle(job, result);
+        this.#finish(job, tick, trigger.attempt, now, 'failed');
+      },
+    );
+  }
+
+  /** Reports a delivery and records its outcome; the job leaves the in-flight set once durable. */
+  #finish(job: LiveJob, tick: number, attempt: number, firedAt: number, result: TriggerResult): void {
+    this.#o.events.emit('triggered', {
+      name: job.name,
+      target: job.record.target,
+      partition: job.partition,
+      scheduledAt: tick,
+      firedAt,
+      attempt,
+      result,
+    });
+    const done = (): void => {
       this.#inFlight.delete(job);
       this.#notifyIdle();
       this.wake();
-    })();
+    };
+    this.#settle(job, result).then(done, (error: unknown) => {
+      this.#o.events.emit('warning', asError(error));
+      done();
+    });
   }
 
   #stage(job: LiveJob): void {
@@ -246,6 +266,7 @@ export class TriggerLoop {
   }
 
   #notifyIdle(): void {
+    if (this.#idleWaiters.length === 0) return;
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const w of waiters) w();

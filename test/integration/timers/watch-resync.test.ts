@@ -5,104 +5,17 @@
  */
 import test from 'ava';
 import { WatchCompactedError } from '../../../src/etcd/errors.js';
-import type { EtcdKv } from '../../../src/etcd/etcd-kv.js';
-import type {
-  KvEntry,
-  KvEvent,
-  KvLease,
-  KvStore,
-  RangeResult,
-  TxnResult,
-  WatchCallbacks,
-  WatchHandle,
-} from '../../../src/etcd/kv-store.js';
-import type { StoreGuard, StoreOp } from '../../../src/etcd/store-op.js';
 import { useEtcd } from '../../helpers/etcd.js';
 import { nextEvent, waitFor } from '../../helpers/etcd-wait.js';
+import { ControlledKv } from './controlled-kv.js';
 import { newService, Recorder } from './timer-fixture.js';
 
 const etcd = await useEtcd(test);
 
-interface Severable {
-  prefix: string;
-  next: number;
-  callbacks: WatchCallbacks;
-  inner: WatchHandle | undefined;
-}
-
-/**
- * A real etcd KvStore whose watches under `severPrefix` can be cut (as a broken stream would be)
- * and later resumed from the revision after the last event they delivered, as EtcdWatch resumes.
- */
-class SeverableKv implements KvStore {
-  readonly #inner: EtcdKv;
-  readonly #severPrefix: string;
-  readonly #watches = new Set<Severable>();
-
-  constructor(inner: EtcdKv, severPrefix: string) {
-    this.#inner = inner;
-    this.#severPrefix = severPrefix;
-  }
-
-  get(key: string): Promise<KvEntry | undefined> {
-    return this.#inner.get(key);
-  }
-  range(prefix: string, options?: { limit?: number; startAfter?: string }): Promise<RangeResult> {
-    return this.#inner.range(prefix, options);
-  }
-  txn(guards: StoreGuard[], ops: StoreOp[]): Promise<TxnResult> {
-    return this.#inner.txn(guards, ops);
-  }
-  grantLease(ttlSeconds: number): Promise<KvLease> {
-    return this.#inner.grantLease(ttlSeconds);
-  }
-  close(): Promise<void> {
-    return this.#inner.close();
-  }
-
-  async watch(prefix: string, fromRevision: number, callbacks: WatchCallbacks): Promise<WatchHandle> {
-    if (!prefix.startsWith(this.#severPrefix)) return this.#inner.watch(prefix, fromRevision, callbacks);
-    const w: Severable = { prefix, next: fromRevision, callbacks, inner: undefined };
-    await this.#open(w);
-    this.#watches.add(w);
-    return {
-      cancel: async () => {
-        this.#watches.delete(w);
-        await w.inner?.cancel();
-      },
-    };
-  }
-
-  async sever(): Promise<void> {
-    for (const w of this.#watches) {
-      const inner = w.inner;
-      w.inner = undefined;
-      await inner?.cancel();
-    }
-  }
-
-  async resume(): Promise<void> {
-    for (const w of [...this.#watches]) await this.#open(w);
-  }
-
-  async #open(w: Severable): Promise<void> {
-    w.inner = await this.#inner.watch(w.prefix, w.next, {
-      onEvents: (events: KvEvent[], revision: number) => {
-        w.next = revision + 1;
-        w.callbacks.onEvents(events, revision);
-      },
-      onReset: (reason) => {
-        this.#watches.delete(w);
-        w.callbacks.onReset(reason);
-      },
-    });
-  }
-}
-
 test('after a compacted watch, the service re-reads its partitions and keeps firing', async (t) => {
   const raw = await etcd.connect();
   const probe = newService(raw); // only for its appId and key layout
-  const kv = new SeverableKv(raw, probe.keys.jobsRoot);
+  const kv = new ControlledKv(raw, probe.keys.jobsRoot);
   const service = newService(kv, { appId: probe.appId });
   const rec = new Recorder().watch(service);
   t.teardown(() => service.stop());

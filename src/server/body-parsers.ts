@@ -10,15 +10,20 @@ import { ApiError, ErrorCode } from './api-error.js';
  */
 export function registerBodyParsers(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(/^application\/([\w.+-]+\+)?json$/, { parseAs: 'string' }, (_req, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, parseJson(text));
-    } catch (error) {
-      done(malformed(error), undefined);
-    }
-  });
+  // Matched against the whole header, parameters included (`application/json; charset=utf-8`).
+  app.addContentTypeParser(
+    /^application\/([\w.+-]+\+)?json\s*(;|$)/i,
+    { parseAs: 'string' },
+    (_req, body, done) => {
+      const text = String(body);
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(null, parseJson(text));
+      } catch (error) {
+        done(malformed(error), undefined);
+      }
+    },
+  );
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);
     if (text === '') return done(null, undefined);

@@ -140,6 +140,10 @@ function schemaError(error: AjvError | undefined, where: string, code: string): 
     error.keyword === 'required'
       ? String(error.params['missingProperty'])
       : error.instancePath.replace(/^\//, '').replace(/\//g, '.') || where;
-  const message = `invalid ${where} field ${JSON.stringify(field)}: ${error.message ?? 'does not match the schema'}`;
+  const problem = error.message ?? 'does not match the schema';
+  const message =
+    field === where
+      ? `the request ${where} ${problem}`
+      : `invalid ${where} field ${JSON.stringify(field)}: ${problem}`;
   return new ApiError(400, code, message, { field, allowed: error.message ?? 'see the API reference' });
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestFn } from 'ava';
@@ -158,6 +159,41 @@ export async function httpRequest(
     json = undefined;
   }
   return { status: res.status, text, json, contentType: res.headers.get('content-type') ?? undefined };
+}
+
+/**
+ * Sends a raw HTTP/1.1 request head (plus an optional partial body) over a socket and reads one
+ * response. For requests fetch cannot make deterministically, e.g. a huge declared body the server
+ * rejects from its Content-Length before the client has sent it.
+ */
+export function rawHttp(
+  port: number,
+  head: string,
+  partialBody = '',
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let data = '';
+    const timer = setTimeout(() => socket.destroy(new Error('no complete response within 10 s')), 10_000);
+    socket.setEncoding('utf8');
+    socket.on('connect', () => socket.write(head + partialBody));
+    socket.on('data', (chunk: string) => {
+      data += chunk;
+      const split = data.indexOf('\r\n\r\n');
+      if (split < 0) return;
+      const headers = data.slice(0, split);
+      const length = Number(/^content-length: *(\d+)/im.exec(headers)?.[1] ?? 0);
+      const body = data.slice(split + 4);
+      if (Buffer.byteLength(body) < length) return;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(headers)?.[1] ?? 0), body });
+    });
+    socket.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
 }
 
 export interface CliResult {

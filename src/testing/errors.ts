@@ -1,0 +1,38 @@
+import { describe } from '../engine/errors.js';
+
+/** Bad input to the test environment or the replay checks: names the field, the value and what is allowed. */
+export class TestEnvironmentError extends Error {
+  override name = 'TestEnvironmentError';
+  readonly field: string;
+  readonly value: unknown;
+  readonly allowed: string;
+
+  constructor(field: string, value: unknown, allowed: string) {
+    super(`invalid ${field}: ${describe(value)}; allowed: ${allowed}`);
+    this.field = field;
+    this.value = value;
+    this.allowed = allowed;
+  }
+}
+
+/**
+ * A time-skipping wait cannot finish: every instance is idle, no timer is left to skip to, and
+ * the awaited condition does not hold (typically the workflow waits for an external event).
+ */
+export class TimeSkippingStalledError extends Error {
+  override name = 'TimeSkippingStalledError';
+  readonly instanceId: string;
+  readonly waitedFor: string;
+  readonly status: string;
+
+  constructor(instanceId: string, waitedFor: string, status: string, virtualNow: Date) {
+    super(
+      `workflow instance ${JSON.stringify(instanceId)} cannot ${waitedFor}: it is ${status} at virtual time ` +
+        `${virtualNow.toISOString()}, nothing is running and no timer is left to skip to ` +
+        '(does it wait for an external event? raise it before waiting)',
+    );
+    this.instanceId = instanceId;
+    this.waitedFor = waitedFor;
+    this.status = status;
+  }
+}

@@ -1,0 +1,178 @@
+import { WorkflowNotRegisteredError } from '../engine/errors.js';
+import type { WorkflowLookup, WorkflowSource } from '../engine/executor.js';
+import type { AnyWorkflow } from '../engine/workflow-context.js';
+import type { HistoryEvent } from '../history/events.js';
+import { findDivergence } from './divergence.js';
+import { TestEnvironmentError } from './errors.js';
+import { toHistory, type HistoryInput } from './history-input.js';
+
+/** The outcome of replaying one history against the current code. */
+export type ReplayResult =
+  | { ok: true; source: string; instanceId: string; workflowName: string; events: number }
+  | {
+      ok: false;
+      source: string;
+      instanceId?: string;
+      workflowName?: string;
+      events: number;
+      /** The divergence (a NonDeterminismError), or why the history could not be replayed. */
+      error: Error;
+    };
+
+export interface ReplayReport {
+  /** True when every history replayed without divergence. */
+  ok: boolean;
+  results: ReplayResult[];
+  failures: Extract<ReplayResult, { ok: false }>[];
+}
+
+/**
+ * Workflows to replay with: a list of named functions, an object of them by name (a module's
+ * exports qualify, including a `workflows` or `default` export holding more), or a lookup.
+ */
+export type WorkflowSet = readonly AnyWorkflow[] | Readonly<Record<string, unknown>> | WorkflowLookup;
+
+/** Histories to replay, each with a label used in the report (a file name, an instance id). */
+export type HistorySet =
+  | ReadonlyArray<HistoryInput | { source: string; history: HistoryInput }>
+  | Readonly<Record<string, HistoryInput>>;
+
+/**
+ * Replays one exported history against `workflow` (used whatever name the history gives it) and
+ * reports ok, or the first NonDeterminismError: the sequence id, what history recorded and what
+ * the code does now. Bad input is reported as a failed result with a TestEnvironmentError.
+ */
+export async function replayHistory(
+  workflow: AnyWorkflow,
+  history: HistoryInput,
+  options: { source?: string } = {},
+): Promise<ReplayResult> {
+  if (typeof workflow !== 'function') {
+    throw new TestEnvironmentError('workflow', workflow, 'a workflow function');
+  }
+  return replayOne(workflow, history, options.source ?? 'history', false);
+}
+
+/** Replays each history with the workflow its ExecutionStarted names; one result per history, in order. */
+export async function replayHistories(workflows: WorkflowSet, histories: HistorySet): Promise<ReplayReport> {
+  const lookup = toLookup(workflows);
+  const results: ReplayResult[] = [];
+  for (const { source, history } of labelled(histories)) {
+    results.push(await replayOne(lookup, history, source, true));
+  }
+  const failures = results.filter((r): r is Extract<ReplayResult, { ok: false }> => !r.ok);
+  return { ok: failures.length === 0, results, failures };
+}
+
+/** One line per result, as the CLI prints it. */
+export function formatReplayResult(result: ReplayResult): string {
+  const who = [result.workflowName, result.instanceId].filter(Boolean).join(' ');
+  const label = who ? `${result.source} (${who})` : result.source;
+  return result.ok ? `ok    ${label}: ${result.events} events` : `FAIL  ${label}: ${result.error.message}`;
+}
+
+async function replayOne(
+  source: WorkflowSource,
+  input: unknown,
+  label: string,
+  byName: boolean,
+): Promise<ReplayResult> {
+  let events: HistoryEvent[];
+  try {
+    events = toHistory(input, label);
+  } catch (error) {
+    return { ok: false, source: label, events: 0, error: asError(error) };
+  }
+  const started = events.find((event) => event.type === 'ExecutionStarted');
+  if (!started || started.type !== 'ExecutionStarted') {
+    const error = new TestEnvironmentError(
+      label,
+      `${events.length} events`,
+      'a history with an ExecutionStarted event',
+    );
+    return { ok: false, source: label, events: events.length, error };
+  }
+  const base = {
+    source: label,
+    instanceId: started.instanceId,
+    workflowName: started.name,
+    events: events.length,
+  };
+  if (byName && typeof source !== 'function' && !source.get(started.name)) {
+    return { ok: false, ...base, error: new WorkflowNotRegisteredError(started.name) };
+  }
+  try {
+    const divergence = await findDivergence(source, events);
+    return divergence ? { ok: false, ...base, error: divergence } : { ok: true, ...base };
+  } catch (error) {
+    return { ok: false, ...base, error: asError(error) };
+  }
+}
+
+function labelled(histories: HistorySet): Array<{ source: string; history: unknown }> {
+  if (Array.isArray(histories)) {
+    return histories.map((item: unknown, index) => {
+      if (typeof item === 'string' || Array.isArray(item))
+        return { source: `history ${index + 1}`, history: item };
+      if (typeof item === 'object' && item !== null && 'history' in item) {
+        const { source, history } = item as { source?: unknown; history: unknown };
+        return { source: typeof source === 'string' ? source : `history ${index + 1}`, history };
+      }
+      throw new TestEnvironmentError(
+        `histories[${index}]`,
+        item,
+        'a history (array of events or JSON text) or { source, history }; pass one history to replayHistory',
+      );
+    });
+  }
+  if (typeof histories === 'object' && histories !== null) {
+    return Object.entries(histories).map(([source, history]) => ({ source, history }));
+  }
+  throw new TestEnvironmentError(
+    'histories',
+    histories,
+    'an array of histories or an object of them by label',
+  );
+}
+
+/** Builds a name → workflow lookup: by export key and by function name. */
+function toLookup(workflows: WorkflowSet): WorkflowLookup {
+  if (isLookup(workflows)) return workflows;
+  const byName = new Map<string, AnyWorkflow>();
+  const add = (value: unknown, key: string | undefined, depth: number): void => {
+    if (typeof value === 'function') {
+      const fn = value as AnyWorkflow;
+      if (key !== undefined && key !== 'default' && !byName.has(key)) byName.set(key, fn);
+      if (fn.name && !byName.has(fn.name)) byName.set(fn.name, fn);
+    } else if (depth === 0 && typeof value === 'object' && value !== null) {
+      // A `workflows` or `default` export may hold the set itself.
+      const nested = Array.isArray(value)
+        ? value.map((v: unknown) => [undefined, v] as const)
+        : Object.entries(value);
+      for (const [k, v] of nested) add(v, k, depth + 1);
+    }
+  };
+  if (Array.isArray(workflows)) {
+    for (const value of workflows) add(value, undefined, 1);
+  } else {
+    for (const [key, value] of Object.entries(workflows))
+      add(value, key, key === 'workflows' || key === 'default' ? 0 : 1);
+  }
+  if (byName.size === 0) {
+    throw new TestEnvironmentError(
+      'workflows',
+      workflows,
+      'workflow functions: an array, or an object (or module) of them',
+    );
+  }
+  return byName;
+}
+
+function isLookup(value: WorkflowSet): value is WorkflowLookup {
+  // Only a Map: a module may well export a function that happens to be called `get`.
+  return value instanceof Map;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

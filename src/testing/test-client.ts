@@ -1,0 +1,69 @@
+import type { WorkflowState } from '../engine/runtime/workflow-state-view.js';
+import { WorkflowWaitTimeoutError } from '../engine/runtime/workflow-errors.js';
+import { isTerminalStatus, WorkflowRuntimeStatus } from '../history/status.js';
+import type { Clock } from '../common/clock.js';
+import { WorkflowClient, type WorkflowClientOptions } from '../workflow-client.js';
+import { TimeSkippingStalledError } from './errors.js';
+import type { TimeSkipper } from './time-skipper.js';
+
+/**
+ * The client of a time-skipping environment. Its waits skip virtual time: while the test awaits
+ * `waitForWorkflowCompletion` (or `waitForWorkflowStart`), the clock jumps from one due timer to
+ * the next whenever every instance is idle, so a workflow that sleeps for a day completes at
+ * once. `timeoutInSeconds` stays in real seconds: it bounds how long the test may hang.
+ */
+export class TestWorkflowClient extends WorkflowClient {
+  readonly #skipper: TimeSkipper;
+  readonly #clock: Clock;
+
+  constructor(options: WorkflowClientOptions & { clock: Clock }, skipper: TimeSkipper) {
+    super(options);
+    this.#skipper = skipper;
+    this.#clock = options.clock;
+  }
+
+  override async waitForWorkflowStart(
+    instanceId: string,
+    fetchPayloads = true,
+    timeoutInSeconds = 60,
+  ): Promise<WorkflowState> {
+    await this.#skipUntil(
+      instanceId,
+      'start',
+      (status) => status !== WorkflowRuntimeStatus.PENDING,
+      timeoutInSeconds,
+    );
+    return super.waitForWorkflowStart(instanceId, fetchPayloads, timeoutInSeconds);
+  }
+
+  override async waitForWorkflowCompletion(
+    instanceId: string,
+    fetchPayloads = true,
+    timeoutInSeconds = 60,
+  ): Promise<WorkflowState> {
+    await this.#skipUntil(instanceId, 'complete', isTerminalStatus, timeoutInSeconds);
+    return super.waitForWorkflowCompletion(instanceId, fetchPayloads, timeoutInSeconds);
+  }
+
+  async #skipUntil(
+    instanceId: string,
+    what: string,
+    done: (status: WorkflowRuntimeStatus) => boolean,
+    timeoutInSeconds: number,
+  ): Promise<void> {
+    let status = 'unknown';
+    await this.#skipper.skipUntil(
+      async () => {
+        // A missing instance counts as done: the real wait below then reports it as not found.
+        const state = await this.getWorkflowState(instanceId, false);
+        status = state?.runtimeStatus ?? 'missing';
+        return !state || done(state.runtimeStatus);
+      },
+      {
+        timeoutMs: timeoutInSeconds * 1000,
+        onTimeout: () => new WorkflowWaitTimeoutError(instanceId, what, timeoutInSeconds),
+        onStall: () => new TimeSkippingStalledError(instanceId, what, status, new Date(this.#clock.now())),
+      },
+    );
+  }
+}

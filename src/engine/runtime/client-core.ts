@@ -81,13 +81,22 @@ export class ClientCore {
     if (startAt !== undefined && (!(startAt instanceof Date) || Number.isNaN(startAt.getTime()))) {
       throw new WorkflowValidationError('startAt', startAt, 'a valid Date');
     }
+    const request = {
+      instanceId: id,
+      name,
+      ...(input !== undefined && { input }),
+      ...(startAt && { startAt }),
+    };
+    // Optimistically create (guarded on the id being free): one round trip in the common case.
+    const fresh = startInstanceOps(this.#ctx(), request, undefined);
+    if ((await this.#kv.txn(fresh.guards, fresh.ops)).succeeded) return id;
     const existing = await this.#store.load(id);
     if (existing && !isTerminalStatus(existing.record.status)) {
       throw new WorkflowAlreadyExistsError(id, existing.record.status);
     }
     const { guards, ops } = startInstanceOps(
       this.#ctx(),
-      { instanceId: id, name, ...(input !== undefined && { input }), ...(startAt && { startAt }) },
+      request,
       existing && { modRevision: existing.modRevision, generation: existing.record.generation },
     );
     const result = await this.#kv.txn(guards, ops);

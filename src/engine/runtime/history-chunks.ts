@@ -5,6 +5,8 @@ import { serializeHistory } from '../../history/serialize.js';
 export interface ChunkState {
   chunks: number;
   tail: HistoryEvent[];
+  /** `serializeHistory(tail)`, kept so a step does not re-encode the whole tail chunk. */
+  tailText?: string;
 }
 
 export interface ChunkLimits {
@@ -23,14 +25,18 @@ export function appendToChunks(
   state: ChunkState,
   events: readonly HistoryEvent[],
   limits: ChunkLimits = DEFAULT_CHUNK_LIMITS,
+  /** `serializeEvent` of each event, when the caller has it already. */
+  lines?: readonly string[],
 ): { writes: Array<{ chunk: number; text: string }>; next: ChunkState } {
   if (events.length === 0) return { writes: [], next: state };
   const writes = new Map<number, string>();
   let index = Math.max(state.chunks - 1, 0);
   let tail = state.chunks === 0 ? [] : [...state.tail];
-  let tailText = serializeHistory(tail);
-  for (const event of events) {
-    const line = serializeHistory([event]);
+  // JSON Lines: the text of a longer tail is the old text plus the new lines.
+  let tailText = state.chunks === 0 ? '' : (state.tailText ?? serializeHistory(tail));
+  for (const [i, event] of events.entries()) {
+    const known = lines?.[i];
+    const line = known === undefined ? serializeHistory([event]) : `${known}\n`;
     const fits = tail.length < limits.maxEvents && tailText.length + line.length <= limits.maxBytes;
     if (!fits && tail.length > 0) {
       writes.set(index, tailText);
@@ -44,6 +50,6 @@ export function appendToChunks(
   writes.set(index, tailText);
   return {
     writes: [...writes].map(([chunk, text]) => ({ chunk, text })),
-    next: { chunks: index + 1, tail },
+    next: { chunks: index + 1, tail, tailText },
   };
 }

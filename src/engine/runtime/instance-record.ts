@@ -24,6 +24,8 @@ export interface InstanceRecord {
   tailEvents: number;
   /** Events in the current generation's history. */
   events: number;
+  /** Some step's actions went out through a dispatch reminder (see `buildStepCommit`). */
+  dispatched?: boolean;
 }
 
 export function encodeInstance(record: InstanceRecord): string {

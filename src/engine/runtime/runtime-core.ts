@@ -148,7 +148,7 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
         }),
       );
     };
-    on(ReminderTarget.wake, (d) => this.#steps.deliver(d.i, []));
+    on(ReminderTarget.wake, (d) => this.#steps.deliver(d.i, [], true));
     on(ReminderTarget.timer, (d) => this.#onTimer(d));
     on(ReminderTarget.activity, (d) => this.#onActivity(d));
     on(ReminderTarget.child, (d) => this.#onChild(d));
@@ -171,15 +171,19 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
 
   async #onTimer(d: ReminderData): Promise<void> {
     const created = recorded(d, 'TimerCreated');
-    await this.#steps.deliver(d.i, [
-      {
-        type: 'TimerFired',
-        timestamp: new Date(this.#clock.now()),
-        eventId: created.eventId,
-        fireAt: created.fireAt,
-        generation: d.g,
-      },
-    ]);
+    await this.#steps.deliver(
+      d.i,
+      [
+        {
+          type: 'TimerFired',
+          timestamp: new Date(this.#clock.now()),
+          eventId: created.eventId,
+          fireAt: created.fireAt,
+          generation: d.g,
+        },
+      ],
+      false,
+    );
   }
 
   async #onActivity(d: ReminderData): Promise<void> {
@@ -226,7 +230,7 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
         }
       });
     }
-    await this.#steps.deliver(d.i, [outcome]);
+    await this.#steps.deliver(d.i, [outcome], false);
   }
 
   /**
@@ -245,19 +249,23 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
     const existing = await this.#store.load(created.instanceId);
     if (isOurs(existing)) return;
     if (existing && !isTerminalStatus(existing.record.status)) {
-      await this.#steps.deliver(d.i, [
-        {
-          type: 'ChildWorkflowFailed',
-          timestamp: new Date(this.#clock.now()),
-          eventId: created.eventId,
-          generation: d.g,
-          failureDetails: {
-            errorType: 'WorkflowAlreadyExistsError',
-            message: new WorkflowAlreadyExistsError(created.instanceId, existing.record.status).message,
-            nonRetryable: true,
+      await this.#steps.deliver(
+        d.i,
+        [
+          {
+            type: 'ChildWorkflowFailed',
+            timestamp: new Date(this.#clock.now()),
+            eventId: created.eventId,
+            generation: d.g,
+            failureDetails: {
+              errorType: 'WorkflowAlreadyExistsError',
+              message: new WorkflowAlreadyExistsError(created.instanceId, existing.record.status).message,
+              nonRetryable: true,
+            },
           },
-        },
-      ]);
+        ],
+        false,
+      );
       return;
     }
     const { guards, ops } = startInstanceOps(

@@ -53,8 +53,10 @@ export function actionOps(
   instanceId: string,
   generation: number,
   action: WorkflowAction,
+  /** The action's record as `serializeEvent` text, when the caller has it already. */
+  recordText?: string,
 ): StoreOp[] {
-  const ev = serializeEvent(recordActionEvent(action, ctx.now));
+  const ev = recordText ?? serializeEvent(recordActionEvent(action, ctx.now));
   const job = (name: string, target: string, dueTime: Date): StoreOp[] =>
     ctx.reminders.putJobOps(name, {
       dueTime,
@@ -128,7 +130,9 @@ export function buildStepCommit(input: StepCommitInput): StepCommit {
     return continueAsNew(input, next, final, ops);
   }
 
-  const appended = appendToChunks(input.chunks, result.newHistory, input.chunkLimits);
+  // Each new event is encoded once: for its history chunk, and for the reminder that carries it.
+  const lines = result.newHistory.map((event) => serializeEvent(event));
+  const appended = appendToChunks(input.chunks, result.newHistory, input.chunkLimits, lines);
   for (const write of appended.writes) {
     ops.push({ op: 'put', key: ctx.keys.historyChunk(id, write.chunk), value: write.text });
   }
@@ -140,24 +144,29 @@ export function buildStepCommit(input: StepCommitInput): StepCommit {
     next.status = final.status;
     setOptional(next, 'output', final.result);
     setOptional(next, 'failureDetails', final.failureDetails);
-    ops.push(...ctx.reminders.deleteJobPrefixOps(reminderNames.instancePrefix(id), id));
+    ops.push(...finishedReminderOps(ctx, record, state));
     if (state.parent) ops.push(...notifyParent(ctx, id, state.parent, final));
   }
 
-  // A finished instance needs none of its own reminders (the prefix delete above removes them, and
-  // etcd refuses a put inside a range deleted by the same txn); only its messages to others go out.
+  // A finished instance needs none of its own new reminders (and etcd refuses a put inside a range
+  // deleted by the same txn); only its messages to others go out, and its timers are deleted.
   const effective = result.actions.filter((a) =>
     final?.type === 'CompleteWorkflow'
-      ? a.type === 'SendEvent' && a.instanceId !== id
+      ? (a.type === 'SendEvent' && a.instanceId !== id) || a.type === 'CancelTimer'
       : a.type !== 'CompleteWorkflow',
   );
-  const actionOpsList = dedupePuts(effective.flatMap((a) => actionOps(ctx, id, generation, a)));
+  const recordTexts = actionRecordTexts(result, lines);
+  const actionOpsList = dedupePuts(
+    effective.flatMap((a) => actionOps(ctx, id, generation, a, recordTexts.get(a.id))),
+  );
   // +1 for the record itself.
   if (ops.length + actionOpsList.length + 1 <= input.maxOps) {
     ops.push(...actionOpsList);
   } else {
     const dispatched = effective;
     const firstId = dispatched[0]?.id ?? 0;
+    // Its reminders are written later, outside this txn: completion then deletes by prefix.
+    next.dispatched = true;
     ops.push(
       ...ctx.reminders.putJobOps(reminderNames.dispatch(id, generation, firstId), {
         dueTime: ctx.now,
@@ -166,7 +175,7 @@ export function buildStepCommit(input: StepCommitInput): StepCommit {
         data: {
           i: id,
           g: generation,
-          evs: dispatched.map((a) => serializeEvent(recordActionEvent(a, ctx.now))),
+          evs: dispatched.map((a) => recordTexts.get(a.id) ?? serializeEvent(recordActionEvent(a, ctx.now))),
         },
         overwrite: true,
         failurePolicy: RETRY_FOREVER,
@@ -229,6 +238,7 @@ function continueAsNew(
   setOptional(restarted, 'input', action.input);
   delete restarted.output;
   delete restarted.failureDetails;
+  delete restarted.dispatched;
   ops.push({ op: 'put', key: ctx.keys.record(id), value: JSON.stringify(restarted) });
   return { ops: dedupePuts(ops), record: restarted, chunks: { chunks: 0, tail: [] }, restarted: true };
 }
@@ -281,4 +291,57 @@ export function dedupePuts(ops: StoreOp[]): StoreOp[] {
   });
   if (last.size === ops.filter((op) => op.op === 'put').length) return ops;
   return ops.filter((op, i) => op.op !== 'put' || last.get(op.key) === i);
+}
+
+/** At most this many reminders are deleted one by one when an instance finishes; more, by prefix. */
+const MAX_EXPLICIT_REMINDER_DELETES = 16;
+
+/**
+ * Deletes every reminder a finishing instance may still have: its wake-up and the jobs of tasks
+ * and timers still pending (timers it cancels are deleted by their CancelTimer). One key each, so
+ * the step can share a transaction with others; a whole-prefix delete would have to travel alone.
+ * An instance with many pending tasks, or one whose actions went out through a dispatch reminder
+ * (written outside its step txns), is cleared by prefix instead.
+ */
+function finishedReminderOps(
+  ctx: StepContext,
+  record: InstanceRecord,
+  state: ExecutionResult['state'],
+): StoreOp[] {
+  const id = record.instanceId;
+  const generation = record.generation;
+  const names = new Set([reminderNames.wake(id)]);
+  for (const [eventId, task] of Object.entries(state.pendingTasks)) {
+    const n = Number(eventId);
+    names.add(
+      task.kind === 'activity'
+        ? reminderNames.activity(id, generation, n)
+        : reminderNames.child(id, generation, n),
+    );
+  }
+  for (const eventId of Object.keys(state.pendingTimers)) {
+    names.add(reminderNames.timer(id, generation, Number(eventId)));
+  }
+  if (record.dispatched === true || names.size > MAX_EXPLICIT_REMINDER_DELETES) {
+    return ctx.reminders.deleteJobPrefixOps(reminderNames.instancePrefix(id), id);
+  }
+  return [...names].flatMap((name) => ctx.reminders.deleteJobOps(name, id));
+}
+
+/**
+ * The encoded record of each action, by action id. The executor appends one record per action,
+ * in order, at the end of `newHistory` (see `ExecutionResult`); a record is used only if its id
+ * matches, so a change there costs an extra encoding, never a wrong reminder.
+ */
+function actionRecordTexts(result: ExecutionResult, lines: readonly string[]): Map<number, string> {
+  const texts = new Map<number, string>();
+  const offset = result.newHistory.length - result.actions.length;
+  result.actions.forEach((action, i) => {
+    const event = result.newHistory[offset + i];
+    const line = lines[offset + i];
+    if (event && line !== undefined && 'eventId' in event && event.eventId === action.id) {
+      texts.set(action.id, line);
+    }
+  });
+  return texts;
 }

@@ -28,11 +28,14 @@ export interface StepRunnerOptions {
 
 interface Mailbox {
   pending: HistoryEvent[];
+  /** Some delivery (a wake) asked for the inbox to be read. */
+  readInbox: boolean;
   waiters: Array<{ resolve(): void; reject(error: unknown): void }>;
 }
 
 /** Inbox messages consumed per step; more are taken by the next step right away. */
 const INBOX_BATCH = 64;
+const NO_MESSAGES: Awaited<ReturnType<InstanceStore['inbox']>> = { messages: [], unreadable: [] };
 /** Lost races in a row before a delivery is reported failed (and retried by its reminder). */
 const MAX_CONFLICTS = 25;
 
@@ -59,16 +62,27 @@ export class StepRunner {
     this.#cache.clear();
   }
 
-  /** Resolves once `events` (and the instance's inbox) are committed to history, or dropped. */
-  deliver(instanceId: string, events: HistoryEvent[]): Promise<void> {
+  /**
+   * Resolves once `events` (and, with `readInbox`, the messages in the instance's inbox) are
+   * committed to history, or dropped.
+   *
+   * Only wake-ups read the inbox; a step for an in-process delivery (an activity result, a timer)
+   * skips that etcd read. That is safe because every message is put into an inbox in the same txn
+   * that re-arms the instance's wake reminder (`deliverOps`, continue-as-new), and the wake job is
+   * deleted only after a step that read the inbox committed, guarded by the job's revision (a
+   * message re-arming it meanwhile makes a new incarnation that fires again). So a message waits
+   * at most for its own wake-up, never forever.
+   */
+  deliver(instanceId: string, events: HistoryEvent[], readInbox: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let mailbox = this.#mailboxes.get(instanceId);
       const start = !mailbox;
       if (!mailbox) {
-        mailbox = { pending: [], waiters: [] };
+        mailbox = { pending: [], readInbox: false, waiters: [] };
         this.#mailboxes.set(instanceId, mailbox);
       }
       mailbox.pending.push(...events);
+      mailbox.readInbox ||= readInbox;
       mailbox.waiters.push({ resolve, reject });
       if (start) void this.#drain(instanceId, mailbox);
     });
@@ -78,10 +92,12 @@ export class StepRunner {
     while (mailbox.waiters.length > 0) {
       const events = mailbox.pending;
       const waiters = mailbox.waiters;
+      const readInbox = mailbox.readInbox;
       mailbox.pending = [];
       mailbox.waiters = [];
+      mailbox.readInbox = false;
       try {
-        await this.#runSteps(instanceId, events);
+        await this.#runSteps(instanceId, events, readInbox);
         for (const w of waiters) w.resolve();
       } catch (error) {
         this.#cache.delete(instanceId);
@@ -91,16 +107,18 @@ export class StepRunner {
     this.#mailboxes.delete(instanceId);
   }
 
-  async #runSteps(instanceId: string, local: HistoryEvent[]): Promise<void> {
+  async #runSteps(instanceId: string, local: HistoryEvent[], readInbox: boolean): Promise<void> {
     let pending = local;
+    let read = readInbox;
     for (let conflicts = 0; conflicts < MAX_CONFLICTS;) {
-      const outcome = await this.#step(instanceId, pending);
+      const outcome = await this.#step(instanceId, pending, read);
       if (outcome === 'conflict') {
         conflicts++;
         continue;
       }
       if (outcome === 'more') {
         pending = [];
+        read = true;
         continue;
       }
       return;
@@ -108,12 +126,16 @@ export class StepRunner {
     throw new Error(`workflow ${instanceId}: gave up after ${MAX_CONFLICTS} conflicting commits`);
   }
 
-  async #step(instanceId: string, local: HistoryEvent[]): Promise<'done' | 'more' | 'conflict'> {
+  async #step(
+    instanceId: string,
+    local: HistoryEvent[],
+    readInbox: boolean,
+  ): Promise<'done' | 'more' | 'conflict'> {
     const { store, commit } = this.#o;
     const cached = this.#cache.get(instanceId) ?? (await this.#load(instanceId));
     if (!cached) return 'done';
     const { record } = cached;
-    const inbox = await store.inbox(instanceId, INBOX_BATCH);
+    const inbox = readInbox ? await store.inbox(instanceId, INBOX_BATCH) : NO_MESSAGES;
     const consumed = [...inbox.messages.map((m) => m.key), ...inbox.unreadable];
     const more = inbox.messages.length + inbox.unreadable.length >= INBOX_BATCH ? 'more' : 'done';
     const guard = { key: store.keys.record(instanceId), modRevision: cached.modRevision };
@@ -208,9 +230,10 @@ export class StepRunner {
     const executor = new WorkflowExecutor(this.#o.workflows, { logger: this.#o.logger });
     if (isTerminalStatus(record.status))
       return { executor, record, modRevision, chunks: { chunks: record.chunks, tail: [] } };
-    let events: HistoryEvent[];
+    let events: HistoryEvent[] = [];
     try {
-      events = await this.#o.store.history(instanceId);
+      // A new instance has no history yet: skip the read.
+      if (record.chunks > 0) events = await this.#o.store.history(instanceId);
     } catch (error) {
       if (!(error instanceof CorruptHistoryError)) throw error;
       await this.#failCorrupt(instanceId, modRevision, record, error);

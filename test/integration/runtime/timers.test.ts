@@ -70,6 +70,36 @@ test('approval vs a 3-second timer: the event wins, or the timer does', async (t
   t.deepEqual(await runtime.timers.list({ prefix: 'wf~timed-out~' }), []);
 });
 
+test('a timer beating a slow activity: no reminder is left, the late result changes nothing', async (t) => {
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  async function slow(_ctx: WorkflowActivityContext): Promise<string> {
+    await released;
+    return 'too late';
+  }
+  async function* race(ctx: WorkflowContext) {
+    const work = ctx.callActivity<string>(slow);
+    const winner = yield* ctx.whenAny([work, ctx.createTimer('500ms')]);
+    return winner === work ? 'work' : 'timeout';
+  }
+  const { client, runtime } = await startRuntime(t, etcd, (rt) =>
+    rt.registerWorkflow(race).registerActivity(slow),
+  );
+  const started = nextEvent(runtime, 'activityStarted', { timeoutMs: 20_000 });
+  const id = await client.scheduleNewWorkflow(race);
+  await started;
+  const state = await client.waitForWorkflowCompletion(id, true, 30);
+  t.is(state.serializedOutput, '"timeout"');
+  t.deepEqual(await runtime.timers.list({ prefix: `wf~${id}~` }), []);
+  const before = await client.getWorkflowHistory(id);
+  // The activity's trigger settles only after its result was handed to the (finished) instance.
+  const settled = nextEvent(runtime.timers, 'triggered', { filter: (e) => e.name === `wf~${id}~0~act~1` });
+  release();
+  await settled;
+  t.deepEqual(await client.getWorkflowHistory(id), before);
+  t.deepEqual(await runtime.timers.list({ prefix: `wf~${id}~` }), []);
+});
+
 test('a delayed start runs no earlier than startAt', async (t) => {
   async function startedAt(ctx: WorkflowContext): Promise<number> {
     return ctx.getCurrentUtcDateTime().getTime();

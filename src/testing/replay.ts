@@ -135,29 +135,30 @@ function labelled(histories: HistorySet): Array<{ source: string; history: unkno
   );
 }
 
-/** Builds a name → workflow lookup: by export key and by function name. */
+/**
+ * Builds a name → workflow lookup: each function by its key and by its own name. Top-level
+ * functions come first; then functions one level down in exported arrays and objects (a
+ * `workflows` export, or a registry such as `{ orderFulfilment, billingRun }`), never replacing a
+ * name already taken.
+ */
 function toLookup(workflows: WorkflowSet): WorkflowLookup {
   if (isLookup(workflows)) return workflows;
   const byName = new Map<string, AnyWorkflow>();
-  const add = (value: unknown, key: string | undefined, depth: number): void => {
-    if (typeof value === 'function') {
-      const fn = value as AnyWorkflow;
-      if (key !== undefined && key !== 'default' && !byName.has(key)) byName.set(key, fn);
-      if (fn.name && !byName.has(fn.name)) byName.set(fn.name, fn);
-    } else if (depth === 0 && typeof value === 'object' && value !== null) {
-      // A `workflows` or `default` export may hold the set itself.
-      const nested = Array.isArray(value)
-        ? value.map((v: unknown) => [undefined, v] as const)
-        : Object.entries(value);
-      for (const [k, v] of nested) add(v, k, depth + 1);
-    }
+  const add = (key: string | undefined, value: unknown): void => {
+    if (typeof value !== 'function') return;
+    const fn = value as AnyWorkflow;
+    if (key !== undefined && key !== 'default' && !byName.has(key)) byName.set(key, fn);
+    if (fn.name && !byName.has(fn.name)) byName.set(fn.name, fn);
   };
-  if (Array.isArray(workflows)) {
-    for (const value of workflows) add(value, undefined, 1);
-  } else {
-    for (const [key, value] of Object.entries(workflows))
-      add(value, key, key === 'workflows' || key === 'default' ? 0 : 1);
-  }
+  const members = (value: unknown): Array<[string | undefined, unknown]> =>
+    Array.isArray(value)
+      ? value.map((v: unknown): [undefined, unknown] => [undefined, v])
+      : typeof value === 'object' && value !== null
+        ? Object.entries(value)
+        : [];
+  const top = members(workflows);
+  for (const [key, value] of top) add(key, value);
+  for (const [, value] of top) for (const [key, nested] of members(value)) add(key, nested);
   if (byName.size === 0) {
     throw new TestEnvironmentError(
       'workflows',

@@ -2,7 +2,7 @@
 // with its default options: a 24 h approval window and payment retries every 2 s, doubling.
 import test, { type ExecutionContext } from 'ava';
 import { createActivities } from '../../../samples/order-processing/activities.js';
-import { sampleWorkflows } from '../../../samples/order-processing/register.js';
+import * as registry from '../../../samples/order-processing/register.js';
 import { createServices, type Services } from '../../../samples/order-processing/services/index.js';
 import type { Order, OrderResult } from '../../../samples/order-processing/types.js';
 import { orderFulfilment } from '../../../samples/order-processing/workflows/order-fulfilment.js';
@@ -15,7 +15,7 @@ async function sampleEnv(t: ExecutionContext): Promise<{ env: TestWorkflowEnviro
   // Simulated services that answer at once and fail only where an order's token says so.
   const services = createServices({ seed: 1, latencyScale: 0, transientFailureRate: 0 });
   const env = await TestWorkflowEnvironment.create({
-    workflows: sampleWorkflows,
+    workflows: registry.sampleWorkflows,
     activities: createActivities(services),
   });
   t.teardown(() => env.teardown());
@@ -90,7 +90,7 @@ test('sample: a flaky card is retried with backoff (+0s, +2s, +6s) and then char
     calls.slice(0, 2).every((c) => !c.outcome?.ok && c.outcome?.failure.errorType === 'GatewayTimeoutError'),
   );
 
-  // The sample's histories replay against its current code.
-  const report = await replayHistories(sampleWorkflows, { [id]: await env.getHistory(id) });
+  // The sample's histories replay against its current code, found through its module's exports.
+  const report = await replayHistories(registry, { [id]: await env.getHistory(id) });
   t.true(report.ok, report.failures.map((f) => f.error.message).join('\n'));
 });

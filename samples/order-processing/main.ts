@@ -6,6 +6,7 @@
 import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startEmbeddedEtcd, WorkflowClient, WorkflowRuntime } from '../../src/index.js';
+import { bounded } from './demo/bounded.js';
 import { planBatch, type BatchPlan, type ManagerDecision } from './demo/batch.js';
 import { SubscriptionExtras } from './demo/extras.js';
 import { SimulatedManager } from './demo/manager.js';
@@ -55,6 +56,7 @@ async function submitBatch(
   plan: BatchPlan,
   orderOptions: OrderOptions,
   log: (line: string) => void,
+  signal: AbortSignal,
 ): Promise<void> {
   const started = Date.now();
   const single = plan.orders.filter((p) => !p.bulk);
@@ -80,8 +82,10 @@ async function submitBatch(
   }
   submissions.sort((a, b) => a.at - b.at);
   for (const { at, submit } of submissions) {
+    if (signal.aborted) return;
     const wait = at - (Date.now() - started);
-    if (wait > 0) await sleep(wait);
+    if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => {});
+    if (signal.aborted) return;
     await submit();
   }
 }
@@ -123,6 +127,9 @@ async function runDemo(options: DemoOptions): Promise<number> {
     `order-${tag}`,
     new Date(startedAt.getTime() - 1000),
   );
+  // Ctrl-C: stop submitting, then clean up as at the end (stop etcd, remove its data dir).
+  const interrupted = new AbortController();
+  process.once('SIGINT', () => interrupted.abort());
   try {
     await runtime.start();
     console.log(`tickflow demo · ${options.orders} orders · seed ${options.seed} · ${store.where}`);
@@ -143,16 +150,34 @@ async function runDemo(options: DemoOptions): Promise<number> {
     const manager = new SimulatedManager(client, random, decisions, (line) => view.log(line));
     const orderOptions: OrderOptions = { approvalTimeout: options.approvalTimeout, retryInterval: '1s' };
     let submitError: unknown;
-    const submitting = submitBatch(client, plan, orderOptions, (line) => view.log(line)).catch(
-      (e: unknown) => {
-        submitError = e;
-      },
-    );
+    const submitting = submitBatch(
+      client,
+      plan,
+      orderOptions,
+      (line) => view.log(line),
+      interrupted.signal,
+    ).catch((e: unknown) => {
+      submitError = e;
+    });
 
     const elapsed = (): number => Date.now() - startedAt.getTime();
-    while (!tracker.allDone && submitError === undefined && elapsed() < DEADLINE_MS) {
+    let refreshFailures = 0;
+    while (
+      !tracker.allDone &&
+      submitError === undefined &&
+      !interrupted.signal.aborted &&
+      elapsed() < DEADLINE_MS
+    ) {
       await sleep(REFRESH_MS);
-      await tracker.refresh();
+      try {
+        await tracker.refresh();
+        refreshFailures = 0;
+      } catch (error) {
+        // Ride out a short etcd outage (a leader change, say); on Ctrl-C etcd goes away with us.
+        if (interrupted.signal.aborted) break;
+        if ((refreshFailures += 1) * REFRESH_MS > 10_000) throw error;
+        continue;
+      }
       for (const order of tracker.orders()) if (order.state === 'awaiting-approval') manager.notice(order.id);
       view.render(liveCounts(tracker, elapsed()));
     }
@@ -160,6 +185,10 @@ async function runDemo(options: DemoOptions): Promise<number> {
     manager.stop();
     view.finish(liveCounts(tracker, elapsed()));
     if (submitError !== undefined) throw submitError;
+    if (interrupted.signal.aborted) {
+      console.log('interrupted: stopping the runtime and etcd');
+      return 130;
+    }
     if (!tracker.allDone) {
       const stuck = tracker
         .orders()
@@ -210,8 +239,10 @@ async function runDemo(options: DemoOptions): Promise<number> {
     if (options.json || !process.stdout.isTTY) console.log(`summary: ${JSON.stringify(summary)}`);
     return 0;
   } finally {
-    await runtime.stop();
-    await client.close();
+    // Bounded: with etcd already gone (Ctrl-C reaches it too), a replica cannot hand its
+    // partitions back, and there is nothing left to hand them to.
+    await bounded(runtime.stop(), 'stopping the runtime');
+    await bounded(client.close(), 'closing the client');
     await store.close();
   }
 }

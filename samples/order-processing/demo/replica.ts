@@ -3,6 +3,7 @@ import { WorkflowClient, WorkflowRuntime } from '../../../src/index.js';
 import { registerOrderProcessing } from '../register.js';
 import { createServices } from '../services/index.js';
 import { handleBillingTriggers } from '../workflows/billing-schedule.js';
+import { bounded } from './bounded.js';
 import type { DemoOptions } from './options.js';
 
 /**
@@ -50,6 +51,6 @@ export async function runReplica(options: DemoOptions & { etcd: string[] }): Pro
   clearInterval(report);
   console.log('replica: leaving, handing partitions back');
   stopBilling();
-  await runtime.stop();
-  await client.close();
+  await bounded(runtime.stop(), 'stopping the replica');
+  await bounded(client.close(), 'closing the client');
 }

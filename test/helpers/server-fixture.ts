@@ -69,6 +69,11 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
   const exited = new Promise<ExitStatus>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
+  // If the test process dies without running its after-hooks (a crash), the server must not
+  // outlive it; SIGTERM lets it stop its own etcd.
+  const orphanGuard = (): void => void child.kill('SIGTERM');
+  process.once('exit', orphanGuard);
+  void exited.then(() => process.off('exit', orphanGuard));
 
   let url: string;
   try {

@@ -1,0 +1,177 @@
+/**
+ * Runs the (run × workload × engine) matrix, one child process per cell run, with a live progress
+ * line; collects the figures and their medians.
+ */
+import { fork } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { medianOfRuns } from '../lib/stats.js';
+import type {
+  ChildMessage,
+  ChildTask,
+  EngineName,
+  Metrics,
+  ProfileSummary,
+  Sizes,
+  WorkloadName,
+} from './types.js';
+
+const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'child.ts');
+
+export interface Plan {
+  engines: EngineName[];
+  workloads: WorkloadName[];
+  runs: number;
+  sizes: Sizes;
+  profile: boolean;
+  /** Child stderr (engine warnings, stack traces) goes here. */
+  logPath: string;
+  /** A child still running after this long is killed and its run recorded as an error. */
+  childTimeoutMs: number;
+}
+
+export interface Cell {
+  engine: EngineName;
+  workload: WorkloadName;
+  runs: Metrics[];
+  median: Metrics | undefined;
+  notes: string[];
+  errors: string[];
+  unsupported?: string;
+  profile?: ProfileSummary;
+}
+
+type Outcome = Extract<ChildMessage, { kind: 'result' | 'unsupported' | 'error' }>;
+
+export async function runPlan(plan: Plan): Promise<Cell[]> {
+  const cells = new Map<string, Cell>();
+  for (const workload of plan.workloads)
+    for (const engine of plan.engines)
+      cells.set(`${workload}/${engine}`, {
+        engine,
+        workload,
+        runs: [],
+        median: undefined,
+        notes: [],
+        errors: [],
+      });
+  const log = createWriteStream(plan.logPath, { flags: 'a' });
+  const line = new ProgressLine(plan.runs * cells.size);
+  try {
+    // Runs outermost, so slow drift of the machine's load spreads over every engine alike.
+    for (let run = 1; run <= plan.runs; run++) {
+      for (const cell of cells.values()) {
+        line.next(`${cell.workload} ${cell.engine} run ${run}/${plan.runs}`);
+        if (cell.unsupported !== undefined) continue;
+        const task: ChildTask = {
+          engine: cell.engine,
+          workload: cell.workload,
+          run,
+          sizes: plan.sizes,
+          profile: plan.profile,
+        };
+        const outcome = await runChild(task, plan.childTimeoutMs, log, (text) => line.update(text));
+        if (outcome.kind === 'result') {
+          cell.runs.push(outcome.metrics);
+          for (const note of outcome.notes) if (!cell.notes.includes(note)) cell.notes.push(note);
+          cell.profile ??= outcome.profile;
+        } else if (outcome.kind === 'unsupported') {
+          cell.unsupported = outcome.reason;
+        } else {
+          cell.errors.push(outcome.message.split('\n')[0] ?? outcome.message);
+          line.log(`${cell.workload} ${cell.engine} run ${run} failed: ${outcome.message.split('\n')[0]}`);
+        }
+      }
+    }
+  } finally {
+    line.done();
+    log.end();
+  }
+  for (const cell of cells.values()) cell.median = cell.runs.length > 0 ? medianOfRuns(cell.runs) : undefined;
+  return [...cells.values()];
+}
+
+function runChild(
+  task: ChildTask,
+  timeoutMs: number,
+  log: WriteStream,
+  progress: (text: string) => void,
+): Promise<Outcome> {
+  return new Promise((resolve) => {
+    log.write(`\n=== ${new Date().toISOString()} ${task.workload} ${task.engine} run ${task.run}\n`);
+    const child = fork(CHILD, [JSON.stringify(task)], {
+      execArgv: ['--import', 'tsx', '--max-old-space-size=8192'],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    const servers: number[] = [];
+    let outcome: Outcome | undefined;
+    const timer = setTimeout(() => {
+      outcome ??= { kind: 'error', message: `timed out after ${Math.round(timeoutMs / 1000)} s` };
+      if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
+    }, timeoutMs);
+    child.on('message', (message: ChildMessage) => {
+      if (message.kind === 'progress') progress(message.text);
+      else if (message.kind === 'spawned') servers.push(message.pid);
+      else outcome ??= message;
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      // Servers a killed child could not stop: signal them by the pids it reported.
+      for (const pid of servers) killIfAlive(pid);
+      resolve(outcome ?? { kind: 'error', message: `child exited (${signal ?? code}) without a result` });
+    });
+  });
+}
+
+function killIfAlive(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone: the normal case.
+  }
+}
+
+/** One status line, rewritten in place on a terminal, or printed every 15 s otherwise. */
+class ProgressLine {
+  readonly #total: number;
+  readonly #tty = process.stderr.isTTY;
+  readonly #started = Date.now();
+  #index = 0;
+  #label = '';
+  #lastPrinted = 0;
+
+  constructor(total: number) {
+    this.#total = total;
+  }
+
+  next(label: string): void {
+    this.#index++;
+    this.#label = label;
+    this.update('starting');
+  }
+
+  update(text: string): void {
+    const elapsed = Math.round((Date.now() - this.#started) / 1000);
+    const clock = `${Math.floor(elapsed / 60)}:${String(elapsed % 60).padStart(2, '0')}`;
+    const status = `[${this.#index}/${this.#total} ${clock}] ${this.#label}: ${text}`;
+    if (this.#tty) {
+      const width = process.stderr.columns || 120;
+      process.stderr.write(`\r\x1b[K${status.slice(0, width - 1)}`);
+    } else if (Date.now() - this.#lastPrinted > 15_000 || text === 'starting') {
+      this.#lastPrinted = Date.now();
+      process.stderr.write(`${status}\n`);
+    }
+  }
+
+  log(text: string): void {
+    if (this.#tty) process.stderr.write('\r\x1b[K');
+    process.stderr.write(`${text}\n`);
+  }
+
+  done(): void {
+    if (this.#tty) process.stderr.write('\r\x1b[K');
+  }
+}

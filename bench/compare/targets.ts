@@ -1,0 +1,92 @@
+/** The issue's targets (issue 8), checked against the medians: met, missed, or not measured. */
+import { formatCell } from '../lib/table.js';
+import type { Cell } from './runner.js';
+import type { EngineName, WorkloadName } from './types.js';
+
+type Verdict = 'met' | 'missed' | 'not measured';
+
+function value(cells: Cell[], workload: WorkloadName, engine: EngineName, key: string): number | undefined {
+  const v = cells.find((c) => c.workload === workload && c.engine === engine)?.median?.[key];
+  return v === undefined || Number.isNaN(v) ? undefined : v;
+}
+
+function line(target: string, verdict: Verdict, detail: string): string {
+  const mark = verdict === 'met' ? '✓ met' : verdict === 'missed' ? '✗ **missed**' : '– not measured';
+  return `| ${target} | ${mark} | ${detail} |`;
+}
+
+const f = (x: number): string => formatCell(x, Math.abs(x) < 10 && !Number.isInteger(x) ? 2 : 0);
+
+export function checkTargets(cells: Cell[]): string[] {
+  const out = ['## Targets (issue 8)', '', '| target | result | figures (medians) |', '| --- | --- | --- |'];
+
+  const tf = value(cells, 'W1', 'tickflow', 'firedPerSec');
+  const bf = value(cells, 'W1', 'bullmq-always', 'firedPerSec');
+  out.push(
+    tf === undefined || bf === undefined
+      ? line('W1 fire rate ≥ 2× BullMQ (AOF always)', 'not measured', '')
+      : line(
+          'W1 fire rate ≥ 2× BullMQ (AOF always)',
+          tf >= 2 * bf ? 'met' : 'missed',
+          `${f(tf)}/s vs ${f(bf)}/s = ${f(tf / bf)}×`,
+        ),
+  );
+
+  for (const shape of ['hello5', 'timer3']) {
+    const t = value(cells, 'W4', 'tickflow', `${shape}.workflowsPerSec`);
+    const r = value(cells, 'W4', 'restate', `${shape}.workflowsPerSec`);
+    const name = `W4 ${shape === 'hello5' ? '5 steps' : '3 steps + timer'}: workflows/s ≥ Restate`;
+    out.push(
+      t === undefined || r === undefined
+        ? line(name, 'not measured', '')
+        : line(name, t >= r ? 'met' : 'missed', `${f(t)}/s vs ${f(r)}/s = ${f(t / r)}×`),
+    );
+  }
+
+  const tl = value(cells, 'W1', 'tickflow', 'lateP99');
+  const peers = (['bullmq-everysec', 'bullmq-always', 'restate'] as const)
+    .map((e) => ({ e, v: value(cells, 'W1', e, 'lateP99') }))
+    .filter((p): p is { e: (typeof p)['e']; v: number } => p.v !== undefined);
+  out.push(
+    tl === undefined || peers.length === 0
+      ? line('W1 lateness p99 below every peer', 'not measured', '')
+      : line(
+          'W1 lateness p99 below every peer',
+          peers.every((p) => tl < p.v) ? 'met' : 'missed',
+          `tickflow ${f(tl)} ms; ${peers.map((p) => `${p.e} ${f(p.v)} ms`).join(', ')}`,
+        ),
+  );
+
+  let early = 0;
+  let measured = false;
+  for (const cell of cells.filter((c) => c.engine === 'tickflow')) {
+    for (const run of cell.runs) {
+      for (const [key, v] of Object.entries(run)) {
+        if (key === 'early' || key.startsWith('early@') || key.endsWith('.early')) {
+          measured = true;
+          early += v;
+        }
+      }
+    }
+  }
+  out.push(
+    line(
+      '0 early fires (tickflow, every run of W1–W3)',
+      measured ? (early === 0 ? 'met' : 'missed') : 'not measured',
+      `${early}`,
+    ),
+  );
+
+  const flat = value(cells, 'W6', 'tickflow', 'long.endOver100');
+  const steps = value(cells, 'W6', 'tickflow', 'long.steps');
+  out.push(
+    flat === undefined
+      ? line('W6 per-step cost flat with the cache on (last ≤ 2× step 100)', 'not measured', '')
+      : line(
+          'W6 per-step cost flat with the cache on (last ≤ 2× step 100)',
+          flat <= 2 ? 'met' : 'missed',
+          `${f(flat)}× over ${f(steps ?? Number.NaN)} steps`,
+        ),
+  );
+  return out;
+}

@@ -1,0 +1,53 @@
+/**
+ * W7 memory: N pending timers (due in an hour, so none fires). RSS of this process (producer and
+ * consumer, which for tickflow includes its in-memory due queue) and of the store process, and the
+ * store's bytes per timer (etcd: db in use; Redis: used_memory; Restate: bytes on disk).
+ */
+import type { TimerEngine } from '../engines/timer-engine.js';
+import type { Metrics, Progress } from '../types.js';
+import { rssOfPid } from '../../lib/rss.js';
+import { ResourceMeter } from './resources.js';
+
+const HOUR_MS = 3_600_000;
+const CHUNK = 20_000;
+
+export async function w7Memory(engine: TimerEngine, n: number, progress: Progress): Promise<Metrics> {
+  await engine.start(() => undefined);
+  const before = await engine.storeBytes();
+  const rss0 = process.memoryUsage.rss();
+  const storeRss0 = await storeRss(engine.storePids);
+  const resources = await ResourceMeter.start(engine.storePids);
+  const dueAt = Date.now() + HOUR_MS;
+  const started = Date.now();
+  for (let from = 0; from < n; from += CHUNK) {
+    const size = Math.min(CHUNK, n - from);
+    await engine.scheduleOneShots(
+      Array.from({ length: size }, (_, i) => ({ id: `m${from + i}`, dueAtMs: dueAt })),
+    );
+    const done = from + size;
+    const rate = (done / Math.max(1, Date.now() - started)) * 1000;
+    progress(
+      `created ${done}/${n} (${Math.round(rate)}/s), RSS ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MiB`,
+    );
+  }
+  const createMs = Date.now() - started;
+  // Let background work (loading the watch feed into the due queue, compaction) settle.
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  const after = await engine.storeBytes();
+  const mem = await resources.stop();
+  return {
+    timers: n,
+    createPerSec: (n / Math.max(1, createMs)) * 1000,
+    rssMiB: mem.rssMiB,
+    storeRssMiB: mem.storeRssMiB,
+    rssBytesPerTimer: (mem.rssMiB * 2 ** 20 - rss0) / n,
+    storeRssBytesPerTimer: (mem.storeRssMiB * 2 ** 20 - storeRss0) / n,
+    storeBytesPerTimer: (after - before) / n,
+  };
+}
+
+async function storeRss(pids: readonly number[]): Promise<number> {
+  let total = 0;
+  for (const pid of pids) total += (await rssOfPid(pid)) ?? 0;
+  return total;
+}

@@ -64,8 +64,15 @@ export class ProgressView {
     if (this.#tty) {
       const filled = Math.round((done / Math.max(1, counts.total)) * BAR_WIDTH);
       const bar = '█'.repeat(filled) + '░'.repeat(BAR_WIDTH - filled);
+      // A wrapped line would break the redraw (it moves up by lines): keep each within the width.
+      const width = Math.max(20, (this.#out.columns || 80) - 1);
+      const compact =
+        `run ${counts.running} · approval ${counts.awaiting} · ok ${counts.completed} · ` +
+        `cancel ${counts.cancelled} · fail ${counts.failed} · comp ${counts.compensated}`;
+      const second = (states.length <= width ? states : compact).slice(0, width);
+      const first = `${seconds}s [${bar}] ${done}/${counts.total} orders done`.slice(0, width);
       this.#clear();
-      this.#out.write(`${seconds}s [${bar}] ${done}/${counts.total} orders done\n${states}\n`);
+      this.#out.write(`${first}\n${second}\n`);
       this.#drawn = 2;
       return;
     }

@@ -143,6 +143,15 @@ export class Replica extends EventEmitter<ReplicaEvents> {
     await this.exited;
   }
 
+  /** SIGSTOP: frozen (its sockets stay open, it reads and renews nothing) until `resume`. */
+  pause(): void {
+    if (this.alive) this.#child.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    if (this.alive) this.#child.kill('SIGCONT');
+  }
+
   /** SIGTERM: a clean leave (hands its partitions over). Resolves once it has exited. */
   async stop(): Promise<void> {
     if (this.alive) this.#child.kill('SIGTERM');

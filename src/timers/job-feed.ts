@@ -72,7 +72,7 @@ export class JobFeed {
   async release(partition: number): Promise<void> {
     this.#owned.delete(partition);
     for (const job of this.#table.jobsOf(partition)) {
-      if (job.state !== 'inflight') this.#table.remove(job.name);
+      if (job.state !== 'inflight') this.#table.remove(partition, job.name);
     }
     await this.#loop.drain(partition);
     this.#table.removePartition(partition);
@@ -120,7 +120,7 @@ export class JobFeed {
 
   #apply(partition: number, name: string, event: KvEvent): void {
     if (event.type === 'delete') {
-      this.#table.remove(name);
+      this.#table.remove(partition, name);
       return;
     }
     // A put that created the key (create == mod revision) follows a delete, which removed any
@@ -179,7 +179,7 @@ export class JobFeed {
       );
     }
     for (const job of this.#table.jobsOf(partition)) {
-      if (!listed.has(job.name) && job.state !== 'inflight') this.#table.remove(job.name);
+      if (!listed.has(job.name) && job.state !== 'inflight') this.#table.remove(partition, job.name);
     }
     for (const event of feed.buffer) {
       const where = this.#keys.parseJobKey(event.key);

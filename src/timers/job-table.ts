@@ -25,22 +25,32 @@ export interface LiveJob {
   token: number;
 }
 
+interface QueueEntry {
+  at: number;
+  job: LiveJob;
+  token: number;
+}
+
 /**
- * The owner's in-memory view of its partitions: jobs by name, a due-queue, and the staged
- * triggers per target. Pure bookkeeping; the trigger loop does the I/O.
+ * The owner's in-memory view of its partitions: jobs by partition and name, a due-queue, and the
+ * staged triggers per target. Pure bookkeeping; the trigger loop does the I/O.
+ *
+ * Jobs are keyed by (partition, name), as in etcd: with caller-chosen partition keys one name can
+ * exist in two partitions, and those are two jobs.
  */
 export class JobTable {
-  readonly #jobs = new Map<string, LiveJob>();
-  readonly #queue = new DueQueue();
+  readonly #partitions = new Map<number, Map<string, LiveJob>>();
+  readonly #queue = new DueQueue<QueueEntry>();
   readonly #staged = new Map<string, Set<LiveJob>>();
+  #size = 0;
   #token = 0;
 
   get size(): number {
-    return this.#jobs.size;
+    return this.#size;
   }
 
-  get(name: string): LiveJob | undefined {
-    return this.#jobs.get(name);
+  get(partition: number, name: string): LiveJob | undefined {
+    return this.#partitions.get(partition)?.get(name);
   }
 
   /**
@@ -57,9 +67,9 @@ export class JobTable {
     stored: JobProgress | undefined,
     progressStored = true,
   ): LiveJob | undefined {
-    const existing = this.#jobs.get(name);
+    const existing = this.get(partition, name);
     if (existing && existing.modRevision === modRevision) return existing;
-    if (existing) this.remove(name);
+    if (existing) this.remove(partition, name);
     // A progress record from an older incarnation (before an overwrite) does not count.
     const progress: JobProgress =
       stored && stored.jobRevision === modRevision
@@ -80,20 +90,25 @@ export class JobTable {
       state: 'waiting',
       token: 0,
     };
-    this.#jobs.set(name, job);
+    let jobs = this.#partitions.get(partition);
+    if (!jobs) this.#partitions.set(partition, (jobs = new Map()));
+    jobs.set(name, job);
+    this.#size++;
     this.enqueue(job, tick);
     return job;
   }
 
   /** Whether `job` is still the current incarnation of its name. */
   isCurrent(job: LiveJob): boolean {
-    return this.#jobs.get(job.name) === job;
+    return job.token !== -1 && this.get(job.partition, job.name) === job;
   }
 
-  remove(name: string): LiveJob | undefined {
-    const job = this.#jobs.get(name);
-    if (!job) return undefined;
-    this.#jobs.delete(name);
+  remove(partition: number, name: string): LiveJob | undefined {
+    const jobs = this.#partitions.get(partition);
+    const job = jobs?.get(name);
+    if (!jobs || !job) return undefined;
+    jobs.delete(name);
+    this.#size--;
     job.token = -1;
     if (job.state === 'staged') this.#staged.get(job.record.target)?.delete(job);
     job.state = 'done';
@@ -102,23 +117,21 @@ export class JobTable {
 
   /** Removes every job of `partition`; returns them (some may still be in flight). */
   removePartition(partition: number): LiveJob[] {
-    const removed: LiveJob[] = [];
-    for (const job of this.#jobs.values()) {
-      if (job.partition === partition) removed.push(job);
-    }
-    for (const job of removed) this.remove(job.name);
+    const removed = this.jobsOf(partition);
+    for (const job of removed) this.remove(partition, job.name);
+    this.#partitions.delete(partition);
     return removed;
   }
 
   jobsOf(partition: number): LiveJob[] {
-    return [...this.#jobs.values()].filter((j) => j.partition === partition);
+    return [...(this.#partitions.get(partition)?.values() ?? [])];
   }
 
   enqueue(job: LiveJob, dueAt: number): void {
     job.dueAt = dueAt;
     job.state = 'waiting';
     job.token = ++this.#token;
-    this.#queue.push({ at: dueAt, name: job.name, token: job.token });
+    this.#queue.push({ at: dueAt, job, token: job.token });
   }
 
   /** The earliest time a waiting job is due, skipping stale queue entries. */
@@ -126,8 +139,8 @@ export class JobTable {
     for (;;) {
       const top = this.#queue.peek();
       if (!top) return undefined;
-      const job = this.#jobs.get(top.name);
-      if (job && job.token === top.token && job.state === 'waiting') return top.at;
+      // A removed job's token is -1 and every re-enqueue or staging takes a new one.
+      if (top.job.token === top.token && top.job.state === 'waiting') return top.at;
       this.#queue.pop();
     }
   }
@@ -136,8 +149,7 @@ export class JobTable {
   takeDue(nowMs: number): LiveJob | undefined {
     const at = this.nextDueAt();
     if (at === undefined || at > nowMs) return undefined;
-    const top = this.#queue.pop();
-    return top ? this.#jobs.get(top.name) : undefined;
+    return this.#queue.pop()?.job;
   }
 
   stage(job: LiveJob): void {
@@ -170,7 +182,7 @@ export class JobTable {
   }
 
   clear(): void {
-    for (const name of [...this.#jobs.keys()]) this.remove(name);
+    for (const partition of [...this.#partitions.keys()]) this.removePartition(partition);
     this.#queue.clear();
     this.#staged.clear();
   }

@@ -223,7 +223,7 @@ export class TriggerLoop {
       const ok = await this.#commitUntilDone(job, ops);
       if (ok) {
         // Our own delete may already have come back through the watch and removed it.
-        if (this.#o.table.isCurrent(job)) this.#o.table.remove(job.name);
+        if (this.#o.table.isCurrent(job)) this.#o.table.remove(job.partition, job.name);
         this.#o.events.emit('jobEnded', job.name);
       }
       return;

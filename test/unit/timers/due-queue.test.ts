@@ -5,8 +5,8 @@ import { DueQueue } from '../../../src/timers/due-queue.js';
 test('pops come out in due order, whatever the push order', (t) => {
   fc.assert(
     fc.property(fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 300 }), (times) => {
-      const queue = new DueQueue();
-      times.forEach((at, i) => queue.push({ at, name: `j${i}`, token: i }));
+      const queue = new DueQueue<{ at: number; id: number }>();
+      times.forEach((at, id) => queue.push({ at, id }));
       const popped: number[] = [];
       for (let e = queue.pop(); e; e = queue.pop()) popped.push(e.at);
       return JSON.stringify(popped) === JSON.stringify([...times].sort((a, b) => a - b));
@@ -20,11 +20,11 @@ test('interleaved pushes and pops always return the current minimum', (t) => {
     fc.property(
       fc.array(fc.oneof(fc.integer({ min: 0, max: 100 }), fc.constant(-1)), { maxLength: 300 }),
       (script) => {
-        const queue = new DueQueue();
+        const queue = new DueQueue<{ at: number }>();
         const model: number[] = [];
         for (const step of script) {
           if (step >= 0) {
-            queue.push({ at: step, name: 'x', token: 0 });
+            queue.push({ at: step });
             model.push(step);
             continue;
           }

@@ -102,7 +102,7 @@ test('staged triggers wait per target and come back due at once when released', 
   for (let job = table.takeDue(T0); job; job = table.takeDue(T0)) table.stage(job);
   t.is(table.stagedCount(), 3);
   t.is(table.nextDueAt(), undefined, 'staged jobs are not in the queue');
-  table.remove('c');
+  table.remove(0, 'c');
   t.is(table.stagedCount(), 2);
   t.is(table.releaseStaged('x'), 1, 'only current jobs of that target');
   t.is(table.releaseStaged('x'), 0);
@@ -133,4 +133,17 @@ test('removePartition removes only that partition; clear empties everything', (t
   table.clear();
   t.is(table.size, 0);
   t.is(table.nextDueAt(), undefined);
+});
+
+test('one name in two partitions is two jobs', (t) => {
+  const table = new JobTable();
+  const p1 = table.upsert('same', 1, oneShot('same', 100), 1, undefined);
+  const p2 = table.upsert('same', 2, oneShot('same', 200), 2, undefined);
+  t.not(p1, p2);
+  t.is(table.size, 2);
+  t.true(p1 !== undefined && table.isCurrent(p1));
+  table.remove(2, 'same');
+  t.true(p1 !== undefined && table.isCurrent(p1), 'removing one leaves the other');
+  t.is(table.takeDue(T0 + 1000), p1);
+  t.is(table.takeDue(T0 + 1000), undefined);
 });

@@ -13,7 +13,7 @@
  * Lateness is measured in the handler: Date.now() - scheduledAt.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectEtcd, type EtcdKv } from '../src/etcd/etcd-kv.js';
 import { startEmbeddedEtcd } from '../src/etcd/embedded-etcd.js';
@@ -34,6 +34,8 @@ const PHASES = (env['PHASES'] ?? 'burst,sustained').split(',');
 const CHUNK = Number(env['CHUNK'] ?? 5_000);
 const PIPELINE = Number(env['PIPELINE'] ?? 2);
 const PARTITIONS = 32;
+
+const round1 = (x: number): number => Math.round(x * 10) / 10;
 
 interface Fleet {
   kv: EtcdKv;
@@ -121,6 +123,8 @@ class Meter {
 }
 
 interface BurstResult {
+  /** The machine's 1-minute load average when the run began (other processes compete for the CPU). */
+  load: number;
   jobs: number;
   scheduleMs: number;
   schedulePerSec: number;
@@ -144,6 +148,7 @@ interface BurstResult {
 }
 
 async function burst(run: number): Promise<BurstResult> {
+  const startLoad = round1(loadavg()[0] ?? 0);
   const fleet = await startFleet(`burst-${run}`);
   const { service } = fleet;
   const meter = new Meter(service);
@@ -183,6 +188,7 @@ async function burst(run: number): Promise<BurstResult> {
     const mem = await rss.stop();
     if (meter.delivered !== N) throw new Error(`delivered ${meter.delivered} triggers for ${N} jobs`);
     return {
+      load: startLoad,
       jobs: N,
       scheduleMs,
       schedulePerSec: Math.round((N / scheduleMs) * 1000),
@@ -207,6 +213,7 @@ async function burst(run: number): Promise<BurstResult> {
 }
 
 interface SustainedResult {
+  load: number;
   targetPerSec: number;
   seconds: number;
   jobs: number;
@@ -216,18 +223,22 @@ interface SustainedResult {
   lateMax: number;
   early: number;
   txnsPerTrigger: number;
+  /** CPU time of this Node process per job (scheduling and firing). */
+  cpuUsPerJob: number;
   rssMiB: number;
   etcdRssMiB: number;
 }
 
 /** A producer schedules RATE jobs/s, each due LEAD_MS later, while the replica fires them. */
 async function sustained(run: number): Promise<SustainedResult> {
+  const startLoad = round1(loadavg()[0] ?? 0);
   const fleet = await startFleet(`sustained-${run}`);
   const { service } = fleet;
   const meter = new Meter(service);
   const rss = new RssSampler(fleet.etcdPid);
   try {
     const total = RATE * SECONDS;
+    const cpuBefore = process.cpuUsage();
     const started = Date.now();
     const txnsBefore = service.txnCount;
     let produced = 0;
@@ -249,7 +260,9 @@ async function sustained(run: number): Promise<SustainedResult> {
     const late = summarize(meter.lateness);
     const mem = await rss.stop();
     const window = Math.max(meter.lastEndedAt - meter.firstDeliveredAt, 1);
+    const cpu = process.cpuUsage(cpuBefore);
     return {
+      load: startLoad,
       targetPerSec: RATE,
       seconds: SECONDS,
       jobs: total,
@@ -259,6 +272,7 @@ async function sustained(run: number): Promise<SustainedResult> {
       lateMax: late.max,
       early: meter.early,
       txnsPerTrigger: (service.txnCount - txnsBefore) / total,
+      cpuUsPerJob: Math.round((cpu.user + cpu.system) / total),
       rssMiB: Math.round(mem.selfMiB),
       etcdRssMiB: Math.round(mem.otherMiB),
     };
@@ -270,6 +284,7 @@ async function sustained(run: number): Promise<SustainedResult> {
 
 const burstColumns: Array<Column<BurstResult & { run: string }>> = [
   { header: 'run', value: (r) => r.run },
+  { header: 'load', value: (r) => r.load, digits: 1 },
   { header: 'jobs', value: (r) => r.jobs },
   { header: 'schedule/s', value: (r) => r.schedulePerSec },
   { header: 'slack ms', value: (r) => r.slackMs },
@@ -288,6 +303,7 @@ const burstColumns: Array<Column<BurstResult & { run: string }>> = [
 
 const sustainedColumns: Array<Column<SustainedResult & { run: string }>> = [
   { header: 'run', value: (r) => r.run },
+  { header: 'load', value: (r) => r.load, digits: 1 },
   { header: 'target/s', value: (r) => r.targetPerSec },
   { header: 'jobs', value: (r) => r.jobs },
   { header: 'fired/s', value: (r) => r.firedPerSec },
@@ -296,6 +312,7 @@ const sustainedColumns: Array<Column<SustainedResult & { run: string }>> = [
   { header: 'late max', value: (r) => r.lateMax },
   { header: 'early', value: (r) => r.early },
   { header: 'txn/trigger', value: (r) => r.txnsPerTrigger, digits: 4 },
+  { header: 'CPU µs/job', value: (r) => r.cpuUsPerJob },
   { header: 'RSS MiB', value: (r) => r.rssMiB },
   { header: 'etcd MiB', value: (r) => r.etcdRssMiB },
 ];

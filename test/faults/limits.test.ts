@@ -5,7 +5,7 @@
  * those tests are `test.failing` and reported to the runtime's owner; once the limits land, ava
  * reports them as passing unexpectedly and `.failing` must be removed.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { FakeClock } from '../../src/common/fake-clock.js';
 import {
   JobValidationError,
@@ -60,7 +60,7 @@ test('the default data limit is 1 MiB', async (t) => {
 
 /** A runtime on the in-memory store with options the runtime may not know yet (hence the wider type). */
 async function runtimeWith(
-  t: Parameters<Parameters<typeof test>[1]>[0],
+  t: ExecutionContext,
   extra: Record<string, number>,
   register: (runtime: WorkflowRuntime) => void,
 ): Promise<WorkflowClient> {

@@ -15,6 +15,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { connectEtcd, type EtcdKv } from '../src/etcd/etcd-kv.js';
 import { startEmbeddedEtcd } from '../src/etcd/embedded-etcd.js';
 import type { JobSpec } from '../src/timers/job.js';
@@ -225,6 +226,9 @@ interface SustainedResult {
   txnsPerTrigger: number;
   /** CPU time of this Node process per job (scheduling and firing). */
   cpuUsPerJob: number;
+  /** Event-loop delay p99 / max in ms (10 ms resolution) over the run. */
+  loopDelayP99: number;
+  loopDelayMax: number;
   rssMiB: number;
   etcdRssMiB: number;
 }
@@ -238,6 +242,9 @@ async function sustained(run: number): Promise<SustainedResult> {
   const rss = new RssSampler(fleet.etcdPid);
   try {
     const total = RATE * SECONDS;
+    // Event-loop delay tells lateness caused by a busy or CPU-starved process from lateness in the service.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const cpuBefore = process.cpuUsage();
     const started = Date.now();
     const txnsBefore = service.txnCount;
@@ -261,6 +268,7 @@ async function sustained(run: number): Promise<SustainedResult> {
     const mem = await rss.stop();
     const window = Math.max(meter.lastEndedAt - meter.firstDeliveredAt, 1);
     const cpu = process.cpuUsage(cpuBefore);
+    loopDelay.disable();
     return {
       load: startLoad,
       targetPerSec: RATE,
@@ -273,6 +281,8 @@ async function sustained(run: number): Promise<SustainedResult> {
       early: meter.early,
       txnsPerTrigger: (service.txnCount - txnsBefore) / total,
       cpuUsPerJob: Math.round((cpu.user + cpu.system) / total),
+      loopDelayP99: Math.round(loopDelay.percentile(99) / 1e6),
+      loopDelayMax: Math.round(loopDelay.max / 1e6),
       rssMiB: Math.round(mem.selfMiB),
       etcdRssMiB: Math.round(mem.otherMiB),
     };
@@ -313,6 +323,8 @@ const sustainedColumns: Array<Column<SustainedResult & { run: string }>> = [
   { header: 'early', value: (r) => r.early },
   { header: 'txn/trigger', value: (r) => r.txnsPerTrigger, digits: 4 },
   { header: 'CPU µs/job', value: (r) => r.cpuUsPerJob },
+  { header: 'loop delay p99', value: (r) => r.loopDelayP99 },
+  { header: 'loop delay max', value: (r) => r.loopDelayMax },
   { header: 'RSS MiB', value: (r) => r.rssMiB },
   { header: 'etcd MiB', value: (r) => r.etcdRssMiB },
 ];

@@ -26,6 +26,11 @@ export interface ReplicaConfig {
   workflowsModule?: string;
   /** This replica's clock runs this far ahead of the wall clock (negative: behind). */
   skewMs?: number;
+  /**
+   * For 'runtime': more WorkflowRuntime options, passed as they are (e.g. a short
+   * `activityFallbackSeconds`, so activities lost with a killed replica are re-run soon).
+   */
+  runtimeOptions?: Record<string, number>;
 }
 
 /** What a replica reports; `wall` is `Date.now()` of the replica when it wrote the line. */
@@ -94,6 +99,7 @@ if (config.mode === 'timers') {
     memberId: config.memberId,
     partitions: config.partitions,
     leaseTtlSeconds: config.leaseTtlSeconds,
+    ...config.runtimeOptions,
   });
   if (config.workflowsModule === undefined) throw new Error('runtime mode needs workflowsModule');
   const module = (await import(pathToFileURL(config.workflowsModule).href)) as {

@@ -11,12 +11,12 @@
  * and a Markdown report plus SVG charts (latest.md and latest-*.svg for full runs).
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RESULTS_DIR } from './lib/results.js';
 import { writeCharts } from './compare/charts.js';
 import { describeMachine, loadAverage } from './compare/machine.js';
-import { renderMarkdown } from './compare/report.js';
+import { renderMarkdown, type Report } from './compare/report.js';
 import { runPlan } from './compare/runner.js';
 import { FULL, QUICK, TINY } from './compare/sizes.js';
 import { ENGINES, WORKLOADS, type EngineName, type WorkloadName } from './compare/types.js';
@@ -52,6 +52,7 @@ const program = new Command('bench')
   .option('--workloads <list>', `comma-separated: ${WORKLOADS.join(', ')}`, listOf(WORKLOADS, 'workload'))
   .option('--w2-seconds <n>', 'W2 duration per rate (default 60; quick 5)', positiveInt)
   .option('--profile', 'CPU-profile every run (W3 always is); top functions land in the report')
+  .option('--render <json>', 'only re-render the report and charts from a saved compare-*.json')
   .parse();
 
 const opts = program.opts<{
@@ -62,7 +63,14 @@ const opts = program.opts<{
   workloads?: WorkloadName[];
   w2Seconds?: number;
   profile?: boolean;
+  render?: string;
 }>();
+
+if (opts.render !== undefined) {
+  const saved = JSON.parse(await readFile(opts.render, 'utf8')) as Report & { mode: string };
+  await publish(saved, saved.mode);
+  process.exit(0);
+}
 
 const mode = opts.tiny ? 'tiny' : opts.quick ? 'quick' : 'latest';
 const base = opts.tiny ? TINY : opts.quick ? QUICK : FULL;
@@ -79,6 +87,19 @@ process.stderr.write(
   `bench: ${engines.join(', ')} × ${workloads.join(', ')} × ${runs} run(s), ${mode} sizes; load ${loadBefore.join(' ')}\n`,
 );
 const logPath = join(RESULTS_DIR, `compare-${stamp}.log`);
+const jsonPath = join(RESULTS_DIR, `compare-${stamp}.json`);
+const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+const partial = (cells: Report['cells']): Report => ({
+  at: new Date().toISOString(),
+  command,
+  machine,
+  loadBefore,
+  loadAfter: loadAverage(),
+  runs,
+  sizes,
+  engines,
+  cells,
+});
 const cells = await runPlan({
   engines,
   workloads,
@@ -87,17 +108,23 @@ const cells = await runPlan({
   profile: opts.profile === true,
   logPath,
   childTimeoutMs: (mode === 'latest' ? 30 : 6) * 60_000,
+  // Saved after every child, so an interrupted run still leaves its figures (see --render).
+  onProgress: (soFar) => saveJson(partial(soFar)),
 });
-const loadAfter = loadAverage();
-const at = new Date().toISOString();
-const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-const report = { at, command, machine, loadBefore, loadAfter, runs, sizes, engines, cells };
-const jsonPath = join(RESULTS_DIR, `compare-${stamp}.json`);
-await writeFile(jsonPath, `${JSON.stringify({ benchmark: 'compare', mode, ...report }, null, 2)}\n`);
-const charts = await writeCharts(RESULTS_DIR, cells, sizes, `${mode}-`);
-const markdown = renderMarkdown(report, charts);
-const mdPath = join(RESULTS_DIR, `${mode}.md`);
-await writeFile(mdPath, markdown);
-process.stdout.write(
-  `${markdown}\nwrote ${mdPath}, ${jsonPath}, ${charts.join(', ')}; child logs in ${logPath}\n`,
-);
+const report = partial(cells);
+await saveJson(report);
+await publish(report, mode);
+process.stdout.write(`\nwrote ${jsonPath}; child logs in ${logPath}\n`);
+
+async function saveJson(r: Report): Promise<void> {
+  await writeFile(jsonPath, `${JSON.stringify({ benchmark: 'compare', mode, ...r }, null, 2)}\n`);
+}
+
+/** The Markdown report and its SVG charts, in bench/results/. */
+async function publish(r: Report, name: string): Promise<void> {
+  const charts = await writeCharts(RESULTS_DIR, r.cells, r.sizes, `${name}-`);
+  const markdown = renderMarkdown(r, charts);
+  const mdPath = join(RESULTS_DIR, `${name}.md`);
+  await writeFile(mdPath, markdown);
+  process.stdout.write(`${markdown}\nwrote ${mdPath}, ${charts.join(', ')}\n`);
+}

@@ -26,7 +26,7 @@ function w3Metrics(variant: string, zone: string): MetricInfo[] {
     m(`${variant}.triggersPerSec`, `${zone}: triggers/s delivered`, 'higher'),
     m(`${variant}.cpuUsPerTrigger`, `${zone}: CPU µs/trigger, benchmark process`, 'lower'),
     m(`${variant}.storeCpuUsPerTrigger`, `${zone}: CPU µs/trigger, store`, 'lower'),
-    m(`${variant}.nextFireSharePct`, `${zone}: % of process CPU computing next fire times`, 'info', 1),
+    m(`${variant}.nextFireSharePct`, `${zone}: % of sampled JS CPU computing next fire times`, 'info', 1),
     m(`${variant}.lateP99`, `${zone}: lateness p99 (ms)`, 'lower'),
     m(`${variant}.early`, `${zone}: early fires`, 'lower'),
     m(`${variant}.createPerSec`, `${zone}: jobs created/s`, 'higher'),

@@ -6,6 +6,7 @@ import { formatCell } from '../lib/table.js';
 import { METRICS, w2RateMetrics, WORKLOAD_TITLES, type MetricInfo } from './metrics.js';
 import type { Cell } from './runner.js';
 import type { EngineName, Sizes, WorkloadName } from './types.js';
+import { RUN_CAP } from './support.js';
 import { checkTargets } from './targets.js';
 
 export interface Report {
@@ -86,7 +87,17 @@ function workloadSection(workload: WorkloadName, report: Report): string[] {
         );
     out.push(`| ${row.join(' | ')} |`);
   }
+  const cap = RUN_CAP[workload];
+  if (cap !== undefined && cap < report.runs)
+    out.push('', `- ${cap} run per engine (memory figures barely vary).`);
   for (const cell of cells) {
+    const skipped = report.sizes.w2Rates.filter((r) => cell.median?.[`skipped@${r}`] === 1);
+    if (workload === 'W2' && skipped.length > 0) {
+      out.push(
+        '',
+        `- ${PEER_LABEL[cell.engine]}: ${skipped.join(', ')}/s not run — a lower rate already missed p99 < 1 s.`,
+      );
+    }
     if (cell.unsupported !== undefined)
       out.push('', `- ${PEER_LABEL[cell.engine]}: not run — ${cell.unsupported}.`);
     for (const note of cell.notes) out.push('', `- ${PEER_LABEL[cell.engine]}: ${note}.`);

@@ -7,6 +7,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { medianOfRuns } from '../lib/stats.js';
+import { RUN_CAP, unsupportedReason } from './support.js';
 import type {
   ChildMessage,
   ChildTask,
@@ -29,6 +30,8 @@ export interface Plan {
   logPath: string;
   /** A child still running after this long is killed and its run recorded as an error. */
   childTimeoutMs: number;
+  /** Called after every child with all cells so far (to save partial results). */
+  onProgress?: (cells: Cell[]) => Promise<void>;
 }
 
 export interface Cell {
@@ -46,24 +49,26 @@ type Outcome = Extract<ChildMessage, { kind: 'result' | 'unsupported' | 'error' 
 
 export async function runPlan(plan: Plan): Promise<Cell[]> {
   const cells = new Map<string, Cell>();
-  for (const workload of plan.workloads)
-    for (const engine of plan.engines)
-      cells.set(`${workload}/${engine}`, {
-        engine,
-        workload,
-        runs: [],
-        median: undefined,
-        notes: [],
-        errors: [],
-      });
+  for (const workload of plan.workloads) {
+    for (const engine of plan.engines) {
+      const cell: Cell = { engine, workload, runs: [], median: undefined, notes: [], errors: [] };
+      const reason = unsupportedReason(engine, workload);
+      if (reason !== undefined) cell.unsupported = reason;
+      cells.set(`${workload}/${engine}`, cell);
+    }
+  }
+  const todo = (cell: Cell, run: number): boolean =>
+    cell.unsupported === undefined && run <= (RUN_CAP[cell.workload] ?? Infinity);
   const log = createWriteStream(plan.logPath, { flags: 'a' });
-  const line = new ProgressLine(plan.runs * cells.size);
+  let total = 0;
+  for (let run = 1; run <= plan.runs; run++) for (const cell of cells.values()) if (todo(cell, run)) total++;
+  const line = new ProgressLine(total);
   try {
     // Runs outermost, so slow drift of the machine's load spreads over every engine alike.
     for (let run = 1; run <= plan.runs; run++) {
       for (const cell of cells.values()) {
+        if (!todo(cell, run)) continue;
         line.next(`${cell.workload} ${cell.engine} run ${run}/${plan.runs}`);
-        if (cell.unsupported !== undefined) continue;
         const task: ChildTask = {
           engine: cell.engine,
           workload: cell.workload,
@@ -82,13 +87,14 @@ export async function runPlan(plan: Plan): Promise<Cell[]> {
           cell.errors.push(outcome.message.split('\n')[0] ?? outcome.message);
           line.log(`${cell.workload} ${cell.engine} run ${run} failed: ${outcome.message.split('\n')[0]}`);
         }
+        cell.median = cell.runs.length > 0 ? medianOfRuns(cell.runs) : undefined;
+        await plan.onProgress?.([...cells.values()]);
       }
     }
   } finally {
     line.done();
     log.end();
   }
-  for (const cell of cells.values()) cell.median = cell.runs.length > 0 ? medianOfRuns(cell.runs) : undefined;
   return [...cells.values()];
 }
 

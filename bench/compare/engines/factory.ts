@@ -1,4 +1,5 @@
 /** Which adapter runs each engine, and which engines cannot express a workload family. */
+import { unsupportedReason } from '../support.js';
 import type { EngineName } from '../types.js';
 import { BullmqTimers } from './bullmq-timers.js';
 import { RestateTimers } from './restate-timers.js';
@@ -32,11 +33,6 @@ export function workflowEngine(
       return () => RestateWorkflows.create();
     case 'bullmq-everysec':
     case 'bullmq-always':
-      return () =>
-        Promise.reject(
-          new UnsupportedError(
-            'BullMQ has no durable workflow code (flows are job trees, no replayed steps or timers)',
-          ),
-        );
+      return () => Promise.reject(new UnsupportedError(unsupportedReason(engine, 'W4') ?? 'not supported'));
   }
 }

@@ -4,6 +4,7 @@
  */
 import { RestateEndpoint, encodeJson } from './restate-endpoint.js';
 import type { RestateContext } from '../peer-types.js';
+import { unsupportedReason } from '../support.js';
 import {
   scheduleChunked,
   UnsupportedError,
@@ -61,9 +62,7 @@ export class RestateTimers implements TimerEngine {
   }
 
   scheduleCron(): Promise<void> {
-    return Promise.reject(
-      new UnsupportedError('Restate has no cron scheduler (a handler re-sending itself is another shape)'),
-    );
+    return Promise.reject(new UnsupportedError(unsupportedReason('restate', 'W3') ?? 'not supported'));
   }
 
   storeBytes(): Promise<number> {

@@ -5,7 +5,7 @@
 import type { TimerEngine } from '../engines/timer-engine.js';
 import type { Metrics, Progress } from '../types.js';
 import { ResourceMeter } from './resources.js';
-import { TimerMeter } from './timer-meter.js';
+import { TimerMeter, warmUp } from './timer-meter.js';
 
 /** Creation rate assumed when choosing how far ahead the instant lies (slower engines overrun it). */
 const ASSUMED_CREATE_PER_SEC = 4_000;
@@ -13,6 +13,7 @@ const ASSUMED_CREATE_PER_SEC = 4_000;
 export async function w1Burst(engine: TimerEngine, n: number, progress: Progress): Promise<Metrics> {
   const meter = new TimerMeter('t', n);
   await engine.start(meter.onFire);
+  await warmUp(engine, () => meter.foreign);
   const resources = await ResourceMeter.start(engine.storePids);
   const leadMs = Math.max(3_000, (n / ASSUMED_CREATE_PER_SEC) * 1000) + 2_000;
   const started = Date.now();

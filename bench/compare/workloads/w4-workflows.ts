@@ -13,6 +13,8 @@ const SHAPES: Array<{ key: string; shape: WorkflowShape & { kind: 'sequence' } }
   { key: 'timer3', shape: { kind: 'sequence', steps: 3, timerBefore: 1 } },
 ];
 
+const WARMUP = 10;
+
 export async function w4Workflows(
   engine: WorkflowEngine,
   count: number,
@@ -20,6 +22,8 @@ export async function w4Workflows(
 ): Promise<Metrics> {
   const metrics: Metrics = {};
   for (const { key, shape } of SHAPES) {
+    // Untimed warm-up of the same shape: connections, JIT, the peer's first-invocation costs.
+    await engine.runMany(shape, WARMUP, (t) => progress(`${key} warm-up: ${t}`));
     const resources = await ResourceMeter.start(engine.storePids);
     const started = Date.now();
     const latencies = await engine.runMany(shape, count, (t) => progress(`${key}: ${t}`));

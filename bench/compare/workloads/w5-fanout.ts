@@ -12,6 +12,8 @@ export async function w5Fanout(
   many: { workflows: number; activities: number },
   progress: Progress,
 ): Promise<Metrics> {
+  // Untimed warm-up (connections, JIT, the peer's first-invocation costs).
+  await engine.runMany({ kind: 'fanout', activities: 10 }, 5, (t) => progress(`warm-up: ${t}`));
   let started = Date.now();
   await engine.runMany({ kind: 'fanout', activities: single }, 1, (t) => progress(`1×${single}: ${t}`));
   const singleMs = Date.now() - started;

@@ -16,7 +16,7 @@ function group(cells: Cell[], workload: WorkloadName, key: string, label: string
   return {
     label,
     bars: cells
-      .filter((c) => c.workload === workload)
+      .filter((c) => c.workload === workload && c.unsupported === undefined)
       .map((c) => ({ series: LABEL[c.engine], value: c.median?.[key] })),
   };
 }

@@ -107,7 +107,7 @@ function runChild(
   return new Promise((resolve) => {
     log.write(`\n=== ${new Date().toISOString()} ${task.workload} ${task.engine} run ${task.run}\n`);
     const child = fork(CHILD, [JSON.stringify(task)], {
-      execArgv: ['--import', 'tsx', '--max-old-space-size=8192'],
+      execArgv: ['--import', 'tsx', '--max-old-space-size=8192', '--expose-gc'],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     child.stdout?.pipe(log, { end: false });

@@ -14,6 +14,7 @@ const CHUNK = 20_000;
 export async function w7Memory(engine: TimerEngine, n: number, progress: Progress): Promise<Metrics> {
   await engine.start(() => undefined);
   const before = await engine.storeBytes();
+  const heap0 = settledHeap();
   const rss0 = process.memoryUsage.rss();
   const storeRss0 = await storeRss(engine.storePids);
   const resources = await ResourceMeter.start(engine.storePids);
@@ -34,16 +35,24 @@ export async function w7Memory(engine: TimerEngine, n: number, progress: Progres
   // Let background work (loading the watch feed into the due queue, compaction) settle.
   await new Promise((resolve) => setTimeout(resolve, 3_000));
   const after = await engine.storeBytes();
+  const heap = settledHeap();
   const mem = await resources.stop();
   return {
     timers: n,
     createPerSec: (n / Math.max(1, createMs)) * 1000,
     rssMiB: mem.rssMiB,
     storeRssMiB: mem.storeRssMiB,
+    heapBytesPerTimer: (heap - heap0) / n,
     rssBytesPerTimer: (mem.rssMiB * 2 ** 20 - rss0) / n,
     storeRssBytesPerTimer: (mem.storeRssMiB * 2 ** 20 - storeRss0) / n,
     storeBytesPerTimer: (after - before) / n,
   };
+}
+
+/** Heap in use after a full GC (the runner starts children with --expose-gc): what stays live. */
+function settledHeap(): number {
+  globalThis.gc?.();
+  return process.memoryUsage().heapUsed;
 }
 
 async function storeRss(pids: readonly number[]): Promise<number> {

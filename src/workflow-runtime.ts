@@ -10,6 +10,13 @@ export interface WorkflowRuntimeOptions extends StoreOptions {
   cacheSize?: number;
   /** Activities running at once in this replica (default 256). */
   maxConcurrentActivities?: number;
+  /**
+   * Activities run in this replica as soon as the step that scheduled them commits. Each also has
+   * a reminder-job, due this many seconds later, that runs it again only if the replica died or
+   * stopped before the result was recorded (default 30). 0 runs activities from their reminders
+   * only (one more etcd round trip per activity).
+   */
+  activityFallbackSeconds?: number;
   /** A dead replica's instances move to the others after about this long (default 10). */
   leaseTtlSeconds?: number;
   /** Partition count of the timer service; fixed for the life of a scope (default 32). */
@@ -35,7 +42,15 @@ export class WorkflowRuntime extends RuntimeCore {
     super({
       kv,
       reminders: timers,
-      ...pick(options, ['namespace', 'appId', 'clock', 'logger', 'cacheSize', 'maxConcurrentActivities']),
+      ...pick(options, [
+        'namespace',
+        'appId',
+        'clock',
+        'logger',
+        'cacheSize',
+        'maxConcurrentActivities',
+        'activityFallbackSeconds',
+      ]),
     });
     this.timers = timers;
     this.#kv = kv;

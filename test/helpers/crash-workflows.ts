@@ -5,9 +5,12 @@ import type { WorkflowActivityContext, WorkflowContext, WorkflowRuntime } from '
  * process: both sides must register the same code under the same names.
  */
 
-/** Takes a little while, so activities are in flight when the process dies. */
+/** Inputs whose activity takes seconds: certainly still running when the process is killed. */
+export const isSlowInput = (n: number): boolean => n % 25 === 0;
+
+/** Takes a little while (some inputs, seconds), so activities are in flight when the process dies. */
 export async function slowIncrement(_ctx: WorkflowActivityContext, n: number): Promise<number> {
-  await new Promise((resolve) => setTimeout(resolve, 20 + (n % 7) * 10));
+  await new Promise((resolve) => setTimeout(resolve, isSlowInput(n) ? 3000 : 20 + (n % 7) * 10));
   return n + 1;
 }
 

@@ -7,10 +7,11 @@ import type {
 import type { StoreOp } from '../../src/etcd/store-op.js';
 import type { TimerService } from '../../src/index.js';
 
-export type DoublingMode = 'sequential' | 'concurrent';
+/** `single` delivers once (to observe triggers); the others deliver every trigger twice. */
+export type DoublingMode = 'single' | 'sequential' | 'concurrent';
 
 /**
- * A ReminderPort that hands every trigger to the runtime's handler twice: one after the other (a
+ * A ReminderPort that can hand every trigger to the runtime's handler twice: one after the other (a
  * late duplicate, after the first was committed) or both at once (a race). Everything else goes
  * to the real timer service, so the runtime behaves as in production apart from the duplicates.
  */
@@ -19,6 +20,8 @@ export class DoublingPort implements ReminderPort {
   readonly #mode: DoublingMode;
   /** Triggers delivered twice, by target. */
   readonly doubled = new Map<string, number>();
+  /** Called as each trigger is handed to the runtime (before its handler settles). */
+  onHandle: (trigger: ReminderTrigger, target: string) => void = () => undefined;
 
   constructor(inner: TimerService, mode: DoublingMode) {
     this.#inner = inner;
@@ -27,6 +30,8 @@ export class DoublingPort implements ReminderPort {
 
   onTrigger(target: string, handler: (trigger: ReminderTrigger) => Promise<ReminderResult>): () => void {
     return this.#inner.onTrigger(target, async (trigger) => {
+      this.onHandle(trigger, target);
+      if (this.#mode === 'single') return handler(trigger);
       const results =
         this.#mode === 'concurrent'
           ? await Promise.all([handler(trigger), handler(trigger)])

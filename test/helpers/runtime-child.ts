@@ -14,6 +14,8 @@ const runtime = new WorkflowRuntime({
   appId,
   partitions: Number(partitions),
   leaseTtlSeconds: 2,
+  // Activities in flight when this process is killed run again from their reminders this soon.
+  activityFallbackSeconds: 3,
 });
 registerCrashWorkflows(runtime);
 runtime.on('step', (e) => say({ event: 'step', instanceId: e.instanceId, status: e.status }));

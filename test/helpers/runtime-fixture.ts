@@ -1,12 +1,14 @@
 import type { ExecutionContext } from 'ava';
 import { nanoid } from 'nanoid';
+import { RuntimeCore, type RuntimeCoreOptions } from '../../src/engine/runtime/runtime-core.js';
 import {
+  TimerService,
   WorkflowClient,
   WorkflowRuntime,
   type HistoryEvent,
-  type TimerService,
   type WorkflowRuntimeOptions,
 } from '../../src/index.js';
+import { DoublingPort, type DoublingMode } from './doubling-port.js';
 import type { EtcdFixture } from './etcd.js';
 import { within } from './etcd-wait.js';
 
@@ -51,6 +53,29 @@ export async function startRuntime(
   runtime.on('warning', (error) => t.log(`runtime warning: ${error.message}`));
   await ownAllPartitions(runtime.timers, () => runtime.start());
   return { runtime, client, appId };
+}
+
+/**
+ * Like `startRuntime`, but the runtime core's reminders go through a `DoublingPort` around a real
+ * timer service, so a test can observe (or duplicate) every trigger it receives.
+ */
+export async function startRuntimeWithPort(
+  t: ExecutionContext,
+  etcd: EtcdFixture,
+  mode: DoublingMode,
+  register: (runtime: RuntimeCore) => void,
+  options: Omit<RuntimeCoreOptions, 'kv' | 'reminders' | 'appId'> = {},
+): Promise<{ runtime: RuntimeCore; client: WorkflowClient; port: DoublingPort; appId: string }> {
+  const appId = `t-${nanoid(8)}`;
+  const kv = await etcd.connect();
+  const timers = new TimerService({ kv, appId, partitions: TEST_PARTITIONS, leaseTtlSeconds: 2 });
+  const port = new DoublingPort(timers, mode);
+  const runtime = new RuntimeCore({ ...options, kv, reminders: port, appId });
+  register(runtime);
+  runtime.on('warning', (error) => t.log(`runtime warning: ${error.message}`));
+  t.teardown(() => runtime.stop());
+  await ownAllPartitions(timers, () => runtime.start());
+  return { runtime, client: new WorkflowClient({ kv, appId, partitions: TEST_PARTITIONS }), port, appId };
 }
 
 /** Calls `start` and resolves once `timers` fires every partition of its scope. */

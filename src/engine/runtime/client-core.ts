@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../../common/clock.js';
+import { GroupCommit } from '../../etcd/group-commit.js';
 import type { KvStore } from '../../etcd/kv-store.js';
 import type { StoreOp } from '../../etcd/store-op.js';
 import type { HistoryEvent } from '../../history/events.js';
@@ -7,19 +8,19 @@ import { normalizePayload } from '../../history/serialize.js';
 import { isTerminalStatus, WorkflowRuntimeStatus } from '../../history/status.js';
 import type { AnyWorkflow } from '../workflow-context.js';
 import { instanceKeys, INSTANCE_ID_ALLOWED, isValidInstanceId } from './instance-keys.js';
-import { decodeInstance, type InstanceRecord } from './instance-record.js';
+import type { InstanceRecord } from './instance-record.js';
 import { InstanceStore } from './instance-store.js';
 import type { ReminderPort } from './reminder-port.js';
 import { clearInstanceOps, startInstanceOps } from './start-ops.js';
-import { deliverOps, type StepContext } from './step-ops.js';
+import { deliverOps, type StepContext } from './reminder-ops.js';
 import {
   WorkflowAlreadyExistsError,
   WorkflowNotFoundError,
   WorkflowStateError,
   WorkflowValidationError,
-  WorkflowWaitTimeoutError,
 } from './workflow-errors.js';
 import { toWorkflowState, type WorkflowState } from './workflow-state-view.js';
+import { waitForRecord } from './record-wait.js';
 
 export interface ClientCoreOptions {
   kv: KvStore;
@@ -47,12 +48,15 @@ export interface ListWorkflowsPage {
 /** Schedules, queries and controls workflow instances. Needs no running runtime in this process. */
 export class ClientCore {
   readonly #kv: KvStore;
+  /** Starts and messages from concurrent calls share transactions. */
+  readonly #commit: GroupCommit;
   readonly #reminders: ReminderPort;
   readonly #clock: Clock;
   readonly #store: InstanceStore;
 
   constructor(options: ClientCoreOptions) {
     this.#kv = options.kv;
+    this.#commit = new GroupCommit(this.#kv);
     this.#reminders = options.reminders;
     this.#clock = options.clock ?? systemClock;
     this.#store = new InstanceStore(
@@ -89,7 +93,7 @@ export class ClientCore {
     };
     // Optimistically create (guarded on the id being free): one round trip in the common case.
     const fresh = startInstanceOps(this.#ctx(), request, undefined);
-    if ((await this.#kv.txn(fresh.guards, fresh.ops)).succeeded) return id;
+    if ((await this.#commit.submit(fresh)).succeeded) return id;
     const existing = await this.#store.load(id);
     if (existing && !isTerminalStatus(existing.record.status)) {
       throw new WorkflowAlreadyExistsError(id, existing.record.status);
@@ -99,7 +103,7 @@ export class ClientCore {
       request,
       existing && { modRevision: existing.modRevision, generation: existing.record.generation },
     );
-    const result = await this.#kv.txn(guards, ops);
+    const result = await this.#commit.submit({ guards, ops });
     if (!result.succeeded) throw new WorkflowAlreadyExistsError(id, 'being started concurrently');
     return id;
   }
@@ -158,20 +162,22 @@ export class ClientCore {
     options: { recursive?: boolean } = {},
   ): Promise<void> {
     const record = await this.#require(instanceId);
-    if (options.recursive ?? true) {
-      for (const child of await this.#children(instanceId)) {
-        const state = await this.#store.load(child);
-        if (state && !isTerminalStatus(state.record.status)) {
-          await this.terminateWorkflow(child, output, options);
-        }
+    const children = (options.recursive ?? true) ? await this.#children(instanceId) : [];
+    // The parent first: a child terminated first would report its failure to the parent, which
+    // could then fail on it before its own terminate message is read.
+    if (!isTerminalStatus(record.status)) {
+      await this.#send(instanceId, {
+        type: 'ExecutionTerminated',
+        timestamp: new Date(this.#clock.now()),
+        ...(output !== undefined && { output: normalizePayload(output) }),
+      });
+    }
+    for (const child of children) {
+      const state = await this.#store.load(child);
+      if (state && !isTerminalStatus(state.record.status)) {
+        await this.terminateWorkflow(child, output, options);
       }
     }
-    if (isTerminalStatus(record.status)) return;
-    await this.#send(instanceId, {
-      type: 'ExecutionTerminated',
-      timestamp: new Date(this.#clock.now()),
-      ...(output !== undefined && { output: normalizePayload(output) }),
-    });
   }
 
   async suspendWorkflow(instanceId: string, reason?: string): Promise<void> {
@@ -267,15 +273,9 @@ export class ClientCore {
     await this.#require(instanceId);
     const message = `${this.#clock.now().toString(36).padStart(10, '0')}~${randomUUID()}`;
     const ops: StoreOp[] = deliverOps(this.#ctx(), instanceId, message, event);
-    await this.#kv.txn([], ops);
+    await this.#commit.submit({ guards: [], ops });
   }
 
-  async #children(instanceId: string): Promise<string[]> {
-    const events = await this.#store.history(instanceId);
-    return events.flatMap((e) => (e.type === 'ChildWorkflowCreated' ? [e.instanceId] : []));
-  }
-
-  /** Waits on the record's watch (no polling) until `done` holds, or the timeout passes. */
   async #waitFor(
     instanceId: string,
     what: string,
@@ -284,45 +284,18 @@ export class ClientCore {
     timeoutInSeconds: number,
   ): Promise<WorkflowState> {
     validateId(instanceId);
-    const key = this.#store.keys.record(instanceId);
-    const first = await this.#kv.get(key);
-    const firstRecord = first && decodeInstance(first.value);
-    if (!first || !firstRecord) throw new WorkflowNotFoundError(instanceId);
-    if (done(firstRecord)) return toWorkflowState(firstRecord, fetchPayloads);
-    return new Promise<WorkflowState>((resolve, reject) => {
-      let settled = false;
-      let cancelWatch: (() => Promise<void>) | undefined;
-      const finish = (outcome: () => void): void => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        void cancelWatch?.();
-        outcome();
-      };
-      const timer = setTimeout(
-        () => finish(() => reject(new WorkflowWaitTimeoutError(instanceId, what, timeoutInSeconds))),
-        timeoutInSeconds * 1000,
-      );
-      const check = async (): Promise<void> => {
-        const entry = await this.#kv.get(key);
-        const record = entry && decodeInstance(entry.value);
-        if (!record) finish(() => reject(new WorkflowNotFoundError(instanceId)));
-        else if (done(record)) finish(() => resolve(toWorkflowState(record, fetchPayloads)));
-      };
-      this.#kv
-        .watch(key, first.modRevision + 1, {
-          onEvents: (events) => {
-            if (events.some((e) => e.key === key))
-              void check().catch((e: unknown) => finish(() => reject(e)));
-          },
-          onReset: () => void check().catch((e: unknown) => finish(() => reject(e))),
-        })
-        .then((handle) => {
-          cancelWatch = () => handle.cancel();
-          if (settled) void handle.cancel();
-        })
-        .catch((error: unknown) => finish(() => reject(error)));
+    const record = await waitForRecord(this.#kv, this.#store.keys.record(instanceId), {
+      instanceId,
+      what,
+      done,
+      timeoutInSeconds,
     });
+    return toWorkflowState(record, fetchPayloads);
+  }
+
+  async #children(instanceId: string): Promise<string[]> {
+    const events = await this.#store.history(instanceId);
+    return events.flatMap((e) => (e.type === 'ChildWorkflowCreated' ? [e.instanceId] : []));
   }
 }
 

@@ -42,3 +42,13 @@ export function decodeInstance(value: string): InstanceRecord | undefined {
     return undefined;
   }
 }
+
+/** Sets `key`, or removes it when `value` is undefined (records are stored as JSON). */
+export function setOptional<K extends keyof InstanceRecord>(
+  record: InstanceRecord,
+  key: K,
+  value: InstanceRecord[K],
+): void {
+  if (value === undefined) delete record[key];
+  else record[key] = value;
+}

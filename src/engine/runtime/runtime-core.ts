@@ -4,23 +4,21 @@ import { GroupCommit } from '../../etcd/group-commit.js';
 import type { KvStore } from '../../etcd/kv-store.js';
 import { MAX_TXN_OPS } from '../../etcd/store-op.js';
 import type { HistoryEvent } from '../../history/events.js';
-import { toFailureDetails } from '../../history/failure-details.js';
-import { isTerminalStatus } from '../../history/status.js';
 import { deserializeEvent } from '../../history/serialize.js';
 import type { WorkflowLogger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { AnyWorkflow } from '../workflow-context.js';
-import type { AnyActivity, WorkflowActivityContext } from './activity-types.js';
+import type { AnyActivity } from './activity-types.js';
+import { ActivityRunner } from './activity-runner.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { instanceKeys, ReminderTarget } from './instance-keys.js';
-import { InstanceStore, type LoadedInstance } from './instance-store.js';
+import { InstanceStore } from './instance-store.js';
 import { actionFromRecord } from './recorded-action.js';
 import type { ReminderPort, ReminderResult, ReminderTrigger } from './reminder-port.js';
 import type { RuntimeEvents } from './runtime-events.js';
-import { startInstanceOps } from './start-ops.js';
-import { actionOps, dedupePuts, type StepContext } from './step-ops.js';
+import { actionOps, dedupePuts, type StepContext } from './reminder-ops.js';
 import { StepRunner } from './step-runner.js';
-import { WorkflowAlreadyExistsError } from './workflow-errors.js';
+import { startChild } from './child-start.js';
 
 export interface RuntimeCoreOptions {
   kv: KvStore;
@@ -33,9 +31,16 @@ export interface RuntimeCoreOptions {
   cacheSize?: number;
   maxConcurrentActivities?: number;
   maxTxnOps?: number;
+  /**
+   * Activities run in-process as soon as the step that scheduled them commits; their reminder-job,
+   * due this many seconds later, runs them again only if this replica died or stopped before the
+   * result was recorded. 0: activities run from their reminders only. Default 30.
+   */
+  activityFallbackSeconds?: number;
 }
 
-type ReminderData = { i: string; g: number; ev?: string; evs?: string[] };
+/** Reminder data: instance, generation, the action's record (or records); `s` marks a start-only wake. */
+type ReminderData = { i: string; g: number; ev?: string; evs?: string[]; s?: number };
 
 /**
  * A workflow runtime replica: runs the steps and activities of the instances whose reminders its
@@ -51,7 +56,7 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
   readonly #store: InstanceStore;
   readonly #commit: GroupCommit;
   readonly #steps: StepRunner;
-  readonly #activityLimit: ConcurrencyLimit;
+  readonly #activityRunner: ActivityRunner;
   readonly #maxTxnOps: number;
   readonly #workflows = new Map<string, AnyWorkflow>();
   readonly #activities = new Map<string, AnyActivity>();
@@ -70,7 +75,21 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
     this.#maxTxnOps = options.maxTxnOps ?? MAX_TXN_OPS;
     this.#store = new InstanceStore(this.#kv, instanceKeys(this.namespace, this.appId));
     this.#commit = new GroupCommit(this.#kv, { maxOps: this.#maxTxnOps });
-    this.#activityLimit = new ConcurrencyLimit(options.maxConcurrentActivities ?? 256);
+    this.#activityRunner = new ActivityRunner({
+      activities: this.#activities,
+      overrides: this.#activityOverrides,
+      limit: new ConcurrencyLimit(options.maxConcurrentActivities ?? 256),
+      clock: this.#clock,
+      events: this,
+      reminders: this.reminders,
+      deliver: (instanceId, outcome, cleanup) => this.#steps.deliver(instanceId, [outcome], false, cleanup),
+    });
+    const fallbackMs = (options.activityFallbackSeconds ?? 30) * 1000;
+    if (!Number.isFinite(fallbackMs) || fallbackMs < 0) {
+      throw new RangeError(
+        `activityFallbackSeconds must be a number >= 0, got ${String(options.activityFallbackSeconds)}`,
+      );
+    }
     this.#steps = new StepRunner({
       store: this.#store,
       commit: this.#commit,
@@ -81,6 +100,20 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
       logger: this.#logger,
       cacheSize: options.cacheSize ?? 10_000,
       maxTxnOps: this.#maxTxnOps,
+      // While stopping, new activities go out through their reminders, due at once.
+      localActivityDelayMs: () => (this.#started ? fallbackMs : undefined),
+      onLocalActivities: (instanceId, generation, actions) => {
+        for (const a of actions) {
+          this.#activityRunner.startLocal({
+            instanceId,
+            generation,
+            eventId: a.id,
+            name: a.name,
+            ...(a.input !== undefined && { input: a.input }),
+            ...(a.attempt !== undefined && { attempt: a.attempt }),
+          });
+        }
+      },
     });
   }
 
@@ -148,10 +181,32 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
         }),
       );
     };
-    on(ReminderTarget.wake, (d) => this.#steps.deliver(d.i, [], true));
+    on(ReminderTarget.wake, (d) => this.#steps.deliver(d.i, [], d.s !== 1));
     on(ReminderTarget.timer, (d) => this.#onTimer(d));
-    on(ReminderTarget.activity, (d) => this.#onActivity(d));
-    on(ReminderTarget.child, (d) => this.#onChild(d));
+    on(ReminderTarget.activity, (d, trigger) => {
+      const scheduled = recorded(d, 'TaskScheduled');
+      return this.#activityRunner.onReminder(trigger.name, {
+        instanceId: d.i,
+        generation: d.g,
+        eventId: scheduled.eventId,
+        name: scheduled.name,
+        ...(scheduled.input !== undefined && { input: scheduled.input }),
+        ...(scheduled.attempt !== undefined && { attempt: scheduled.attempt }),
+      });
+    });
+    on(ReminderTarget.child, (d) =>
+      startChild(
+        {
+          store: this.#store,
+          commit: this.#commit,
+          ctx: () => this.#ctx(),
+          deliver: (instanceId, event) => this.#steps.deliver(instanceId, [event], false),
+        },
+        d.i,
+        d.g,
+        recorded(d, 'ChildWorkflowCreated'),
+      ),
+    );
     on(ReminderTarget.dispatch, (d) => this.#onDispatch(d));
     await this.reminders.start();
   }
@@ -159,6 +214,9 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
+    // In-process activities finish and their results are committed before partitions are handed
+    // over; otherwise the next owner would wait for their fallback reminders.
+    await this.#activityRunner.drain();
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe = [];
     await this.reminders.stop();
@@ -184,105 +242,6 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
       ],
       false,
     );
-  }
-
-  async #onActivity(d: ReminderData): Promise<void> {
-    const scheduled = recorded(d, 'TaskScheduled');
-    const activity = this.#activityOverrides.get(scheduled.name) ?? this.#activities.get(scheduled.name);
-    const attempt = scheduled.attempt ?? 1;
-    let outcome: HistoryEvent;
-    const base = { timestamp: new Date(), eventId: scheduled.eventId, generation: d.g };
-    if (!activity) {
-      outcome = {
-        type: 'TaskFailed',
-        ...base,
-        failureDetails: {
-          errorType: 'ActivityNotRegisteredError',
-          message: `activity ${JSON.stringify(scheduled.name)} is not registered with this runtime; registered: ${[...this.#activities.keys()].join(', ') || 'none'}`,
-          nonRetryable: true,
-        },
-      };
-    } else {
-      const ctx: WorkflowActivityContext = {
-        getWorkflowInstanceId: () => d.i,
-        getWorkflowActivityId: () => scheduled.eventId,
-        getAttempt: () => attempt,
-      };
-      this.emit('activityStarted', d.i, scheduled.name, attempt);
-      outcome = await this.#activityLimit.run(async (): Promise<HistoryEvent> => {
-        try {
-          const result = await activity(ctx, scheduled.input as never);
-          this.emit('activityFinished', d.i, scheduled.name, true);
-          return {
-            type: 'TaskCompleted',
-            ...base,
-            timestamp: new Date(this.#clock.now()),
-            ...(result !== undefined && { result }),
-          };
-        } catch (error) {
-          this.emit('activityFinished', d.i, scheduled.name, false);
-          return {
-            type: 'TaskFailed',
-            ...base,
-            timestamp: new Date(this.#clock.now()),
-            failureDetails: toFailureDetails(error),
-          };
-        }
-      });
-    }
-    await this.#steps.deliver(d.i, [outcome], false);
-  }
-
-  /**
-   * Creates the child instance. A child this very call created already (a repeated delivery) is
-   * left alone; a finished instance holding the id (e.g. the child of an earlier generation) is
-   * replaced, as `scheduleNewWorkflow` would; a running instance of someone else's fails the call.
-   */
-  async #onChild(d: ReminderData): Promise<void> {
-    const created = recorded(d, 'ChildWorkflowCreated');
-    const parent = await this.#store.load(d.i);
-    if (!parent || parent.record.generation !== d.g || isTerminalStatus(parent.record.status)) return;
-    const isOurs = (loaded: LoadedInstance | undefined): boolean => {
-      const p = loaded?.record.parent;
-      return p !== undefined && p.instanceId === d.i && p.generation === d.g && p.taskId === created.eventId;
-    };
-    const existing = await this.#store.load(created.instanceId);
-    if (isOurs(existing)) return;
-    if (existing && !isTerminalStatus(existing.record.status)) {
-      await this.#steps.deliver(
-        d.i,
-        [
-          {
-            type: 'ChildWorkflowFailed',
-            timestamp: new Date(this.#clock.now()),
-            eventId: created.eventId,
-            generation: d.g,
-            failureDetails: {
-              errorType: 'WorkflowAlreadyExistsError',
-              message: new WorkflowAlreadyExistsError(created.instanceId, existing.record.status).message,
-              nonRetryable: true,
-            },
-          },
-        ],
-        false,
-      );
-      return;
-    }
-    const { guards, ops } = startInstanceOps(
-      this.#ctx(),
-      {
-        instanceId: created.instanceId,
-        name: created.name,
-        input: created.input,
-        parent: { name: parent.record.name, instanceId: d.i, generation: d.g, taskId: created.eventId },
-      },
-      existing && { modRevision: existing.modRevision, generation: existing.record.generation },
-    );
-    const result = await this.#commit.submit({ guards, ops });
-    // Lost a race: fine if the winner was this same call (a concurrent duplicate); else try again.
-    if (!result.succeeded && !isOurs(await this.#store.load(created.instanceId))) {
-      throw new Error(`child workflow ${created.instanceId} changed while being created; will retry`);
-    }
   }
 
   /** Writes the reminders of a step whose actions did not fit its transaction, in batches. */

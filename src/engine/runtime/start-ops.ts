@@ -4,7 +4,7 @@ import { normalizePayload } from '../../history/serialize.js';
 import { WorkflowRuntimeStatus } from '../../history/status.js';
 import { reminderNames } from './instance-keys.js';
 import type { InstanceRecord } from './instance-record.js';
-import { wakeOps, type StepContext } from './step-ops.js';
+import { wakeOps, type StepContext } from './reminder-ops.js';
 
 export interface StartRequest {
   instanceId: string;
@@ -62,7 +62,7 @@ export function startInstanceOps(
   }
   ops.push(
     { op: 'put', key: keys.record(id), value: JSON.stringify(record) },
-    ...wakeOps(ctx, id, request.startAt && request.startAt > now ? request.startAt : now),
+    ...wakeOps(ctx, id, request.startAt && request.startAt > now ? request.startAt : now, true),
   );
   return { guards: [{ key: keys.record(id), modRevision: replacing?.modRevision ?? 0 }], ops, record };
 }

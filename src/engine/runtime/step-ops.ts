@@ -1,92 +1,14 @@
 import type { StoreOp } from '../../etcd/store-op.js';
-import type { ExecutionStartedEvent, HistoryEvent, ParentInfo } from '../../history/events.js';
 import { serializeEvent } from '../../history/serialize.js';
-import { WorkflowRuntimeStatus } from '../../history/status.js';
-import type { WorkflowAction } from '../actions.js';
+import type { ScheduleTaskAction } from '../actions.js';
 import { recordActionEvent } from '../actions.js';
 import type { ExecutionResult } from '../execution-result.js';
+import { continueAsNewOps } from './continue-as-new-ops.js';
+import { finishedReminderOps, notifyParent } from './finish-ops.js';
 import { appendToChunks, type ChunkLimits, type ChunkState } from './history-chunks.js';
-import { reminderNames, ReminderTarget, type InstanceKeys } from './instance-keys.js';
-import type { InstanceRecord } from './instance-record.js';
-import type { ReminderPort } from './reminder-port.js';
-
-/** Infrastructure retries of runtime reminders never give up: the work must happen eventually. */
-const RETRY_FOREVER = { constant: { interval: '1s' } } as const;
-
-export interface StepContext {
-  keys: InstanceKeys;
-  reminders: ReminderPort;
-  now: Date;
-}
-
-/** Ops that wake `instanceId` to read its inbox (one reminder per instance, overwritten). */
-export function wakeOps(ctx: StepContext, instanceId: string, dueTime: Date = ctx.now): StoreOp[] {
-  return ctx.reminders.putJobOps(reminderNames.wake(instanceId), {
-    dueTime,
-    target: ReminderTarget.wake,
-    partitionKey: instanceId,
-    data: { i: instanceId },
-    overwrite: true,
-    failurePolicy: RETRY_FOREVER,
-  });
-}
-
-/** Ops that deliver `event` to another instance's inbox under a deterministic message name. */
-export function deliverOps(
-  ctx: StepContext,
-  instanceId: string,
-  message: string,
-  event: HistoryEvent,
-): StoreOp[] {
-  return [
-    { op: 'put', key: ctx.keys.inboxMessage(instanceId, message), value: serializeEvent(event) },
-    ...wakeOps(ctx, instanceId),
-  ];
-}
-
-/**
- * The reminder-jobs and messages one recorded action needs. The action's history record travels in
- * the job's data so the handler gets name, input and attempt exactly as history has them.
- */
-export function actionOps(
-  ctx: StepContext,
-  instanceId: string,
-  generation: number,
-  action: WorkflowAction,
-  /** The action's record as `serializeEvent` text, when the caller has it already. */
-  recordText?: string,
-): StoreOp[] {
-  const ev = recordText ?? serializeEvent(recordActionEvent(action, ctx.now));
-  const job = (name: string, target: string, dueTime: Date): StoreOp[] =>
-    ctx.reminders.putJobOps(name, {
-      dueTime,
-      target,
-      partitionKey: instanceId,
-      data: { i: instanceId, g: generation, ev },
-      overwrite: true,
-      failurePolicy: RETRY_FOREVER,
-    });
-  switch (action.type) {
-    case 'ScheduleTask':
-      return job(reminderNames.activity(instanceId, generation, action.id), ReminderTarget.activity, ctx.now);
-    case 'CreateTimer':
-      return job(reminderNames.timer(instanceId, generation, action.id), ReminderTarget.timer, action.fireAt);
-    case 'CancelTimer':
-      return ctx.reminders.deleteJobOps(reminderNames.timer(instanceId, generation, action.id), instanceId);
-    case 'ScheduleChildWorkflow':
-      return job(reminderNames.child(instanceId, generation, action.id), ReminderTarget.child, ctx.now);
-    case 'SendEvent':
-      return deliverOps(ctx, action.instanceId, `ev~${instanceId}~${generation}~${action.id}`, {
-        type: 'EventRaised',
-        timestamp: ctx.now,
-        name: action.name,
-        ...(action.data !== undefined && { data: action.data }),
-      });
-    case 'CompleteWorkflow':
-    case 'ContinueAsNew':
-      return [];
-  }
-}
+import { reminderNames, ReminderTarget } from './instance-keys.js';
+import { setOptional, type InstanceRecord } from './instance-record.js';
+import { actionOps, dedupePuts, RETRY_FOREVER, type StepContext } from './reminder-ops.js';
 
 export interface StepCommitInput {
   ctx: StepContext;
@@ -96,6 +18,11 @@ export interface StepCommitInput {
   consumedInbox: readonly string[];
   maxOps: number;
   chunkLimits?: ChunkLimits;
+  /**
+   * When set, the step's activities are to run in-process once it commits, and their reminders
+   * (the fallback) are due this long after the step.
+   */
+  localActivityDelayMs?: number;
 }
 
 export interface StepCommit {
@@ -104,6 +31,8 @@ export interface StepCommit {
   chunks: ChunkState;
   /** True when history was reset for a new generation (continue-as-new). */
   restarted: boolean;
+  /** Activities to start in-process once the ops are committed. */
+  localActivities: ScheduleTaskAction[];
 }
 
 /**
@@ -127,7 +56,8 @@ export function buildStepCommit(input: StepCommitInput): StepCommit {
 
   const final = result.actions[result.actions.length - 1];
   if (final?.type === 'ContinueAsNew') {
-    return continueAsNew(input, next, final, ops);
+    const restarted = continueAsNewOps(ctx, record, next, final, result.actions, ops);
+    return { ...restarted, chunks: { chunks: 0, tail: [] }, restarted: true, localActivities: [] };
   }
 
   // Each new event is encoded once: for its history chunk, and for the reminder that carries it.
@@ -156,12 +86,16 @@ export function buildStepCommit(input: StepCommitInput): StepCommit {
       : a.type !== 'CompleteWorkflow',
   );
   const recordTexts = actionRecordTexts(result, lines);
+  const delay = input.localActivityDelayMs;
+  const activityDue = delay ? new Date(ctx.now.getTime() + delay) : ctx.now;
   const actionOpsList = dedupePuts(
-    effective.flatMap((a) => actionOps(ctx, id, generation, a, recordTexts.get(a.id))),
+    effective.flatMap((a) => actionOps(ctx, id, generation, a, recordTexts.get(a.id), activityDue)),
   );
+  let localActivities: ScheduleTaskAction[] = [];
   // +1 for the record itself.
   if (ops.length + actionOpsList.length + 1 <= input.maxOps) {
     ops.push(...actionOpsList);
+    if (delay) localActivities = effective.filter((a) => a.type === 'ScheduleTask');
   } else {
     const dispatched = effective;
     const firstId = dispatched[0]?.id ?? 0;
@@ -183,149 +117,7 @@ export function buildStepCommit(input: StepCommitInput): StepCommit {
     );
   }
   ops.push({ op: 'put', key: ctx.keys.record(id), value: JSON.stringify(next) });
-  return { ops: dedupePuts(ops), record: next, chunks: appended.next, restarted: false };
-}
-
-function continueAsNew(
-  input: StepCommitInput,
-  next: InstanceRecord,
-  action: Extract<WorkflowAction, { type: 'ContinueAsNew' }>,
-  ops: StoreOp[],
-): StepCommit {
-  const { ctx, record } = input;
-  const id = record.instanceId;
-  const generation = record.generation + 1;
-  const started: ExecutionStartedEvent = {
-    type: 'ExecutionStarted',
-    timestamp: ctx.now,
-    name: record.name,
-    instanceId: id,
-    generation,
-    ...(action.input !== undefined && { input: action.input }),
-    ...(record.parent !== undefined && { parent: record.parent }),
-  };
-  const opening: HistoryEvent[] = [
-    started,
-    ...action.carriedEvents.map((carried): HistoryEvent => ({
-      type: 'EventRaised',
-      timestamp: ctx.now,
-      name: carried.name,
-      ...(carried.data !== undefined && { data: carried.data }),
-    })),
-  ];
-  ops.push({ op: 'deletePrefix', prefix: ctx.keys.historyPrefix(id) });
-  ops.push(...ctx.reminders.deleteJobPrefixOps(reminderNames.generationPrefix(id, record.generation), id));
-  opening.forEach((event, n) => {
-    ops.push({
-      op: 'put',
-      key: ctx.keys.inboxMessage(id, `can~${generation}~${String(n).padStart(6, '0')}`),
-      value: serializeEvent(event),
-    });
-  });
-  ops.push(...wakeOps(ctx, id));
-  // Messages sent in the closing step still go out (one to itself lands in the new generation).
-  for (const sent of input.result.actions) {
-    if (sent.type === 'SendEvent') ops.push(...actionOps(ctx, id, record.generation, sent));
-  }
-  const restarted: InstanceRecord = {
-    ...next,
-    status: WorkflowRuntimeStatus.RUNNING,
-    generation,
-    chunks: 0,
-    tailEvents: 0,
-    events: 0,
-  };
-  setOptional(restarted, 'input', action.input);
-  delete restarted.output;
-  delete restarted.failureDetails;
-  delete restarted.dispatched;
-  ops.push({ op: 'put', key: ctx.keys.record(id), value: JSON.stringify(restarted) });
-  return { ops: dedupePuts(ops), record: restarted, chunks: { chunks: 0, tail: [] }, restarted: true };
-}
-
-function notifyParent(
-  ctx: StepContext,
-  childId: string,
-  parent: ParentInfo,
-  final: Extract<WorkflowAction, { type: 'CompleteWorkflow' }>,
-): StoreOp[] {
-  const base = { timestamp: ctx.now, eventId: parent.taskId, generation: parent.generation };
-  const event: HistoryEvent =
-    final.status === 'COMPLETED'
-      ? {
-          type: 'ChildWorkflowCompleted',
-          ...base,
-          ...(final.result !== undefined && { result: final.result }),
-        }
-      : {
-          type: 'ChildWorkflowFailed',
-          ...base,
-          failureDetails: final.failureDetails ?? {
-            errorType: 'WorkflowTerminatedError',
-            message: `child workflow ${childId} was terminated`,
-          },
-        };
-  // Named per call, so a reused child id (e.g. after the parent continued as new) never overwrites
-  // an earlier call's result that the parent has not read yet.
-  return deliverOps(ctx, parent.instanceId, `child~${childId}~${parent.generation}~${parent.taskId}`, event);
-}
-
-function setOptional<K extends keyof InstanceRecord>(
-  record: InstanceRecord,
-  key: K,
-  value: InstanceRecord[K],
-): void {
-  if (value === undefined) delete record[key];
-  else record[key] = value;
-}
-
-/**
- * Keeps only the last put of each key: two messages to one instance (or a message and a child's
- * result to its parent) each re-arm that instance's single wake reminder, and etcd refuses a txn
- * that writes a key twice.
- */
-export function dedupePuts(ops: StoreOp[]): StoreOp[] {
-  const last = new Map<string, number>();
-  ops.forEach((op, i) => {
-    if (op.op === 'put') last.set(op.key, i);
-  });
-  if (last.size === ops.filter((op) => op.op === 'put').length) return ops;
-  return ops.filter((op, i) => op.op !== 'put' || last.get(op.key) === i);
-}
-
-/** At most this many reminders are deleted one by one when an instance finishes; more, by prefix. */
-const MAX_EXPLICIT_REMINDER_DELETES = 16;
-
-/**
- * Deletes every reminder a finishing instance may still have: its wake-up and the jobs of tasks
- * and timers still pending (timers it cancels are deleted by their CancelTimer). One key each, so
- * the step can share a transaction with others; a whole-prefix delete would have to travel alone.
- * An instance with many pending tasks, or one whose actions went out through a dispatch reminder
- * (written outside its step txns), is cleared by prefix instead.
- */
-function finishedReminderOps(
-  ctx: StepContext,
-  record: InstanceRecord,
-  state: ExecutionResult['state'],
-): StoreOp[] {
-  const id = record.instanceId;
-  const generation = record.generation;
-  const names = new Set([reminderNames.wake(id)]);
-  for (const [eventId, task] of Object.entries(state.pendingTasks)) {
-    const n = Number(eventId);
-    names.add(
-      task.kind === 'activity'
-        ? reminderNames.activity(id, generation, n)
-        : reminderNames.child(id, generation, n),
-    );
-  }
-  for (const eventId of Object.keys(state.pendingTimers)) {
-    names.add(reminderNames.timer(id, generation, Number(eventId)));
-  }
-  if (record.dispatched === true || names.size > MAX_EXPLICIT_REMINDER_DELETES) {
-    return ctx.reminders.deleteJobPrefixOps(reminderNames.instancePrefix(id), id);
-  }
-  return [...names].flatMap((name) => ctx.reminders.deleteJobOps(name, id));
+  return { ops: dedupePuts(ops), record: next, chunks: appended.next, restarted: false, localActivities };
 }
 
 /**

@@ -1,16 +1,19 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { Clock } from '../../common/clock.js';
-import type { GroupCommit } from '../../etcd/group-commit.js';
-import type { StoreOp } from '../../etcd/store-op.js';
+import type { CommitOutcome, GroupCommit } from '../../etcd/group-commit.js';
+import type { StoreGuard, StoreOp } from '../../etcd/store-op.js';
 import type { HistoryEvent } from '../../history/events.js';
 import { isTerminalStatus, WorkflowRuntimeStatus } from '../../history/status.js';
+import type { ScheduleTaskAction } from '../actions.js';
 import type { ExecutionResult } from '../execution-result.js';
-import { WorkflowExecutor, type WorkflowLookup } from '../executor.js';
+import type { WorkflowLookup } from '../executor.js';
 import type { WorkflowLogger } from '../logger.js';
-import { ExecutorCache, type CachedInstance } from './executor-cache.js';
+import { ExecutorCache } from './executor-cache.js';
+import { loadInstance } from './instance-loader.js';
+import type { InstanceStore } from './instance-store.js';
+import { wakeOps } from './reminder-ops.js';
 import { openingEvent } from './start-ops.js';
-import { buildStepCommit, wakeOps } from './step-ops.js';
-import { CorruptHistoryError, type InstanceStore } from './instance-store.js';
+import { buildStepCommit } from './step-ops.js';
 import type { ReminderPort } from './reminder-port.js';
 import type { RuntimeEvents } from './runtime-events.js';
 
@@ -24,10 +27,19 @@ export interface StepRunnerOptions {
   logger: WorkflowLogger;
   cacheSize: number;
   maxTxnOps: number;
+  /**
+   * Activities run in-process after their step commits, their reminders due this much later;
+   * undefined (or 0): activities run from their reminders only.
+   */
+  localActivityDelayMs?(): number | undefined;
+  /** Called once a step that scheduled in-process activities committed. */
+  onLocalActivities?(instanceId: string, generation: number, actions: ScheduleTaskAction[]): void;
 }
 
 interface Mailbox {
   pending: HistoryEvent[];
+  /** Deletes (of fallback reminders) to commit with the step that records the pending events. */
+  cleanup: StoreOp[];
   /** Some delivery (a wake) asked for the inbox to be read. */
   readInbox: boolean;
   waiters: Array<{ resolve(): void; reject(error: unknown): void }>;
@@ -73,15 +85,21 @@ export class StepRunner {
    * message re-arming it meanwhile makes a new incarnation that fires again). So a message waits
    * at most for its own wake-up, never forever.
    */
-  deliver(instanceId: string, events: HistoryEvent[], readInbox: boolean): Promise<void> {
+  deliver(
+    instanceId: string,
+    events: HistoryEvent[],
+    readInbox: boolean,
+    cleanup: StoreOp[] = [],
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let mailbox = this.#mailboxes.get(instanceId);
       const start = !mailbox;
       if (!mailbox) {
-        mailbox = { pending: [], readInbox: false, waiters: [] };
+        mailbox = { pending: [], cleanup: [], readInbox: false, waiters: [] };
         this.#mailboxes.set(instanceId, mailbox);
       }
       mailbox.pending.push(...events);
+      mailbox.cleanup.push(...cleanup);
       mailbox.readInbox ||= readInbox;
       mailbox.waiters.push({ resolve, reject });
       if (start) void this.#drain(instanceId, mailbox);
@@ -93,11 +111,13 @@ export class StepRunner {
       const events = mailbox.pending;
       const waiters = mailbox.waiters;
       const readInbox = mailbox.readInbox;
+      const cleanup = mailbox.cleanup;
       mailbox.pending = [];
+      mailbox.cleanup = [];
       mailbox.waiters = [];
       mailbox.readInbox = false;
       try {
-        await this.#runSteps(instanceId, events, readInbox);
+        await this.#runSteps(instanceId, events, readInbox, cleanup);
         for (const w of waiters) w.resolve();
       } catch (error) {
         this.#cache.delete(instanceId);
@@ -107,11 +127,17 @@ export class StepRunner {
     this.#mailboxes.delete(instanceId);
   }
 
-  async #runSteps(instanceId: string, local: HistoryEvent[], readInbox: boolean): Promise<void> {
+  async #runSteps(
+    instanceId: string,
+    local: HistoryEvent[],
+    readInbox: boolean,
+    cleanup: StoreOp[],
+  ): Promise<void> {
     let pending = local;
     let read = readInbox;
+    let deletes = cleanup;
     for (let conflicts = 0; conflicts < MAX_CONFLICTS;) {
-      const outcome = await this.#step(instanceId, pending, read);
+      const outcome = await this.#step(instanceId, pending, read, deletes);
       if (outcome === 'conflict') {
         conflicts++;
         continue;
@@ -119,6 +145,7 @@ export class StepRunner {
       if (outcome === 'more') {
         pending = [];
         read = true;
+        deletes = [];
         continue;
       }
       return;
@@ -130,9 +157,11 @@ export class StepRunner {
     instanceId: string,
     local: HistoryEvent[],
     readInbox: boolean,
+    cleanup: StoreOp[],
   ): Promise<'done' | 'more' | 'conflict'> {
-    const { store, commit } = this.#o;
-    const cached = this.#cache.get(instanceId) ?? (await this.#load(instanceId));
+    const { store } = this.#o;
+    const commit = (ops: StoreOp[]): Promise<CommitOutcome> => this.#commit(guard, ops, cleanup);
+    const cached = this.#cache.get(instanceId) ?? (await loadInstance(this.#o, instanceId));
     if (!cached) return 'done';
     const { record } = cached;
     const inbox = readInbox ? await store.inbox(instanceId, INBOX_BATCH) : NO_MESSAGES;
@@ -142,9 +171,8 @@ export class StepRunner {
 
     if (isTerminalStatus(record.status)) {
       // Late messages for a finished instance change nothing; they are only cleared away.
-      if (consumed.length === 0) return 'done';
-      const ops: StoreOp[] = consumed.map((key) => ({ op: 'delete', key }));
-      const result = await commit.submit({ guards: [guard], ops });
+      if (consumed.length === 0 && cleanup.length === 0) return 'done';
+      const result = await commit(consumed.map((key) => ({ op: 'delete', key })));
       if (!result.succeeded) this.#cache.delete(instanceId);
       return result.succeeded ? more : 'conflict';
     }
@@ -160,10 +188,7 @@ export class StepRunner {
       // Messages wait in the inbox; the wake goes back to the start time. Only a terminate is
       // taken at once.
       const ctx = { keys: store.keys, reminders: this.#o.reminders, now };
-      const rearmed = await commit.submit({
-        guards: [guard],
-        ops: wakeOps(ctx, instanceId, new Date(startAt)),
-      });
+      const rearmed = await commit(wakeOps(ctx, instanceId, new Date(startAt)));
       if (!rearmed.succeeded) this.#cache.delete(instanceId);
       return rearmed.succeeded ? 'done' : 'conflict';
     }
@@ -178,8 +203,7 @@ export class StepRunner {
       // Only duplicates or late deliveries: appending the step's OrchestratorStarted alone would
       // make history depend on how often something was delivered. Still commit under the guard: a
       // stale cached executor may have refused an event the stored instance would accept.
-      const ops: StoreOp[] = consumed.map((key) => ({ op: 'delete', key }));
-      const checked = await commit.submit({ guards: [guard], ops });
+      const checked = await commit(consumed.map((key) => ({ op: 'delete', key })));
       if (!checked.succeeded) {
         this.#cache.delete(instanceId);
         return 'conflict';
@@ -194,12 +218,16 @@ export class StepRunner {
       result,
       consumedInbox: consumed,
       maxOps: this.#o.maxTxnOps,
+      localActivityDelayMs: this.#o.localActivityDelayMs?.() ?? 0,
     });
-    const outcome = await commit.submit({ guards: [guard], ops: built.ops });
+    const outcome = await commit(built.ops);
     if (!outcome.succeeded) {
       // Someone else moved the instance on (another replica, a purge): replay from what is stored.
       this.#cache.delete(instanceId);
       return 'conflict';
+    }
+    if (built.localActivities.length > 0) {
+      this.#o.onLocalActivities?.(instanceId, record.generation, built.localActivities);
     }
     for (const warning of result.warnings) this.#o.logger.warn(`${instanceId}: ${warning.message}`);
     this.#o.events.emit('step', {
@@ -223,49 +251,25 @@ export class StepRunner {
     return built.restarted ? 'more' : more;
   }
 
-  async #load(instanceId: string): Promise<CachedInstance | undefined> {
-    const loaded = await this.#o.store.load(instanceId);
-    if (!loaded) return undefined;
-    const { record, modRevision } = loaded;
-    const executor = new WorkflowExecutor(this.#o.workflows, { logger: this.#o.logger });
-    if (isTerminalStatus(record.status))
-      return { executor, record, modRevision, chunks: { chunks: record.chunks, tail: [] } };
-    let events: HistoryEvent[] = [];
-    try {
-      // A new instance has no history yet: skip the read.
-      if (record.chunks > 0) events = await this.#o.store.history(instanceId);
-    } catch (error) {
-      if (!(error instanceof CorruptHistoryError)) throw error;
-      await this.#failCorrupt(instanceId, modRevision, record, error);
-      return undefined;
+  /**
+   * Commits a step's `ops` under its guard, with the `cleanup` deletes in the same txn when they
+   * fit, else right after it: they only remove fallback reminders of results the step records, so
+   * they may follow the step, but never precede it.
+   */
+  async #commit(guard: StoreGuard, ops: StoreOp[], cleanup: StoreOp[]): Promise<CommitOutcome> {
+    const { commit, maxTxnOps } = this.#o;
+    if (ops.length + cleanup.length <= maxTxnOps) {
+      return commit.submit({ guards: [guard], ops: [...ops, ...cleanup] });
     }
-    await executor.replay(events);
-    const tail = record.tailEvents > 0 ? events.slice(-record.tailEvents) : [];
-    return { executor, record, modRevision, chunks: { chunks: record.chunks, tail } };
-  }
-
-  /** A history that cannot be read fails its instance with the reason; the process goes on. */
-  async #failCorrupt(
-    instanceId: string,
-    modRevision: number,
-    record: CachedInstance['record'],
-    error: CorruptHistoryError,
-  ): Promise<void> {
-    this.#o.logger.error(error.message);
-    const failed = {
-      ...record,
-      status: WorkflowRuntimeStatus.FAILED,
-      lastUpdatedAt: this.#o.clock.now(),
-      failureDetails: { errorType: error.name, message: error.message, nonRetryable: true },
-    };
-    await this.#o.commit.submit({
-      guards: [{ key: this.#o.store.keys.record(instanceId), modRevision }],
-      ops: [
-        { op: 'put', key: this.#o.store.keys.record(instanceId), value: JSON.stringify(failed) },
-        ...this.#o.reminders.deleteJobPrefixOps(`wf~${instanceId}~`, instanceId),
-      ],
-    });
-    this.#o.events.emit('completed', instanceId, WorkflowRuntimeStatus.FAILED);
+    const outcome = await commit.submit({ guards: [guard], ops });
+    if (outcome.succeeded) {
+      const batches = [];
+      for (let i = 0; i < cleanup.length; i += maxTxnOps) {
+        batches.push(commit.submit({ guards: [], ops: cleanup.slice(i, i + maxTxnOps) }));
+      }
+      await Promise.all(batches);
+    }
+    return outcome;
   }
 }
 

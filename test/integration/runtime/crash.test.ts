@@ -3,8 +3,18 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { nanoid } from 'nanoid';
-import { WorkflowClient, WorkflowRuntimeStatus, type HistoryEvent } from '../../../src/index.js';
-import { crashFlow, crashFlowOutput, registerCrashWorkflows } from '../../helpers/crash-workflows.js';
+import {
+  TimerService,
+  WorkflowClient,
+  WorkflowRuntimeStatus,
+  type HistoryEvent,
+} from '../../../src/index.js';
+import {
+  crashFlow,
+  crashFlowOutput,
+  isSlowInput,
+  registerCrashWorkflows,
+} from '../../helpers/crash-workflows.js';
 import { useEtcd } from '../../helpers/etcd.js';
 import { within } from '../../helpers/etcd-wait.js';
 import { completionCounts, startRuntime, TEST_PARTITIONS } from '../../helpers/runtime-fixture.js';
@@ -89,6 +99,17 @@ test('SIGKILL of the runtime mid-flight: a new runtime completes all 100 workflo
   const before = await client.listWorkflows({ status: WorkflowRuntimeStatus.COMPLETED, pageSize: 1000 });
   t.log(`killed after ${steps} steps; ${before.instances.length} of ${INSTANCES} had completed`);
   t.true(before.instances.length < INSTANCES, 'the kill came mid-flight');
+
+  // Activities that were running in the killed process are left as (fallback) reminder-jobs.
+  const jobs = new TimerService({ kv: await etcd.connect(), appId, partitions: TEST_PARTITIONS });
+  const orphaned = (await jobs.list({ prefix: 'wf~crash-' })).filter((j) => j.name.includes('~act~'));
+  t.log(`${orphaned.length} activity reminders left by the killed runtime`);
+  t.true(
+    ids
+      .filter((_, n) => isSlowInput(n))
+      .every((id) => orphaned.some((j) => j.name.startsWith(`wf~${id}~0~act~1`))),
+    'the slow first activities were in flight',
+  );
 
   await startRuntime(t, etcd, registerCrashWorkflows, { appId });
   const states = await Promise.all(ids.map((id) => client.waitForWorkflowCompletion(id, true, 60)));

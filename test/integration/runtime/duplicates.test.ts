@@ -1,16 +1,13 @@
 import test, { type ExecutionContext } from 'ava';
-import { nanoid } from 'nanoid';
-import { RuntimeCore } from '../../../src/engine/runtime/runtime-core.js';
+import type { RuntimeCore } from '../../../src/engine/runtime/runtime-core.js';
 import {
-  TimerService,
-  WorkflowClient,
+  type WorkflowClient,
   WorkflowRuntimeStatus,
   type WorkflowActivityContext,
   type WorkflowContext,
 } from '../../../src/index.js';
-import { DoublingPort, type DoublingMode } from '../../helpers/doubling-port.js';
 import { useEtcd } from '../../helpers/etcd.js';
-import { ownAllPartitions, shape, startRuntime, TEST_PARTITIONS } from '../../helpers/runtime-fixture.js';
+import { shape, startRuntime, startRuntimeWithPort } from '../../helpers/runtime-fixture.js';
 
 const etcd = await useEtcd(test);
 const INPUTS = [1, 2, 3, 4, 5];
@@ -72,27 +69,11 @@ async function runAll(t: ExecutionContext, client: WorkflowClient, scope: string
   );
 }
 
-/** A runtime whose every reminder trigger (wake, activity, timer, child, dispatch) arrives twice. */
-async function doubledRuntime(
-  t: ExecutionContext,
-  mode: DoublingMode,
-): Promise<{ client: WorkflowClient; port: DoublingPort }> {
-  const appId = `dup-${nanoid(6)}`;
-  const kv = await etcd.connect();
-  const timers = new TimerService({ kv, appId, partitions: TEST_PARTITIONS, leaseTtlSeconds: 2 });
-  const port = new DoublingPort(timers, mode);
-  const runtime = new RuntimeCore({ kv, reminders: port, appId });
-  register(runtime);
-  runtime.on('warning', (error) => t.log(`runtime warning: ${error.message}`));
-  t.teardown(() => runtime.stop());
-  await ownAllPartitions(timers, () => runtime.start());
-  return { client: new WorkflowClient({ kv, appId, partitions: TEST_PARTITIONS }), port };
-}
-
 for (const mode of ['sequential', 'concurrent'] as const) {
   test(`every trigger delivered twice (${mode}): histories identical to a single delivery`, async (t) => {
     const single = await startRuntime(t, etcd, register);
-    const doubled = await doubledRuntime(t, mode);
+    // Activities run from their reminders only, so every activity trigger is doubled too.
+    const doubled = await startRuntimeWithPort(t, etcd, mode, register, { activityFallbackSeconds: 0 });
     // Same instance ids in both scopes, so the shapes (which include child ids) compare directly.
     const [expected, actual] = await Promise.all([
       runAll(t, single.client, mode),

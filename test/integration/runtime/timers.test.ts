@@ -82,9 +82,14 @@ test('a timer beating a slow activity: no reminder is left, the late result chan
     const winner = yield* ctx.whenAny([work, ctx.createTimer('500ms')]);
     return winner === work ? 'work' : 'timeout';
   }
-  const { client, runtime } = await startRuntime(t, etcd, (rt) =>
-    rt.registerWorkflow(race).registerActivity(slow),
+  // From its reminder (no in-process run), so the late result comes through a trigger to await.
+  const { client, runtime } = await startRuntime(
+    t,
+    etcd,
+    (rt) => rt.registerWorkflow(race).registerActivity(slow),
+    { activityFallbackSeconds: 0 },
   );
+  t.teardown(release); // Runs before the runtime's stop, which waits for the activity.
   const started = nextEvent(runtime, 'activityStarted', { timeoutMs: 20_000 });
   const id = await client.scheduleNewWorkflow(race);
   await started;

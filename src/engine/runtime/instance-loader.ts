@@ -1,0 +1,75 @@
+import type { EventEmitter } from 'eventemitter3';
+import type { Clock } from '../../common/clock.js';
+import type { GroupCommit } from '../../etcd/group-commit.js';
+import type { HistoryEvent } from '../../history/events.js';
+import { isTerminalStatus, WorkflowRuntimeStatus } from '../../history/status.js';
+import { WorkflowExecutor, type WorkflowLookup } from '../executor.js';
+import type { WorkflowLogger } from '../logger.js';
+import type { CachedInstance } from './executor-cache.js';
+import { reminderNames } from './instance-keys.js';
+import { CorruptHistoryError, type InstanceStore } from './instance-store.js';
+import type { ReminderPort } from './reminder-port.js';
+import type { RuntimeEvents } from './runtime-events.js';
+
+export interface InstanceLoaderDeps {
+  store: InstanceStore;
+  commit: GroupCommit;
+  reminders: ReminderPort;
+  workflows: WorkflowLookup;
+  clock: Clock;
+  events: EventEmitter<RuntimeEvents>;
+  logger: WorkflowLogger;
+}
+
+/**
+ * An instance as a step needs it, on a cache miss: its record, and an executor that replayed its
+ * stored history. Undefined when there is no such instance, or its history cannot be read (the
+ * instance is then failed with the reason; the process goes on).
+ */
+export async function loadInstance(
+  deps: InstanceLoaderDeps,
+  instanceId: string,
+): Promise<CachedInstance | undefined> {
+  const loaded = await deps.store.load(instanceId);
+  if (!loaded) return undefined;
+  const { record, modRevision } = loaded;
+  const executor = new WorkflowExecutor(deps.workflows, { logger: deps.logger });
+  if (isTerminalStatus(record.status))
+    return { executor, record, modRevision, chunks: { chunks: record.chunks, tail: [] } };
+  let events: HistoryEvent[] = [];
+  try {
+    // A new instance has no history yet: skip the read.
+    if (record.chunks > 0) events = await deps.store.history(instanceId);
+  } catch (error) {
+    if (!(error instanceof CorruptHistoryError)) throw error;
+    await failCorrupt(deps, instanceId, modRevision, record, error);
+    return undefined;
+  }
+  await executor.replay(events);
+  const tail = record.tailEvents > 0 ? events.slice(-record.tailEvents) : [];
+  return { executor, record, modRevision, chunks: { chunks: record.chunks, tail } };
+}
+
+async function failCorrupt(
+  deps: InstanceLoaderDeps,
+  instanceId: string,
+  modRevision: number,
+  record: CachedInstance['record'],
+  error: CorruptHistoryError,
+): Promise<void> {
+  deps.logger.error(error.message);
+  const failed = {
+    ...record,
+    status: WorkflowRuntimeStatus.FAILED,
+    lastUpdatedAt: deps.clock.now(),
+    failureDetails: { errorType: error.name, message: error.message, nonRetryable: true },
+  };
+  await deps.commit.submit({
+    guards: [{ key: deps.store.keys.record(instanceId), modRevision }],
+    ops: [
+      { op: 'put', key: deps.store.keys.record(instanceId), value: JSON.stringify(failed) },
+      ...deps.reminders.deleteJobPrefixOps(reminderNames.instancePrefix(instanceId), instanceId),
+    ],
+  });
+  deps.events.emit('completed', instanceId, WorkflowRuntimeStatus.FAILED);
+}

@@ -12,18 +12,14 @@
  * One replica, scheduler and trigger handler in one Node process; etcd in its own process.
  * Lateness is measured in the handler: Date.now() - scheduledAt.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { connectEtcd, type EtcdKv } from '../src/etcd/etcd-kv.js';
-import { startEmbeddedEtcd } from '../src/etcd/embedded-etcd.js';
 import type { JobSpec } from '../src/timers/job.js';
-import { TimerService } from '../src/timers/timer-service.js';
 import { cpuOfPid, RssSampler } from './lib/rss.js';
 import { writeResults } from './lib/results.js';
 import { medianOfRuns, summarize } from './lib/stats.js';
 import { printTable, type Column } from './lib/table.js';
+import { Meter, startFleet } from './lib/timer-fleet.js';
 
 const env = process.env;
 const RUNS = Number(env['RUNS'] ?? 3);
@@ -37,91 +33,6 @@ const PIPELINE = Number(env['PIPELINE'] ?? 2);
 const PARTITIONS = 32;
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
-
-interface Fleet {
-  kv: EtcdKv;
-  service: TimerService;
-  etcdPid: number;
-  close(): Promise<void>;
-}
-
-/** A fresh etcd and one started replica that owns every partition. */
-async function startFleet(appId: string): Promise<Fleet> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'tickflow-bench-'));
-  const etcd = await startEmbeddedEtcd({ dataDir });
-  const kv = await connectEtcd({ hosts: etcd.hosts });
-  const service = new TimerService({ kv, appId, partitions: PARTITIONS });
-  service.on('warning', (e) => process.stderr.write(`warning: ${e.message}\n`));
-  const owned = new Promise<void>((resolve) =>
-    service.on('partitionsChanged', (p) => p.length === PARTITIONS && resolve()),
-  );
-  await service.start();
-  await owned;
-  return {
-    kv,
-    service,
-    etcdPid: etcd.pid,
-    async close() {
-      await service.stop();
-      await kv.close();
-      await etcd.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** Records handler-side lateness and commit-side completions of one service. */
-class Meter {
-  readonly lateness: number[] = [];
-  early = 0;
-  delivered = 0;
-  ended = 0;
-  lastEndedAt = 0;
-  firstDeliveredAt = Infinity;
-  #waiters: Array<{ n: number; resolve: () => void }> = [];
-
-  constructor(service: TimerService) {
-    service.onTrigger('app', (trigger) => {
-      const now = Date.now();
-      const late = now - trigger.scheduledAt.getTime();
-      if (late < 0) this.early++;
-      this.lateness.push(late);
-      this.delivered++;
-      if (now < this.firstDeliveredAt) this.firstDeliveredAt = now;
-      return 'success';
-    });
-    service.on('triggered', (e) => {
-      if (e.firedAt < e.scheduledAt) this.early++;
-    });
-    service.on('jobEnded', () => {
-      this.ended++;
-      this.lastEndedAt = Date.now();
-      if (this.#waiters.length > 0 && this.#waiters[0] !== undefined && this.ended >= this.#waiters[0].n) {
-        const ready = this.#waiters.filter((w) => this.ended >= w.n);
-        this.#waiters = this.#waiters.filter((w) => this.ended < w.n);
-        for (const w of ready) w.resolve();
-      }
-    });
-  }
-
-  /** Resolves when `n` jobs have ended, or rejects after `timeoutMs`. */
-  untilEnded(n: number, timeoutMs: number): Promise<void> {
-    if (this.ended >= n) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`only ${this.ended} of ${n} jobs ended within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      this.#waiters.push({
-        n,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      });
-    });
-  }
-}
 
 interface BurstResult {
   /** The machine's 1-minute load average when the run began (other processes compete for the CPU). */
@@ -150,7 +61,7 @@ interface BurstResult {
 
 async function burst(run: number): Promise<BurstResult> {
   const startLoad = round1(loadavg()[0] ?? 0);
-  const fleet = await startFleet(`burst-${run}`);
+  const fleet = await startFleet(`burst-${run}`, PARTITIONS);
   const { service } = fleet;
   const meter = new Meter(service);
   const rss = new RssSampler(fleet.etcdPid);
@@ -236,7 +147,7 @@ interface SustainedResult {
 /** A producer schedules RATE jobs/s, each due LEAD_MS later, while the replica fires them. */
 async function sustained(run: number): Promise<SustainedResult> {
   const startLoad = round1(loadavg()[0] ?? 0);
-  const fleet = await startFleet(`sustained-${run}`);
+  const fleet = await startFleet(`sustained-${run}`, PARTITIONS);
   const { service } = fleet;
   const meter = new Meter(service);
   const rss = new RssSampler(fleet.etcdPid);

@@ -120,11 +120,16 @@ function encode(value: unknown, sortKeys: boolean): unknown {
     for (const key of keys) {
       const item = (value as Record<string, unknown>)[key];
       if (isOmitted(item)) continue;
-      out[key.startsWith('$') ? `$${key}` : key] = encode(item, sortKeys && !PAYLOAD_FIELDS.has(key));
+      setOwn(out, key.startsWith('$') ? `$${key}` : key, encode(item, sortKeys && !PAYLOAD_FIELDS.has(key)));
     }
     return out;
   }
   return value;
+}
+
+/** Defines an own property, so a payload key like `__proto__` is kept as data, not a prototype change. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function isOmitted(value: unknown): boolean {
@@ -147,7 +152,7 @@ function decodeValue(value: unknown): unknown {
     return date;
   }
   const out: Record<string, unknown> = {};
-  for (const key of keys) out[key.startsWith('$') ? key.slice(1) : key] = decodeValue(record[key]);
+  for (const key of keys) setOwn(out, key.startsWith('$') ? key.slice(1) : key, decodeValue(record[key]));
   return out;
 }
 

@@ -158,3 +158,14 @@ test('bad input fails with a typed error naming field, value and expectation', (
     instanceOf: HistorySerializationError,
   });
 });
+
+test('a payload key named __proto__ is kept as data and changes no prototype', (t) => {
+  const payload = JSON.parse('{"__proto__": {"polluted": true}, "ok": 1}') as Record<string, unknown>;
+  const back = deserializeEvent(serializeEvent(ev.taskCompleted(1, payload)));
+  if (back.type !== 'TaskCompleted') return t.fail();
+  const result = back.result as Record<string, unknown>;
+  t.true(Object.hasOwn(result, '__proto__'));
+  t.deepEqual(Object.getOwnPropertyDescriptor(result, '__proto__')?.value, { polluted: true });
+  t.is(Object.getPrototypeOf(result), Object.prototype);
+  t.is((normalizePayload(payload) as { polluted?: unknown }).polluted, undefined);
+});

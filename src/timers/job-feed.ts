@@ -11,6 +11,8 @@ import type { TriggerLoop } from './trigger-loop.js';
 type PartitionFeed = { state: 'loading'; buffer: KvEvent[] } | { state: 'ready'; loadedRevision: number };
 
 const PAGE = 2000;
+/** How long a released partition waits for its in-flight triggers to settle. */
+const RELEASE_DRAIN_MS = 10_000;
 
 /**
  * Keeps the job table in step with etcd for the partitions this replica owns: one range read per
@@ -74,7 +76,17 @@ export class JobFeed {
     for (const job of this.#table.jobsOf(partition)) {
       if (job.state !== 'inflight') this.#table.remove(partition, job.name);
     }
-    await this.#loop.drain(partition);
+    // A handler that never settles must not hold the partition forever: after the bound its tick
+    // is fired again by the next owner (at-least-once).
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#loop.drain(partition),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, RELEASE_DRAIN_MS);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
     this.#table.removePartition(partition);
     this.#loop.wake();
   }

@@ -138,6 +138,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;
+    this.#loop.beginStop();
     await this.#ownership.stop();
     this.#loop.stop();
     await this.#feed.stop();

@@ -35,6 +35,12 @@ export class TriggerLoop {
   #cancelTimer: (() => void) | undefined;
   #armedAt: number | undefined;
   #running = false;
+  /** Set when the replica begins to stop: no new triggers, and commits stop retrying. */
+  #stopping = false;
+  /** A commit error was already reported; further ones wait for a success (no flood in an outage). */
+  #commitFailing = false;
+  /** Commits sleeping before a retry; stopping wakes them so they can give up at once. */
+  readonly #retrySleepers = new Set<() => void>();
   #idleWaiters: Array<() => void> = [];
 
   constructor(options: TriggerLoopOptions) {
@@ -47,7 +53,18 @@ export class TriggerLoop {
 
   start(): void {
     this.#running = true;
+    this.#stopping = false;
     this.wake();
+  }
+
+  /**
+   * First phase of stopping: fire nothing new and let commits that wait for etcd give up, so
+   * handing partitions back cannot hang on an unreachable etcd. A tick whose completion was not
+   * recorded fires again on its next owner (at-least-once).
+   */
+  beginStop(): void {
+    this.#stopping = true;
+    for (const wake of [...this.#retrySleepers]) wake();
   }
 
   stop(): void {
@@ -108,7 +125,7 @@ export class TriggerLoop {
   }
 
   #fireDue(): void {
-    if (!this.#running) return;
+    if (!this.#running || this.#stopping) return;
     const now = this.#o.clock.now();
     while (this.#inFlight.size < this.#o.maxInFlight) {
       const job = this.#o.table.takeDue(now);
@@ -254,13 +271,22 @@ export class TriggerLoop {
     ];
     for (;;) {
       try {
-        return (await this.#o.commit.submit({ guards, ops })).succeeded;
+        const { succeeded } = await this.#o.commit.submit({ guards, ops });
+        this.#commitFailing = false;
+        return succeeded;
       } catch (error) {
-        this.#o.events.emit('warning', asError(error));
-        if (!this.#running || !this.#o.table.isCurrent(job)) return false;
-        await new Promise<void>((resolve) =>
-          this.#o.clock.schedule(this.#o.clock.now() + COMMIT_RETRY_MS, resolve),
-        );
+        if (!this.#commitFailing) this.#o.events.emit('warning', asError(error));
+        this.#commitFailing = true;
+        if (!this.#running || this.#stopping || !this.#o.table.isCurrent(job)) return false;
+        await new Promise<void>((resolve) => {
+          const wake = (): void => {
+            this.#retrySleepers.delete(wake);
+            cancel();
+            resolve();
+          };
+          const cancel = this.#o.clock.schedule(this.#o.clock.now() + COMMIT_RETRY_MS, wake);
+          this.#retrySleepers.add(wake);
+        });
       }
     }
   }

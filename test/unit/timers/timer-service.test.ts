@@ -5,6 +5,8 @@
 import test from 'ava';
 import { FakeClock } from '../../../src/common/fake-clock.js';
 import { MemoryKv } from '../../../src/etcd/memory-kv.js';
+import { StoreUnavailableError } from '../../../src/etcd/errors.js';
+import { partitionOf } from '../../../src/cluster/partition.js';
 import type { JobTrigger, TriggerResult } from '../../../src/timers/job.js';
 import { TimerService } from '../../../src/timers/timer-service.js';
 import { waitFor } from '../../helpers/etcd-wait.js';
@@ -169,4 +171,32 @@ test('at most maxInFlight triggers are out at once; the rest wait their turn', a
   t.is(seen.length, 5);
   t.is(service.inFlight, 0);
   await service.stop();
+});
+
+test('stop() returns while etcd refuses the completion of an in-flight trigger; the job stays stored', async (t) => {
+  let release: (() => void) | undefined;
+  const { kv, service, flush, advanceTo } = await setup(
+    () => new Promise<TriggerResult>((resolve) => (release = () => resolve('success'))),
+  );
+  await service.schedule('stuck', { dueTime: new Date(T0 + 10) });
+  await advanceTo(T0 + 10);
+  await waitFor(() => release !== undefined, { what: 'trigger handed to the handler' });
+  // etcd goes away for job writes: the completion commit fails and keeps being retried.
+  const realTxn = kv.txn.bind(kv);
+  let refused = 0;
+  kv.txn = async (guards, ops) => {
+    if (ops.some((op) => op.op !== 'deletePrefix' && op.key.includes('/timers/jobs/'))) {
+      refused++;
+      throw new StoreUnavailableError('txn', 'simulated outage');
+    }
+    return realTxn(guards, ops);
+  };
+  release?.();
+  await flush();
+  t.true(refused >= 1);
+  await service.stop();
+  t.is(service.inFlight, 0);
+  // Nothing was recorded as done, so the next owner fires the tick again.
+  kv.txn = realTxn;
+  t.not(await kv.get(service.keys.jobKey(partitionOf('stuck', PARTITIONS), 'stuck')), undefined);
 });

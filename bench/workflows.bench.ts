@@ -11,7 +11,10 @@
  * time per workflow of Node and of etcd (comparable across runs even when other processes load
  * the machine, which wall-clock rates are not).
  *
- *   npm run bench:workflows        (env: RUNS=3 N=1000 SHAPES=hello5,timer3)
+ *   npm run bench:workflows        (env: RUNS=3 N=1000 SHAPES=hello5,timer3 WARMUP=300)
+ *
+ * A discarded warm-up run (WARMUP workflows of the first shape) comes first: measured runs then see
+ * JIT-compiled code, as a long-running replica does.
  *
  * One runtime replica and the client in this process; etcd in its own process.
  */
@@ -35,6 +38,8 @@ const env = process.env;
 const RUNS = Number(env['RUNS'] ?? 3);
 const N = Number(env['N'] ?? 1000);
 const SHAPES = (env['SHAPES'] ?? 'hello5,timer3').split(',');
+/** Workflows of a discarded first run, so measured runs see JIT-compiled code (0: none). */
+const WARMUP = Number(env['WARMUP'] ?? 300);
 const PARTITIONS = 32;
 
 async function sayHello(_ctx: WorkflowActivityContext, city: string): Promise<string> {
@@ -82,7 +87,7 @@ interface RunResult {
   etcdCpuMsPerWf: number;
 }
 
-async function runOnce(shape: string): Promise<RunResult> {
+async function runOnce(shape: string, n = N): Promise<RunResult> {
   const def = SHAPE_DEFS[shape];
   if (!def) throw new RangeError(`unknown shape ${shape}; known: ${Object.keys(SHAPE_DEFS).join(', ')}`);
   const dataDir = await mkdtemp(join(tmpdir(), 'tickflow-wf-bench-'));
@@ -114,14 +119,14 @@ async function runOnce(shape: string): Promise<RunResult> {
       lastStep.set(e.instanceId, now);
     });
     runtime.on('completed', () => {
-      if (++completed === N) allDone();
+      if (++completed === n) allDone();
     });
     const txns0 = { runtime: runtime.txnCount, timers: runtime.timers.txnCount };
 
     const cpu0 = { node: process.cpuUsage(), etcd: (await cpuOfPid(etcd.pid)) ?? Number.NaN };
     const t0 = performance.now();
     await Promise.all(
-      Array.from({ length: N }, (_, i) => client.scheduleNewWorkflow(def.workflow, undefined, `wf-${i}`)),
+      Array.from({ length: n }, (_, i) => client.scheduleNewWorkflow(def.workflow, undefined, `wf-${i}`)),
     );
     await done;
     const seconds = (performance.now() - t0) / 1000;
@@ -134,10 +139,10 @@ async function runOnce(shape: string): Promise<RunResult> {
     const rss = await sampler.stop();
     return {
       shape,
-      workflows: N,
+      workflows: n,
       seconds,
-      workflowsPerSec: N / seconds,
-      activitiesPerSec: (N * def.activities) / seconds,
+      workflowsPerSec: n / seconds,
+      activitiesPerSec: (n * def.activities) / seconds,
       stepP50Ms: latency.p50,
       stepP99Ms: latency.p99,
       steps,
@@ -146,8 +151,8 @@ async function runOnce(shape: string): Promise<RunResult> {
       timerTxns,
       rssNodeMiB: rss.selfMiB,
       rssEtcdMiB: rss.otherMiB,
-      nodeCpuMsPerWf: (nodeCpu.user + nodeCpu.system) / 1000 / N,
-      etcdCpuMsPerWf: etcdCpu / 1000 / N,
+      nodeCpuMsPerWf: (nodeCpu.user + nodeCpu.system) / 1000 / n,
+      etcdCpuMsPerWf: etcdCpu / 1000 / n,
     };
   } finally {
     await sampler.stop();
@@ -174,6 +179,12 @@ const columns: Array<Column<RunResult>> = [
   { header: 'CPU ms/wf etcd', value: (r) => r.etcdCpuMsPerWf, digits: 2 },
 ];
 
+if (WARMUP > 0) {
+  const warm = await runOnce(SHAPES[0] ?? 'hello5', WARMUP);
+  process.stdout.write(
+    `warm-up: ${warm.workflows} workflows in ${warm.seconds.toFixed(2)} s (not counted)\n`,
+  );
+}
 const all: RunResult[] = [];
 const medians: RunResult[] = [];
 for (const shape of SHAPES) {

@@ -17,6 +17,11 @@ export interface WorkflowRuntimeOptions extends StoreOptions {
    * only (one more etcd round trip per activity).
    */
   activityFallbackSeconds?: number;
+  /**
+   * Events one generation's history may hold (default 50,000). A step past it fails the instance
+   * with a HistoryLimitExceededError that suggests `continueAsNew`.
+   */
+  maxHistoryEvents?: number;
   /** A dead replica's instances move to the others after about this long (default 10). */
   leaseTtlSeconds?: number;
   /** Partition count of the timer service; fixed for the life of a scope (default 32). */
@@ -50,6 +55,7 @@ export class WorkflowRuntime extends RuntimeCore {
         'cacheSize',
         'maxConcurrentActivities',
         'activityFallbackSeconds',
+        'maxHistoryEvents',
       ]),
     });
     this.timers = timers;

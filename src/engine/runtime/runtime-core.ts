@@ -10,6 +10,8 @@ import { silentLogger } from '../logger.js';
 import type { AnyWorkflow } from '../workflow-context.js';
 import type { AnyActivity } from './activity-types.js';
 import { ActivityRunner } from './activity-runner.js';
+import { DEFAULT_MAX_HISTORY_EVENTS } from './history-limit.js';
+import { WorkflowValidationError } from './workflow-errors.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { instanceKeys, ReminderTarget } from './instance-keys.js';
 import { InstanceStore } from './instance-store.js';
@@ -37,6 +39,8 @@ export interface RuntimeCoreOptions {
    * result was recorded. 0: activities run from their reminders only. Default 30.
    */
   activityFallbackSeconds?: number;
+  /** Events one generation's history may hold; a step past it fails the instance (default 50,000). */
+  maxHistoryEvents?: number;
 }
 
 /** Reminder data: instance, generation, the action's record (or records); `s` marks a start-only wake. */
@@ -84,11 +88,18 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
       reminders: this.reminders,
       deliver: (instanceId, outcome, cleanup) => this.#steps.deliver(instanceId, [outcome], false, cleanup),
     });
-    const fallbackMs = (options.activityFallbackSeconds ?? 30) * 1000;
-    if (!Number.isFinite(fallbackMs) || fallbackMs < 0) {
-      throw new RangeError(
-        `activityFallbackSeconds must be a number >= 0, got ${String(options.activityFallbackSeconds)}`,
+    const fallbackSeconds = options.activityFallbackSeconds ?? 30;
+    if (typeof fallbackSeconds !== 'number' || !Number.isFinite(fallbackSeconds) || fallbackSeconds < 0) {
+      throw new WorkflowValidationError(
+        'activityFallbackSeconds',
+        fallbackSeconds,
+        'a number of seconds >= 0',
       );
+    }
+    const fallbackMs = fallbackSeconds * 1000;
+    const maxHistoryEvents = options.maxHistoryEvents ?? DEFAULT_MAX_HISTORY_EVENTS;
+    if (!Number.isSafeInteger(maxHistoryEvents) || maxHistoryEvents < 1) {
+      throw new WorkflowValidationError('maxHistoryEvents', maxHistoryEvents, 'an integer >= 1');
     }
     this.#steps = new StepRunner({
       store: this.#store,
@@ -100,6 +111,7 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
       logger: this.#logger,
       cacheSize: options.cacheSize ?? 10_000,
       maxTxnOps: this.#maxTxnOps,
+      maxHistoryEvents,
       // While stopping, new activities go out through their reminders, due at once.
       localActivityDelayMs: () => (this.#started ? fallbackMs : undefined),
       onLocalActivities: (instanceId, generation, actions) => {

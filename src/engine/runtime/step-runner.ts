@@ -9,6 +9,7 @@ import type { ExecutionResult } from '../execution-result.js';
 import type { WorkflowLookup } from '../executor.js';
 import type { WorkflowLogger } from '../logger.js';
 import { ExecutorCache } from './executor-cache.js';
+import { historyLimitResult } from './history-limit.js';
 import { loadInstance } from './instance-loader.js';
 import type { InstanceStore } from './instance-store.js';
 import { wakeOps } from './reminder-ops.js';
@@ -27,6 +28,8 @@ export interface StepRunnerOptions {
   logger: WorkflowLogger;
   cacheSize: number;
   maxTxnOps: number;
+  /** Events one generation's history may hold; a step past it fails the instance. */
+  maxHistoryEvents: number;
   /**
    * Activities run in-process after their step commits, their reminders due this much later;
    * undefined (or 0): activities run from their reminders only.
@@ -211,11 +214,15 @@ export class StepRunner {
       for (const warning of result.warnings) this.#o.logger.warn(`${instanceId}: ${warning.message}`);
       return more;
     }
+    const limited = historyLimitResult(record, result, now, this.#o.maxHistoryEvents);
+    if (limited)
+      this.#o.logger.error(`${instanceId}: history limit of ${this.#o.maxHistoryEvents} events reached`);
+    const stepped = limited ?? result;
     const built = buildStepCommit({
       ctx: { keys: store.keys, reminders: this.#o.reminders, now },
       record,
       chunks: cached.chunks,
-      result,
+      result: stepped,
       consumedInbox: consumed,
       maxOps: this.#o.maxTxnOps,
       localActivityDelayMs: this.#o.localActivityDelayMs?.() ?? 0,
@@ -229,12 +236,12 @@ export class StepRunner {
     if (built.localActivities.length > 0) {
       this.#o.onLocalActivities?.(instanceId, record.generation, built.localActivities);
     }
-    for (const warning of result.warnings) this.#o.logger.warn(`${instanceId}: ${warning.message}`);
+    for (const warning of stepped.warnings) this.#o.logger.warn(`${instanceId}: ${warning.message}`);
     this.#o.events.emit('step', {
       instanceId,
       status: built.record.status,
-      events: result.newHistory.length,
-      actions: result.actions.length,
+      events: stepped.newHistory.length,
+      actions: stepped.actions.length,
     });
     if (built.restarted || isTerminalStatus(built.record.status)) {
       this.#cache.delete(instanceId);

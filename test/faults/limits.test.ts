@@ -1,9 +1,8 @@
 /**
  * Limits with clear errors (issue 7). Job data over the configured size is refused by the timer
- * service with a JobValidationError and nothing is stored. The runtime limits the issue asks for —
- * pending events per instance and history length (with a continueAsNew hint) — do not exist yet:
- * those tests are `test.failing` and reported to the runtime's owner; once the limits land, ava
- * reports them as passing unexpectedly and `.failing` must be removed.
+ * service with a JobValidationError and nothing is stored; a history over `maxHistoryEvents` fails
+ * its instance with a continueAsNew hint. The pending-events limit does not exist yet: its test is
+ * `test.failing`; once the limit lands, ava reports it as passing unexpectedly and `.failing` must go.
  */
 import test, { type ExecutionContext } from 'ava';
 import { FakeClock } from '../../src/common/fake-clock.js';
@@ -106,9 +105,9 @@ async function* countsForever(ctx: WorkflowContext) {
   for (let i = 0; ; i++) yield ctx.createTimer(0);
 }
 
-// NOT IMPLEMENTED (reported, issue 4 runtime): no `maxHistoryEvents` option; an endless loop's
-// history grows until etcd's request or quota limits stop it.
-test.failing('history over maxHistoryEvents: the instance fails with a continueAsNew hint', async (t) => {
+// The runtime's `maxHistoryEvents` (default 50,000) stops an endless loop before etcd's request or
+// quota limits would.
+test('history over maxHistoryEvents: the instance fails with a continueAsNew hint', async (t) => {
   const client = await runtimeWith(t, { maxHistoryEvents: 50 }, (r) => r.registerWorkflow(countsForever));
   const id = await client.scheduleNewWorkflow(countsForever, undefined, 'long-1');
   // With the limit this fails within milliseconds; without it the history passes 20k events in 5 s.

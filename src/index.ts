@@ -30,6 +30,7 @@ export {
 } from './engine/errors.js';
 export {
   WorkflowAlreadyExistsError,
+  WorkflowLimitError,
   WorkflowNotFoundError,
   WorkflowStateError,
   WorkflowValidationError,

@@ -6,6 +6,8 @@ import { TimerService } from './timers/timer-service.js';
 export interface WorkflowClientOptions extends StoreOptions {
   /** Must match the runtime's partition count (default 32). */
   partitions?: number;
+  /** Raised events an instance may hold unconsumed before `raiseEvent` refuses more (default 10,000). */
+  maxPendingEvents?: number;
 }
 
 /** Starts, queries and controls workflows; talks to etcd only, so it works from any process. */
@@ -29,6 +31,7 @@ export class WorkflowClient extends ClientCore {
       ...(options.namespace !== undefined && { namespace: options.namespace }),
       ...(options.appId !== undefined && { appId: options.appId }),
       ...(options.clock !== undefined && { clock: options.clock }),
+      ...(options.maxPendingEvents !== undefined && { maxPendingEvents: options.maxPendingEvents }),
     });
     this.#kv = kv;
     this.#ownsKv = owned;

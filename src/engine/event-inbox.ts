@@ -31,6 +31,13 @@ export class EventInbox {
     else this.#buffered.set(key, [entry]);
   }
 
+  /** Events delivered that no wait has taken yet. */
+  get bufferedCount(): number {
+    let n = 0;
+    for (const queue of this.#buffered.values()) n += queue.length;
+    return n;
+  }
+
   /** Takes the oldest buffered event with this name, if any. */
   take(name: string): { data: unknown } | undefined {
     const key = name.toLowerCase();

@@ -43,6 +43,8 @@ export interface ExecutionResult {
   newHistory: HistoryEvent[];
   status: WorkflowRuntimeStatus;
   customStatus: unknown;
+  /** External events (and, while suspended, held deliveries) the workflow has not consumed yet. */
+  pendingEvents: number;
   /** The fold of the whole history including `newHistory`. */
   state: WorkflowState;
   /** Input events that changed nothing (duplicates, late deliveries), reported once here. */

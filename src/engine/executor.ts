@@ -122,6 +122,7 @@ export class WorkflowExecutor {
         newHistory,
         status: this.#state.status,
         customStatus: this.#run.customStatus,
+        pendingEvents: this.#run.bufferedEvents + this.#held.length,
         state: this.#state,
         warnings: this.#warnings,
       };

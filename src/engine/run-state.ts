@@ -183,6 +183,11 @@ export class RunState implements StepHost {
     return this.#customStatus;
   }
 
+  /** External events raised but not yet taken by a wait. */
+  get bufferedEvents(): number {
+    return this.#inbox.bufferedCount;
+  }
+
   /** Whether `setCustomStatus` was called since `beginStep`. */
   get customStatusChanged(): boolean {
     return this.#customStatusChanged;

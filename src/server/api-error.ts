@@ -1,5 +1,6 @@
 import {
   WorkflowAlreadyExistsError,
+  WorkflowLimitError,
   WorkflowNotFoundError,
   WorkflowStateError,
   WorkflowValidationError,
@@ -56,6 +57,7 @@ export const ErrorCode = {
   instanceNotFound: 'ERR_INSTANCE_ID_NOT_FOUND',
   instanceAlreadyExists: 'ERR_INSTANCE_ID_ALREADY_EXISTS',
   workflowState: 'ERR_WORKFLOW_STATE',
+  workflowLimit: 'ERR_WORKFLOW_LIMIT',
   storeUnavailable: 'ERR_STORE_UNAVAILABLE',
   notReady: 'ERR_HEALTH_NOT_READY',
   routeNotFound: 'ERR_ROUTE_NOT_FOUND',
@@ -87,6 +89,8 @@ export function toApiError(error: unknown, fallbackCode: string = ErrorCode.inte
     return new ApiError(409, ErrorCode.instanceAlreadyExists, error.message);
   }
   if (error instanceof WorkflowStateError) return new ApiError(409, ErrorCode.workflowState, error.message);
+  // The instance holds too many unconsumed events: the caller may retry once it has caught up.
+  if (error instanceof WorkflowLimitError) return new ApiError(429, ErrorCode.workflowLimit, error.message);
   if (error instanceof StoreUnavailableError)
     return new ApiError(503, ErrorCode.storeUnavailable, error.message);
   const message = error instanceof Error ? error.message : String(error);

@@ -1,8 +1,8 @@
 /**
  * Limits with clear errors (issue 7). Job data over the configured size is refused by the timer
  * service with a JobValidationError and nothing is stored; a history over `maxHistoryEvents` fails
- * its instance with a continueAsNew hint. The pending-events limit does not exist yet: its test is
- * `test.failing`; once the limit lands, ava reports it as passing unexpectedly and `.failing` must go.
+ * its instance with a continueAsNew hint; raising events past `maxPendingEvents` is refused with a
+ * WorkflowLimitError.
  */
 import test, { type ExecutionContext } from 'ava';
 import { FakeClock } from '../../src/common/fake-clock.js';
@@ -86,20 +86,17 @@ async function* waitsForever(ctx: WorkflowContext) {
   yield ctx.waitForExternalEvent('never-raised');
 }
 
-// NOT IMPLEMENTED (reported, issue 4 runtime): no `maxPendingEvents` option; raising events to an
-// instance that never consumes them grows its inbox without bound.
-test.failing(
-  'more pending events than maxPendingEvents: raiseEvent is refused with a clear error',
-  async (t) => {
-    const client = await runtimeWith(t, { maxPendingEvents: 5 }, (r) => r.registerWorkflow(waitsForever));
-    const id = await client.scheduleNewWorkflow(waitsForever, undefined, 'inbox-1');
-    await client.waitForWorkflowStart(id, false, 10);
-    for (let i = 0; i < 5; i++) await client.raiseEvent(id, `other-${i}`, i);
-    const error = await t.throwsAsync(client.raiseEvent(id, 'other-5', 5));
-    t.regex(error?.message ?? '', /pending events/i);
-    t.regex(error?.message ?? '', /\b5\b/);
-  },
-);
+// The client's `maxPendingEvents` bounds events an instance holds unconsumed (buffered by the
+// workflow plus still in its inbox).
+test('more pending events than maxPendingEvents: raiseEvent is refused with a clear error', async (t) => {
+  const client = await runtimeWith(t, { maxPendingEvents: 5 }, (r) => r.registerWorkflow(waitsForever));
+  const id = await client.scheduleNewWorkflow(waitsForever, undefined, 'inbox-1');
+  await client.waitForWorkflowStart(id, false, 10);
+  for (let i = 0; i < 5; i++) await client.raiseEvent(id, `other-${i}`, i);
+  const error = await t.throwsAsync(client.raiseEvent(id, 'other-5', 5));
+  t.regex(error?.message ?? '', /pending events/i);
+  t.regex(error?.message ?? '', /\b5\b/);
+});
 
 async function* countsForever(ctx: WorkflowContext) {
   for (let i = 0; ; i++) yield ctx.createTimer(0);

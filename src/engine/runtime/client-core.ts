@@ -16,11 +16,15 @@ import { deliverOps, type StepContext } from './reminder-ops.js';
 import {
   WorkflowAlreadyExistsError,
   WorkflowNotFoundError,
+  WorkflowLimitError,
   WorkflowStateError,
   WorkflowValidationError,
 } from './workflow-errors.js';
 import { toWorkflowState, type WorkflowState } from './workflow-state-view.js';
 import { waitForRecord } from './record-wait.js';
+
+/** Raised events an instance may hold unconsumed before `raiseEvent` refuses more. */
+const DEFAULT_MAX_PENDING_EVENTS = 10_000;
 
 export interface ClientCoreOptions {
   kv: KvStore;
@@ -28,6 +32,11 @@ export interface ClientCoreOptions {
   namespace?: string;
   appId?: string;
   clock?: Clock;
+  /**
+   * Raised events an instance may hold unconsumed (delivered but not yet taken by a wait); past it
+   * `raiseEvent` fails with a WorkflowLimitError. Default 10,000.
+   */
+  maxPendingEvents?: number;
 }
 
 export interface ListWorkflowsQuery {
@@ -53,12 +62,17 @@ export class ClientCore {
   readonly #reminders: ReminderPort;
   readonly #clock: Clock;
   readonly #store: InstanceStore;
+  readonly #maxPendingEvents: number;
 
   constructor(options: ClientCoreOptions) {
     this.#kv = options.kv;
     this.#commit = new GroupCommit(this.#kv);
     this.#reminders = options.reminders;
     this.#clock = options.clock ?? systemClock;
+    this.#maxPendingEvents = options.maxPendingEvents ?? DEFAULT_MAX_PENDING_EVENTS;
+    if (!Number.isSafeInteger(this.#maxPendingEvents) || this.#maxPendingEvents < 1) {
+      throw new WorkflowValidationError('maxPendingEvents', options.maxPendingEvents, 'an integer >= 1');
+    }
     this.#store = new InstanceStore(
       this.#kv,
       instanceKeys(options.namespace ?? 'default', options.appId ?? 'tickflow'),
@@ -147,7 +161,9 @@ export class ClientCore {
     if (typeof eventName !== 'string' || eventName.length === 0 || eventName.length > 256) {
       throw new WorkflowValidationError('eventName', eventName, 'a string of 1-256 characters');
     }
-    await this.#send(instanceId, {
+    const record = await this.#require(instanceId);
+    await this.#checkPendingEvents(instanceId, record);
+    await this.#deliver(instanceId, {
       type: 'EventRaised',
       timestamp: new Date(this.#clock.now()),
       name: eventName,
@@ -269,8 +285,34 @@ export class ClientCore {
     return loaded.record;
   }
 
+  /**
+   * Refuses an event past `maxPendingEvents`: those the workflow holds unconsumed (recorded by its
+   * last step) plus those still in its inbox. Concurrent raises may pass the check together, so the
+   * limit can be exceeded by the number of callers racing; it bounds growth, not an exact count.
+   */
+  async #checkPendingEvents(instanceId: string, record: InstanceRecord): Promise<void> {
+    if (isTerminalStatus(record.status)) return;
+    const held = record.pendingEvents ?? 0;
+    const room = this.#maxPendingEvents - held;
+    const inbox = room > 0 ? await this.#store.inbox(instanceId, room) : { messages: [] };
+    const queued = inbox.messages.filter((m) => m.event.type === 'EventRaised').length;
+    if (held + queued >= this.#maxPendingEvents) {
+      throw new WorkflowLimitError(
+        instanceId,
+        'maxPendingEvents',
+        held + queued,
+        this.#maxPendingEvents,
+        'nothing was raised: let the workflow consume its events (waitForExternalEvent) or raise the limit',
+      );
+    }
+  }
+
   async #send(instanceId: string, event: HistoryEvent): Promise<void> {
     await this.#require(instanceId);
+    await this.#deliver(instanceId, event);
+  }
+
+  async #deliver(instanceId: string, event: HistoryEvent): Promise<void> {
     const message = `${this.#clock.now().toString(36).padStart(10, '0')}~${randomUUID()}`;
     const ops: StoreOp[] = deliverOps(this.#ctx(), instanceId, message, event);
     await this.#commit.submit({ guards: [], ops });

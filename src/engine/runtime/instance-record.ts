@@ -16,6 +16,8 @@ export interface InstanceRecord {
   input?: unknown;
   output?: unknown;
   customStatus?: unknown;
+  /** External events delivered but not yet consumed by the workflow (for maxPendingEvents). */
+  pendingEvents?: number;
   failureDetails?: FailureDetails;
   parent?: ParentInfo;
   scheduledStartAt?: number;

@@ -53,6 +53,7 @@ export function buildStepCommit(input: StepCommitInput): StepCommit {
     ...(state.name ? { name: state.name } : {}),
   };
   setOptional(next, 'customStatus', result.customStatus);
+  setOptional(next, 'pendingEvents', result.pendingEvents > 0 ? result.pendingEvents : undefined);
 
   const final = result.actions[result.actions.length - 1];
   if (final?.type === 'ContinueAsNew') {

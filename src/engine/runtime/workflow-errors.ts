@@ -52,3 +52,25 @@ export class WorkflowValidationError extends WorkflowError {
     this.allowed = allowed;
   }
 }
+
+/** A per-instance limit was reached; nothing was stored. */
+export class WorkflowLimitError extends WorkflowError {
+  override name = 'WorkflowLimitError';
+  readonly instanceId: string;
+  readonly limit: string;
+  readonly value: number;
+  readonly allowed: number;
+  constructor(instanceId: string, limit: string, value: number, allowed: number, hint: string) {
+    super(
+      `workflow instance ${JSON.stringify(instanceId)} has ${value} ${limit
+        .replace(/^max/, '')
+        .replace(/([A-Z])/g, ' $1')
+        .trim()
+        .toLowerCase()} (${limit} ${allowed}); ${hint}`,
+    );
+    this.instanceId = instanceId;
+    this.limit = limit;
+    this.value = value;
+    this.allowed = allowed;
+  }
+}

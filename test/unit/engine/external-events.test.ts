@@ -148,3 +148,13 @@ test('an event arriving in the step that started the wait drops the uncommitted 
   t.deepEqual(first.actions, [{ type: 'CompleteWorkflow', id: 2, status: 'COMPLETED', result: 'same step' }]);
   t.deepEqual(first.state.pendingTimers, {});
 });
+
+test('pendingEvents counts raised events no wait has taken yet, and drops as waits take them', async (t) => {
+  const run = new ReplayHarness(approval);
+  await run.start();
+  const two = await run.stepAt(SECOND, ev.eventRaised('approval', { ok: true }), ev.eventRaised('other', 1));
+  t.is(two.pendingEvents, 2);
+  const taken = await run.stepAt(2 * SECOND, ev.taskCompleted(1));
+  t.is(taken.status, 'COMPLETED');
+  t.is(taken.pendingEvents, 1);
+});

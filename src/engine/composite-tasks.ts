@@ -40,7 +40,7 @@ export class WhenAllTask<TTasks extends readonly Task<unknown>[]> extends Task<T
 }
 
 /**
- * Completes as soon as any child completes, successfully or not; its result is that child, so
+ * Completes as soon as one child completes, successfully or not; its result is that child, so
  * the workflow can tell which one won (and read its result or error). Children that are
  * already complete when it is created win in list order.
  */

@@ -7,7 +7,7 @@ export interface WorkflowActivityContext {
   getAttempt(): number;
 }
 
-/** An activity: any (async) function of its context and input. It runs at least once per call. */
+/** An activity: a plain or async function of its context and input. It runs at least once per call. */
 export type Activity<TInput = never, TOutput = unknown> = (
   ctx: WorkflowActivityContext,
   input: TInput,

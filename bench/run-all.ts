@@ -17,7 +17,7 @@ import { RESULTS_DIR } from './lib/results.js';
 import { writeCharts } from './compare/charts.js';
 import { describeMachine, loadAverage } from './compare/machine.js';
 import { renderMarkdown, type Report } from './compare/report.js';
-import { runPlan } from './compare/runner.js';
+import { medianMetrics, runPlan } from './compare/runner.js';
 import { FULL, QUICK, TINY } from './compare/sizes.js';
 import { ENGINES, WORKLOADS, type EngineName, type WorkloadName } from './compare/types.js';
 
@@ -68,6 +68,7 @@ const opts = program.opts<{
 
 if (opts.render !== undefined) {
   const saved = JSON.parse(await readFile(opts.render, 'utf8')) as Report & { mode: string };
+  for (const cell of saved.cells) cell.median = medianMetrics(cell.runs);
   await publish(saved, saved.mode);
   process.exit(0);
 }

@@ -59,6 +59,7 @@ export async function writeCharts(
     renderBarChart({
       title: 'Timer lateness (delivery − due time)',
       unit: 'milliseconds',
+      log: true,
       note: 'lower is better',
       groups: late,
     }),

@@ -6,7 +6,7 @@ import { fork } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { medianOfRuns } from '../lib/stats.js';
+import { median } from '../lib/stats.js';
 import { RUN_CAP, unsupportedReason } from './support.js';
 import type {
   ChildMessage,
@@ -87,7 +87,7 @@ export async function runPlan(plan: Plan): Promise<Cell[]> {
           cell.errors.push(outcome.message.split('\n')[0] ?? outcome.message);
           line.log(`${cell.workload} ${cell.engine} run ${run} failed: ${outcome.message.split('\n')[0]}`);
         }
-        cell.median = cell.runs.length > 0 ? medianOfRuns(cell.runs) : undefined;
+        cell.median = medianMetrics(cell.runs);
         await plan.onProgress?.([...cells.values()]);
       }
     }
@@ -180,4 +180,27 @@ class ProgressLine {
   done(): void {
     if (this.#tty) process.stderr.write('\r\x1b[K');
   }
+}
+
+/** Figures that take one of a few values (a tested rate): a median must be one of them. */
+const DISCRETE = new Set(['maxRateP99Under1s']);
+
+function lowerMedian(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? Number.NaN;
+}
+
+/**
+ * The median of each figure over the runs that have it (a run may lack one, e.g. a W2 rate it
+ * skipped); undefined when there are no runs.
+ */
+export function medianMetrics(runs: readonly Metrics[]): Metrics | undefined {
+  if (runs.length === 0) return undefined;
+  const keys = new Set(runs.flatMap((r) => Object.keys(r)));
+  const out: Metrics = {};
+  for (const key of keys) {
+    const values = runs.map((r) => r[key]).filter((v): v is number => v !== undefined && !Number.isNaN(v));
+    out[key] = values.length === 0 ? Number.NaN : DISCRETE.has(key) ? lowerMedian(values) : median(values);
+  }
+  return out;
 }

@@ -54,15 +54,15 @@ export async function startServer(
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
+  // Two sources share the log: neither may end it, or the other writes after its end.
+  child.stdout?.pipe(log, { end: false });
+  child.stderr?.pipe(log, { end: false });
   let exited = false;
-  const exit = new Promise<void>((resolve) =>
-    child.once('exit', () => {
-      exited = true;
-      resolve();
-    }),
-  );
+  child.once('exit', () => {
+    exited = true;
+  });
+  // 'close' comes after the exit and after both pipes have flushed their last output.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${binary}`);
   spawnListener?.(pid);
@@ -86,10 +86,11 @@ export async function startServer(
         const timer = setTimeout(() => {
           if (!exited) process.kill(pid, 'SIGKILL');
         }, graceMs);
-        await exit;
+        await closed;
         clearTimeout(timer);
       }
-      log.end();
+      await closed;
+      await new Promise<void>((resolve) => log.end(resolve));
       await rm(options.dir, { recursive: true, force: true });
     },
   };

@@ -14,6 +14,8 @@ export interface Chart {
   groups: ChartGroup[];
   /** A short note under the title (e.g. "higher is better"). */
   note?: string;
+  /** Bar lengths on a log scale, for figures that span orders of magnitude (lateness). */
+  log?: boolean;
 }
 
 const COLORS: Record<string, string> = {
@@ -45,7 +47,10 @@ export function renderBarChart(chart: Chart): string {
       if (bar.value === undefined || Number.isNaN(bar.value)) {
         parts.push(text(LABEL_W + 4, y + BAR_H - 5, 'n/a', 'start', 11, '#888'));
       } else {
-        const w = Math.max(1, (bar.value / max) * plotW);
+        const share = chart.log
+          ? Math.log10(1 + Math.max(0, bar.value)) / Math.log10(1 + max)
+          : bar.value / max;
+        const w = Math.max(1, share * plotW);
         parts.push(
           `<rect x="${LABEL_W}" y="${y}" width="${w.toFixed(1)}" height="${BAR_H}" fill="${color}"/>`,
         );
@@ -67,7 +72,14 @@ export function renderBarChart(chart: Chart): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="Helvetica, Arial, sans-serif">`,
     `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
     text(WIDTH / 2, 22, chart.title, 'middle', 15, '#111', 'bold'),
-    text(WIDTH / 2, 40, `${chart.unit}${chart.note ? ` — ${chart.note}` : ''}`, 'middle', 11, '#555'),
+    text(
+      WIDTH / 2,
+      40,
+      `${chart.unit}${chart.log ? ' (log scale)' : ''}${chart.note ? ` — ${chart.note}` : ''}`,
+      'middle',
+      11,
+      '#555',
+    ),
     `<line x1="${LABEL_W}" y1="${TOP - 6}" x2="${LABEL_W}" y2="${y - GROUP_GAP + 6}" stroke="#999"/>`,
     ...parts,
     '</svg>',

@@ -37,6 +37,7 @@ export async function w2Sustained(
       metrics[`achieved@${rate}`] = r.achievedPerSec;
       if (r.p99 < P99_LIMIT_MS && r.missing === 0 && r.achievedPerSec >= rate * 0.9)
         best = Math.max(best, rate);
+      else missedAt = rate;
     } finally {
       await engine.close();
     }

@@ -11,7 +11,7 @@ export interface JobView {
   data?: JsonValue;
   failurePolicy: FailurePolicySpec;
   createdAt: Date;
-  /** Ticks delivered so far (absent in listings, which do not read progress). */
+  /** Ticks delivered (or dropped by the failure policy) so far. */
   count?: number;
   /** When the next tick is due, if one is left. */
   nextFireAt?: Date;

@@ -72,6 +72,11 @@ export interface JobProgress {
   attempts: number;
 }
 
+/** The stored counter if it belongs to this incarnation of the job, else a fresh one (count 0). */
+export function currentProgress(stored: JobProgress | undefined, jobRevision: number): JobProgress {
+  return stored && stored.jobRevision === jobRevision ? stored : { jobRevision, count: 0, attempts: 0 };
+}
+
 export type TriggerResult = 'success' | 'failed' | 'undeliverable';
 
 /** What a trigger handler receives. */

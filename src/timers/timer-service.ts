@@ -3,7 +3,7 @@ import { partitionOf } from '../cluster/partition.js';
 import { PartitionOwnership } from '../cluster/partition-ownership.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { GroupCommit } from '../etcd/group-commit.js';
-import type { KvStore } from '../etcd/kv-store.js';
+import type { KvEntry, KvStore } from '../etcd/kv-store.js';
 import type { StoreOp } from '../etcd/store-op.js';
 import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from './errors.js';
 import { decodeProgress, decodeRecord, encodeRecord } from './job-codec.js';
@@ -11,7 +11,13 @@ import { JobFeed } from './job-feed.js';
 import { scopeKeys, type ScopeKeys } from './job-keys.js';
 import { validateJobName } from './job-name.js';
 import { JobTable } from './job-table.js';
-import type { JobRecord, JobSpec, TriggerHandler } from './job.js';
+import {
+  currentProgress,
+  type JobProgress,
+  type JobRecord,
+  type JobSpec,
+  type TriggerHandler,
+} from './job.js';
 import { nextFire } from './next-fire.js';
 import type { TimerServiceEvents } from './timer-events.js';
 import { TriggerLoop } from './trigger-loop.js';
@@ -38,6 +44,7 @@ export type ScheduleResult = { name: string; ok: true } | { name: string; ok: fa
 
 const DEFAULT_PARTITIONS = 32;
 const DEFAULT_MAX_DATA_BYTES = 1024 * 1024;
+const LIST_PAGE = 1000;
 
 /**
  * The jobs service of one (namespace, appId) scope. Any process can schedule, read and delete jobs;
@@ -206,10 +213,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
     if (!entry || !record) throw new JobNotFoundError(name);
     const progressEntry = await this.#kv.get(this.keys.progressKey(partition, name));
     const stored = progressEntry && decodeProgress(progressEntry.value);
-    const progress =
-      stored && stored.jobRevision === entry.modRevision
-        ? stored
-        : { jobRevision: entry.modRevision, count: 0, attempts: 0 };
+    const progress = currentProgress(stored, entry.modRevision);
     return toJobView(record, progress, nextFire(record, progress));
   }
 
@@ -229,26 +233,47 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
     return existed;
   }
 
-  /** Jobs of this scope whose names start with `prefix`, in name order. */
+  /**
+   * Jobs of this scope whose names start with `prefix`, in name order, each with its delivered
+   * count and next fire time (as `get` returns them). Reads every partition's jobs and counters.
+   */
   async list(options: { prefix?: string } = {}): Promise<JobView[]> {
+    const prefix = options.prefix ?? '';
     const views: JobView[] = [];
     for (let p = 0; p < this.#partitions; p++) {
-      let startAfter: string | undefined;
-      for (;;) {
-        const page = await this.#kv.range(this.keys.jobsPrefix(p) + (options.prefix ?? ''), {
-          limit: 1000,
-          ...(startAfter !== undefined ? { startAfter } : {}),
-        });
-        for (const entry of page.entries) {
-          const record = decodeRecord(entry.value);
-          if (record) views.push(toJobView(record, undefined, undefined));
-        }
-        const last = page.entries[page.entries.length - 1];
-        if (!page.more || !last) break;
-        startAfter = last.key;
+      const jobs = await this.#rangeAll(this.keys.jobsPrefix(p) + prefix);
+      if (jobs.length === 0) continue;
+      const progressPrefix = this.keys.progressPrefix(p);
+      const counters = new Map<string, JobProgress>();
+      for (const entry of await this.#rangeAll(progressPrefix + prefix)) {
+        const progress = decodeProgress(entry.value);
+        if (progress) counters.set(entry.key.slice(progressPrefix.length), progress);
+      }
+      const jobsPrefix = this.keys.jobsPrefix(p);
+      for (const entry of jobs) {
+        const record = decodeRecord(entry.value);
+        if (!record) continue;
+        const progress = currentProgress(counters.get(entry.key.slice(jobsPrefix.length)), entry.modRevision);
+        views.push(toJobView(record, progress, nextFire(record, progress)));
       }
     }
     return views.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Every entry under `prefix`, read in pages. */
+  async #rangeAll(prefix: string): Promise<KvEntry[]> {
+    const entries: KvEntry[] = [];
+    let startAfter: string | undefined;
+    for (;;) {
+      const page = await this.#kv.range(prefix, {
+        limit: LIST_PAGE,
+        ...(startAfter !== undefined ? { startAfter } : {}),
+      });
+      entries.push(...page.entries);
+      const last = page.entries[page.entries.length - 1];
+      if (!page.more || !last) return entries;
+      startAfter = last.key;
+    }
   }
 
   /** Deletes every job whose name starts with `prefix` in one transaction; resolves how many there were. */

@@ -6,9 +6,10 @@
 import test, { type ExecutionContext } from 'ava';
 import type { EtcdKv } from '../../../src/etcd/etcd-kv.js';
 import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from '../../../src/timers/errors.js';
-import type { JobSpec } from '../../../src/timers/job.js';
+import type { JobSpec, TriggerResult } from '../../../src/timers/job.js';
 import type { TimerService } from '../../../src/timers/timer-service.js';
 import { useEtcd } from '../../helpers/etcd.js';
+import { waitFor } from '../../helpers/etcd-wait.js';
 import { newService } from './timer-fixture.js';
 
 const etcd = await useEtcd(test);
@@ -316,4 +317,35 @@ test('get, list, delete and deletePrefix', async (t) => {
   );
   t.is(await service.deletePrefix(''), 2);
   t.deepEqual(await storedKeys(service), []);
+});
+
+test('list shows each job with its delivered count and next fire time, as get does', async (t) => {
+  const service = newService(kv);
+  t.teardown(() => service.stop());
+  let release: (() => void) | undefined;
+  const secondHeld = new Promise<void>((resolve) => (release = resolve));
+  let calls = 0;
+  // The second tick is held in the handler, so the stored count stays at 1 while we read.
+  service.onTrigger('app', async (): Promise<TriggerResult> => {
+    if (++calls > 1) await secondHeld;
+    return 'success';
+  });
+  await service.schedule('every-1s', { schedule: '@every 1s', repeats: 3 });
+  await service.schedule('later', { dueTime: '1h' });
+  await service.start();
+  await waitFor(async () => (await service.get('every-1s')).count === 1, { what: 'the first tick counted' });
+
+  const listed = await service.list();
+  t.deepEqual(
+    listed.map((v) => v.name),
+    ['every-1s', 'later'],
+  );
+  const [every, later] = listed;
+  const created = every?.createdAt.getTime() ?? NaN;
+  t.is(every?.count, 1);
+  t.is(every?.nextFireAt?.getTime(), created + 2000, 'the second tick: anchor + 2 periods');
+  t.is(later?.count, 0);
+  t.is(later?.nextFireAt?.getTime(), later?.createdAt && later.createdAt.getTime() + 3_600_000);
+  t.deepEqual(listed, [await service.get('every-1s'), await service.get('later')]);
+  release?.();
 });

@@ -6,14 +6,20 @@
  *             lateness p50/p99/max, early fires (must be 0), etcd txns per trigger, RSS.
  *  sustained  a producer schedules timers LEAD_MS ahead at RATE/s for SECONDS while the same
  *             replica fires them: lateness p50/p99/max at that rate.
+ *  memory     MEMORY_N one-shot timers (default 200k) due in an hour, so none fires: live heap
+ *             (after a full GC) and RSS per pending timer in the replica's process. Not run unless
+ *             named in PHASES.
  *
  *   npm run bench:timers          (env: RUNS=3 N=100000 RATE=5000 SECONDS=20 LEAD_MS=1000 PHASES=burst,sustained)
+ *   PHASES=memory RUNS=1 MEMORY_N=1000000 npm run bench:timers
  *
  * One replica, scheduler and trigger handler in one Node process; etcd in its own process.
  * Lateness is measured in the handler: Date.now() - scheduledAt.
  */
 import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { JobSpec } from '../src/timers/job.js';
 import { cpuOfPid, RssSampler } from './lib/rss.js';
 import { writeResults } from './lib/results.js';
@@ -30,6 +36,7 @@ const LEAD_MS = Number(env['LEAD_MS'] ?? 1_000);
 const PHASES = (env['PHASES'] ?? 'burst,sustained').split(',');
 const CHUNK = Number(env['CHUNK'] ?? 5_000);
 const PIPELINE = Number(env['PIPELINE'] ?? 2);
+const MEMORY_N = Number(env['MEMORY_N'] ?? 200_000);
 const PARTITIONS = 32;
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
@@ -209,6 +216,82 @@ async function sustained(run: number): Promise<SustainedResult> {
   }
 }
 
+interface MemoryResult {
+  load: number;
+  jobs: number;
+  schedulePerSec: number;
+  /** Live heap (after a full GC) the pending timers added, per timer. */
+  heapBytesPerTimer: number;
+  /** RSS the pending timers added, per timer (includes heap the GC has not given back). */
+  rssBytesPerTimer: number;
+  rssMiB: number;
+  etcdRssMiB: number;
+}
+
+/** Heap in use after a full collection: what stays live. */
+const fullGc = ((): (() => void) => {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
+function settledHeap(): number {
+  fullGc();
+  return process.memoryUsage().heapUsed;
+}
+
+/** MEMORY_N one-shots due in an hour: what one pending far-future timer costs its owner. */
+async function memory(run: number): Promise<MemoryResult> {
+  const startLoad = round1(loadavg()[0] ?? 0);
+  const fleet = await startFleet(`memory-${run}`, PARTITIONS);
+  const { service } = fleet;
+  const rss = new RssSampler(fleet.etcdPid);
+  try {
+    const heap0 = settledHeap();
+    const rss0 = process.memoryUsage.rss();
+    const spec: JobSpec = { dueTime: new Date(Date.now() + 3_600_000) };
+    const started = Date.now();
+    for (let from = 0; from < MEMORY_N; from += CHUNK) {
+      const jobs = [];
+      for (let i = from; i < Math.min(MEMORY_N, from + CHUNK); i++) jobs.push({ name: `m${i}`, spec });
+      const failed = (await service.scheduleMany(jobs)).find((r) => !r.ok);
+      if (failed && !failed.ok) throw failed.error;
+    }
+    const scheduleMs = Date.now() - started;
+    // The watch delivers in revision order: once a job written last has fired, the replica has
+    // taken in every job before it.
+    const sentinel = new Promise<void>((resolve) =>
+      service.on('jobEnded', (name) => name === 'memory-sentinel' && resolve()),
+    );
+    service.onTrigger('sentinel', () => 'success');
+    await service.schedule('memory-sentinel', { dueTime: new Date(), target: 'sentinel' });
+    await sentinel;
+    const heap = settledHeap();
+    const mem = await rss.stop();
+    return {
+      load: startLoad,
+      jobs: MEMORY_N,
+      schedulePerSec: Math.round((MEMORY_N / Math.max(scheduleMs, 1)) * 1000),
+      heapBytesPerTimer: Math.round((heap - heap0) / MEMORY_N),
+      rssBytesPerTimer: Math.round((process.memoryUsage.rss() - rss0) / MEMORY_N),
+      rssMiB: Math.round(mem.selfMiB),
+      etcdRssMiB: Math.round(mem.otherMiB),
+    };
+  } finally {
+    await rss.stop();
+    await fleet.close();
+  }
+}
+
+const memoryColumns: Array<Column<MemoryResult & { run: string }>> = [
+  { header: 'run', value: (r) => r.run },
+  { header: 'load', value: (r) => r.load, digits: 1 },
+  { header: 'jobs', value: (r) => r.jobs },
+  { header: 'schedule/s', value: (r) => r.schedulePerSec },
+  { header: 'heap B/timer', value: (r) => r.heapBytesPerTimer },
+  { header: 'RSS B/timer', value: (r) => r.rssBytesPerTimer },
+  { header: 'peak RSS MiB', value: (r) => r.rssMiB },
+  { header: 'etcd MiB', value: (r) => r.etcdRssMiB },
+];
+
 const burstColumns: Array<Column<BurstResult & { run: string }>> = [
   { header: 'run', value: (r) => r.run },
   { header: 'load', value: (r) => r.load, digits: 1 },
@@ -248,6 +331,7 @@ const sustainedColumns: Array<Column<SustainedResult & { run: string }>> = [
 
 const bursts: BurstResult[] = [];
 const sustains: SustainedResult[] = [];
+const memories: MemoryResult[] = [];
 for (let run = 1; run <= RUNS; run++) {
   if (PHASES.includes('burst')) {
     bursts.push(await burst(run));
@@ -256,6 +340,10 @@ for (let run = 1; run <= RUNS; run++) {
   if (PHASES.includes('sustained')) {
     sustains.push(await sustained(run));
     process.stderr.write(`sustained run ${run}: ${JSON.stringify(sustains.at(-1))}\n`);
+  }
+  if (PHASES.includes('memory')) {
+    memories.push(await memory(run));
+    process.stderr.write(`memory run ${run}: ${JSON.stringify(memories.at(-1))}\n`);
   }
 }
 
@@ -277,6 +365,13 @@ if (sustains.length > 0) {
     sustainedColumns,
   );
 }
+if (memories.length > 0) {
+  printTable(
+    `Memory: ${MEMORY_N.toLocaleString('en-US')} one-shot timers pending, due in an hour`,
+    withMedian(memories),
+    memoryColumns,
+  );
+}
 const path = await writeResults('timers', {
   config: {
     runs: RUNS,
@@ -287,8 +382,10 @@ const path = await writeResults('timers', {
     partitions: PARTITIONS,
     chunk: CHUNK,
     pipeline: PIPELINE,
+    memoryN: MEMORY_N,
   },
   burst: { runs: bursts, median: bursts.length > 0 ? medianOfRuns(bursts) : undefined },
   sustained: { runs: sustains, median: sustains.length > 0 ? medianOfRuns(sustains) : undefined },
+  memory: { runs: memories, median: memories.length > 0 ? medianOfRuns(memories) : undefined },
 });
 process.stdout.write(`\nwrote ${path}\n`);

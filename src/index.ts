@@ -75,6 +75,9 @@ export type { KvStore } from './etcd/kv-store.js';
 export { StoreError, StoreUnavailableError } from './etcd/errors.js';
 export { EtcdNotFoundError, EmbeddedEtcdError } from './etcd/embedded-etcd-errors.js';
 
+// Bad input: every validation error (JobValidationError, WorkflowValidationError, ...) has these fields.
+export type { InvalidInput } from './common/invalid-input.js';
+
 // Clocks.
 export { systemClock, type Clock } from './common/clock.js';
 export { FakeClock } from './common/fake-clock.js';

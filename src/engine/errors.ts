@@ -1,3 +1,4 @@
+import { describeValue, invalidInputMessage, type InvalidInput } from '../common/invalid-input.js';
 import type { FailureDetails } from '../history/failure-details.js';
 
 /** Base class so callers can catch every engine error in one place. */
@@ -84,7 +85,7 @@ export class InvalidYieldError extends WorkflowError {
 
   constructor(value: unknown) {
     super(
-      `workflow yielded ${describe(value)}; only tasks from the context can be yielded ` +
+      `workflow yielded ${describeValue(value)}; only tasks from the context can be yielded ` +
         `(ctx.callActivity, ctx.createTimer, ctx.waitForExternalEvent, ctx.callChildWorkflow, ctx.whenAll, ctx.whenAny)`,
     );
     this.value = value;
@@ -92,32 +93,16 @@ export class InvalidYieldError extends WorkflowError {
 }
 
 /** Bad input to a context method. Names the field, the value received and what is allowed. */
-export class WorkflowArgumentError extends WorkflowError {
+export class WorkflowArgumentError extends WorkflowError implements InvalidInput {
   override name = 'WorkflowArgumentError';
   readonly field: string;
   readonly value: unknown;
   readonly allowed: string;
 
   constructor(field: string, value: unknown, allowed: string) {
-    super(`invalid ${field}: ${describe(value)}; allowed: ${allowed}`);
+    super(invalidInputMessage(field, value, allowed));
     this.field = field;
     this.value = value;
     this.allowed = allowed;
   }
-}
-
-export function describe(value: unknown): string {
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
-  if (typeof value === 'object' && value !== null && value.constructor !== Object && !Array.isArray(value)) {
-    return `a ${value.constructor?.name ?? 'null-prototype'} object`;
-  }
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

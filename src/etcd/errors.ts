@@ -1,3 +1,5 @@
+import { invalidInputMessage, type InvalidInput } from '../common/invalid-input.js';
+
 /** Base class so callers can catch every store error in one place. */
 export class StoreError extends Error {
   override name = 'StoreError';
@@ -26,14 +28,14 @@ export class StoreUnavailableError extends StoreError {
 }
 
 /** The request itself is malformed (too many ops, duplicate keys, empty key). Nothing was stored. */
-export class StoreRequestError extends StoreError {
+export class StoreRequestError extends StoreError implements InvalidInput {
   override name = 'StoreRequestError';
   readonly field: string;
   readonly value: unknown;
   readonly allowed: string;
 
   constructor(field: string, value: unknown, allowed: string, options: { cause?: unknown } = {}) {
-    super(`invalid ${field}: ${JSON.stringify(value)}; allowed: ${allowed}`, { cause: options.cause });
+    super(invalidInputMessage(field, value, allowed), { cause: options.cause });
     this.field = field;
     this.value = value;
     this.allowed = allowed;

@@ -1,3 +1,4 @@
+import { describeValue } from '../common/invalid-input.js';
 import type { EventOf, HistoryEvent, HistoryEventType } from './events.js';
 
 /** A stored history line that cannot be turned back into an event. */
@@ -8,7 +9,7 @@ export class HistorySerializationError extends Error {
   readonly allowed: string;
 
   constructor(field: string, value: unknown, allowed: string) {
-    super(`invalid history event ${field}: ${preview(value)}; expected ${allowed}`);
+    super(`invalid history event ${field}: ${describeValue(value)}; expected ${allowed}`);
     this.field = field;
     this.value = value;
     this.allowed = allowed;
@@ -185,15 +186,4 @@ function hasKind(value: unknown, kind: FieldKind): boolean {
     case 'object':
       return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
   }
-}
-
-function preview(value: unknown): string {
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
-  let text: string;
-  try {
-    text = JSON.stringify(value) ?? String(value);
-  } catch {
-    text = String(value);
-  }
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

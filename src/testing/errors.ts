@@ -1,14 +1,14 @@
-import { describe } from '../engine/errors.js';
+import { invalidInputMessage, type InvalidInput } from '../common/invalid-input.js';
 
 /** Bad input to the test environment or the replay checks: names the field, the value and what is allowed. */
-export class TestEnvironmentError extends Error {
+export class TestEnvironmentError extends Error implements InvalidInput {
   override name = 'TestEnvironmentError';
   readonly field: string;
   readonly value: unknown;
   readonly allowed: string;
 
   constructor(field: string, value: unknown, allowed: string) {
-    super(`invalid ${field}: ${describe(value)}; allowed: ${allowed}`);
+    super(invalidInputMessage(field, value, allowed));
     this.field = field;
     this.value = value;
     this.allowed = allowed;

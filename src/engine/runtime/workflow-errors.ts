@@ -1,3 +1,4 @@
+import { invalidInputMessage, type InvalidInput } from '../../common/invalid-input.js';
 import { WorkflowError } from '../errors.js';
 
 export class WorkflowNotFoundError extends WorkflowError {
@@ -40,13 +41,13 @@ export class WorkflowWaitTimeoutError extends WorkflowError {
 }
 
 /** Bad client input (instance id, event name, ...). Names the field, the value and what is allowed. */
-export class WorkflowValidationError extends WorkflowError {
+export class WorkflowValidationError extends WorkflowError implements InvalidInput {
   override name = 'WorkflowValidationError';
   readonly field: string;
   readonly value: unknown;
   readonly allowed: string;
   constructor(field: string, value: unknown, allowed: string) {
-    super(`invalid ${field}: ${JSON.stringify(value)}; allowed: ${allowed}`);
+    super(invalidInputMessage(field, value, allowed));
     this.field = field;
     this.value = value;
     this.allowed = allowed;

@@ -7,7 +7,7 @@ import { hostBreaker } from './host-breaker.js';
 import { retryUnsent } from './retry-unsent.js';
 import { compareKeys, prefixEnd } from './key-order.js';
 import type { KvEntry, KvStore, RangeResult, TxnResult, WatchCallbacks, WatchHandle } from './kv-store.js';
-import type { StoreGuard, StoreOp } from './store-op.js';
+import { guardTarget, type StoreGuard, type StoreOp } from './store-op.js';
 import { checkTxn } from './txn-check.js';
 
 export interface ConnectEtcdOptions {
@@ -96,12 +96,13 @@ export class EtcdKv implements KvStore {
     checkTxn(guards, ops);
     try {
       const res = await this.#client.kv.txn({
-        compare: guards.map((guard) => ({
-          key: Buffer.from(guard.key, 'utf8'),
-          target: 'Mod',
-          result: 'Equal',
-          mod_revision: guard.modRevision,
-        })),
+        compare: guards.map((guard) => {
+          const { target, revision } = guardTarget(guard);
+          const key = Buffer.from(guard.key, 'utf8');
+          return target === 'Mod'
+            ? { key, target, result: 'Equal' as const, mod_revision: revision }
+            : { key, target, result: 'Equal' as const, create_revision: revision };
+        }),
         success: ops.map(toRequestOp),
         failure: [],
       });

@@ -12,7 +12,7 @@ import type {
 } from './kv-store.js';
 import { MemoryLease } from './memory-lease.js';
 import { MemoryWatchHub } from './memory-watch-hub.js';
-import type { StoreGuard, StoreOp } from './store-op.js';
+import { guardTarget, type StoreGuard, type StoreOp } from './store-op.js';
 import { checkTxn } from './txn-check.js';
 
 export interface MemoryKvOptions {
@@ -90,7 +90,9 @@ export class MemoryKv implements KvStore {
     this.#assertOpen('txn');
     checkTxn(guards, ops);
     for (const guard of guards) {
-      if ((this.#data.get(guard.key)?.modRevision ?? 0) !== guard.modRevision) {
+      const { target, revision } = guardTarget(guard);
+      const stored = this.#data.get(guard.key);
+      if (((target === 'Mod' ? stored?.modRevision : stored?.createRevision) ?? 0) !== revision) {
         return { succeeded: false, revision: this.#revision };
       }
     }

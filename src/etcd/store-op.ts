@@ -7,10 +7,18 @@ export type StoreOp =
   | { op: 'delete'; key: string }
   | { op: 'deletePrefix'; prefix: string };
 
-/** A transaction precondition on one key's mod revision; `modRevision: 0` means "absent". */
-export interface StoreGuard {
-  key: string;
-  modRevision: number;
+/**
+ * A transaction precondition on one key: its mod revision (this exact version; `modRevision: 0`
+ * means "absent"), or its create revision (this incarnation of the key, whatever was written to
+ * it since: a key deleted and created again has a new create revision).
+ */
+export type StoreGuard = { key: string; modRevision: number } | { key: string; createRevision: number };
+
+/** The revision a guard compares, and which one; 0 stands for "absent". */
+export function guardTarget(guard: StoreGuard): { target: 'Mod' | 'Create'; revision: number } {
+  return 'createRevision' in guard
+    ? { target: 'Create', revision: guard.createRevision }
+    : { target: 'Mod', revision: guard.modRevision };
 }
 
 /** etcd 3.4 allows 128 operations per transaction by default. */

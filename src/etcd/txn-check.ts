@@ -1,5 +1,5 @@
 import { StoreRequestError } from './errors.js';
-import { MAX_TXN_OPS, type StoreGuard, type StoreOp } from './store-op.js';
+import { guardTarget, MAX_TXN_OPS, type StoreGuard, type StoreOp } from './store-op.js';
 
 /**
  * Rejects, before anything is sent, the transactions etcd 3.4 would refuse, so both KvStore
@@ -22,10 +22,11 @@ export function checkTxn(guards: readonly StoreGuard[], ops: readonly StoreOp[])
   }
   for (const guard of guards) {
     if (guard.key === '') throw new StoreRequestError('guard.key', guard.key, 'a non-empty key');
-    if (!Number.isSafeInteger(guard.modRevision) || guard.modRevision < 0) {
+    const { target, revision } = guardTarget(guard);
+    if (!Number.isSafeInteger(revision) || revision < 0) {
       throw new StoreRequestError(
-        `guard.modRevision for ${guard.key}`,
-        guard.modRevision,
+        `guard.${target === 'Mod' ? 'modRevision' : 'createRevision'} for ${guard.key}`,
+        revision,
         'an integer >= 0 (0 means the key is absent)',
       );
     }

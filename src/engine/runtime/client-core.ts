@@ -9,7 +9,7 @@ import { isTerminalStatus, WorkflowRuntimeStatus } from '../../history/status.js
 import type { AnyWorkflow } from '../workflow-context.js';
 import { instanceKeys, INSTANCE_ID_ALLOWED, isValidInstanceId } from './instance-keys.js';
 import type { InstanceRecord } from './instance-record.js';
-import { InstanceStore } from './instance-store.js';
+import { InstanceStore, type LoadedInstance } from './instance-store.js';
 import type { ReminderPort } from './reminder-port.js';
 import { clearInstanceOps, startInstanceOps } from './start-ops.js';
 import { deliverOps, type StepContext } from './reminder-ops.js';
@@ -161,9 +161,9 @@ export class ClientCore {
     if (typeof eventName !== 'string' || eventName.length === 0 || eventName.length > 256) {
       throw new WorkflowValidationError('eventName', eventName, 'a string of 1-256 characters');
     }
-    const record = await this.#require(instanceId);
-    await this.#checkPendingEvents(instanceId, record);
-    await this.#deliver(instanceId, {
+    const loaded = await this.#require(instanceId);
+    await this.#checkPendingEvents(instanceId, loaded.record);
+    await this.#deliver(instanceId, loaded, {
       type: 'EventRaised',
       timestamp: new Date(this.#clock.now()),
       name: eventName,
@@ -177,12 +177,12 @@ export class ClientCore {
     output?: unknown,
     options: { recursive?: boolean } = {},
   ): Promise<void> {
-    const record = await this.#require(instanceId);
+    const loaded = await this.#require(instanceId);
     const children = (options.recursive ?? true) ? await this.#children(instanceId) : [];
     // The parent first: a child terminated first would report its failure to the parent, which
     // could then fail on it before its own terminate message is read.
-    if (!isTerminalStatus(record.status)) {
-      await this.#send(instanceId, {
+    if (!isTerminalStatus(loaded.record.status)) {
+      await this.#deliver(instanceId, loaded, {
         type: 'ExecutionTerminated',
         timestamp: new Date(this.#clock.now()),
         ...(output !== undefined && { output: normalizePayload(output) }),
@@ -278,11 +278,11 @@ export class ClientCore {
     return { keys: this.#store.keys, reminders: this.#reminders, now: new Date(this.#clock.now()) };
   }
 
-  async #require(instanceId: string): Promise<InstanceRecord> {
+  async #require(instanceId: string): Promise<LoadedInstance> {
     validateId(instanceId);
     const loaded = await this.#store.load(instanceId);
     if (!loaded) throw new WorkflowNotFoundError(instanceId);
-    return loaded.record;
+    return loaded;
   }
 
   /**
@@ -308,14 +308,20 @@ export class ClientCore {
   }
 
   async #send(instanceId: string, event: HistoryEvent): Promise<void> {
-    await this.#require(instanceId);
-    await this.#deliver(instanceId, event);
+    await this.#deliver(instanceId, await this.#require(instanceId), event);
   }
 
-  async #deliver(instanceId: string, event: HistoryEvent): Promise<void> {
+  /**
+   * Puts `event` in the inbox of the instance incarnation that was loaded. Guarded on the record's
+   * create revision, not its mod revision: steps may run meanwhile, but a purge (and a new instance
+   * under the same id) must not receive a message meant for the one that is gone.
+   */
+  async #deliver(instanceId: string, loaded: LoadedInstance, event: HistoryEvent): Promise<void> {
     const message = `${this.#clock.now().toString(36).padStart(10, '0')}~${randomUUID()}`;
     const ops: StoreOp[] = deliverOps(this.#ctx(), instanceId, message, event);
-    await this.#commit.submit({ guards: [], ops });
+    const guards = [{ key: this.#store.keys.record(instanceId), createRevision: loaded.createRevision }];
+    const { succeeded } = await this.#commit.submit({ guards, ops });
+    if (!succeeded) throw new WorkflowNotFoundError(instanceId);
   }
 
   async #waitFor(

@@ -7,6 +7,8 @@ import { decodeInstance, type InstanceRecord } from './instance-record.js';
 export interface LoadedInstance {
   record: InstanceRecord;
   modRevision: number;
+  /** Identifies this incarnation of the instance id: a purged and re-started id has a new one. */
+  createRevision: number;
 }
 
 export interface InboxMessage {
@@ -34,7 +36,7 @@ export class InstanceStore {
     if (!entry) return undefined;
     const record = decodeInstance(entry.value);
     if (!record) throw new CorruptHistoryError(`instance record of ${instanceId} is not readable`);
-    return { record, modRevision: entry.modRevision };
+    return { record, modRevision: entry.modRevision, createRevision: entry.createRevision };
   }
 
   /** The current generation's history, chunk by chunk, in order. */

@@ -94,6 +94,37 @@ export function registerKvContract<C>(
     t.is((await kv.get(`${prefix}b`))?.modRevision, fresh.revision, 'one txn is one revision');
   });
 
+  test(`${name}: create-revision guards hold across updates, not across delete and re-create`, async (t) => {
+    const { kv, prefix } = await open();
+    const key = `${prefix}c`;
+    const created = await kv.txn([{ key, createRevision: 0 }], [put(key, 'v1')]);
+    t.true(created.succeeded, 'createRevision 0 means absent');
+    t.false((await kv.txn([{ key, createRevision: 0 }], [put(key, 'x')])).succeeded);
+    const updated = await kv.txn([], [put(key, 'v2')]);
+    const same = await kv.txn([{ key, createRevision: created.revision }], [put(`${prefix}msg1`, 'm')]);
+    t.true(same.succeeded, 'an update keeps the create revision');
+    t.is((await kv.get(key))?.createRevision, created.revision);
+    t.true(updated.revision > created.revision);
+    await kv.txn([], [{ op: 'delete', key }]);
+    t.false(
+      (await kv.txn([{ key, createRevision: created.revision }], [put(`${prefix}msg2`, 'm')])).succeeded,
+      'a deleted key fails the guard',
+    );
+    const recreated = await kv.txn([], [put(key, 'v3')]);
+    t.false(
+      (await kv.txn([{ key, createRevision: created.revision }], [put(`${prefix}msg2`, 'm')])).succeeded,
+      'a re-created key is another incarnation',
+    );
+    t.is(await kv.get(`${prefix}msg2`), undefined, 'nothing of a failed txn is applied');
+    t.true(
+      (await kv.txn([{ key, createRevision: recreated.revision }], [put(`${prefix}msg2`, 'm')])).succeeded,
+    );
+    await t.throwsAsync(kv.txn([{ key, createRevision: -1 }], []), {
+      instanceOf: StoreRequestError,
+      message: /guard\.createRevision/,
+    });
+  });
+
   test(`${name}: range is prefix-scoped, ordered and pages with limit/startAfter`, async (t) => {
     const { kv, prefix } = await open();
     const keys = ['b', 'a', 'c/1', 'c/2', 'd', 'e', 'é', '\u{1F600}', '\uFF5E'].map((k) => `${prefix}${k}`);

@@ -3,12 +3,14 @@ import {
   WorkflowNotFoundError,
   WorkflowRuntimeStatus,
   WorkflowStateError,
+  WorkflowClient,
   WorkflowValidationError,
   type WorkflowContext,
 } from '../../../src/index.js';
 import { useEtcd } from '../../helpers/etcd.js';
 import { nextEvent, waitFor } from '../../helpers/etcd-wait.js';
-import { startRuntime } from '../../helpers/runtime-fixture.js';
+import { GatedKv } from '../../helpers/gated-kv.js';
+import { startRuntime, TEST_PARTITIONS } from '../../helpers/runtime-fixture.js';
 
 const etcd = await useEtcd(test);
 
@@ -33,6 +35,29 @@ test('terminate with a reason: TERMINATED, the reason as output, reminders gone'
   // Terminating a finished instance changes nothing.
   await client.terminateWorkflow(id, 'again');
   t.is((await client.getWorkflowState(id))?.serializedOutput, '"stopped by operator"');
+});
+
+test('an event raised while its instance is purged never reaches a new instance with that id', async (t) => {
+  const { client, appId } = await startRuntime(t, etcd, (rt) => rt.registerWorkflow(waiter));
+  const id = 'purged-then-reused';
+  await client.scheduleNewWorkflow(waiter, undefined, id);
+  await client.raiseEvent(id, 'go', 'first run');
+  t.is((await client.waitForWorkflowCompletion(id, true, 30)).serializedOutput, '"first run"');
+
+  // A second client reads the finished instance, then its write waits while the id is purged and reused.
+  const gated = new GatedKv(await etcd.connect());
+  const late = new WorkflowClient({ kv: gated, appId, partitions: TEST_PARTITIONS });
+  gated.hold();
+  const raising = late.raiseEvent(id, 'go', 'meant for the purged instance');
+  await gated.held;
+  t.true(await client.purgeWorkflow(id));
+  await client.scheduleNewWorkflow(waiter, undefined, id);
+  await client.waitForWorkflowStart(id, false, 10);
+  gated.release();
+  await t.throwsAsync(raising, { instanceOf: WorkflowNotFoundError });
+
+  await client.raiseEvent(id, 'go', 'second run');
+  t.is((await client.waitForWorkflowCompletion(id, true, 30)).serializedOutput, '"second run"');
 });
 
 test('purge: true for a finished instance, which is then gone; a running one is refused', async (t) => {

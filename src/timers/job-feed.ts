@@ -1,11 +1,9 @@
-import type { EventEmitter } from 'eventemitter3';
 import type { GroupCommit } from '../etcd/group-commit.js';
 import type { KvEntry, KvEvent, KvStore, WatchHandle } from '../etcd/kv-store.js';
 import { decodeProgress, decodeRecord } from './job-codec.js';
 import type { JobProgress } from './job.js';
 import type { ScopeKeys } from './job-keys.js';
 import type { JobTable } from './job-table.js';
-import type { TimerServiceEvents } from './timer-events.js';
 import type { TriggerLoop } from './trigger-loop.js';
 
 type PartitionFeed = { state: 'loading'; buffer: KvEvent[] } | { state: 'ready'; loadedRevision: number };
@@ -26,7 +24,7 @@ export class JobFeed {
   readonly #table: JobTable;
   readonly #loop: TriggerLoop;
   readonly #commit: GroupCommit;
-  readonly #events: EventEmitter<TimerServiceEvents>;
+  readonly #warn: (error: Error) => void;
   readonly #owned = new Map<number, PartitionFeed>();
   #watch: WatchHandle | undefined;
   #stopped = false;
@@ -38,14 +36,15 @@ export class JobFeed {
     table: JobTable;
     loop: TriggerLoop;
     commit: GroupCommit;
-    events: EventEmitter<TimerServiceEvents>;
+    /** Reports a warning (coalesced by the service). */
+    warn: (error: Error) => void;
   }) {
     this.#kv = o.kv;
     this.#keys = o.keys;
     this.#table = o.table;
     this.#loop = o.loop;
     this.#commit = o.commit;
-    this.#events = o.events;
+    this.#warn = o.warn;
   }
 
   ownedPartitions(): number[] {
@@ -96,7 +95,7 @@ export class JobFeed {
     this.#watch = await this.#kv.watch(this.#keys.jobsRoot, revision + 1, {
       onEvents: (events) => this.#onEvents(events),
       onReset: (reason) => {
-        this.#events.emit('warning', reason);
+        this.#warn(reason);
         if (!this.#resyncing) this.#resyncing = this.#resync().finally(() => (this.#resyncing = undefined));
       },
     });
@@ -112,7 +111,7 @@ export class JobFeed {
         await Promise.all([...this.#owned.keys()].map((p) => this.#load(p)));
         return;
       } catch (error) {
-        this.#events.emit('warning', error instanceof Error ? error : new Error(String(error)));
+        this.#warn(error instanceof Error ? error : new Error(String(error)));
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
@@ -149,7 +148,7 @@ export class JobFeed {
   ): void {
     const record = decodeRecord(entry.value);
     if (!record) {
-      this.#events.emit('warning', new Error(`ignoring unreadable job record at ${entry.key}`));
+      this.#warn(new Error(`ignoring unreadable job record at ${entry.key}`));
       return;
     }
     const live = this.#table.upsert(name, partition, record, entry.modRevision, progress, progressStored);
@@ -163,7 +162,7 @@ export class JobFeed {
             { op: 'delete', key: this.#keys.progressKey(partition, name) },
           ],
         })
-        .catch((error: unknown) => this.#events.emit('warning', error as Error));
+        .catch((error: unknown) => this.#warn(error as Error));
     }
   }
 

@@ -2,6 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import { partitionOf } from '../cluster/partition.js';
 import { PartitionOwnership } from '../cluster/partition-ownership.js';
 import { systemClock, type Clock } from '../common/clock.js';
+import { CoalescedWarnings } from '../common/coalesced-warnings.js';
 import { GroupCommit } from '../etcd/group-commit.js';
 import type { KvEntry, KvStore } from '../etcd/kv-store.js';
 import type { StoreOp } from '../etcd/store-op.js';
@@ -63,6 +64,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
   readonly #loop: TriggerLoop;
   readonly #feed: JobFeed;
   readonly #ownership: PartitionOwnership;
+  readonly #warnings: CoalescedWarnings;
   #started = false;
 
   constructor(options: TimerServiceOptions) {
@@ -75,12 +77,19 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
     this.#partitions = options.partitions ?? DEFAULT_PARTITIONS;
     this.#maxDataBytes = options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES;
     this.#commit = new GroupCommit(this.#kv);
+    // Every warning goes through one coalescer: an outage repeats the same error in every retry loop.
+    this.#warnings = new CoalescedWarnings({
+      clock: this.#clock,
+      emit: (error) => this.emit('warning', error),
+    });
+    const warn = (error: Error): void => this.#warnings.report(error);
     this.#loop = new TriggerLoop({
       table: this.#table,
       clock: this.#clock,
       commit: this.#commit,
       keys: this.keys,
       events: this,
+      warn,
       namespace: this.namespace,
       appId: this.appId,
       maxInFlight: options.maxInFlight ?? 2048,
@@ -91,7 +100,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
       table: this.#table,
       loop: this.#loop,
       commit: this.#commit,
-      events: this,
+      warn,
     });
     this.#ownership = new PartitionOwnership({
       kv: this.#kv,
@@ -150,6 +159,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
     this.#loop.stop();
     await this.#feed.stop();
     this.#table.clear();
+    this.#warnings.flush();
   }
 
   /** Registers the handler for jobs whose target is `target`; staged triggers for it fire now. */

@@ -15,6 +15,8 @@ export interface TriggerLoopOptions {
   commit: GroupCommit;
   keys: ScopeKeys;
   events: EventEmitter<TimerServiceEvents>;
+  /** Reports a warning (coalesced by the service, so a retry loop cannot flood). */
+  warn: (error: Error) => void;
   namespace: string;
   appId: string;
   /** Triggers handed to handlers and not yet settled, across all jobs. */
@@ -37,8 +39,6 @@ export class TriggerLoop {
   #running = false;
   /** Set when the replica begins to stop: no new triggers, and commits stop retrying. */
   #stopping = false;
-  /** A commit error was already reported; further ones wait for a success (no flood in an outage). */
-  #commitFailing = false;
   /** Commits sleeping before a retry; stopping wakes them so they can give up at once. */
   readonly #retrySleepers = new Set<() => void>();
   #idleWaiters: Array<() => void> = [];
@@ -160,7 +160,7 @@ export class TriggerLoop {
     try {
       answer = handler(trigger);
     } catch (error) {
-      this.#o.events.emit('warning', asError(error));
+      this.#o.warn(asError(error));
       answer = 'failed';
     }
     if (typeof answer === 'string') {
@@ -171,7 +171,7 @@ export class TriggerLoop {
     Promise.resolve(answer).then(
       (result) => this.#finish(job, tick, trigger.attempt, now, result),
       (error: unknown) => {
-        this.#o.events.emit('warning', asError(error));
+        this.#o.warn(asError(error));
         this.#finish(job, tick, trigger.attempt, now, 'failed');
       },
     );
@@ -194,7 +194,7 @@ export class TriggerLoop {
       this.wake();
     };
     this.#settle(job, result).then(done, (error: unknown) => {
-      this.#o.events.emit('warning', asError(error));
+      this.#o.warn(asError(error));
       done();
     });
   }
@@ -272,11 +272,9 @@ export class TriggerLoop {
     for (;;) {
       try {
         const { succeeded } = await this.#o.commit.submit({ guards, ops });
-        this.#commitFailing = false;
         return succeeded;
       } catch (error) {
-        if (!this.#commitFailing) this.#o.events.emit('warning', asError(error));
-        this.#commitFailing = true;
+        this.#o.warn(asError(error));
         if (!this.#running || this.#stopping || !this.#o.table.isCurrent(job)) return false;
         await new Promise<void>((resolve) => {
           const wake = (): void => {

@@ -25,6 +25,8 @@ export interface ActivityRunnerOptions {
   limit: ConcurrencyLimit;
   clock: Clock;
   events: EventEmitter<RuntimeEvents>;
+  /** Reports a warning (coalesced by the runtime). */
+  warn: (error: Error) => void;
   reminders: ReminderPort;
   /** Hands the outcome to the instance; `cleanup` is committed with the step that records it. */
   deliver(instanceId: string, outcome: HistoryEvent, cleanup: StoreOp[]): Promise<void>;
@@ -53,7 +55,7 @@ export class ActivityRunner {
     const run = this.#run(call, this.#o.reminders.deleteJobOps(name, call.instanceId))
       .catch((error: unknown) => {
         // The reminder runs it again later; nothing is lost.
-        this.#o.events.emit('warning', error instanceof Error ? error : new Error(String(error)));
+        this.#o.warn(error instanceof Error ? error : new Error(String(error)));
       })
       .finally(() => this.#running.delete(name));
     this.#running.set(name, run);

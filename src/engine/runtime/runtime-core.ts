@@ -1,5 +1,6 @@
 import { EventEmitter } from 'eventemitter3';
 import { systemClock, type Clock } from '../../common/clock.js';
+import { CoalescedWarnings } from '../../common/coalesced-warnings.js';
 import { GroupCommit } from '../../etcd/group-commit.js';
 import type { KvStore } from '../../etcd/kv-store.js';
 import { MAX_TXN_OPS } from '../../etcd/store-op.js';
@@ -61,6 +62,7 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
   readonly #commit: GroupCommit;
   readonly #steps: StepRunner;
   readonly #activityRunner: ActivityRunner;
+  readonly #warnings: CoalescedWarnings;
   readonly #maxTxnOps: number;
   readonly #workflows = new Map<string, AnyWorkflow>();
   readonly #activities = new Map<string, AnyActivity>();
@@ -79,12 +81,18 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
     this.#maxTxnOps = options.maxTxnOps ?? MAX_TXN_OPS;
     this.#store = new InstanceStore(this.#kv, instanceKeys(this.namespace, this.appId));
     this.#commit = new GroupCommit(this.#kv, { maxOps: this.#maxTxnOps });
+    // One coalescer for every warning: in an outage each due reminder fails the same way, again on each retry.
+    this.#warnings = new CoalescedWarnings({
+      clock: this.#clock,
+      emit: (error) => this.emit('warning', error),
+    });
     this.#activityRunner = new ActivityRunner({
       activities: this.#activities,
       overrides: this.#activityOverrides,
       limit: new ConcurrencyLimit(options.maxConcurrentActivities ?? 256),
       clock: this.#clock,
       events: this,
+      warn: (error) => this.#warnings.report(error),
       reminders: this.reminders,
       deliver: (instanceId, outcome, cleanup) => this.#steps.deliver(instanceId, [outcome], false, cleanup),
     });
@@ -187,7 +195,7 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
             await fn(data, trigger);
             return 'success';
           } catch (error) {
-            this.emit('warning', error instanceof Error ? error : new Error(String(error)));
+            this.#warnings.report(error instanceof Error ? error : new Error(String(error)));
             return 'failed';
           }
         }),
@@ -233,6 +241,7 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
     this.#unsubscribe = [];
     await this.reminders.stop();
     this.#steps.clearCache();
+    this.#warnings.flush();
   }
 
   #ctx(): StepContext {

@@ -7,7 +7,7 @@ import { hostBreaker } from './host-breaker.js';
 import { retryUnsent } from './retry-unsent.js';
 import { compareKeys, prefixEnd } from './key-order.js';
 import type { KvEntry, KvStore, RangeResult, TxnResult, WatchCallbacks, WatchHandle } from './kv-store.js';
-import { guardTarget, type StoreGuard, type StoreOp } from './store-op.js';
+import { guardTarget, MAX_TXN_OPS, type StoreGuard, type StoreOp } from './store-op.js';
 import { checkTxn } from './txn-check.js';
 
 export interface ConnectEtcdOptions {
@@ -65,6 +65,32 @@ export class EtcdKv implements KvStore {
       return kv ? toEntry(kv) : undefined;
     } catch (error) {
       throw toStoreError(error, 'get');
+    }
+  }
+
+  async getMany(keys: readonly string[]): Promise<Array<KvEntry | undefined>> {
+    this.#assertOpen('getMany');
+    const batches: Array<readonly string[]> = [];
+    for (let i = 0; i < keys.length; i += MAX_TXN_OPS) batches.push(keys.slice(i, i + MAX_TXN_OPS));
+    try {
+      // One read-only transaction per batch (etcd caps a transaction's operations), sent together.
+      const answers = await Promise.all(
+        batches.map((batch) =>
+          this.#client.kv.txn({
+            compare: [],
+            success: batch.map((key) => ({ request_range: { key: Buffer.from(key, 'utf8') } })),
+            failure: [],
+          }),
+        ),
+      );
+      return answers.flatMap((res) =>
+        res.responses.map((op) => {
+          const kv = op.response_range.kvs[0];
+          return kv ? toEntry(kv) : undefined;
+        }),
+      );
+    } catch (error) {
+      throw toStoreError(error, 'getMany');
     }
   }
 

@@ -57,6 +57,12 @@ export interface KvLease {
  */
 export interface KvStore {
   get(key: string): Promise<KvEntry | undefined>;
+  /**
+   * The entries of `keys`, in the order given (undefined where a key is absent), read in batches:
+   * on etcd one transaction per `MAX_TXN_OPS` keys. Each batch is read at one revision; batches of a
+   * long list may be read at different ones.
+   */
+  getMany(keys: readonly string[]): Promise<Array<KvEntry | undefined>>;
   /** Keys with `prefix`, in key order, optionally starting after `startAfter` and capped at `limit`. */
   range(prefix: string, options?: { limit?: number; startAfter?: string }): Promise<RangeResult>;
   /** Applies all `ops` atomically iff every guard holds. At most `MAX_TXN_OPS` ops. */

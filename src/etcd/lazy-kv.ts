@@ -34,6 +34,10 @@ export class LazyKv implements KvStore {
     return (await this.#get()).get(key);
   }
 
+  async getMany(keys: readonly string[]): Promise<Array<KvEntry | undefined>> {
+    return (await this.#get()).getMany(keys);
+  }
+
   async range(prefix: string, options?: { limit?: number; startAfter?: string }): Promise<RangeResult> {
     return (await this.#get()).range(prefix, options);
   }

@@ -62,6 +62,14 @@ export class MemoryKv implements KvStore {
     return stored ? toEntry(key, stored) : undefined;
   }
 
+  async getMany(keys: readonly string[]): Promise<Array<KvEntry | undefined>> {
+    this.#assertOpen('getMany');
+    return keys.map((key) => {
+      const stored = this.#data.get(key);
+      return stored ? toEntry(key, stored) : undefined;
+    });
+  }
+
   async range(prefix: string, options: { limit?: number; startAfter?: string } = {}): Promise<RangeResult> {
     this.#assertOpen('range');
     const { limit, startAfter } = options;

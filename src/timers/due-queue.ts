@@ -37,8 +37,22 @@ export class DueQueue<E extends DueEntry> {
     const top = heap[0];
     const last = heap.pop();
     if (top === undefined || last === undefined || heap.length === 0) return top;
-    let i = 0;
+    this.#siftDown(0, last);
+    return top;
+  }
+
+  /** Keeps only the entries `keep` accepts (a sweep of stale ones), in O(n). */
+  retain(keep: (entry: E) => boolean): void {
+    const heap = this.#heap.filter(keep);
+    this.#heap = heap;
+    for (let i = (heap.length >> 1) - 1; i >= 0; i--) this.#siftDown(i, heap[i] as E);
+  }
+
+  /** Places `entry` at `i` or below, moving smaller children up. */
+  #siftDown(start: number, entry: E): void {
+    const heap = this.#heap;
     const n = heap.length;
+    let i = start;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
@@ -47,12 +61,11 @@ export class DueQueue<E extends DueEntry> {
       const right = heap[r];
       const child = right !== undefined && right.at < left.at ? r : l;
       const c = heap[child] as E;
-      if (c.at >= last.at) break;
+      if (c.at >= entry.at) break;
       heap[i] = c;
       i = child;
     }
-    heap[i] = last;
-    return top;
+    heap[i] = entry;
   }
 
   clear(): void {

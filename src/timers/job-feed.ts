@@ -1,9 +1,11 @@
+import type { Clock } from '../common/clock.js';
 import type { GroupCommit } from '../etcd/group-commit.js';
 import type { KvEntry, KvEvent, KvStore, WatchHandle } from '../etcd/kv-store.js';
 import { decodeProgress, decodeRecord } from './job-codec.js';
 import type { JobProgress } from './job.js';
 import type { ScopeKeys } from './job-keys.js';
 import type { JobTable } from './job-table.js';
+import type { JobWaker } from './job-waker.js';
 import type { TriggerLoop } from './trigger-loop.js';
 
 type PartitionFeed = { state: 'loading'; buffer: KvEvent[] } | { state: 'ready'; loadedRevision: number };
@@ -17,12 +19,16 @@ const RELEASE_DRAIN_MS = 10_000;
  * partition when it is acquired, and one watch over all jobs of the scope. Events at or below a
  * partition's load revision are already in the table; events that arrive while a partition loads
  * wait and are applied after. Applying an event twice is harmless (same revision = same job).
+ * Each record is decoded once to find its next tick; the table keeps it only if that tick is
+ * within the horizon, and the waker reads dormant ones back in time.
  */
 export class JobFeed {
   readonly #kv: KvStore;
   readonly #keys: ScopeKeys;
   readonly #table: JobTable;
   readonly #loop: TriggerLoop;
+  readonly #waker: JobWaker;
+  readonly #clock: Clock;
   readonly #commit: GroupCommit;
   readonly #warn: (error: Error) => void;
   readonly #owned = new Map<number, PartitionFeed>();
@@ -35,6 +41,8 @@ export class JobFeed {
     keys: ScopeKeys;
     table: JobTable;
     loop: TriggerLoop;
+    waker: JobWaker;
+    clock: Clock;
     commit: GroupCommit;
     /** Reports a warning (coalesced by the service). */
     warn: (error: Error) => void;
@@ -43,6 +51,8 @@ export class JobFeed {
     this.#keys = o.keys;
     this.#table = o.table;
     this.#loop = o.loop;
+    this.#waker = o.waker;
+    this.#clock = o.clock;
     this.#commit = o.commit;
     this.#warn = o.warn;
   }
@@ -127,6 +137,7 @@ export class JobFeed {
       else if (event.modRevision > feed.loadedRevision) this.#apply(where.partition, where.name, event);
     }
     this.#loop.wake();
+    this.#waker.poke();
   }
 
   #apply(partition: number, name: string, event: KvEvent): void {
@@ -151,8 +162,16 @@ export class JobFeed {
       this.#warn(new Error(`ignoring unreadable job record at ${entry.key}`));
       return;
     }
-    const live = this.#table.upsert(name, partition, record, entry.modRevision, progress, progressStored);
-    if (!live) {
+    const job = this.#table.upsert(
+      name,
+      partition,
+      record,
+      entry.modRevision,
+      progress,
+      progressStored,
+      this.#clock.now(),
+    );
+    if (!job) {
       // Nothing left to fire (e.g. a crash between the last tick and its delete): finish the delete.
       void this.#commit
         .submit({
@@ -198,6 +217,7 @@ export class JobFeed {
     }
     this.#owned.set(partition, { state: 'ready', loadedRevision: jobs.revision });
     this.#loop.wake();
+    this.#waker.poke();
   }
 }
 

@@ -1,6 +1,10 @@
+import { DormantJob } from './dormant-job.js';
 import { DueQueue } from './due-queue.js';
 import type { JobProgress, JobRecord } from './job.js';
 import { nextFire } from './next-fire.js';
+
+/** How far ahead of now a job's next tick may be for the job to be kept in full (live). */
+export const DEFAULT_HORIZON_MS = 60_000;
 
 export type LiveJobState = 'waiting' | 'inflight' | 'staged' | 'done';
 
@@ -25,11 +29,17 @@ export interface LiveJob {
   token: number;
 }
 
+/** A job of an owned partition: in full, or dormant until its tick comes within the horizon. */
+export type TableJob = LiveJob | DormantJob;
+
 interface QueueEntry {
   at: number;
   job: LiveJob;
   token: number;
 }
+
+/** Below this many dormant entries, stale ones are not worth a sweep. */
+const MIN_SWEEP = 1024;
 
 /**
  * The owner's in-memory view of its partitions: jobs by partition and name, a due-queue, and the
@@ -37,27 +47,51 @@ interface QueueEntry {
  *
  * Jobs are keyed by (partition, name), as in etcd: with caller-chosen partition keys one name can
  * exist in two partitions, and those are two jobs.
+ *
+ * Memory: a job whose next tick is more than `horizonMs` ahead is kept dormant (DormantJob: no
+ * record). Dormant jobs wait in their own queue, by tick, until they are half a horizon from due;
+ * then `takeWaking` hands them out to be read again from etcd and `revive` makes them live. The
+ * half-horizon gap means a job is dormant for at least that long, so no read is wasted on a job
+ * that would have been due at once, and a read has that long to complete before the tick.
  */
 export class JobTable {
-  readonly #partitions = new Map<number, Map<string, LiveJob>>();
+  readonly #partitions = new Map<number, Map<string, TableJob>>();
   readonly #queue = new DueQueue<QueueEntry>();
+  readonly #dormant = new DueQueue<DormantJob>();
   readonly #staged = new Map<string, Set<LiveJob>>();
+  readonly #horizonMs: number;
+  readonly #wakeLeadMs: number;
   #size = 0;
+  #dormantCount = 0;
+  /** Dormant-queue entries whose job was removed, replaced or revived since the last sweep (an upper bound). */
+  #dormantStale = 0;
   #token = 0;
 
+  constructor(options: { horizonMs?: number } = {}) {
+    this.#horizonMs = options.horizonMs ?? DEFAULT_HORIZON_MS;
+    this.#wakeLeadMs = this.#horizonMs / 2;
+  }
+
+  /** Jobs in the table, live and dormant. */
   get size(): number {
     return this.#size;
   }
 
-  get(partition: number, name: string): LiveJob | undefined {
+  /** Jobs kept dormant (waiting, being read back, or waiting for their watch event). */
+  get dormantCount(): number {
+    return this.#dormantCount;
+  }
+
+  get(partition: number, name: string): TableJob | undefined {
     return this.#partitions.get(partition)?.get(name);
   }
 
   /**
-   * Adds or replaces a job incarnation. Returns the live job, or undefined when the job has no tick
-   * left (its owner should delete it). An unchanged incarnation keeps its in-memory state, so
-   * re-listing never re-fires a trigger already in flight. `progressStored` says whether a progress
-   * key may exist for the name (see LiveJob.progressStored); when unsure, pass true.
+   * Adds or replaces a job incarnation. Returns the job (live, or dormant when its tick is more
+   * than the horizon after `nowMs`), or undefined when the job has no tick left (its owner should
+   * delete it). An unchanged incarnation keeps its in-memory state, so re-listing never re-fires a
+   * trigger already in flight. `progressStored` says whether a progress key may exist for the name
+   * (see LiveJob.progressStored); when unsure, pass true.
    */
   upsert(
     name: string,
@@ -65,8 +99,9 @@ export class JobTable {
     record: JobRecord,
     modRevision: number,
     stored: JobProgress | undefined,
-    progressStored = true,
-  ): LiveJob | undefined {
+    progressStored: boolean,
+    nowMs: number,
+  ): TableJob | undefined {
     const existing = this.get(partition, name);
     if (existing && existing.modRevision === modRevision) return existing;
     if (existing) this.remove(partition, name);
@@ -78,8 +113,16 @@ export class JobTable {
     // While a tick is being retried its count and lastTick stay put, so this is that same tick.
     const tick = nextFire(record, progress);
     if (tick === undefined) return undefined;
+    // The record's copy of the name is a string of its own; the key's may be a slice that keeps
+    // the whole key alive.
+    const own = record.name === name ? record.name : name;
+    if (this.#beyondHorizon(tick, progress, nowMs)) {
+      return this.#addDormant(
+        new DormantJob(own, partition, modRevision, tick, progress.count, progress.lastTick, progressStored),
+      );
+    }
     const job: LiveJob = {
-      name,
+      name: own,
       partition,
       record,
       modRevision,
@@ -90,25 +133,28 @@ export class JobTable {
       state: 'waiting',
       token: 0,
     };
-    let jobs = this.#partitions.get(partition);
-    if (!jobs) this.#partitions.set(partition, (jobs = new Map()));
-    jobs.set(name, job);
-    this.#size++;
+    this.#set(job);
     this.enqueue(job, tick);
     return job;
   }
 
   /** Whether `job` is still the current incarnation of its name. */
-  isCurrent(job: LiveJob): boolean {
-    return job.token !== -1 && this.get(job.partition, job.name) === job;
+  isCurrent(job: TableJob): boolean {
+    return (job.state === 'dormant' || job.token !== -1) && this.get(job.partition, job.name) === job;
   }
 
-  remove(partition: number, name: string): LiveJob | undefined {
+  remove(partition: number, name: string): TableJob | undefined {
     const jobs = this.#partitions.get(partition);
     const job = jobs?.get(name);
     if (!jobs || !job) return undefined;
     jobs.delete(name);
     this.#size--;
+    if (job.state === 'dormant') {
+      this.#dormantCount--;
+      this.#dormantStale++;
+      this.#sweepDormant();
+      return job;
+    }
     job.token = -1;
     if (job.state === 'staged') this.#staged.get(job.record.target)?.delete(job);
     job.state = 'done';
@@ -116,15 +162,96 @@ export class JobTable {
   }
 
   /** Removes every job of `partition`; returns them (some may still be in flight). */
-  removePartition(partition: number): LiveJob[] {
+  removePartition(partition: number): TableJob[] {
     const removed = this.jobsOf(partition);
     for (const job of removed) this.remove(partition, job.name);
     this.#partitions.delete(partition);
     return removed;
   }
 
-  jobsOf(partition: number): LiveJob[] {
+  jobsOf(partition: number): TableJob[] {
     return [...(this.#partitions.get(partition)?.values() ?? [])];
+  }
+
+  /**
+   * Queues the next tick of a live job whose previous tick just completed (`job.tick` and
+   * `job.progress` already updated), or, when that tick is beyond the horizon, puts the job to
+   * sleep: the dormant entry replaces it. Returns true when the job went dormant.
+   */
+  requeue(job: LiveJob, nowMs: number): boolean {
+    if (!this.#beyondHorizon(job.tick, job.progress, nowMs)) {
+      this.enqueue(job, job.tick);
+      return false;
+    }
+    const { name, partition } = job;
+    this.remove(partition, name);
+    const p = job.progress;
+    this.#addDormant(
+      new DormantJob(name, partition, job.modRevision, job.tick, p.count, p.lastTick, job.progressStored),
+    );
+    return true;
+  }
+
+  /** When the earliest dormant job should be read back, skipping stale entries. */
+  nextWakeAt(): number | undefined {
+    for (;;) {
+      const top = this.#dormant.peek();
+      if (!top) return undefined;
+      if (this.get(top.partition, top.name) === top) return top.tick - this.#wakeLeadMs;
+      this.#dormant.pop();
+      this.#dormantStale = Math.max(0, this.#dormantStale - 1);
+    }
+  }
+
+  /**
+   * Takes up to `max` dormant jobs due to be read back at `nowMs`. They stay in the table, dormant,
+   * until `revive` (or a watch event) replaces them; one that cannot be read goes back with `sleep`.
+   */
+  takeWaking(nowMs: number, max: number): DormantJob[] {
+    const out: DormantJob[] = [];
+    while (out.length < max) {
+      const at = this.nextWakeAt();
+      if (at === undefined || at > nowMs) break;
+      const job = this.#dormant.pop();
+      if (job) out.push(job);
+    }
+    return out;
+  }
+
+  /** Puts back a dormant job taken by `takeWaking` (its read failed), if it is still current. */
+  sleep(job: DormantJob): void {
+    if (this.get(job.partition, job.name) === job) this.#dormant.push(job);
+  }
+
+  /**
+   * Makes a dormant job live again from its record, read back at the same mod revision. Returns
+   * undefined when the dormant entry is no longer current (a watch event replaced or removed it
+   * while the record was read, or the partition was released).
+   */
+  revive(dormant: DormantJob, record: JobRecord): LiveJob | undefined {
+    if (this.get(dormant.partition, dormant.name) !== dormant) return undefined;
+    this.remove(dormant.partition, dormant.name);
+    const progress: JobProgress = {
+      jobRevision: dormant.modRevision,
+      count: dormant.count,
+      attempts: 0,
+    };
+    if (dormant.lastTick !== undefined) progress.lastTick = dormant.lastTick;
+    const job: LiveJob = {
+      name: dormant.name,
+      partition: dormant.partition,
+      record,
+      modRevision: dormant.modRevision,
+      progress,
+      progressStored: dormant.progressStored,
+      tick: dormant.tick,
+      dueAt: dormant.tick,
+      state: 'waiting',
+      token: 0,
+    };
+    this.#set(job);
+    this.enqueue(job, job.tick);
+    return job;
   }
 
   enqueue(job: LiveJob, dueAt: number): void {
@@ -184,6 +311,41 @@ export class JobTable {
   clear(): void {
     for (const partition of [...this.#partitions.keys()]) this.removePartition(partition);
     this.#queue.clear();
+    this.#dormant.clear();
+    this.#dormantStale = 0;
     this.#staged.clear();
+  }
+
+  /**
+   * Retries are never put to sleep: their time is not derivable from the record and progress, and
+   * a tick only fails once it is due, so a retried tick is never far ahead anyway.
+   */
+  #beyondHorizon(tick: number, progress: JobProgress, nowMs: number): boolean {
+    return tick - nowMs > this.#horizonMs && progress.attempts === 0;
+  }
+
+  #set(job: TableJob): void {
+    let jobs = this.#partitions.get(job.partition);
+    if (!jobs) this.#partitions.set(job.partition, (jobs = new Map()));
+    jobs.set(job.name, job);
+    this.#size++;
+  }
+
+  #addDormant(job: DormantJob): DormantJob {
+    this.#set(job);
+    this.#dormantCount++;
+    this.#dormant.push(job);
+    return job;
+  }
+
+  /**
+   * Replaced and removed dormant jobs stay in the dormant queue until their wake time (the queue
+   * has no removal in place). Far-future jobs that are overwritten or deleted often would pile up
+   * there, so once stale entries may outnumber current ones the queue is rebuilt without them.
+   */
+  #sweepDormant(): void {
+    if (this.#dormantStale < MIN_SWEEP || this.#dormantStale < this.#dormantCount) return;
+    this.#dormant.retain((job) => this.get(job.partition, job.name) === job);
+    this.#dormantStale = 0;
   }
 }

@@ -11,7 +11,8 @@ import { decodeProgress, decodeRecord, encodeRecord } from './job-codec.js';
 import { JobFeed } from './job-feed.js';
 import { scopeKeys, type ScopeKeys } from './job-keys.js';
 import { validateJobName } from './job-name.js';
-import { JobTable } from './job-table.js';
+import { DEFAULT_HORIZON_MS, JobTable } from './job-table.js';
+import { JobWaker } from './job-waker.js';
 import {
   currentProgress,
   type JobProgress,
@@ -39,6 +40,12 @@ export interface TimerServiceOptions {
   maxInFlight?: number;
   /** Largest accepted `data`, as JSON bytes. */
   maxDataBytes?: number;
+  /**
+   * Memory bound (default 60,000 ms): a job whose next tick is further ahead than this is kept
+   * dormant, as little more than its name and tick, and its record is read again from etcd half
+   * this long before the tick. `Infinity` keeps every job in memory in full.
+   */
+  horizonMs?: number;
 }
 
 export type ScheduleResult = { name: string; ok: true } | { name: string; ok: false; error: Error };
@@ -60,8 +67,9 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
   readonly #partitions: number;
   readonly #maxDataBytes: number;
   readonly #commit: GroupCommit;
-  readonly #table = new JobTable();
+  readonly #table: JobTable;
   readonly #loop: TriggerLoop;
+  readonly #waker: JobWaker;
   readonly #feed: JobFeed;
   readonly #ownership: PartitionOwnership;
   readonly #warnings: CoalescedWarnings;
@@ -83,6 +91,20 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
       emit: (error) => this.emit('warning', error),
     });
     const warn = (error: Error): void => this.#warnings.report(error);
+    const horizonMs = options.horizonMs ?? DEFAULT_HORIZON_MS;
+    // Below a second, reads of dormant jobs would race their ticks and keep etcd busy for little.
+    if (!(horizonMs >= 1_000)) {
+      throw new JobValidationError('horizonMs', horizonMs, 'a number of milliseconds >= 1000, or Infinity');
+    }
+    this.#table = new JobTable({ horizonMs });
+    this.#waker = new JobWaker({
+      kv: this.#kv,
+      keys: this.keys,
+      table: this.#table,
+      clock: this.#clock,
+      warn,
+      onRevived: () => this.#loop.wake(),
+    });
     this.#loop = new TriggerLoop({
       table: this.#table,
       clock: this.#clock,
@@ -93,12 +115,15 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
       namespace: this.namespace,
       appId: this.appId,
       maxInFlight: options.maxInFlight ?? 2048,
+      onSleep: () => this.#waker.poke(),
     });
     this.#feed = new JobFeed({
       kv: this.#kv,
       keys: this.keys,
       table: this.#table,
       loop: this.#loop,
+      waker: this.#waker,
+      clock: this.#clock,
       commit: this.#commit,
       warn,
     });
@@ -129,11 +154,12 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
   }
 
   /**
-   * Triggers handed to handlers and not yet settled (progress written, next tick queued). The
-   * time-skipping test environment moves its clock only while this is 0.
+   * Triggers handed to handlers and not yet settled (progress written, next tick queued), plus
+   * dormant jobs being read back. The time-skipping test environment moves its clock only while
+   * this is 0.
    */
   get inFlight(): number {
-    return this.#loop.inFlight;
+    return this.#loop.inFlight + this.#waker.reading;
   }
 
   /** Transactions sent by group commit (for benchmarks). */
@@ -147,6 +173,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
     this.#started = true;
     await this.#feed.start();
     this.#loop.start();
+    this.#waker.start();
     await this.#ownership.start();
   }
 
@@ -155,6 +182,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
     if (!this.#started) return;
     this.#started = false;
     this.#loop.beginStop();
+    this.#waker.stop();
     await this.#ownership.stop();
     this.#loop.stop();
     await this.#feed.stop();

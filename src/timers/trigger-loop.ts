@@ -21,6 +21,8 @@ export interface TriggerLoopOptions {
   appId: string;
   /** Triggers handed to handlers and not yet settled, across all jobs. */
   maxInFlight: number;
+  /** Called after a completed tick put its job to sleep (next tick beyond the horizon). */
+  onSleep(): void;
 }
 
 const COMMIT_RETRY_MS = 250;
@@ -248,7 +250,7 @@ export class TriggerLoop {
     if ((await this.#writeProgress(job, progress)) && this.#o.table.isCurrent(job)) {
       job.progress = progress;
       job.tick = next;
-      this.#o.table.enqueue(job, next);
+      if (this.#o.table.requeue(job, this.#o.clock.now())) this.#o.onSleep();
     }
   }
 

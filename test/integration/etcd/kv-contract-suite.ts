@@ -125,6 +125,37 @@ export function registerKvContract<C>(
     });
   });
 
+  test(`${name}: getMany answers each key in the order asked, undefined where absent`, async (t) => {
+    const { kv, prefix } = await open();
+    t.deepEqual(await kv.getMany([]), []);
+    const keys = Array.from({ length: MAX_TXN_OPS * 2 + 5 }, (_, i) => `${prefix}k${i}`);
+    // Every third key exists; one exists with a second revision.
+    const present = keys.filter((_, i) => i % 3 === 0);
+    for (let i = 0; i < present.length; i += MAX_TXN_OPS) {
+      await kv.txn(
+        [],
+        present.slice(i, i + MAX_TXN_OPS).map((key) => put(key, `v-${key}`)),
+      );
+    }
+    const rewritten = await kv.txn([], [put(`${prefix}k3`, 'again')]);
+    const asked = [`${prefix}missing`, ...keys.reverse(), `${prefix}k3`];
+    const entries = await kv.getMany(asked);
+    t.is(entries.length, asked.length);
+    asked.forEach((key, i) => {
+      const entry = entries[i];
+      const index = Number(key.slice(prefix.length + 1));
+      if (key === `${prefix}k3`) {
+        t.like(entry, { key, value: 'again', modRevision: rewritten.revision });
+      } else if (Number.isInteger(index) && index % 3 === 0) {
+        t.like(entry, { key, value: `v-${key}` });
+      } else {
+        t.is(entry, undefined, key);
+      }
+    });
+    const single = await kv.get(`${prefix}k0`);
+    t.deepEqual(entries[asked.indexOf(`${prefix}k0`)], single, 'the same entry get returns');
+  });
+
   test(`${name}: range is prefix-scoped, ordered and pages with limit/startAfter`, async (t) => {
     const { kv, prefix } = await open();
     const keys = ['b', 'a', 'c/1', 'c/2', 'd', 'e', 'é', '\u{1F600}', '\uFF5E'].map((k) => `${prefix}${k}`);

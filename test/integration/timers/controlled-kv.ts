@@ -41,6 +41,9 @@ export class ControlledKv implements KvStore {
   get(key: string): Promise<KvEntry | undefined> {
     return this.#inner.get(key);
   }
+  getMany(keys: readonly string[]): Promise<Array<KvEntry | undefined>> {
+    return this.#inner.getMany(keys);
+  }
   range(prefix: string, options?: { limit?: number; startAfter?: string }): Promise<RangeResult> {
     return this.#inner.range(prefix, options);
   }

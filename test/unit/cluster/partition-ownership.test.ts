@@ -128,6 +128,7 @@ function crashableKv(kv: MemoryKv): { store: KvStore; crash(): void } {
   const hang = <T>(): Promise<T> => new Promise<T>(() => undefined);
   const store: KvStore = {
     get: (key) => (crashed ? hang() : kv.get(key)),
+    getMany: (keys) => (crashed ? hang() : kv.getMany(keys)),
     range: (prefix, options) => (crashed ? hang() : kv.range(prefix, options)),
     txn: (guards, ops) => (crashed ? hang() : kv.txn(guards, ops)),
     watch: (prefix, from, callbacks) =>

@@ -37,3 +37,31 @@ test('interleaved pushes and pops always return the current minimum', (t) => {
   );
   t.pass();
 });
+
+test('retain drops the rejected entries and the rest still pop in due order', (t) => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ at: fc.integer({ min: 0, max: 1000 }), keep: fc.boolean() }), { maxLength: 300 }),
+      fc.integer({ min: 0, max: 50 }),
+      (entries, popsBefore) => {
+        const queue = new DueQueue<{ at: number; keep: boolean }>();
+        for (const e of entries) queue.push(e);
+        const model = [...entries].sort((a, b) => a.at - b.at);
+        // Pop some first, so retain starts from a heap that is not freshly built.
+        for (let i = 0; i < popsBefore && model.length > 0; i++) {
+          if (queue.pop()?.at !== model.shift()?.at) return false;
+        }
+        queue.retain((e) => e.keep);
+        const expected = model.filter((e) => e.keep).map((e) => e.at);
+        if (queue.size !== expected.length) return false;
+        const popped: number[] = [];
+        for (let e = queue.pop(); e; e = queue.pop()) {
+          if (!e.keep) return false;
+          popped.push(e.at);
+        }
+        return JSON.stringify(popped) === JSON.stringify(expected);
+      },
+    ),
+  );
+  t.pass();
+});

@@ -14,6 +14,7 @@ function counting(kv: MemoryKv): KvStore & { txns: Array<{ guards: number; ops: 
   return {
     txns,
     get: (key) => kv.get(key),
+    getMany: (keys) => kv.getMany(keys),
     range: (prefix, options) => kv.range(prefix, options),
     watch: (prefix, from, callbacks) => kv.watch(prefix, from, callbacks),
     grantLease: (ttl) => kv.grantLease(ttl),

@@ -3,11 +3,34 @@
  * time is just numbers passed in.
  */
 import test from 'ava';
-import { JobTable } from '../../../src/timers/job-table.js';
-import type { JobRecord } from '../../../src/timers/job.js';
+import { FakeClock } from '../../../src/common/fake-clock.js';
+import { DormantJob } from '../../../src/timers/dormant-job.js';
+import { JobTable, type LiveJob, type TableJob } from '../../../src/timers/job-table.js';
+import type { JobProgress, JobRecord } from '../../../src/timers/job.js';
 import { normalizeJob } from '../../../src/timers/validate-job.js';
 
 const T0 = Date.UTC(2026, 0, 1);
+
+/** Upserts at time T0 (horizon 60 s unless the table says otherwise). */
+function put(
+  table: JobTable,
+  name: string,
+  partition: number,
+  record: JobRecord,
+  modRevision: number,
+  stored?: JobProgress,
+  progressStored = true,
+  nowMs = T0,
+): TableJob | undefined {
+  return table.upsert(name, partition, record, modRevision, stored, progressStored, nowMs);
+}
+
+/** As `put`, for jobs due within the horizon: the live job, and never a dormant one. */
+function putLive(...args: Parameters<typeof put>): LiveJob | undefined {
+  const job = put(...args);
+  if (job?.state === 'dormant') throw new Error(`${job.name} went dormant`);
+  return job;
+}
 
 function oneShot(name: string, dueInMs: number, target = 'app'): JobRecord {
   return normalizeJob(name, { dueTime: new Date(T0 + dueInMs), target }, T0);
@@ -15,7 +38,7 @@ function oneShot(name: string, dueInMs: number, target = 'app'): JobRecord {
 
 test('a job waits until its tick: takeDue never hands it out early', (t) => {
   const table = new JobTable();
-  const job = table.upsert('a', 0, oneShot('a', 1000), 10, undefined, false);
+  const job = putLive(table, 'a', 0, oneShot('a', 1000), 10, undefined, false);
   t.is(job?.state, 'waiting');
   t.is(job?.tick, T0 + 1000);
   t.false(job?.progressStored);
@@ -33,7 +56,7 @@ test('due jobs come out in due order', (t) => {
     ['d', 300],
     ['b', 200],
   ] as const) {
-    table.upsert(name, 0, oneShot(name, at), 1, undefined);
+    putLive(table, name, 0, oneShot(name, at), 1, undefined);
   }
   const order: string[] = [];
   for (let job = table.takeDue(T0 + 1000); job; job = table.takeDue(T0 + 1000)) order.push(job.name);
@@ -43,10 +66,10 @@ test('due jobs come out in due order', (t) => {
 
 test('the same incarnation keeps its state, so re-listing never re-fires one in flight', (t) => {
   const table = new JobTable();
-  const first = table.upsert('a', 0, oneShot('a', 0), 7, undefined);
+  const first = putLive(table, 'a', 0, oneShot('a', 0), 7, undefined);
   t.is(table.takeDue(T0), first);
   if (first) first.state = 'inflight';
-  const again = table.upsert('a', 0, oneShot('a', 0), 7, undefined);
+  const again = putLive(table, 'a', 0, oneShot('a', 0), 7, undefined);
   t.is(again, first);
   t.is(again?.state, 'inflight');
   t.is(table.takeDue(T0 + 10_000), undefined);
@@ -55,9 +78,14 @@ test('the same incarnation keeps its state, so re-listing never re-fires one in 
 test('a new incarnation replaces the old one and ignores its progress', (t) => {
   const table = new JobTable();
   const record = normalizeJob('r', { schedule: '@every 1s', repeats: 5 }, T0);
-  const old = table.upsert('r', 0, record, 5, { jobRevision: 5, count: 3, lastTick: T0 + 3000, attempts: 0 });
+  const old = putLive(table, 'r', 0, record, 5, {
+    jobRevision: 5,
+    count: 3,
+    lastTick: T0 + 3000,
+    attempts: 0,
+  });
   t.is(old?.tick, T0 + 4000, 'resumes after the stored last tick');
-  const fresh = table.upsert('r', 0, record, 9, {
+  const fresh = putLive(table, 'r', 0, record, 9, {
     jobRevision: 5,
     count: 3,
     lastTick: T0 + 3000,
@@ -77,7 +105,7 @@ test('a job with no tick left is not added (its owner deletes it)', (t) => {
   const table = new JobTable();
   const record = normalizeJob('done', { schedule: '@every 1s', repeats: 2 }, T0);
   t.is(
-    table.upsert('done', 0, record, 3, { jobRevision: 3, count: 2, lastTick: T0 + 2000, attempts: 0 }),
+    putLive(table, 'done', 0, record, 3, { jobRevision: 3, count: 2, lastTick: T0 + 2000, attempts: 0 }),
     undefined,
   );
   t.is(table.size, 0);
@@ -86,7 +114,7 @@ test('a job with no tick left is not added (its owner deletes it)', (t) => {
 
 test('re-enqueueing moves a job: its earlier queue entry no longer counts', (t) => {
   const table = new JobTable();
-  const job = table.upsert('a', 0, oneShot('a', 100), 1, undefined);
+  const job = putLive(table, 'a', 0, oneShot('a', 100), 1, undefined);
   if (!job) return t.fail();
   table.enqueue(job, T0 + 5000); // e.g. a retry after a failure
   t.is(table.nextDueAt(), T0 + 5000);
@@ -96,9 +124,9 @@ test('re-enqueueing moves a job: its earlier queue entry no longer counts', (t) 
 
 test('staged triggers wait per target and come back due at once when released', (t) => {
   const table = new JobTable();
-  const a = table.upsert('a', 0, oneShot('a', 0, 'x'), 1, undefined);
-  const b = table.upsert('b', 0, oneShot('b', 0, 'y'), 2, undefined);
-  table.upsert('c', 0, oneShot('c', 0, 'x'), 3, undefined);
+  const a = putLive(table, 'a', 0, oneShot('a', 0, 'x'), 1, undefined);
+  const b = putLive(table, 'b', 0, oneShot('b', 0, 'y'), 2, undefined);
+  putLive(table, 'c', 0, oneShot('c', 0, 'x'), 3, undefined);
   for (let job = table.takeDue(T0); job; job = table.takeDue(T0)) table.stage(job);
   t.is(table.stagedCount(), 3);
   t.is(table.nextDueAt(), undefined, 'staged jobs are not in the queue');
@@ -115,9 +143,9 @@ test('staged triggers wait per target and come back due at once when released', 
 
 test('removePartition removes only that partition; clear empties everything', (t) => {
   const table = new JobTable();
-  table.upsert('p0-a', 0, oneShot('p0-a', 0), 1, undefined);
-  table.upsert('p1-a', 1, oneShot('p1-a', 0), 2, undefined);
-  table.upsert('p0-b', 0, oneShot('p0-b', 0), 3, undefined);
+  putLive(table, 'p0-a', 0, oneShot('p0-a', 0), 1, undefined);
+  putLive(table, 'p1-a', 1, oneShot('p1-a', 0), 2, undefined);
+  putLive(table, 'p0-b', 0, oneShot('p0-b', 0), 3, undefined);
   t.deepEqual(
     table
       .removePartition(0)
@@ -137,8 +165,8 @@ test('removePartition removes only that partition; clear empties everything', (t
 
 test('one name in two partitions is two jobs', (t) => {
   const table = new JobTable();
-  const p1 = table.upsert('same', 1, oneShot('same', 100), 1, undefined);
-  const p2 = table.upsert('same', 2, oneShot('same', 200), 2, undefined);
+  const p1 = putLive(table, 'same', 1, oneShot('same', 100), 1, undefined);
+  const p2 = putLive(table, 'same', 2, oneShot('same', 200), 2, undefined);
   t.not(p1, p2);
   t.is(table.size, 2);
   t.true(p1 !== undefined && table.isCurrent(p1));
@@ -146,4 +174,207 @@ test('one name in two partitions is two jobs', (t) => {
   t.true(p1 !== undefined && table.isCurrent(p1), 'removing one leaves the other');
   t.is(table.takeDue(T0 + 1000), p1);
   t.is(table.takeDue(T0 + 1000), undefined);
+});
+
+// --- Dormant jobs: beyond the horizon only identity and tick stay in memory.
+
+const HORIZON = 60_000;
+
+function recurring(name: string, every: string): JobRecord {
+  return normalizeJob(name, { schedule: `@every ${every}`, data: { big: 'x'.repeat(100) } }, T0);
+}
+
+test('a job due beyond the horizon is dormant: never handed out to fire, woken half a horizon early', (t) => {
+  const clock = new FakeClock(T0);
+  const table = new JobTable({ horizonMs: HORIZON });
+  const job = put(table, 'far', 3, oneShot('far', HORIZON + 1), 7, undefined, false, clock.now());
+  t.true(job instanceof DormantJob);
+  t.is(job?.state, 'dormant');
+  t.is(job?.tick, T0 + HORIZON + 1);
+  t.is(table.size, 1);
+  t.is(table.dormantCount, 1);
+  t.is(table.nextDueAt(), undefined, 'not in the due-queue');
+  t.is(table.takeDue(T0 + 10 * HORIZON), undefined);
+  t.is(table.nextWakeAt(), T0 + HORIZON + 1 - HORIZON / 2);
+  clock.advanceTo(T0 + HORIZON / 2);
+  t.deepEqual(table.takeWaking(clock.now(), 10), [], 'not yet');
+  clock.advance(1);
+  const waking = table.takeWaking(clock.now(), 10);
+  t.deepEqual(waking, [job]);
+  t.deepEqual(table.takeWaking(clock.now(), 10), [], 'handed out once');
+  t.is(table.get(3, 'far'), job, 'still in the table while it is read back');
+});
+
+test('a job due exactly at the horizon is live; with an infinite horizon every job is', (t) => {
+  const table = new JobTable({ horizonMs: HORIZON });
+  t.is(put(table, 'edge', 0, oneShot('edge', HORIZON), 1)?.state, 'waiting');
+  const unbounded = new JobTable({ horizonMs: Infinity });
+  t.is(put(unbounded, 'far', 0, oneShot('far', 1e9), 1)?.state, 'waiting');
+  t.is(unbounded.nextWakeAt(), undefined);
+});
+
+test('a revived job is live with the dormant progress and fires at its tick, not before', (t) => {
+  const clock = new FakeClock(T0);
+  const table = new JobTable({ horizonMs: HORIZON });
+  const record = recurring('r', '10m');
+  const stored = { jobRevision: 4, count: 2, lastTick: T0 + 1_200_000, attempts: 0 };
+  clock.advanceTo(T0 + 1_200_000);
+  const dormant = put(table, 'r', 1, record, 4, stored, true, clock.now());
+  if (!(dormant instanceof DormantJob)) return t.fail('not dormant');
+  t.is(dormant.tick, T0 + 1_800_000);
+  t.is(dormant.count, 2);
+  clock.advanceTo(dormant.tick - HORIZON / 2);
+  t.deepEqual(table.takeWaking(clock.now(), 10), [dormant]);
+  const revived = table.revive(dormant, record);
+  t.truthy(revived);
+  t.is(table.get(1, 'r'), revived);
+  t.false(table.isCurrent(dormant));
+  t.is(table.dormantCount, 0);
+  t.is(table.size, 1);
+  t.like(revived, { state: 'waiting', tick: T0 + 1_800_000, modRevision: 4, progressStored: true, record });
+  t.deepEqual(revived?.progress, { jobRevision: 4, count: 2, lastTick: T0 + 1_200_000, attempts: 0 });
+  t.is(table.takeDue(dormant.tick - 1), undefined, 'never early');
+  t.is(table.takeDue(dormant.tick), revived);
+});
+
+test('a one-shot revived from dormancy has a fresh counter and no progress key', (t) => {
+  const table = new JobTable({ horizonMs: HORIZON });
+  const record = oneShot('o', 10 * HORIZON);
+  const dormant = put(table, 'o', 0, record, 9, undefined, false);
+  if (!(dormant instanceof DormantJob)) return t.fail('not dormant');
+  table.takeWaking(T0 + 10 * HORIZON, 10);
+  const revived = table.revive(dormant, record);
+  t.deepEqual(revived?.progress, { jobRevision: 9, count: 0, attempts: 0 });
+  t.false(revived?.progressStored);
+});
+
+test('a dormant job replaced, removed or handed over while read back is not revived', (t) => {
+  const table = new JobTable({ horizonMs: HORIZON });
+  const record = oneShot('a', 2 * HORIZON);
+  const a = put(table, 'a', 0, record, 1);
+  const b = put(table, 'b', 0, oneShot('b', 2 * HORIZON), 2);
+  const c = put(table, 'c', 1, oneShot('c', 2 * HORIZON), 3);
+  t.is(table.takeWaking(T0 + 2 * HORIZON, 10).length, 3);
+  // a: overwritten (the watch event's new incarnation, also dormant); b: deleted; c: partition released.
+  const a2 = put(table, 'a', 0, oneShot('a', 5 * HORIZON), 8);
+  table.remove(0, 'b');
+  table.removePartition(1);
+  for (const job of [a, b, c]) {
+    if (!(job instanceof DormantJob)) return t.fail('not dormant');
+    t.is(table.revive(job, record), undefined);
+  }
+  t.is(table.get(0, 'a'), a2);
+  t.is(table.size, 1);
+  t.is(table.dormantCount, 1);
+  t.is(table.nextDueAt(), undefined, 'nothing live');
+});
+
+test('re-listing a dormant job keeps it; a new incarnation replaces it', (t) => {
+  const table = new JobTable({ horizonMs: HORIZON });
+  const first = put(table, 'a', 0, oneShot('a', 2 * HORIZON), 5);
+  t.is(put(table, 'a', 0, oneShot('a', 2 * HORIZON), 5), first, 'same revision: same entry');
+  // An overwrite due soon is live at once; the old dormant entry no longer wakes.
+  const soon = putLive(table, 'a', 0, oneShot('a', 1000), 6);
+  t.is(soon?.state, 'waiting');
+  t.false(first !== undefined && table.isCurrent(first));
+  t.is(table.dormantCount, 0);
+  t.is(table.nextWakeAt(), undefined);
+  t.deepEqual(table.takeWaking(T0 + 10 * HORIZON, 10), []);
+  t.is(table.takeDue(T0 + 1000), soon);
+});
+
+test('a job whose read failed goes back to sleep and is handed out again', (t) => {
+  const table = new JobTable({ horizonMs: HORIZON });
+  const job = put(table, 'a', 0, oneShot('a', 2 * HORIZON), 1);
+  put(table, 'gone', 0, oneShot('gone', 2 * HORIZON), 2);
+  const taken = table.takeWaking(T0 + 2 * HORIZON, 10);
+  t.is(taken.length, 2);
+  table.remove(0, 'gone');
+  for (const j of taken) table.sleep(j);
+  t.deepEqual(table.takeWaking(T0 + 2 * HORIZON, 10), [job], 'a removed job is not put back');
+});
+
+test('takeWaking hands out at most the batch size, earliest first', (t) => {
+  const table = new JobTable({ horizonMs: HORIZON });
+  for (let i = 0; i < 5; i++) put(table, `j${i}`, 0, oneShot(`j${i}`, 2 * HORIZON + (5 - i) * 1000), i + 1);
+  const first = table.takeWaking(T0 + 10 * HORIZON, 2).map((j) => j.name);
+  t.deepEqual(first, ['j4', 'j3']);
+  t.deepEqual(
+    table.takeWaking(T0 + 10 * HORIZON, 10).map((j) => j.name),
+    ['j2', 'j1', 'j0'],
+  );
+});
+
+test('after a tick, a recurring job whose next tick is beyond the horizon goes dormant', (t) => {
+  const clock = new FakeClock(T0);
+  const table = new JobTable({ horizonMs: HORIZON });
+  const hourly = put(
+    table,
+    'h',
+    0,
+    normalizeJob('h', { schedule: '@every 1h', dueTime: new Date(T0) }, T0),
+    3,
+  );
+  if (!hourly || hourly.state === 'dormant') return t.fail('not live');
+  t.is(table.takeDue(clock.now()), hourly);
+  hourly.state = 'inflight';
+  // The loop records the tick, then requeues.
+  hourly.progress = { jobRevision: 3, count: 1, lastTick: T0, attempts: 0 };
+  hourly.tick = T0 + 3_600_000;
+  hourly.progressStored = true;
+  clock.advance(20);
+  t.true(table.requeue(hourly, clock.now()));
+  t.false(table.isCurrent(hourly), 'the live object is retired');
+  const dormant = table.get(0, 'h');
+  t.true(dormant instanceof DormantJob);
+  t.like(dormant, { tick: T0 + 3_600_000, count: 1, lastTick: T0, progressStored: true, modRevision: 3 });
+  t.is(table.nextDueAt(), undefined);
+
+  // A near tick is queued as before.
+  const fast = put(table, 'f', 0, recurring('f', '10s'), 4);
+  if (!fast || fast.state === 'dormant') return t.fail('not live');
+  t.is(table.takeDue(T0 + 10_000), fast);
+  fast.progress = { jobRevision: 4, count: 1, lastTick: T0 + 10_000, attempts: 0 };
+  fast.tick = T0 + 20_000;
+  t.false(table.requeue(fast, T0 + 10_000));
+  t.is(table.takeDue(T0 + 20_000), fast);
+});
+
+test('a tick being retried is never dormant, however far its stored counter says it is', (t) => {
+  const table = new JobTable({ horizonMs: HORIZON });
+  const record = oneShot('retry', 5 * HORIZON);
+  const job = put(table, 'retry', 0, record, 2, { jobRevision: 2, count: 0, attempts: 1 });
+  t.is(job?.state, 'waiting');
+});
+
+test('clear and removePartition drop dormant jobs with the rest', (t) => {
+  const table = new JobTable({ horizonMs: HORIZON });
+  put(table, 'a', 0, oneShot('a', 2 * HORIZON), 1);
+  put(table, 'b', 1, oneShot('b', 2 * HORIZON), 2);
+  put(table, 'c', 1, oneShot('c', 1000), 3);
+  t.is(table.removePartition(0).length, 1);
+  t.is(table.dormantCount, 1);
+  t.deepEqual(
+    table.takeWaking(T0 + 2 * HORIZON, 10).map((j) => j.name),
+    ['b'],
+  );
+  table.clear();
+  t.is(table.size, 0);
+  t.is(table.dormantCount, 0);
+  t.is(table.nextWakeAt(), undefined);
+});
+
+test('many overwrites of dormant jobs: only current incarnations wake', (t) => {
+  const table = new JobTable({ horizonMs: HORIZON });
+  let revision = 1;
+  for (let round = 0; round < 5; round++) {
+    for (let i = 0; i < 1000; i++) {
+      put(table, `j${i}`, i % 4, oneShot(`j${i}`, 2 * HORIZON + round * 1000 + i), revision++);
+    }
+  }
+  t.is(table.size, 1000);
+  t.is(table.dormantCount, 1000);
+  const woken = table.takeWaking(T0 + 100 * HORIZON, 10_000);
+  t.is(woken.length, 1000);
+  t.true(woken.every((j) => table.get(j.partition, j.name) === j && j.tick >= T0 + 2 * HORIZON + 4000));
 });

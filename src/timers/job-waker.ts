@@ -1,0 +1,148 @@
+import type { Clock } from '../common/clock.js';
+import type { KvStore } from '../etcd/kv-store.js';
+import type { DormantJob } from './dormant-job.js';
+import { decodeRecord } from './job-codec.js';
+import type { ScopeKeys } from './job-keys.js';
+import type { JobTable } from './job-table.js';
+
+export interface JobWakerOptions {
+  kv: KvStore;
+  keys: ScopeKeys;
+  table: JobTable;
+  clock: Clock;
+  /** Reports a warning (coalesced by the service). */
+  warn: (error: Error) => void;
+  /** Called after dormant jobs became live, so the trigger loop can re-arm for them. */
+  onRevived(): void;
+}
+
+/** Dormant jobs read back per batched get (etcd answers it in transactions of 128 reads). */
+const BATCH = 1024;
+/** Batches read at once: enough to keep etcd busy when a mass of jobs comes due together. */
+const PARALLEL = 4;
+/** After a failed read, how long the jobs wait before the next try. */
+const RETRY_MS = 1_000;
+
+/**
+ * Reads dormant jobs back from etcd before they are due and hands them to the table as live jobs.
+ *
+ * The record read back must be the incarnation the dormant entry stands for (same mod revision).
+ * When it is not (overwritten or deleted while dormant), the entry is left as it is, off the wake
+ * queue: the change has a watch event that has not been applied yet (applying it would have
+ * replaced the entry), and that event replaces or removes the entry in revision order, as for any
+ * job. Applying the read here instead could put a newer incarnation in place before older events
+ * of the same key arrive and undo it.
+ */
+export class JobWaker {
+  readonly #o: JobWakerOptions;
+  #running = false;
+  #cancelTimer: (() => void) | undefined;
+  #armedAt: number | undefined;
+  /** Jobs whose read is under way. */
+  #reading = 0;
+  #pass: Promise<void> | undefined;
+  /** Set after a failed read: no new pass before this time. */
+  #retryAt: number | undefined;
+
+  constructor(options: JobWakerOptions) {
+    this.#o = options;
+  }
+
+  /** Dormant jobs being read back right now (time-skipping tests wait for 0, as for triggers). */
+  get reading(): number {
+    return this.#reading;
+  }
+
+  start(): void {
+    this.#running = true;
+    this.poke();
+  }
+
+  stop(): void {
+    this.#running = false;
+    this.#disarm();
+  }
+
+  /** Re-arms the clock for the earliest dormant job; call after jobs were put to sleep. */
+  poke(): void {
+    if (!this.#running || this.#pass) return; // a running pass re-arms when it ends
+    let at = this.#o.table.nextWakeAt();
+    if (at === undefined) {
+      this.#disarm();
+      return;
+    }
+    if (this.#retryAt !== undefined) at = Math.max(at, this.#retryAt);
+    if (this.#armedAt !== undefined && this.#armedAt <= at) return;
+    this.#disarm();
+    this.#armedAt = at;
+    // A clock may call back synchronously for a time already past; keep the cancel function only
+    // if this arming is still the live one.
+    let fired = false;
+    const cancel = this.#o.clock.schedule(at, () => {
+      fired = true;
+      if (this.#armedAt === at) {
+        this.#cancelTimer = undefined;
+        this.#armedAt = undefined;
+      }
+      this.#startPass();
+    });
+    if (!fired) this.#cancelTimer = cancel;
+  }
+
+  #disarm(): void {
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
+    this.#armedAt = undefined;
+  }
+
+  #startPass(): void {
+    if (!this.#running || this.#pass) return;
+    this.#retryAt = undefined;
+    this.#pass = Promise.all(Array.from({ length: PARALLEL }, () => this.#drain())).then(() => {
+      this.#pass = undefined;
+      this.poke();
+    });
+  }
+
+  /** Reads batches of due dormant jobs until none is due or a read fails. */
+  async #drain(): Promise<void> {
+    while (this.#running && this.#retryAt === undefined) {
+      const batch = this.#o.table.takeWaking(this.#o.clock.now(), BATCH);
+      if (batch.length === 0) return;
+      this.#reading += batch.length;
+      try {
+        await this.#read(batch);
+      } finally {
+        this.#reading -= batch.length;
+      }
+    }
+  }
+
+  async #read(batch: DormantJob[]): Promise<void> {
+    const { kv, keys, table, warn } = this.#o;
+    let entries;
+    try {
+      entries = await kv.getMany(batch.map((job) => keys.jobKey(job.partition, job.name)));
+    } catch (error) {
+      for (const job of batch) table.sleep(job);
+      if (this.#running) warn(error instanceof Error ? error : new Error(String(error)));
+      this.#retryAt = this.#o.clock.now() + RETRY_MS;
+      return;
+    }
+    let revived = 0;
+    batch.forEach((job, i) => {
+      const entry = entries[i];
+      if (!entry || entry.modRevision !== job.modRevision) return; // its watch event will follow
+      const record = decodeRecord(entry.value);
+      if (!record) {
+        // It decoded when it was put to sleep; a store that changes a value without a new
+        // revision is not etcd. Drop it as the feed drops unreadable records.
+        warn(new Error(`ignoring unreadable job record at ${entry.key}`));
+        if (table.isCurrent(job)) table.remove(job.partition, job.name);
+        return;
+      }
+      if (table.revive(job, record)) revived++;
+    });
+    if (revived > 0) this.#o.onRevived();
+  }
+}

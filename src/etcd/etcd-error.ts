@@ -11,10 +11,10 @@ import {
   StoreRequestError,
   StoreUnavailableError,
 } from './errors.js';
-import { neverSent } from './retry-unsent.js';
+import { notApplied } from './retry-unsent.js';
 
 /** Operations that change nothing, so a failure after sending them leaves no doubt about the outcome. */
-const READ_ONLY = new Set(['get', 'range', 'watch', 'status']);
+const READ_ONLY = new Set(['get', 'getMany', 'range', 'watch', 'status']);
 
 /**
  * Converts what etcd3/grpc-js throw into tickflow's store errors, at the boundary, so callers
@@ -39,7 +39,7 @@ export function toStoreError(error: unknown, operation: string, leaseId?: string
   }
   if (isRecoverableError(error) || /breaker|circuit|cooling down/i.test(error.message)) {
     return new StoreUnavailableError(operation, stripPrefix(error.message), {
-      outcomeUnknown: !neverSent(error) && !READ_ONLY.has(operation),
+      outcomeUnknown: !notApplied(error) && !READ_ONLY.has(operation),
       cause: error,
     });
   }

@@ -17,18 +17,27 @@ export interface ConnectEtcdOptions {
   dialTimeoutMs?: number;
   /** Deadline for each request (not for watch or keepalive streams). Default 10000. */
   requestTimeoutMs?: number;
+  /**
+   * How long a request that etcd provably did not apply (no connection, every member cooling down,
+   * "no leader", "too many requests") is re-sent, with backoff, before it fails. Requests whose
+   * outcome is unknown are never re-sent. 0 turns retries off. Default 5000.
+   */
+  retryDeadlineMs?: number;
 }
 
 /** Connects to an etcd cluster and checks that it answers. */
 export async function connectEtcd(options: ConnectEtcdOptions): Promise<EtcdKv> {
-  const { hosts, dialTimeoutMs = 5_000, requestTimeoutMs = 10_000 } = options;
+  const { hosts, dialTimeoutMs = 5_000, requestTimeoutMs = 10_000, retryDeadlineMs = 5_000 } = options;
   if (hosts.length === 0) throw new StoreRequestError('hosts', hosts, 'at least one etcd client URL');
+  if (!Number.isFinite(retryDeadlineMs) || retryDeadlineMs < 0) {
+    throw new StoreRequestError('retryDeadlineMs', retryDeadlineMs, 'a number of milliseconds >= 0');
+  }
   const client = new Etcd3({
     hosts,
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + requestTimeoutMs }),
     // Notice a silently dead connection (etcd paused, network gone) instead of waiting forever.
     grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5_000 },
-    faultHandling: { host: hostBreaker(1_000), global: retryUnsent() },
+    faultHandling: { host: hostBreaker(1_000), global: retryUnsent({ deadlineMs: retryDeadlineMs }) },
   });
   try {
     await client.maintenance.status({ deadline: Date.now() + dialTimeoutMs });

@@ -1,7 +1,11 @@
 import { CronExpressionParser } from 'cron-parser';
-import type { CronExpression } from 'cron-parser';
+import type { CronFieldCollection } from 'cron-parser';
 import { DURATION_ALLOWED, looksLikeDuration, parseDuration } from './duration.js';
 import { JobValidationError } from './errors.js';
+import { WallClockCron } from './wall-clock-cron.js';
+import { MAX_INSTANT, zoneOffsets } from './zone-offsets.js';
+import type { ZoneOffsets } from './zone-offsets.js';
+import { nextZonedTick } from './zoned-cron.js';
 
 /**
  * The schedule grammar of the Dapr Jobs API (DESIGN.md §3), as a pure function of time.
@@ -11,16 +15,19 @@ import { JobValidationError } from './errors.js';
  * job's dueTime when it has one, else its creation time — so that every replica, and every
  * restart, derives the same ticks from the stored record instead of from "when it last ran".
  *
- * Cron with CRON_TZ follows cron-parser across DST changes (pinned by the unit tests): a local
- * time swallowed by the spring-forward gap fires once, an hour later in wall-clock terms, so a
- * daily job never loses a day; a local time repeated by fall-back fires once, at its first
- * occurrence. Steps over elapsed time (every 30 minutes) keep their real-time spacing.
+ * Cron is matched on the wall clock of its zone (UTC unless CRON_TZ says otherwise) and mapped to
+ * instants by zoned-cron.ts, pinned by the unit tests across DST changes: a local time swallowed by
+ * the spring-forward gap fires once, shifted by the gap (02:30 in a one-hour gap fires at 03:30), so
+ * a daily job never loses a day; a local time repeated by fall-back fires once, at its first
+ * occurrence, unless the hour field allows every hour: then steps over elapsed time (every 30
+ * minutes) keep their real-time spacing and fire in both passes.
  */
 export interface Schedule {
   readonly kind: 'cron' | 'every';
   /**
    * The first tick strictly after `afterMs`, or undefined when there is none (a cron
-   * expression with no occurrence left before the end of representable time).
+   * expression with no occurrence left before the end of representable time, or a non-finite
+   * `afterMs`). Anything else that goes wrong throws: undefined means the job is over.
    * `anchorMs` only matters for fixed-period schedules; cron ignores it.
    */
   next(afterMs: number, anchorMs: number): number | undefined;
@@ -60,10 +67,12 @@ export function parseSchedule(text: string): Schedule {
       `schedule is empty; allowed: ${SCHEDULE_ALLOWED}`,
     );
   }
-  let zone = 'UTC';
+  /** Undefined for UTC, where wall clock and instant are the same number. */
+  let zone: ZoneOffsets | undefined;
   const prefix = TZ_PREFIX.exec(rest);
   if (prefix) {
-    zone = checkZone(prefix[1] ?? '', text);
+    const offsets = checkZone(prefix[1] ?? '', text);
+    if (offsets.zone !== 'UTC') zone = offsets;
     rest = rest.slice(prefix[0].length);
   }
   if (rest.startsWith('@every')) return everySchedule(rest.slice('@every'.length), text);
@@ -117,7 +126,7 @@ function periodic(periodMs: number): Schedule {
   };
 }
 
-function cronSchedule(expression: string, zone: string, text: string): Schedule {
+function cronSchedule(expression: string, zone: ZoneOffsets | undefined, text: string): Schedule {
   const fields = expression.split(/\s+/);
   if (fields.length !== 6) {
     const hint =
@@ -134,45 +143,43 @@ function cronSchedule(expression: string, zone: string, text: string): Schedule 
       `the ${CRON_FIELD_NAMES[hashed] ?? 'cron'} field uses H (hashed values), which is not supported`,
     );
   }
-  let parsed: CronExpression;
+  let parsed: CronFieldCollection;
   try {
-    parsed = CronExpressionParser.parse(fields.join(' '), { tz: zone, currentDate: 0 });
+    // cron-parser only parses and validates (it refuses impossible days such as Feb 30); the
+    // zone does not matter for that, and its own stepping is far slower than WallClockCron.
+    parsed = CronExpressionParser.parse(fields.join(' '), { tz: 'UTC', currentDate: 0 }).fields;
   } catch (error) {
     throw fail(text, error instanceof Error ? error.message : String(error));
   }
-  return new CronSchedule(parsed);
+  return new CronSchedule(new WallClockCron(parsed), zone);
 }
 
 class CronSchedule implements Schedule {
   readonly kind = 'cron';
-  readonly #expression: CronExpression;
+  readonly #cron: WallClockCron;
+  /** Undefined for UTC, where wall clock and instant are the same number. */
+  readonly #zone: ZoneOffsets | undefined;
 
-  constructor(expression: CronExpression) {
-    this.#expression = expression;
+  constructor(cron: WallClockCron, zone: ZoneOffsets | undefined) {
+    this.#cron = cron;
+    this.#zone = zone;
   }
 
   next(afterMs: number): number | undefined {
     if (!Number.isFinite(afterMs)) return undefined;
-    // One parsed expression is reused: resetting its cursor is ~5x cheaper than re-parsing,
-    // and the hot path is synchronous, so sharing the cursor is safe.
-    this.#expression.reset(new Date(afterMs));
-    try {
-      return this.#expression.next().getTime();
-    } catch {
-      // cron-parser gives up (loop limit) when no occurrence is left in range.
-      return undefined;
-    }
+    if (this.#zone !== undefined) return nextZonedTick(this.#cron, this.#zone, afterMs);
+    const tick = this.#cron.next(afterMs);
+    return tick !== undefined && tick <= MAX_INSTANT ? tick : undefined;
   }
 }
 
-function checkZone(zone: string, text: string): string {
+function checkZone(zone: string, text: string): ZoneOffsets {
   if (zone === '') throw fail(text, 'CRON_TZ= needs a time zone name, e.g. CRON_TZ=Europe/Berlin');
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zoneOffsets(zone);
   } catch {
     throw fail(text, `unknown time zone ${JSON.stringify(zone)} (use an IANA name such as Europe/Berlin)`);
   }
-  return zone;
 }
 
 function fail(text: string, reason: string): JobValidationError {

@@ -107,16 +107,12 @@ test('any job spec shape is either a valid record or a JobValidationError naming
   t.pass();
 });
 
-// BUG (reported; src/timers/schedule.ts, CronSchedule.next): found by the property above with
-// CRON_TZ=Australia/Lord_Howe. Around that zone's 30-minute DST fall-back, cron-parser runs into its
-// loop limit (after ~2 s of CPU) and next() returns undefined, which nextFire() reads as "no tick
-// left": the timer service ends and deletes the job. Expected: 2026-04-05T15:00 local (04:30Z).
-test.failing(
-  'CRON_TZ=Australia/Lord_Howe: a daily April schedule still has a next fire on the fall-back day',
-  (t) => {
-    const text = 'CRON_TZ=Australia/Lord_Howe 0 0 15 * 4 *';
-    const now = Date.parse('2026-04-04T06:00:00Z');
-    const record = normalizeJob('lord-howe', { schedule: text }, now);
-    t.is(nextFire(record, undefined), Date.parse('2026-04-05T04:30:00Z'));
-  },
-);
+// Found by the properties above with CRON_TZ=Australia/Lord_Howe: around that zone's 30-minute DST
+// fall-back, cron-parser ran into its loop limit and next() returned undefined, which nextFire() read
+// as "no tick left", so the timer service deleted the job. Zoned cron is computed by zoned-cron.ts now.
+test('CRON_TZ=Australia/Lord_Howe: a daily April schedule still has a next fire on the fall-back day', (t) => {
+  const text = 'CRON_TZ=Australia/Lord_Howe 0 0 15 * 4 *';
+  const now = Date.parse('2026-04-04T06:00:00Z');
+  const record = normalizeJob('lord-howe', { schedule: text }, now);
+  t.is(nextFire(record, undefined), Date.parse('2026-04-05T04:30:00Z'));
+});

@@ -175,6 +175,110 @@ test('CRON_TZ across fall-back: a repeated local time fires once; elapsed-time s
   ]);
 });
 
+test('CRON_TZ with a 30-minute shift (Lord_Howe), fall-back: a repeated local time fires once; steps fire in both passes', (t) => {
+  // Lord Howe 2026-04-05: 02:00 (+11:00) falls back to 01:30 (+10:30) at 15:00Z, so 01:30-02:00 happens twice.
+  t.deepEqual(ticks('CRON_TZ=Australia/Lord_Howe 0 45 1 * * *', '2026-04-03T12:00:00Z', 3), [
+    '2026-04-03T14:45:00.000Z', // 01:45 +11:00
+    '2026-04-04T14:45:00.000Z', // the first 01:45 of the fall-back day
+    '2026-04-05T15:15:00.000Z', // 01:45 +10:30
+  ]);
+  t.deepEqual(ticks('CRON_TZ=Australia/Lord_Howe 0 */15 * * * *', '2026-04-04T14:20:00Z', 6), [
+    '2026-04-04T14:30:00.000Z', // 01:30 +11:00
+    '2026-04-04T14:45:00.000Z', // 01:45 +11:00
+    '2026-04-04T15:00:00.000Z', // 01:30 +10:30, again
+    '2026-04-04T15:15:00.000Z', // 01:45 +10:30, again
+    '2026-04-04T15:30:00.000Z', // 02:00 +10:30
+    '2026-04-04T15:45:00.000Z',
+  ]);
+});
+
+test('CRON_TZ with a 30-minute shift (Lord_Howe), spring-forward: a skipped local time fires once, 30 minutes later', (t) => {
+  // Lord Howe 2026-10-04: 02:00 (+10:30) jumps to 02:30 (+11:00) at 2026-10-03T15:30Z.
+  t.deepEqual(ticks('CRON_TZ=Australia/Lord_Howe 0 15 2 * * *', '2026-10-02T12:00:00Z', 3), [
+    '2026-10-02T15:45:00.000Z', // 02:15 +10:30
+    '2026-10-03T15:45:00.000Z', // 02:15 never happens: 02:45 +11:00
+    '2026-10-04T15:15:00.000Z', // 02:15 +11:00
+  ]);
+  // A skipped 02:00 and 02:15 land on 02:30 and 02:45, which the step also names: 15-minute spacing holds.
+  t.deepEqual(ticks('CRON_TZ=Australia/Lord_Howe 0 */15 * * * *', '2026-10-03T15:00:00Z', 4), [
+    '2026-10-03T15:15:00.000Z',
+    '2026-10-03T15:30:00.000Z',
+    '2026-10-03T15:45:00.000Z',
+    '2026-10-03T16:00:00.000Z',
+  ]);
+});
+
+test('CRON_TZ: a skipped time shifted past a real one fires after it, and neither is lost', (t) => {
+  // Lord Howe 2026-10-04, gap 02:00-02:30: 02:15 shifts to 02:45 (+11:00), after the real 02:40.
+  t.deepEqual(ticks('CRON_TZ=Australia/Lord_Howe 0 15,40 2 * * *', '2026-10-03T15:00:00Z', 3), [
+    '2026-10-03T15:40:00.000Z', // 02:40 +11:00
+    '2026-10-03T15:45:00.000Z', // 02:15, shifted by the gap
+    '2026-10-04T15:15:00.000Z', // 02:15 +11:00 the next day
+  ]);
+});
+
+test('CRON_TZ with a +12:45/+13:45 zone (Chatham) across both transitions', (t) => {
+  // 2026-04-05: 03:45 (+13:45) falls back to 02:45 (+12:45) at 2026-04-04T14:00Z.
+  t.deepEqual(ticks('CRON_TZ=Pacific/Chatham 0 0 3 * * *', '2026-04-03T00:00:00Z', 3), [
+    '2026-04-03T13:15:00.000Z',
+    '2026-04-04T13:15:00.000Z', // the first 03:00
+    '2026-04-05T14:15:00.000Z',
+  ]);
+  // 2026-09-27: 02:45 (+12:45) jumps to 03:45 (+13:45) at 2026-09-26T14:00Z.
+  t.deepEqual(ticks('CRON_TZ=Pacific/Chatham 0 0 3 * * *', '2026-09-25T00:00:00Z', 3), [
+    '2026-09-25T14:15:00.000Z',
+    '2026-09-26T14:15:00.000Z', // 03:00 never happens: 04:00 +13:45
+    '2026-09-27T13:15:00.000Z',
+  ]);
+  t.deepEqual(ticks('CRON_TZ=Pacific/Chatham 0 0 * * * *', '2026-09-26T13:00:00Z', 3), [
+    '2026-09-26T13:15:00.000Z', // 02:00 +12:45
+    '2026-09-26T14:15:00.000Z', // 03:00 shifted = 04:00 +13:45, once
+    '2026-09-26T15:15:00.000Z', // 05:00 +13:45
+  ]);
+});
+
+test('CRON_TZ=Asia/Kathmandu: +05:45, and its 15-minute jump from +05:30 on 1986-01-01', (t) => {
+  t.deepEqual(ticks('CRON_TZ=Asia/Kathmandu 0 0 9 * * *', '2026-01-10T00:00:00Z', 1), [
+    '2026-01-10T03:15:00.000Z',
+  ]);
+  // 1986-01-01 00:00 (+05:30) became 00:15 (+05:45): 00:05 that day fires at 00:20 +05:45.
+  t.deepEqual(ticks('CRON_TZ=Asia/Kathmandu 0 5 0 * * *', '1985-12-30T12:00:00Z', 3), [
+    '1985-12-30T18:35:00.000Z',
+    '1985-12-31T18:35:00.000Z',
+    '1986-01-01T18:20:00.000Z',
+  ]);
+});
+
+test('CRON_TZ=Pacific/Apia skipped 2011-12-30: a daily job keeps one tick per real day, a Dec 30 job still fires', (t) => {
+  // 2011-12-29 24:00 (-10:00) became 2011-12-31 00:00 (+14:00) at 2011-12-30T10:00Z.
+  t.deepEqual(ticks('CRON_TZ=Pacific/Apia 0 0 9 * * *', '2011-12-28T12:00:00Z', 4), [
+    '2011-12-28T19:00:00.000Z',
+    '2011-12-29T19:00:00.000Z',
+    '2011-12-30T19:00:00.000Z', // Dec 30 09:00 shifted by the 24 h gap = Dec 31 09:00 +14:00, once
+    '2011-12-31T19:00:00.000Z', // Jan 1 09:00 +14:00
+  ]);
+  t.deepEqual(ticks('CRON_TZ=Pacific/Apia 0 0 12 30 12 *', '2011-12-01T00:00:00Z', 2), [
+    '2011-12-30T22:00:00.000Z', // Dec 31 12:00 +14:00
+    '2012-12-29T22:00:00.000Z',
+  ]);
+});
+
+test('CRON_TZ: a sparse schedule far ahead is found without stepping through every day', (t) => {
+  t.deepEqual(ticks('CRON_TZ=Australia/Lord_Howe 0 0 0 29 feb *', '2026-01-01T00:00:00Z', 2), [
+    '2028-02-28T13:00:00.000Z', // 00:00 +11:00
+    '2032-02-28T13:00:00.000Z',
+  ]);
+  t.deepEqual(ticks('CRON_TZ=Europe/Berlin 0 0 0 * feb 1#5', '2026-01-01T00:00:00Z', 1), [
+    '2044-02-28T23:00:00.000Z', // Monday 2044-02-29, the fifth Monday of a February
+  ]);
+});
+
+test('CRON_TZ: no tick after the end of representable time; before it the last one is found', (t) => {
+  const end = 8.64e15; // 275760-09-13T00:00:00Z
+  t.is(parseSchedule('CRON_TZ=Asia/Tokyo 0 0 0 1 1 *').next(end - 10 * 24 * H, NO_ANCHOR), undefined);
+  t.is(parseSchedule('CRON_TZ=Asia/Tokyo 0 0 9 * * *').next(end - 2 * 24 * H, NO_ANCHOR), end - 24 * H);
+});
+
 test('no tick left in representable time, or a non-finite instant, gives undefined', (t) => {
   t.is(parseSchedule('0 0 0 1 1 *').next(8.64e15 - 10 * 24 * H, NO_ANCHOR), undefined);
   t.is(parseSchedule('0 0 0 1 1 *').next(Number.NaN, NO_ANCHOR), undefined);
@@ -195,6 +299,8 @@ const bad: [string, RegExp][] = [
   ['0 0 0 1 13 *', /13/],
   ['0 0 0 * * 8', /8/],
   ['0 0 0 30 2 *', /day of month/],
+  ['0 0 0 31 4,6,9,11 *', /day of month/],
+  ['CRON_TZ=Europe/Berlin 0 0 0 30,31 feb *', /day of month/],
   ['0 0 0 * foo *', /schedule/],
   ['*/0 * * * * *', /0/],
   ['0 0 0 * * mon-sun', /range/i],

@@ -11,6 +11,7 @@
  *             named in PHASES.
  *
  *   npm run bench:timers          (env: RUNS=3 N=100000 RATE=5000 SECONDS=20 LEAD_MS=1000 PHASES=burst,sustained)
+ *   HORIZON_MS=5000 PHASES=burst  the burst's jobs (due ~11 s ahead) start dormant and are read back
  *   PHASES=memory RUNS=1 MEMORY_N=1000000 npm run bench:timers
  *
  * One replica, scheduler and trigger handler in one Node process; etcd in its own process.
@@ -37,6 +38,9 @@ const PHASES = (env['PHASES'] ?? 'burst,sustained').split(',');
 const CHUNK = Number(env['CHUNK'] ?? 5_000);
 const PIPELINE = Number(env['PIPELINE'] ?? 2);
 const MEMORY_N = Number(env['MEMORY_N'] ?? 200_000);
+/** The replica's horizonMs (jobs due further ahead are kept dormant); the service default if unset. */
+const HORIZON_MS = env['HORIZON_MS'] === undefined ? undefined : Number(env['HORIZON_MS']);
+const FLEET_OPTIONS = HORIZON_MS === undefined ? {} : { horizonMs: HORIZON_MS };
 const PARTITIONS = 32;
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;
@@ -68,7 +72,7 @@ interface BurstResult {
 
 async function burst(run: number): Promise<BurstResult> {
   const startLoad = round1(loadavg()[0] ?? 0);
-  const fleet = await startFleet(`burst-${run}`, PARTITIONS);
+  const fleet = await startFleet(`burst-${run}`, PARTITIONS, FLEET_OPTIONS);
   const { service } = fleet;
   const meter = new Meter(service);
   const rss = new RssSampler(fleet.etcdPid);
@@ -154,7 +158,7 @@ interface SustainedResult {
 /** A producer schedules RATE jobs/s, each due LEAD_MS later, while the replica fires them. */
 async function sustained(run: number): Promise<SustainedResult> {
   const startLoad = round1(loadavg()[0] ?? 0);
-  const fleet = await startFleet(`sustained-${run}`, PARTITIONS);
+  const fleet = await startFleet(`sustained-${run}`, PARTITIONS, FLEET_OPTIONS);
   const { service } = fleet;
   const meter = new Meter(service);
   const rss = new RssSampler(fleet.etcdPid);
@@ -241,7 +245,7 @@ function settledHeap(): number {
 /** MEMORY_N one-shots due in an hour: what one pending far-future timer costs its owner. */
 async function memory(run: number): Promise<MemoryResult> {
   const startLoad = round1(loadavg()[0] ?? 0);
-  const fleet = await startFleet(`memory-${run}`, PARTITIONS);
+  const fleet = await startFleet(`memory-${run}`, PARTITIONS, FLEET_OPTIONS);
   const { service } = fleet;
   const rss = new RssSampler(fleet.etcdPid);
   try {
@@ -383,6 +387,7 @@ const path = await writeResults('timers', {
     chunk: CHUNK,
     pipeline: PIPELINE,
     memoryN: MEMORY_N,
+    horizonMs: HORIZON_MS ?? 'default',
   },
   burst: { runs: bursts, median: bursts.length > 0 ? medianOfRuns(bursts) : undefined },
   sustained: { runs: sustains, median: sustains.length > 0 ? medianOfRuns(sustains) : undefined },

@@ -17,11 +17,15 @@ export interface Fleet {
 }
 
 /** A fresh etcd and one started replica that owns every partition. */
-export async function startFleet(appId: string, partitions = 32): Promise<Fleet> {
+export async function startFleet(
+  appId: string,
+  partitions = 32,
+  options: { horizonMs?: number } = {},
+): Promise<Fleet> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tickflow-bench-'));
   const etcd = await startEmbeddedEtcd({ dataDir });
   const kv = await connectEtcd({ hosts: etcd.hosts });
-  const service = new TimerService({ kv, appId, partitions });
+  const service = new TimerService({ kv, appId, partitions, ...options });
   service.on('warning', (e) => process.stderr.write(`warning: ${e.message}\n`));
   const owned = new Promise<void>((resolve) =>
     service.on('partitionsChanged', (p) => p.length === partitions && resolve()),

@@ -1,33 +1,12 @@
 import { DormantJob } from './dormant-job.js';
+import { DormantQueue } from './dormant-queue.js';
 import { DueQueue } from './due-queue.js';
 import type { JobProgress, JobRecord } from './job.js';
+import type { LiveJob } from './live-job.js';
 import { nextFire } from './next-fire.js';
 
 /** How far ahead of now a job's next tick may be for the job to be kept in full (live). */
 export const DEFAULT_HORIZON_MS = 60_000;
-
-export type LiveJobState = 'waiting' | 'inflight' | 'staged' | 'done';
-
-/** One job of an owned partition, as its owner tracks it between etcd reads. */
-export interface LiveJob {
-  readonly name: string;
-  readonly partition: number;
-  readonly record: JobRecord;
-  /** The job record's mod revision: the incarnation this object stands for. */
-  readonly modRevision: number;
-  progress: JobProgress;
-  /**
-   * Whether a progress key may exist in etcd for this name. Every delete removes a job's progress
-   * key with it, so a freshly created job has none: its last tick then deletes one key, not two.
-   */
-  progressStored: boolean;
-  /** The scheduled tick the next delivery is for. */
-  tick: number;
-  /** When the next delivery may start: the tick, or a retry time after a failure. */
-  dueAt: number;
-  state: LiveJobState;
-  token: number;
-}
 
 /** A job of an owned partition: in full, or dormant until its tick comes within the horizon. */
 export type TableJob = LiveJob | DormantJob;
@@ -37,9 +16,6 @@ interface QueueEntry {
   job: LiveJob;
   token: number;
 }
-
-/** Below this many dormant entries, stale ones are not worth a sweep. */
-const MIN_SWEEP = 1024;
 
 /**
  * The owner's in-memory view of its partitions: jobs by partition and name, a due-queue, and the
@@ -57,14 +33,11 @@ const MIN_SWEEP = 1024;
 export class JobTable {
   readonly #partitions = new Map<number, Map<string, TableJob>>();
   readonly #queue = new DueQueue<QueueEntry>();
-  readonly #dormant = new DueQueue<DormantJob>();
+  readonly #dormant = new DormantQueue((job) => this.get(job.partition, job.name) === job);
   readonly #staged = new Map<string, Set<LiveJob>>();
   readonly #horizonMs: number;
   readonly #wakeLeadMs: number;
   #size = 0;
-  #dormantCount = 0;
-  /** Dormant-queue entries whose job was removed, replaced or revived since the last sweep (an upper bound). */
-  #dormantStale = 0;
   #token = 0;
 
   constructor(options: { horizonMs?: number } = {}) {
@@ -79,7 +52,7 @@ export class JobTable {
 
   /** Jobs kept dormant (waiting, being read back, or waiting for their watch event). */
   get dormantCount(): number {
-    return this.#dormantCount;
+    return this.#dormant.count;
   }
 
   get(partition: number, name: string): TableJob | undefined {
@@ -121,21 +94,7 @@ export class JobTable {
         new DormantJob(own, partition, modRevision, tick, progress.count, progress.lastTick, progressStored),
       );
     }
-    const job: LiveJob = {
-      name: own,
-      partition,
-      record,
-      modRevision,
-      progress,
-      progressStored,
-      tick,
-      dueAt: tick,
-      state: 'waiting',
-      token: 0,
-    };
-    this.#set(job);
-    this.enqueue(job, tick);
-    return job;
+    return this.#addLive(own, partition, record, modRevision, progress, progressStored, tick);
   }
 
   /** Whether `job` is still the current incarnation of its name. */
@@ -150,9 +109,7 @@ export class JobTable {
     jobs.delete(name);
     this.#size--;
     if (job.state === 'dormant') {
-      this.#dormantCount--;
-      this.#dormantStale++;
-      this.#sweepDormant();
+      this.#dormant.forget();
       return job;
     }
     job.token = -1;
@@ -194,13 +151,8 @@ export class JobTable {
 
   /** When the earliest dormant job should be read back, skipping stale entries. */
   nextWakeAt(): number | undefined {
-    for (;;) {
-      const top = this.#dormant.peek();
-      if (!top) return undefined;
-      if (this.get(top.partition, top.name) === top) return top.tick - this.#wakeLeadMs;
-      this.#dormant.pop();
-      this.#dormantStale = Math.max(0, this.#dormantStale - 1);
-    }
+    const top = this.#dormant.peek();
+    return top && top.tick - this.#wakeLeadMs;
   }
 
   /**
@@ -212,7 +164,7 @@ export class JobTable {
     while (out.length < max) {
       const at = this.nextWakeAt();
       if (at === undefined || at > nowMs) break;
-      const job = this.#dormant.pop();
+      const job = this.#dormant.take();
       if (job) out.push(job);
     }
     return out;
@@ -220,7 +172,7 @@ export class JobTable {
 
   /** Puts back a dormant job taken by `takeWaking` (its read failed), if it is still current. */
   sleep(job: DormantJob): void {
-    if (this.get(job.partition, job.name) === job) this.#dormant.push(job);
+    this.#dormant.putBack(job);
   }
 
   /**
@@ -237,21 +189,8 @@ export class JobTable {
       attempts: 0,
     };
     if (dormant.lastTick !== undefined) progress.lastTick = dormant.lastTick;
-    const job: LiveJob = {
-      name: dormant.name,
-      partition: dormant.partition,
-      record,
-      modRevision: dormant.modRevision,
-      progress,
-      progressStored: dormant.progressStored,
-      tick: dormant.tick,
-      dueAt: dormant.tick,
-      state: 'waiting',
-      token: 0,
-    };
-    this.#set(job);
-    this.enqueue(job, job.tick);
-    return job;
+    const { name, partition, modRevision, progressStored, tick } = dormant;
+    return this.#addLive(name, partition, record, modRevision, progress, progressStored, tick);
   }
 
   enqueue(job: LiveJob, dueAt: number): void {
@@ -312,7 +251,6 @@ export class JobTable {
     for (const partition of [...this.#partitions.keys()]) this.removePartition(partition);
     this.#queue.clear();
     this.#dormant.clear();
-    this.#dormantStale = 0;
     this.#staged.clear();
   }
 
@@ -331,21 +269,35 @@ export class JobTable {
     this.#size++;
   }
 
-  #addDormant(job: DormantJob): DormantJob {
+  #addLive(
+    name: string,
+    partition: number,
+    record: JobRecord,
+    modRevision: number,
+    progress: JobProgress,
+    progressStored: boolean,
+    tick: number,
+  ): LiveJob {
+    const job: LiveJob = {
+      name,
+      partition,
+      record,
+      modRevision,
+      progress,
+      progressStored,
+      tick,
+      dueAt: tick,
+      state: 'waiting',
+      token: 0,
+    };
     this.#set(job);
-    this.#dormantCount++;
-    this.#dormant.push(job);
+    this.enqueue(job, tick);
     return job;
   }
 
-  /**
-   * Replaced and removed dormant jobs stay in the dormant queue until their wake time (the queue
-   * has no removal in place). Far-future jobs that are overwritten or deleted often would pile up
-   * there, so once stale entries may outnumber current ones the queue is rebuilt without them.
-   */
-  #sweepDormant(): void {
-    if (this.#dormantStale < MIN_SWEEP || this.#dormantStale < this.#dormantCount) return;
-    this.#dormant.retain((job) => this.get(job.partition, job.name) === job);
-    this.#dormantStale = 0;
+  #addDormant(job: DormantJob): DormantJob {
+    this.#set(job);
+    this.#dormant.add(job);
+    return job;
   }
 }

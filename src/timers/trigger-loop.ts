@@ -5,7 +5,8 @@ import type { StoreGuard, StoreOp } from '../etcd/store-op.js';
 import { afterFailure } from './failure-decision.js';
 import type { JobProgress, JobTrigger, TriggerHandler, TriggerResult } from './job.js';
 import type { ScopeKeys } from './job-keys.js';
-import type { JobTable, LiveJob } from './job-table.js';
+import type { JobTable } from './job-table.js';
+import type { LiveJob } from './live-job.js';
 import { nextFire } from './next-fire.js';
 import type { TimerServiceEvents } from './timer-events.js';
 

@@ -5,7 +5,8 @@
 import test from 'ava';
 import { FakeClock } from '../../../src/common/fake-clock.js';
 import { DormantJob } from '../../../src/timers/dormant-job.js';
-import { JobTable, type LiveJob, type TableJob } from '../../../src/timers/job-table.js';
+import { JobTable, type TableJob } from '../../../src/timers/job-table.js';
+import type { LiveJob } from '../../../src/timers/live-job.js';
 import type { JobProgress, JobRecord } from '../../../src/timers/job.js';
 import { normalizeJob } from '../../../src/timers/validate-job.js';
 

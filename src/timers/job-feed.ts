@@ -162,15 +162,25 @@ export class JobFeed {
       this.#warn(new Error(`ignoring unreadable job record at ${entry.key}`));
       return;
     }
-    const job = this.#table.upsert(
-      name,
-      partition,
-      record,
-      entry.modRevision,
-      progress,
-      progressStored,
-      this.#clock.now(),
-    );
+    let job;
+    try {
+      job = this.#table.upsert(
+        name,
+        partition,
+        record,
+        entry.modRevision,
+        progress,
+        progressStored,
+        this.#clock.now(),
+      );
+    } catch (error) {
+      // Its next tick could not be computed: not "no tick left", so it is not deleted. Left out of
+      // the table (an exception here would abort the partition's load, or crash the watch), it is
+      // tried again when the partition is loaded again or the job is written.
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#warn(new Error(`cannot compute the next tick of the job at ${entry.key}: ${reason}`));
+      return;
+    }
     if (!job) {
       // Nothing left to fire (e.g. a crash between the last tick and its delete): finish the delete.
       void this.#commit

@@ -27,6 +27,8 @@ export interface TriggerLoopOptions {
 }
 
 const COMMIT_RETRY_MS = 250;
+/** How long a job whose next tick could not be computed waits before it is computed again. */
+const NEXT_FIRE_RETRY_MS = 1_000;
 
 /**
  * Fires due jobs of the owned partitions and records the outcome. A job's ticks go out one at a
@@ -44,6 +46,8 @@ export class TriggerLoop {
   #stopping = false;
   /** Commits sleeping before a retry; stopping wakes them so they can give up at once. */
   readonly #retrySleepers = new Set<() => void>();
+  /** Cancels for pending recomputations of a next tick that threw. */
+  readonly #advanceRetries = new Set<() => void>();
   #idleWaiters: Array<() => void> = [];
 
   constructor(options: TriggerLoopOptions) {
@@ -72,6 +76,8 @@ export class TriggerLoop {
 
   stop(): void {
     this.#running = false;
+    for (const cancel of this.#advanceRetries) cancel();
+    this.#advanceRetries.clear();
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     this.#armedAt = undefined;
@@ -235,7 +241,16 @@ export class TriggerLoop {
 
   /** Records a finished tick and queues the next one, or deletes the job when none is left. */
   async #advance(job: LiveJob, progress: JobProgress): Promise<void> {
-    const next = nextFire(job.record, progress);
+    let next: number | undefined;
+    try {
+      next = nextFire(job.record, progress);
+    } catch (error) {
+      // Not "no tick left": keep the job (not queued, its tick not recorded) and compute again
+      // later. If this replica stops first, the next owner repeats the tick (at least once).
+      this.#o.warn(asError(error));
+      this.#retryAdvance(job, progress);
+      return;
+    }
     if (next === undefined) {
       const ops: StoreOp[] = [{ op: 'delete', key: this.#o.keys.jobKey(job.partition, job.name) }];
       if (job.progressStored)
@@ -253,6 +268,18 @@ export class TriggerLoop {
       job.tick = next;
       if (this.#o.table.requeue(job, this.#o.clock.now())) this.#o.onSleep();
     }
+  }
+
+  #retryAdvance(job: LiveJob, progress: JobProgress): void {
+    const cancel = this.#o.clock.schedule(this.#o.clock.now() + NEXT_FIRE_RETRY_MS, () => {
+      this.#advanceRetries.delete(cancel);
+      if (!this.#running || this.#stopping || !this.#o.table.isCurrent(job)) return;
+      this.#advance(job, progress).then(
+        () => this.wake(),
+        (error: unknown) => this.#o.warn(asError(error)),
+      );
+    });
+    this.#advanceRetries.add(cancel);
   }
 
   #writeProgress(job: LiveJob, progress: JobProgress): Promise<boolean> {

@@ -1,11 +1,12 @@
 import type { Clock } from './common/clock.js';
-import { connectEtcd } from './etcd/etcd-kv.js';
+import { checkConnectOptions, connectEtcd, type ConnectEtcdOptions } from './etcd/etcd-kv.js';
 import type { KvStore } from './etcd/kv-store.js';
 import { LazyKv } from './etcd/lazy-kv.js';
 
 /** Where tickflow keeps its state: an etcd cluster by its client URLs, or a KvStore you built. */
 export interface StoreOptions {
-  etcd?: { hosts: string[] };
+  /** `hosts` plus, optionally, the client's timeouts and retry deadline (see `connectEtcd`). */
+  etcd?: ConnectEtcdOptions;
   kv?: KvStore;
   /** Scope of jobs and workflows; replicas with the same scope share the work. */
   namespace?: string;
@@ -16,11 +17,13 @@ export interface StoreOptions {
 /** The store to use, and whether we opened it (and so must close it). */
 export function openStore(options: StoreOptions): { kv: KvStore; owned: boolean } {
   if (options.kv) return { kv: options.kv, owned: false };
-  const hosts = options.etcd?.hosts;
-  if (!hosts || hosts.length === 0) {
+  const etcd = options.etcd;
+  if (!etcd) {
     throw new TypeError(
       'no store given: pass { etcd: { hosts: [...] } } (e.g. from startEmbeddedEtcd()) or { kv }',
     );
   }
-  return { kv: new LazyKv(() => connectEtcd({ hosts })), owned: true };
+  checkConnectOptions(etcd);
+  const connect = { ...etcd, hosts: [...etcd.hosts] };
+  return { kv: new LazyKv(() => connectEtcd(connect)), owned: true };
 }

@@ -25,13 +25,31 @@ export interface ConnectEtcdOptions {
   retryDeadlineMs?: number;
 }
 
+/**
+ * Throws a StoreRequestError naming the first bad option. Synchronous, so callers that connect
+ * lazily (on first use) can still refuse bad options when they are given.
+ */
+export function checkConnectOptions(options: ConnectEtcdOptions): void {
+  const { hosts } = options;
+  if (!Array.isArray(hosts) || hosts.length === 0 || hosts.some((h) => typeof h !== 'string' || h === '')) {
+    throw new StoreRequestError('hosts', hosts, 'at least one etcd client URL, e.g. http://127.0.0.1:2379');
+  }
+  for (const field of ['dialTimeoutMs', 'requestTimeoutMs'] as const) {
+    const value = options[field];
+    if (value !== undefined && !(Number.isFinite(value) && value > 0)) {
+      throw new StoreRequestError(field, value, 'a number of milliseconds > 0');
+    }
+  }
+  const retry = options.retryDeadlineMs;
+  if (retry !== undefined && !(Number.isFinite(retry) && retry >= 0)) {
+    throw new StoreRequestError('retryDeadlineMs', retry, 'a number of milliseconds >= 0');
+  }
+}
+
 /** Connects to an etcd cluster and checks that it answers. */
 export async function connectEtcd(options: ConnectEtcdOptions): Promise<EtcdKv> {
+  checkConnectOptions(options);
   const { hosts, dialTimeoutMs = 5_000, requestTimeoutMs = 10_000, retryDeadlineMs = 5_000 } = options;
-  if (hosts.length === 0) throw new StoreRequestError('hosts', hosts, 'at least one etcd client URL');
-  if (!Number.isFinite(retryDeadlineMs) || retryDeadlineMs < 0) {
-    throw new StoreRequestError('retryDeadlineMs', retryDeadlineMs, 'a number of milliseconds >= 0');
-  }
   const client = new Etcd3({
     hosts,
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + requestTimeoutMs }),

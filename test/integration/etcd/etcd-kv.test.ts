@@ -85,7 +85,8 @@ test('a lease is reported lost when etcd stays unreachable, before its TTL runs 
 test('requests to an unreachable etcd fail with StoreUnavailableError', async (t) => {
   const server = await ownEtcd(t);
   const etcd = await server.start();
-  const kv = await connectEtcd({ hosts: server.hosts, requestTimeoutMs: 2_000 });
+  // A short retry deadline: refused requests are re-sent until it passes, then fail.
+  const kv = await connectEtcd({ hosts: server.hosts, requestTimeoutMs: 2_000, retryDeadlineMs: 500 });
   t.teardown(() => kv.close());
   await etcd.stop();
   const error = await t.throwsAsync(kv.get('x'), { instanceOf: StoreUnavailableError });

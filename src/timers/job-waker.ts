@@ -1,3 +1,4 @@
+import { EarliestAlarm } from '../common/earliest-alarm.js';
 import type { Clock } from '../common/clock.js';
 import type { KvStore } from '../etcd/kv-store.js';
 import type { DormantJob } from './dormant-job.js';
@@ -36,8 +37,7 @@ const RETRY_MS = 1_000;
 export class JobWaker {
   readonly #o: JobWakerOptions;
   #running = false;
-  #cancelTimer: (() => void) | undefined;
-  #armedAt: number | undefined;
+  readonly #alarm: EarliestAlarm;
   /** Jobs whose read is under way. */
   #reading = 0;
   #pass: Promise<void> | undefined;
@@ -46,6 +46,7 @@ export class JobWaker {
 
   constructor(options: JobWakerOptions) {
     this.#o = options;
+    this.#alarm = new EarliestAlarm(options.clock, () => this.#startPass());
   }
 
   /** Dormant jobs being read back right now (time-skipping tests wait for 0, as for triggers). */
@@ -60,7 +61,7 @@ export class JobWaker {
 
   stop(): void {
     this.#running = false;
-    this.#disarm();
+    this.#alarm.disarm();
   }
 
   /** Re-arms the clock for the earliest dormant job; call after jobs were put to sleep. */
@@ -68,31 +69,11 @@ export class JobWaker {
     if (!this.#running || this.#pass) return; // a running pass re-arms when it ends
     let at = this.#o.table.nextWakeAt();
     if (at === undefined) {
-      this.#disarm();
+      this.#alarm.disarm();
       return;
     }
     if (this.#retryAt !== undefined) at = Math.max(at, this.#retryAt);
-    if (this.#armedAt !== undefined && this.#armedAt <= at) return;
-    this.#disarm();
-    this.#armedAt = at;
-    // A clock may call back synchronously for a time already past; keep the cancel function only
-    // if this arming is still the live one.
-    let fired = false;
-    const cancel = this.#o.clock.schedule(at, () => {
-      fired = true;
-      if (this.#armedAt === at) {
-        this.#cancelTimer = undefined;
-        this.#armedAt = undefined;
-      }
-      this.#startPass();
-    });
-    if (!fired) this.#cancelTimer = cancel;
-  }
-
-  #disarm(): void {
-    this.#cancelTimer?.();
-    this.#cancelTimer = undefined;
-    this.#armedAt = undefined;
+    this.#alarm.arm(at);
   }
 
   #startPass(): void {

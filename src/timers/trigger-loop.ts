@@ -1,3 +1,4 @@
+import { EarliestAlarm } from '../common/earliest-alarm.js';
 import type { EventEmitter } from 'eventemitter3';
 import type { Clock } from '../common/clock.js';
 import type { GroupCommit } from '../etcd/group-commit.js';
@@ -39,8 +40,7 @@ export class TriggerLoop {
   readonly #o: TriggerLoopOptions;
   readonly #handlers = new Map<string, TriggerHandler>();
   readonly #inFlight = new Set<LiveJob>();
-  #cancelTimer: (() => void) | undefined;
-  #armedAt: number | undefined;
+  readonly #alarm: EarliestAlarm;
   #running = false;
   /** Set when the replica begins to stop: no new triggers, and commits stop retrying. */
   #stopping = false;
@@ -52,6 +52,7 @@ export class TriggerLoop {
 
   constructor(options: TriggerLoopOptions) {
     this.#o = options;
+    this.#alarm = new EarliestAlarm(options.clock, () => this.#fireDue());
   }
 
   get inFlight(): number {
@@ -78,9 +79,7 @@ export class TriggerLoop {
     this.#running = false;
     for (const cancel of this.#advanceRetries) cancel();
     this.#advanceRetries.clear();
-    this.#cancelTimer?.();
-    this.#cancelTimer = undefined;
-    this.#armedAt = undefined;
+    this.#alarm.disarm();
   }
 
   setHandler(target: string, handler: TriggerHandler | undefined): void {
@@ -109,28 +108,8 @@ export class TriggerLoop {
   wake(): void {
     if (!this.#running) return;
     const at = this.#o.table.nextDueAt();
-    if (at === undefined) {
-      this.#cancelTimer?.();
-      this.#cancelTimer = undefined;
-      this.#armedAt = undefined;
-      return;
-    }
-    if (this.#armedAt !== undefined && this.#armedAt <= at) return;
-    this.#cancelTimer?.();
-    this.#cancelTimer = undefined;
-    this.#armedAt = at;
-    // A clock may call back synchronously for a time already past, and that call may arm the next
-    // timer itself: only keep the returned cancel function if this arming is still the live one.
-    let fired = false;
-    const cancel = this.#o.clock.schedule(at, () => {
-      fired = true;
-      if (this.#armedAt === at) {
-        this.#cancelTimer = undefined;
-        this.#armedAt = undefined;
-      }
-      this.#fireDue();
-    });
-    if (!fired) this.#cancelTimer = cancel;
+    if (at === undefined) this.#alarm.disarm();
+    else this.#alarm.arm(at);
   }
 
   #fireDue(): void {

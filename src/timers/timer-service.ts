@@ -3,6 +3,7 @@ import { partitionOf } from '../cluster/partition.js';
 import { PartitionOwnership } from '../cluster/partition-ownership.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { CoalescedWarnings } from '../common/coalesced-warnings.js';
+import { createOnce, isUnknownOutcome } from '../etcd/create-once.js';
 import { GroupCommit } from '../etcd/group-commit.js';
 import type { KvEntry, KvStore } from '../etcd/kv-store.js';
 import type { StoreOp } from '../etcd/store-op.js';
@@ -208,10 +209,14 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
   async schedule(name: string, spec: JobSpec): Promise<void> {
     const record = this.#validate(name, spec);
     const key = this.#jobKey(record.partitionKey, record.name);
-    const result = await this.#kv.txn(spec.overwrite === true ? [] : [{ key, modRevision: 0 }], [
-      { op: 'put', key, value: encodeRecord(record) },
-    ]);
-    if (!result.succeeded) throw new JobAlreadyExistsError(record.name);
+    const value = encodeRecord(record);
+    if (spec.overwrite === true) {
+      // Not re-sent after a lost answer: a replacement that landed may have fired since, and a
+      // second one would restart the job. The caller sees `outcomeUnknown` and decides.
+      await this.#kv.txn([], [{ op: 'put', key, value }]);
+      return;
+    }
+    if (!(await createOnce(this.#kv, key, value))) throw new JobAlreadyExistsError(record.name);
   }
 
   /**
@@ -225,19 +230,31 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
       records.map((record, i): Promise<ScheduleResult> => {
         const key = this.#jobKey(record.partitionKey, record.name);
         const name = record.name;
+        const value = encodeRecord(record);
         return this.#commit
           .submit({
             guards: jobs[i]?.spec.overwrite === true ? [] : [{ key, modRevision: 0 }],
-            ops: [{ op: 'put', key, value: encodeRecord(record) }],
+            ops: [{ op: 'put', key, value }],
           })
           .then(
             ({ succeeded }): ScheduleResult =>
               succeeded ? { name, ok: true } : { name, ok: false, error: new JobAlreadyExistsError(name) },
-            (error: unknown): ScheduleResult => ({
-              name,
-              ok: false,
-              error: error instanceof Error ? error : new Error(String(error)),
-            }),
+            async (error: unknown): Promise<ScheduleResult> => {
+              try {
+                // The batch's answer was lost: settle this job's create on its own (see createOnce).
+                if (!isUnknownOutcome(error) || jobs[i]?.spec.overwrite === true) throw error;
+                const created = await createOnce(this.#kv, key, value, { sentBefore: true });
+                return created
+                  ? { name, ok: true }
+                  : { name, ok: false, error: new JobAlreadyExistsError(name) };
+              } catch (failure) {
+                return {
+                  name,
+                  ok: false,
+                  error: failure instanceof Error ? failure : new Error(String(failure)),
+                };
+              }
+            },
           );
       }),
     );

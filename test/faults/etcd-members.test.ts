@@ -111,7 +111,7 @@ test.serial('the etcd leader killed: after the election jobs before, during and 
 });
 
 test.serial(
-  'leader killed during a burst of schedule calls: successes are stored, only unknown outcomes fail',
+  'leader killed during a burst of schedule calls: every call succeeds or fails with an unknown outcome; lost answers are settled',
   async (t) => {
     const appId = uniqueAppId('burst');
     const kv = await etcd.connect();
@@ -186,7 +186,8 @@ test.serial(
     t.deepEqual(untyped, [], 'every failure is a typed store error');
     t.deepEqual(storedDespiteKnownFailure, [], 'a failure not marked outcomeUnknown stored nothing');
     t.deepEqual(knownOutcome, [], 'no call failed fast: only calls whose outcome is unknown failed');
-    // Unknown outcomes are the calls in flight to the old leader: a few per worker at most.
-    t.true(failures <= CALLS / 4, `${failures} of ${CALLS} calls failed`);
+    // Calls in flight to the old leader lose their answer (one per worker, 16-23 per run, before
+    // schedule settled those itself); now a call fails only if every re-send loses its answer too.
+    t.true(failures < CONCURRENCY / 2, `${failures} of ${CALLS} calls failed`);
   },
 );

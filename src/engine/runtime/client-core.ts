@@ -10,6 +10,7 @@ import type { AnyWorkflow } from '../workflow-context.js';
 import { instanceKeys, INSTANCE_ID_ALLOWED, isValidInstanceId } from './instance-keys.js';
 import type { InstanceRecord } from './instance-record.js';
 import { InstanceStore, type LoadedInstance } from './instance-store.js';
+import { isUnknownOutcome } from '../../etcd/create-once.js';
 import type { ReminderPort } from './reminder-port.js';
 import { clearInstanceOps, startInstanceOps } from './start-ops.js';
 import { deliverOps, type StepContext } from './reminder-ops.js';
@@ -107,7 +108,7 @@ export class ClientCore {
     };
     // Optimistically create (guarded on the id being free): one round trip in the common case.
     const fresh = startInstanceOps(this.#ctx(), request, undefined);
-    if ((await this.#commit.submit(fresh)).succeeded) return id;
+    if (await this.#createInstance(fresh)) return id;
     const existing = await this.#store.load(id);
     if (existing && !isTerminalStatus(existing.record.status)) {
       throw new WorkflowAlreadyExistsError(id, existing.record.status);
@@ -120,6 +121,25 @@ export class ClientCore {
     const result = await this.#commit.submit({ guards, ops });
     if (!result.succeeded) throw new WorkflowAlreadyExistsError(id, 'being started concurrently');
     return id;
+  }
+
+  /**
+   * Commits a fresh start; resolves false when the id is taken. A lost answer (outcome unknown) is
+   * settled here rather than handed to the caller: the start is guarded on the id being free, so it
+   * lands at most once however often it is sent; after a re-send fails that guard, the stored record
+   * is ours if it is the one this call wrote (same name, input and creation time, generation 0).
+   */
+  async #createInstance(fresh: ReturnType<typeof startInstanceOps>): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if ((await this.#commit.submit(fresh)).succeeded) return true;
+        if (attempt === 1) return false;
+        const stored = await this.#store.load(fresh.record.instanceId);
+        return stored !== undefined && isSameStart(stored.record, fresh.record);
+      } catch (error) {
+        if (!isUnknownOutcome(error) || attempt >= START_ATTEMPTS) throw error;
+      }
+    }
   }
 
   /** The instance's state, or undefined when there is no such instance. */
@@ -350,4 +370,17 @@ export class ClientCore {
 function validateId(instanceId: unknown): asserts instanceId is string {
   if (!isValidInstanceId(instanceId))
     throw new WorkflowValidationError('instanceId', instanceId, INSTANCE_ID_ALLOWED);
+}
+
+/** How often a start whose answer was lost is sent in all before the caller sees the error. */
+const START_ATTEMPTS = 4;
+
+/** Whether `stored` is the record `sent` created (it may have moved on since: status, events). */
+function isSameStart(stored: InstanceRecord, sent: InstanceRecord): boolean {
+  return (
+    stored.generation === 0 &&
+    stored.name === sent.name &&
+    stored.createdAt === sent.createdAt &&
+    JSON.stringify(stored.input) === JSON.stringify(sent.input)
+  );
 }

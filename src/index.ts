@@ -49,7 +49,12 @@ export type { FailureDetails } from './history/failure-details.js';
 export { serializeHistory, deserializeHistory, HistorySerializationError } from './history/serialize.js';
 
 // Timer service (Jobs API).
-export { TimerService, type TimerServiceOptions, type ScheduleResult } from './timers/timer-service.js';
+export {
+  TimerService,
+  type JobPage,
+  type TimerServiceOptions,
+  type ScheduleResult,
+} from './timers/timer-service.js';
 export type {
   FailurePolicySpec,
   JobSpec,

@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '../common/clock.js';
 import { CoalescedWarnings } from '../common/coalesced-warnings.js';
 import { createOnce, isUnknownOutcome } from '../etcd/create-once.js';
 import { GroupCommit } from '../etcd/group-commit.js';
+import { compareKeys } from '../etcd/key-order.js';
 import type { KvEntry, KvStore } from '../etcd/kv-store.js';
 import type { StoreOp } from '../etcd/store-op.js';
 import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from './errors.js';
@@ -14,13 +15,7 @@ import { scopeKeys, type ScopeKeys } from './job-keys.js';
 import { validateJobName } from './job-name.js';
 import { DEFAULT_HORIZON_MS, JobTable } from './job-table.js';
 import { JobWaker } from './job-waker.js';
-import {
-  currentProgress,
-  type JobProgress,
-  type JobRecord,
-  type JobSpec,
-  type TriggerHandler,
-} from './job.js';
+import { currentProgress, type JobRecord, type JobSpec, type TriggerHandler } from './job.js';
 import { nextFire } from './next-fire.js';
 import type { TimerServiceEvents } from './timer-events.js';
 import { TriggerLoop } from './trigger-loop.js';
@@ -49,11 +44,18 @@ export interface TimerServiceOptions {
   horizonMs?: number;
 }
 
+/** One page of jobs; `next` is the `after` of the following page, absent on the last. */
+export interface JobPage {
+  jobs: JobView[];
+  next?: string;
+}
+
 export type ScheduleResult = { name: string; ok: true } | { name: string; ok: false; error: Error };
 
 const DEFAULT_PARTITIONS = 32;
 const DEFAULT_MAX_DATA_BYTES = 1024 * 1024;
-const LIST_PAGE = 1000;
+/** The largest page `listPage` returns (and the page size `list` reads with). */
+const MAX_LIST_PAGE = 10_000;
 
 /**
  * The jobs service of one (namespace, appId) scope. Any process can schedule, read and delete jobs;
@@ -290,45 +292,104 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
 
   /**
    * Jobs of this scope whose names start with `prefix`, in name order, each with its delivered
-   * count and next fire time (as `get` returns them). Reads every partition's jobs and counters.
+   * count and next fire time (as `get` returns them). Reads every page; use `listPage` to bound a
+   * listing of many jobs.
    */
   async list(options: { prefix?: string } = {}): Promise<JobView[]> {
-    const prefix = options.prefix ?? '';
     const views: JobView[] = [];
-    for (let p = 0; p < this.#partitions; p++) {
-      const jobs = await this.#rangeAll(this.keys.jobsPrefix(p) + prefix);
-      if (jobs.length === 0) continue;
-      const progressPrefix = this.keys.progressPrefix(p);
-      const counters = new Map<string, JobProgress>();
-      for (const entry of await this.#rangeAll(progressPrefix + prefix)) {
-        const progress = decodeProgress(entry.value);
-        if (progress) counters.set(entry.key.slice(progressPrefix.length), progress);
-      }
-      const jobsPrefix = this.keys.jobsPrefix(p);
-      for (const entry of jobs) {
-        const record = decodeRecord(entry.value);
-        if (!record) continue;
-        const progress = currentProgress(counters.get(entry.key.slice(jobsPrefix.length)), entry.modRevision);
-        views.push(toJobView(record, progress, nextFire(record, progress)));
-      }
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.listPage({
+        limit: MAX_LIST_PAGE,
+        ...(options.prefix !== undefined && { prefix: options.prefix }),
+        ...(after !== undefined && { after }),
+      });
+      views.push(...page.jobs);
+      if (page.next === undefined) return views;
+      after = page.next;
     }
-    return views.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** Every entry under `prefix`, read in pages. */
-  async #rangeAll(prefix: string): Promise<KvEntry[]> {
-    const entries: KvEntry[] = [];
-    let startAfter: string | undefined;
-    for (;;) {
-      const page = await this.#kv.range(prefix, {
-        limit: LIST_PAGE,
-        ...(startAfter !== undefined ? { startAfter } : {}),
-      });
-      entries.push(...page.entries);
-      const last = page.entries[page.entries.length - 1];
-      if (!page.more || !last) return entries;
-      startAfter = last.key;
+  /**
+   * One page of `list`: at most `limit` jobs (default 100, at most 10,000) whose names start with
+   * `prefix` and sort after `after`, in name order (etcd's, by code point). Pass `next` as `after`
+   * for the following page; it is absent on the last one. Jobs created or deleted between pages may
+   * or may not show, as in any paged listing.
+   */
+  async listPage(options: { prefix?: string; limit?: number; after?: string } = {}): Promise<JobPage> {
+    const { prefix = '', limit = 100, after } = options;
+    if (typeof prefix !== 'string') throw new JobValidationError('prefix', prefix, 'a string');
+    if (after !== undefined && typeof after !== 'string') {
+      throw new JobValidationError('after', after, 'a job name (the `next` of the previous page)');
     }
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST_PAGE) {
+      throw new JobValidationError('limit', limit, `an integer from 1 to ${MAX_LIST_PAGE}`);
+    }
+    const picked = await this.#mergePartitions(prefix, after, limit + 1);
+    const page = picked.slice(0, limit);
+    const counters = await this.#kv.getMany(page.map((j) => this.keys.progressKey(j.partition, j.name)));
+    const jobs: JobView[] = [];
+    page.forEach(({ entry }, i) => {
+      const record = decodeRecord(entry.value);
+      if (!record) return;
+      const stored = counters[i];
+      const progress = currentProgress(stored && decodeProgress(stored.value), entry.modRevision);
+      jobs.push(toJobView(record, progress, nextFire(record, progress)));
+    });
+    const last = page[page.length - 1];
+    return picked.length > limit && last ? { jobs, next: last.name } : { jobs };
+  }
+
+  /**
+   * The first `count` jobs by name across all partitions (each partition is one key range in name
+   * order): a merge of per-partition cursors, each read in small chunks and refilled as it runs
+   * dry, so a page reads about as many keys as it returns, not `count` per partition.
+   */
+  async #mergePartitions(
+    prefix: string,
+    after: string | undefined,
+    count: number,
+  ): Promise<Array<{ partition: number; name: string; entry: KvEntry }>> {
+    const chunk = Math.max(16, Math.ceil((2 * count) / this.#partitions));
+    const cursors = Array.from({ length: this.#partitions }, (_, partition) => {
+      const base = this.keys.jobsPrefix(partition);
+      return {
+        partition,
+        base,
+        entries: [] as KvEntry[],
+        at: 0,
+        more: true,
+        startAfter: after === undefined ? undefined : base + after,
+      };
+    });
+    const fill = async (c: (typeof cursors)[number]): Promise<void> => {
+      const page = await this.#kv.range(c.base + prefix, {
+        limit: chunk,
+        ...(c.startAfter !== undefined && { startAfter: c.startAfter }),
+      });
+      c.entries = page.entries;
+      c.at = 0;
+      c.more = page.more;
+      const last = page.entries[page.entries.length - 1];
+      if (last) c.startAfter = last.key;
+    };
+    await Promise.all(cursors.map(fill));
+    const picked: Array<{ partition: number; name: string; entry: KvEntry }> = [];
+    while (picked.length < count) {
+      let best: { cursor: (typeof cursors)[number]; name: string; entry: KvEntry } | undefined;
+      for (const cursor of cursors) {
+        const entry = cursor.entries[cursor.at];
+        if (!entry) continue;
+        const name = entry.key.slice(cursor.base.length);
+        if (!best || compareKeys(name, best.name) < 0) best = { cursor, name, entry };
+      }
+      if (!best) break;
+      picked.push({ partition: best.cursor.partition, name: best.name, entry: best.entry });
+      const c = best.cursor;
+      // Refill before the next comparison: a cursor with more keys must never look empty.
+      if (++c.at === c.entries.length && c.more) await fill(c);
+    }
+    return picked;
   }
 
   /** Deletes every job whose name starts with `prefix` in one transaction; resolves how many there were. */

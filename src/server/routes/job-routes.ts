@@ -3,7 +3,14 @@ import { validateJobName } from '../../timers/job-name.js';
 import { ErrorCode } from '../api-error.js';
 import type { ApiDeps } from '../api-deps.js';
 import { APP_TARGET } from '../app-delivery.js';
-import { JOB_BODY_SCHEMA, jobResponse, jobSpecFromBody, type JobRequestBody } from '../job-body.js';
+import {
+  JOB_BODY_SCHEMA,
+  jobResponse,
+  jobSpecFromBody,
+  type JobRequestBody,
+  type JobResponse,
+} from '../job-body.js';
+import type { JobView } from '../../timers/job-view.js';
 
 /** Dapr serves the Jobs API under both; clients of either version work unchanged. */
 const PREFIXES = ['/v1.0-alpha1/jobs', '/v1.0/jobs'] as const;
@@ -58,18 +65,37 @@ export function registerJobRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     );
 
-    app.get<{ Querystring: { prefix?: string } }>(
+    app.get<{ Querystring: { prefix?: string; limit?: string; after?: string } }>(
       prefix,
       {
         schema: {
-          querystring: { type: 'object', properties: { prefix: { type: 'string' } } },
+          querystring: {
+            type: 'object',
+            properties: {
+              prefix: { type: 'string' },
+              // Query values are strings (no coercion); listPage checks the range and names the field.
+              limit: { type: 'string', pattern: '^[0-9]{1,6}$' },
+              after: { type: 'string' },
+            },
+          },
         },
         config: { errorCode: 'ERR_LIST_JOBS' },
       },
       async (request) => {
-        const views = await timers.list({ prefix: request.query.prefix ?? '' });
+        const { prefix: namePrefix = '', limit, after } = request.query;
         // The workflow runtime's reminder-jobs live in the same scope; they are not the app's.
-        return { jobs: views.filter((v) => v.target === APP_TARGET).map(jobResponse) };
+        const appJobs = (views: JobView[]): JobResponse[] =>
+          views.filter((v) => v.target === APP_TARGET).map(jobResponse);
+        if (limit === undefined && after === undefined) {
+          return { jobs: appJobs(await timers.list({ prefix: namePrefix })) };
+        }
+        // A page may hold fewer app jobs than `limit` (reminder-jobs are left out); `next` says more follow.
+        const page = await timers.listPage({
+          prefix: namePrefix,
+          ...(limit !== undefined && { limit: Number(limit) }),
+          ...(after !== undefined && { after }),
+        });
+        return { jobs: appJobs(page.jobs), ...(page.next !== undefined && { next: page.next }) };
       },
     );
   }

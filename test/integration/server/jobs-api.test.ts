@@ -288,6 +288,29 @@ test('GET {prefix} lists the API jobs by name prefix (tickflow extension)', asyn
   );
 });
 
+test('GET {prefix} pages with limit and after: next names the last job of a page', async (t) => {
+  const names = ['page-a', 'page-b', 'page-c', 'page-d', 'page-e'];
+  for (const name of names) t.is((await post(name, { dueTime: '1h' })).status, 204);
+  const seen: string[] = [];
+  let after: string | undefined;
+  for (let pages = 1; pages <= names.length; pages++) {
+    const query = `prefix=page-&limit=2${after === undefined ? '' : `&after=${encodeURIComponent(after)}`}`;
+    const res = await server.request('GET', `/v1.0/jobs?${query}`);
+    t.is(res.status, 200);
+    const { jobs, next } = res.json as { jobs: Array<{ name: string; nextFireAt?: string }>; next?: string };
+    t.true(jobs.length <= 2);
+    t.true(jobs.every((j) => typeof j.nextFireAt === 'string'));
+    seen.push(...jobs.map((j) => j.name));
+    if (next === undefined) break;
+    t.is(next, jobs[jobs.length - 1]?.name ?? '');
+    after = next;
+  }
+  t.deepEqual(seen, names);
+  const bad = await server.request('GET', '/v1.0/jobs?limit=0');
+  t.is(bad.status, 400);
+  t.regex(JSON.stringify(bad.json), /limit/);
+});
+
 test('/metrics reports jobs, deliveries and lateness in Prometheus text format', async (t) => {
   t.is((await post('metrics-ok', { dueTime: '50ms' })).status, 204);
   await app.waitForCalls('metrics-ok', 1);

@@ -5,8 +5,7 @@ import { systemClock, type Clock } from '../common/clock.js';
 import { CoalescedWarnings } from '../common/coalesced-warnings.js';
 import { createOnce, isUnknownOutcome } from '../etcd/create-once.js';
 import { GroupCommit } from '../etcd/group-commit.js';
-import { compareKeys } from '../etcd/key-order.js';
-import type { KvEntry, KvStore } from '../etcd/kv-store.js';
+import type { KvStore } from '../etcd/kv-store.js';
 import type { StoreOp } from '../etcd/store-op.js';
 import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from './errors.js';
 import { decodeProgress, decodeRecord, encodeRecord } from './job-codec.js';
@@ -21,6 +20,7 @@ import type { TimerServiceEvents } from './timer-events.js';
 import { TriggerLoop } from './trigger-loop.js';
 import { normalizeJob } from './validate-job.js';
 import { toJobView, type JobView } from './job-view.js';
+import { listJobPage, MAX_LIST_PAGE, type JobPage, type ListPageOptions } from './job-listing.js';
 
 export interface TimerServiceOptions {
   kv: KvStore;
@@ -44,18 +44,10 @@ export interface TimerServiceOptions {
   horizonMs?: number;
 }
 
-/** One page of jobs; `next` is the `after` of the following page, absent on the last. */
-export interface JobPage {
-  jobs: JobView[];
-  next?: string;
-}
-
 export type ScheduleResult = { name: string; ok: true } | { name: string; ok: false; error: Error };
 
 const DEFAULT_PARTITIONS = 32;
 const DEFAULT_MAX_DATA_BYTES = 1024 * 1024;
-/** The largest page `listPage` returns (and the page size `list` reads with). */
-const MAX_LIST_PAGE = 10_000;
 
 /**
  * The jobs service of one (namespace, appId) scope. Any process can schedule, read and delete jobs;
@@ -312,84 +304,10 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
 
   /**
    * One page of `list`: at most `limit` jobs (default 100, at most 10,000) whose names start with
-   * `prefix` and sort after `after`, in name order (etcd's, by code point). Pass `next` as `after`
-   * for the following page; it is absent on the last one. Jobs created or deleted between pages may
-   * or may not show, as in any paged listing.
+   * `prefix` and sort after `after`, in name order. Pass `next` as `after` for the following page.
    */
-  async listPage(options: { prefix?: string; limit?: number; after?: string } = {}): Promise<JobPage> {
-    const { prefix = '', limit = 100, after } = options;
-    if (typeof prefix !== 'string') throw new JobValidationError('prefix', prefix, 'a string');
-    if (after !== undefined && typeof after !== 'string') {
-      throw new JobValidationError('after', after, 'a job name (the `next` of the previous page)');
-    }
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST_PAGE) {
-      throw new JobValidationError('limit', limit, `an integer from 1 to ${MAX_LIST_PAGE}`);
-    }
-    const picked = await this.#mergePartitions(prefix, after, limit + 1);
-    const page = picked.slice(0, limit);
-    const counters = await this.#kv.getMany(page.map((j) => this.keys.progressKey(j.partition, j.name)));
-    const jobs: JobView[] = [];
-    page.forEach(({ entry }, i) => {
-      const record = decodeRecord(entry.value);
-      if (!record) return;
-      const stored = counters[i];
-      const progress = currentProgress(stored && decodeProgress(stored.value), entry.modRevision);
-      jobs.push(toJobView(record, progress, nextFire(record, progress)));
-    });
-    const last = page[page.length - 1];
-    return picked.length > limit && last ? { jobs, next: last.name } : { jobs };
-  }
-
-  /**
-   * The first `count` jobs by name across all partitions (each partition is one key range in name
-   * order): a merge of per-partition cursors, each read in small chunks and refilled as it runs
-   * dry, so a page reads about as many keys as it returns, not `count` per partition.
-   */
-  async #mergePartitions(
-    prefix: string,
-    after: string | undefined,
-    count: number,
-  ): Promise<Array<{ partition: number; name: string; entry: KvEntry }>> {
-    const chunk = Math.max(16, Math.ceil((2 * count) / this.#partitions));
-    const cursors = Array.from({ length: this.#partitions }, (_, partition) => {
-      const base = this.keys.jobsPrefix(partition);
-      return {
-        partition,
-        base,
-        entries: [] as KvEntry[],
-        at: 0,
-        more: true,
-        startAfter: after === undefined ? undefined : base + after,
-      };
-    });
-    const fill = async (c: (typeof cursors)[number]): Promise<void> => {
-      const page = await this.#kv.range(c.base + prefix, {
-        limit: chunk,
-        ...(c.startAfter !== undefined && { startAfter: c.startAfter }),
-      });
-      c.entries = page.entries;
-      c.at = 0;
-      c.more = page.more;
-      const last = page.entries[page.entries.length - 1];
-      if (last) c.startAfter = last.key;
-    };
-    await Promise.all(cursors.map(fill));
-    const picked: Array<{ partition: number; name: string; entry: KvEntry }> = [];
-    while (picked.length < count) {
-      let best: { cursor: (typeof cursors)[number]; name: string; entry: KvEntry } | undefined;
-      for (const cursor of cursors) {
-        const entry = cursor.entries[cursor.at];
-        if (!entry) continue;
-        const name = entry.key.slice(cursor.base.length);
-        if (!best || compareKeys(name, best.name) < 0) best = { cursor, name, entry };
-      }
-      if (!best) break;
-      picked.push({ partition: best.cursor.partition, name: best.name, entry: best.entry });
-      const c = best.cursor;
-      // Refill before the next comparison: a cursor with more keys must never look empty.
-      if (++c.at === c.entries.length && c.more) await fill(c);
-    }
-    return picked;
+  listPage(options: ListPageOptions = {}): Promise<JobPage> {
+    return listJobPage({ kv: this.#kv, keys: this.keys, partitions: this.#partitions }, options);
   }
 
   /** Deletes every job whose name starts with `prefix` in one transaction; resolves how many there were. */

@@ -12,6 +12,7 @@ import { JobValidationError } from '../../../src/timers/errors.js';
 import type { JobTrigger, JsonValue } from '../../../src/timers/job.js';
 import { TimerService } from '../../../src/timers/timer-service.js';
 import { waitFor } from '../../helpers/etcd-wait.js';
+import { memorySteps } from '../../helpers/memory-steps.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const PARTITIONS = 4;
@@ -92,21 +93,7 @@ async function setup() {
   });
   await service.start();
   await waitFor(() => service.ownedPartitions().length === PARTITIONS, { what: 'all partitions owned' });
-  const flush = async (): Promise<void> => {
-    for (let i = 0; i < 10; i++) {
-      await kv.settled();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  };
-  const advanceTo = async (target: number): Promise<void> => {
-    await flush();
-    for (let next = clock.nextDue(); next !== undefined && next <= target; next = clock.nextDue()) {
-      clock.advanceTo(next);
-      await flush();
-    }
-    clock.advanceTo(target);
-    await flush();
-  };
+  const { flush, advanceTo } = memorySteps(kv, clock);
   const keyOf = (name: string): string => {
     const key = kv.reads.find((k) => k.endsWith(`/${name}`));
     return key ?? `(no read of ${name})`;

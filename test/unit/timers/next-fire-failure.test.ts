@@ -9,6 +9,7 @@ import { partitionOf } from '../../../src/cluster/partition.js';
 import { MemoryKv } from '../../../src/etcd/memory-kv.js';
 import { TimerService } from '../../../src/timers/timer-service.js';
 import { waitFor } from '../../helpers/etcd-wait.js';
+import { memorySteps } from '../../helpers/memory-steps.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const PARTITIONS = 4;
@@ -26,21 +27,7 @@ async function setup() {
     seen.push({ name: trigger.name, scheduledAt: trigger.scheduledAt.getTime(), at: clock.now() });
     return 'success';
   });
-  const flush = async (): Promise<void> => {
-    for (let i = 0; i < 10; i++) {
-      await kv.settled();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  };
-  const advanceTo = async (target: number): Promise<void> => {
-    await flush();
-    for (let next = clock.nextDue(); next !== undefined && next <= target; next = clock.nextDue()) {
-      clock.advanceTo(next);
-      await flush();
-    }
-    clock.advanceTo(target);
-    await flush();
-  };
+  const { flush, advanceTo } = memorySteps(kv, clock);
   /** Writes a job record as another version of tickflow might have stored it. */
   const putRaw = async (record: { name: string; partitionKey?: string; [field: string]: unknown }) => {
     const key = service.keys.jobKey(partitionOf(record.partitionKey ?? record.name, PARTITIONS), record.name);

@@ -10,6 +10,7 @@ import { StoreUnavailableError } from '../../../src/etcd/errors.js';
 import { MemoryKv } from '../../../src/etcd/memory-kv.js';
 import { TimerService } from '../../../src/timers/timer-service.js';
 import { waitFor } from '../../helpers/etcd-wait.js';
+import { memorySteps } from '../../helpers/memory-steps.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const PARTITIONS = 4;
@@ -28,21 +29,7 @@ test('an outage of job writes yields a bounded number of warnings that count eve
   });
   await service.start();
   await waitFor(() => service.ownedPartitions().length === PARTITIONS, { what: 'all partitions owned' });
-  const settle = async (): Promise<void> => {
-    for (let i = 0; i < 10; i++) {
-      await kv.settled();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  };
-  const advanceTo = async (target: number): Promise<void> => {
-    await settle();
-    for (let next = clock.nextDue(); next !== undefined && next <= target; next = clock.nextDue()) {
-      clock.advanceTo(next);
-      await settle();
-    }
-    clock.advanceTo(target);
-    await settle();
-  };
+  const { advanceTo } = memorySteps(kv, clock);
   const JOBS = 50;
   await service.scheduleMany(
     Array.from({ length: JOBS }, (_, i) => ({ name: `j${i}`, spec: { dueTime: new Date(T0 + 10) } })),

@@ -10,6 +10,7 @@ import { partitionOf } from '../../../src/cluster/partition.js';
 import type { JobTrigger, TriggerResult } from '../../../src/timers/job.js';
 import { TimerService } from '../../../src/timers/timer-service.js';
 import { waitFor } from '../../helpers/etcd-wait.js';
+import { memorySteps } from '../../helpers/memory-steps.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const PARTITIONS = 4;
@@ -45,23 +46,7 @@ async function setup(
   });
   await service.start();
   await waitFor(() => service.ownedPartitions().length === PARTITIONS, { what: 'all partitions owned' });
-  /** Lets every pending store operation, watch delivery and handler settle. */
-  const flush = async (): Promise<void> => {
-    for (let i = 0; i < 10; i++) {
-      await kv.settled();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  };
-  /** Moves the clock to `target` one due callback at a time, settling after each. */
-  const advanceTo = async (target: number): Promise<void> => {
-    await flush();
-    for (let next = clock.nextDue(); next !== undefined && next <= target; next = clock.nextDue()) {
-      clock.advanceTo(next);
-      await flush();
-    }
-    clock.advanceTo(target);
-    await flush();
-  };
+  const { flush, advanceTo } = memorySteps(kv, clock);
   return { clock, kv, service, seen, flush, advanceTo };
 }
 

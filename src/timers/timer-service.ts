@@ -312,7 +312,11 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
 
   /** Deletes every job whose name starts with `prefix` in one transaction; resolves how many there were. */
   async deletePrefix(prefix: string): Promise<number> {
-    const count = (await this.list({ prefix })).length;
+    // Counted before the delete, by keys only: the answer is what existed, not what decoded.
+    const perPartition = await Promise.all(
+      Array.from({ length: this.#partitions }, (_, p) => this.#countKeys(this.keys.jobsPrefix(p) + prefix)),
+    );
+    const count = perPartition.reduce((a, b) => a + b, 0);
     const ops: StoreOp[] = [];
     for (let p = 0; p < this.#partitions; p++) {
       ops.push({ op: 'deletePrefix', prefix: this.keys.jobsPrefix(p) + prefix });
@@ -320,6 +324,22 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
     }
     for (let i = 0; i < ops.length; i += 128) await this.#kv.txn([], ops.slice(i, i + 128));
     return count;
+  }
+
+  /** How many keys start with `prefix` (read in pages; nothing is decoded). */
+  async #countKeys(prefix: string): Promise<number> {
+    let count = 0;
+    let startAfter: string | undefined;
+    for (;;) {
+      const page = await this.#kv.range(prefix, {
+        limit: 1_000,
+        ...(startAfter !== undefined && { startAfter }),
+      });
+      count += page.entries.length;
+      const last = page.entries[page.entries.length - 1];
+      if (!page.more || !last) return count;
+      startAfter = last.key;
+    }
   }
 
   // --- Operations for callers that commit jobs inside their own transactions (the workflow runtime).

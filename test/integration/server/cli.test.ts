@@ -77,6 +77,24 @@ test('jobs schedule, get, list and delete', async (t) => {
     ['cli-job', 'cli-rep'],
   );
 
+  const limited = await cli('jobs', 'list', '--prefix', 'cli-', '--limit', '1');
+  t.is(limited.code, 0, limited.stderr);
+  t.deepEqual(
+    limited.stdout
+      .trimEnd()
+      .split('\n')
+      .slice(1)
+      .map((row) => row.split(' ')[0]),
+    ['cli-job'],
+  );
+  t.is(limited.stderr, 'first 1 job listed, more follow (raise --limit to see them)\n');
+  const exact = await cli('jobs', 'list', '--prefix', 'cli-', '--limit', '2');
+  t.is(exact.stderr, '', 'a listing that fits its limit says nothing more');
+  t.is(exact.stdout.trimEnd().split('\n').length, 3);
+  const badLimit = await cli('jobs', 'list', '--limit', '0');
+  t.is(badLimit.code, 2);
+  oneErrorLine(t, badLimit);
+
   const deleted = await cli('jobs', 'delete', 'cli-job');
   t.is(deleted.code, 0);
   t.is(deleted.stdout, 'job "cli-job" deleted\n');

@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import type { JobResponse } from '../../server/job-body.js';
 import type { FailurePolicySpec } from '../../timers/job.js';
 import { usageError } from '../cli-error.js';
-import { commandContext, segment, type CommandContext } from '../context.js';
-import { compactJson, Progress, type CliIo } from '../output.js';
+import { commandContext, segment } from '../context.js';
+import { compactJson, type CliIo } from '../output.js';
+import { listPaged } from '../paged-listing.js';
 import { parseJsonOption, parseNonNegativeInt, parsePositiveInt } from '../parse.js';
 
 interface ScheduleOptions {
@@ -75,12 +76,14 @@ export function registerJobsCommand(program: Command, io: CliIo): void {
     .option('-p, --prefix <prefix>', 'only names starting with this')
     .option('-l, --limit <n>', 'list at most this many', parsePositiveInt, 100)
     .action(async (options: { prefix?: string; limit: number }, command: Command) => {
-      const ctx = commandContext(command, io);
-      const { jobs: list, more } = await listJobs(ctx, options);
-      if (more)
-        io.err(`first ${plural(list.length, 'job')} listed, more follow (raise --limit to see them)\n`);
-      if (ctx.out.json) return ctx.out.printJson(list);
-      ctx.out.table(
+      const { api, out } = commandContext(command, io);
+      const { items: list } = await listPaged(io, 'job', options.limit, async (size, after) => {
+        const query = { prefix: options.prefix, limit: String(size), after };
+        const page = (await api.call('GET', JOBS, { query })).body as { jobs: JobResponse[]; next?: string };
+        return { items: page.jobs, ...(page.next !== undefined && { cursor: page.next }) };
+      });
+      if (out.json) return out.printJson(list);
+      out.table(
         ['NAME', 'SCHEDULE', 'DUE TIME', 'REPEATS', 'TTL', 'DATA'],
         list.map((j) => [
           j.name,
@@ -102,40 +105,6 @@ export function registerJobsCommand(program: Command, io: CliIo): void {
       if (out.json) out.printJson({ name, deleted: true });
       else out.line(`job ${JSON.stringify(name)} deleted`);
     });
-}
-
-/** Largest page asked of the server; a page costs it about as many reads as it returns. */
-const PAGE_SIZE = 1000;
-
-/** Pages through the listing until `limit` jobs are in hand or none are left. */
-async function listJobs(
-  ctx: CommandContext,
-  options: { prefix?: string; limit: number },
-): Promise<{ jobs: JobResponse[]; more: boolean }> {
-  const jobs: JobResponse[] = [];
-  const progress = new Progress(ctx.io);
-  let after: string | undefined;
-  try {
-    do {
-      const { body } = await ctx.api.call('GET', JOBS, {
-        query: {
-          prefix: options.prefix,
-          // One more than wanted, so a full listing can tell whether anything follows it.
-          limit: String(Math.min(options.limit - jobs.length + 1, PAGE_SIZE)),
-          after,
-        },
-      });
-      const page = body as { jobs: JobResponse[]; next?: string };
-      jobs.push(...page.jobs);
-      after = page.next;
-      if (after !== undefined && ctx.io.errIsTty) {
-        progress.update(`listed ${Math.min(jobs.length, options.limit)} jobs...`);
-      }
-    } while (after !== undefined && jobs.length <= options.limit);
-  } finally {
-    progress.done();
-  }
-  return { jobs: jobs.slice(0, options.limit), more: jobs.length > options.limit };
 }
 
 function scheduleBody(o: ScheduleOptions): Record<string, unknown> {
@@ -162,8 +131,4 @@ function describePolicy(policy: FailurePolicySpec): string {
   if ('drop' in policy) return 'drop failed ticks';
   const { interval = '1s', maxRetries } = policy.constant;
   return `retry every ${interval}, ${maxRetries === undefined ? 'forever' : `at most ${maxRetries} times`}`;
-}
-
-function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -5,6 +5,7 @@ import { CliError } from '../cli-error.js';
 import { commandContext, segment, type CommandContext } from '../context.js';
 import { timelineRows, type HistoryEventJson } from '../history-timeline.js';
 import { Progress, type CliIo, type Output } from '../output.js';
+import { listPaged } from '../paged-listing.js';
 import { parseJsonOption, parsePositiveInt, parsePositiveNumber } from '../parse.js';
 
 const WORKFLOWS = '/v1.0/workflows/dapr';
@@ -64,7 +65,22 @@ export function registerWorkflowsCommand(program: Command, io: CliIo): void {
     .option('-l, --limit <n>', 'list at most this many', parsePositiveInt, 100)
     .action(async (options: { status?: string; name?: string; limit: number }, command: Command) => {
       const ctx = commandContext(command, io);
-      const instances = await listAll(ctx, options);
+      const { items: instances } = await listPaged(io, 'instance', options.limit, async (size, token) => {
+        const query = {
+          status: options.status,
+          name: options.name,
+          pageSize: String(size),
+          continuationToken: token,
+        };
+        const page = (await ctx.api.call('GET', WORKFLOWS, { query })).body as {
+          instances: WorkflowListItem[];
+          continuationToken?: string;
+        };
+        return {
+          items: page.instances,
+          ...(page.continuationToken !== undefined && { cursor: page.continuationToken }),
+        };
+      });
       if (ctx.out.json) return ctx.out.printJson(instances);
       ctx.out.table(
         ['INSTANCE ID', 'WORKFLOW', 'STATUS', 'CREATED', 'UPDATED'],
@@ -162,32 +178,4 @@ async function waitForEnd(
   } finally {
     progress.done();
   }
-}
-
-async function listAll(
-  ctx: CommandContext,
-  options: { status?: string; name?: string; limit: number },
-): Promise<WorkflowListItem[]> {
-  const all: WorkflowListItem[] = [];
-  const progress = new Progress(ctx.io);
-  let token: string | undefined;
-  try {
-    do {
-      const { body } = await ctx.api.call('GET', WORKFLOWS, {
-        query: {
-          status: options.status,
-          name: options.name,
-          pageSize: String(Math.min(options.limit - all.length, 1000)),
-          continuationToken: token,
-        },
-      });
-      const page = body as { instances: WorkflowListItem[]; continuationToken?: string };
-      all.push(...page.instances);
-      token = page.continuationToken;
-      if (token !== undefined && ctx.io.errIsTty) progress.update(`listed ${all.length} instances...`);
-    } while (token !== undefined && all.length < options.limit);
-  } finally {
-    progress.done();
-  }
-  return all;
 }

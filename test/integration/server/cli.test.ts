@@ -158,6 +158,11 @@ test('workflows status, list and history print readable output', async (t) => {
   t.is(list.code, 0);
   t.regex(list.stdout, /^INSTANCE ID +WORKFLOW +STATUS +CREATED +UPDATED$/m);
   t.regex(list.stdout, /^cli-appr +approval +COMPLETED +\d{4}-\d\d-\d\dT/m);
+  // At least two instances exist from here on, whatever the other tests have started.
+  t.is((await cli('workflows', 'start', 'echo', '--id', 'cli-list-2')).code, 0);
+  const one = await cli('workflows', 'list', '--limit', '1');
+  t.is(one.stdout.trimEnd().split('\n').length, 2, 'a header and one instance');
+  t.is(one.stderr, 'first 1 instance listed, more follow (raise --limit to see them)\n');
 
   const history = await cli('workflows', 'history', 'cli-appr');
   t.is(history.code, 0);

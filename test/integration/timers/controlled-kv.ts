@@ -8,17 +8,8 @@
  *    meanwhile, etcd cancels the watch and the consumer gets onReset.
  */
 import type { EtcdKv } from '../../../src/etcd/etcd-kv.js';
-import type {
-  KvEntry,
-  KvEvent,
-  KvLease,
-  KvStore,
-  RangeResult,
-  TxnResult,
-  WatchCallbacks,
-  WatchHandle,
-} from '../../../src/etcd/kv-store.js';
-import type { StoreGuard, StoreOp } from '../../../src/etcd/store-op.js';
+import type { KvEvent, WatchCallbacks, WatchHandle } from '../../../src/etcd/kv-store.js';
+import { ForwardingKv } from '../../helpers/forwarding-kv.js';
 
 interface Controlled {
   prefix: string;
@@ -28,37 +19,21 @@ interface Controlled {
   held: Array<{ events: KvEvent[]; revision: number }> | undefined;
 }
 
-export class ControlledKv implements KvStore {
-  readonly #inner: EtcdKv;
+export class ControlledKv extends ForwardingKv {
   readonly #prefix: string;
   readonly #watches = new Set<Controlled>();
 
   constructor(inner: EtcdKv, controlledPrefix: string) {
-    this.#inner = inner;
+    super(inner);
     this.#prefix = controlledPrefix;
   }
 
-  get(key: string): Promise<KvEntry | undefined> {
-    return this.#inner.get(key);
-  }
-  getMany(keys: readonly string[]): Promise<Array<KvEntry | undefined>> {
-    return this.#inner.getMany(keys);
-  }
-  range(prefix: string, options?: { limit?: number; startAfter?: string }): Promise<RangeResult> {
-    return this.#inner.range(prefix, options);
-  }
-  txn(guards: StoreGuard[], ops: StoreOp[]): Promise<TxnResult> {
-    return this.#inner.txn(guards, ops);
-  }
-  grantLease(ttlSeconds: number): Promise<KvLease> {
-    return this.#inner.grantLease(ttlSeconds);
-  }
-  close(): Promise<void> {
-    return this.#inner.close();
-  }
-
-  async watch(prefix: string, fromRevision: number, callbacks: WatchCallbacks): Promise<WatchHandle> {
-    if (!prefix.startsWith(this.#prefix)) return this.#inner.watch(prefix, fromRevision, callbacks);
+  override async watch(
+    prefix: string,
+    fromRevision: number,
+    callbacks: WatchCallbacks,
+  ): Promise<WatchHandle> {
+    if (!prefix.startsWith(this.#prefix)) return this.inner.watch(prefix, fromRevision, callbacks);
     const w: Controlled = { prefix, next: fromRevision, callbacks, inner: undefined, held: undefined };
     await this.#open(w);
     this.#watches.add(w);
@@ -97,7 +72,7 @@ export class ControlledKv implements KvStore {
   }
 
   async #open(w: Controlled): Promise<void> {
-    w.inner = await this.#inner.watch(w.prefix, w.next, {
+    w.inner = await this.inner.watch(w.prefix, w.next, {
       onEvents: (events, revision) => {
         w.next = revision + 1;
         if (w.held) w.held.push({ events, revision });

@@ -6,20 +6,11 @@
  */
 import test from 'ava';
 import { partitionOf } from '../../../src/cluster/partition.js';
-import type { EtcdKv } from '../../../src/etcd/etcd-kv.js';
-import type {
-  KvEntry,
-  KvLease,
-  KvStore,
-  RangeResult,
-  TxnResult,
-  WatchCallbacks,
-  WatchHandle,
-} from '../../../src/etcd/kv-store.js';
-import type { StoreGuard, StoreOp } from '../../../src/etcd/store-op.js';
+import type { KvEntry, KvStore } from '../../../src/etcd/kv-store.js';
 import type { TimerService } from '../../../src/timers/timer-service.js';
 import { useEtcd } from '../../helpers/etcd.js';
 import { waitFor } from '../../helpers/etcd-wait.js';
+import { ForwardingKv } from '../../helpers/forwarding-kv.js';
 import { inMs, newService, Recorder, uniqueAppId } from './timer-fixture.js';
 
 const HORIZON = 1_000;
@@ -27,35 +18,12 @@ const PARTITIONS = 8;
 const etcd = await useEtcd(test);
 
 /** The real store, recording which keys were read back in batches. */
-class ReadRecordingKv implements KvStore {
+class ReadRecordingKv extends ForwardingKv {
   readonly readBack = new Set<string>();
-  readonly #inner: EtcdKv;
 
-  constructor(inner: EtcdKv) {
-    this.#inner = inner;
-  }
-
-  getMany(keys: readonly string[]): Promise<Array<KvEntry | undefined>> {
+  override getMany(keys: readonly string[]): Promise<Array<KvEntry | undefined>> {
     for (const key of keys) this.readBack.add(key);
-    return this.#inner.getMany(keys);
-  }
-  get(key: string): Promise<KvEntry | undefined> {
-    return this.#inner.get(key);
-  }
-  range(prefix: string, options?: { limit?: number; startAfter?: string }): Promise<RangeResult> {
-    return this.#inner.range(prefix, options);
-  }
-  txn(guards: StoreGuard[], ops: StoreOp[]): Promise<TxnResult> {
-    return this.#inner.txn(guards, ops);
-  }
-  watch(prefix: string, fromRevision: number, callbacks: WatchCallbacks): Promise<WatchHandle> {
-    return this.#inner.watch(prefix, fromRevision, callbacks);
-  }
-  grantLease(ttlSeconds: number): Promise<KvLease> {
-    return this.#inner.grantLease(ttlSeconds);
-  }
-  close(): Promise<void> {
-    return this.#inner.close();
+    return this.inner.getMany(keys);
   }
 }
 

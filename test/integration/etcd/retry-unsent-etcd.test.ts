@@ -51,6 +51,11 @@ test('a write made while etcd is down waits for it to come back, and is applied 
   t.is((await kv.txn([], [{ op: 'put', key: 'warm', value: '1' }])).succeeded, true);
 
   await etcd.stop();
+  // The client learns that its connection is gone only when it next uses it: a write sent on the
+  // dying connection fails with "Connection dropped", an outcome it cannot know, and is rightly
+  // not re-sent. A read goes first, so the write starts on a client that has seen etcd go.
+  const probe = kv.get('warm').catch(() => undefined);
+  await waitFor(() => failures.length > 0, { what: 'the client to see etcd go away' });
   // Create-only: applied twice, the second application would fail its guard and answer false.
   const write = kv.txn([{ key: 'once', modRevision: 0 }], [{ op: 'put', key: 'once', value: 'v' }]);
   await waitFor(() => failures.some((e) => e instanceof HostCoolingDownError), {
@@ -62,6 +67,7 @@ test('a write made while etcd is down waits for it to come back, and is applied 
   t.log(`${failures.length} refused attempts before etcd was back`);
   t.true(result.succeeded, 'applied exactly once');
   t.is((await kv.get('once'))?.value, 'v');
+  await probe;
 });
 
 test('retryDeadlineMs must be a number of milliseconds >= 0', async (t) => {

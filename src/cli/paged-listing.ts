@@ -10,22 +10,17 @@ export interface Page<T> {
   cursor?: string;
 }
 
-export interface Listing<T> {
-  items: T[];
-  /** Whether the server had more than `limit`. */
-  more: boolean;
-}
-
 /**
- * Reads pages until `limit` items are in hand or none are left. It asks for one item more than
- * the limit, so a listing that exactly fills it is not reported as cut short.
+ * Reads pages until `limit` items are in hand or none are left, and says on stderr when more
+ * follow. It asks for one item more than the limit, so a listing that exactly fills it is not
+ * reported as cut short.
  */
 export async function listPaged<T>(
   io: CliIo,
   noun: string,
   limit: number,
   fetchPage: (size: number, cursor: string | undefined) => Promise<Page<T>>,
-): Promise<Listing<T>> {
+): Promise<T[]> {
   const items: T[] = [];
   const progress = new Progress(io);
   let cursor: string | undefined;
@@ -41,11 +36,10 @@ export async function listPaged<T>(
   } finally {
     progress.done();
   }
-  const more = items.length > limit;
-  if (more) {
+  if (items.length > limit) {
     io.err(
       `first ${limit} ${noun}${limit === 1 ? '' : 's'} listed, more follow (raise --limit to see them)\n`,
     );
   }
-  return { items: items.slice(0, limit), more };
+  return items.slice(0, limit);
 }

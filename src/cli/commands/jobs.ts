@@ -77,7 +77,7 @@ export function registerJobsCommand(program: Command, io: CliIo): void {
     .option('-l, --limit <n>', 'list at most this many', parsePositiveInt, 100)
     .action(async (options: { prefix?: string; limit: number }, command: Command) => {
       const { api, out } = commandContext(command, io);
-      const { items: list } = await listPaged(io, 'job', options.limit, async (size, after) => {
+      const list = await listPaged(io, 'job', options.limit, async (size, after) => {
         const query = { prefix: options.prefix, limit: String(size), after };
         const page = (await api.call('GET', JOBS, { query })).body as { jobs: JobResponse[]; next?: string };
         return { items: page.jobs, ...(page.next !== undefined && { cursor: page.next }) };

@@ -65,7 +65,7 @@ export function registerWorkflowsCommand(program: Command, io: CliIo): void {
     .option('-l, --limit <n>', 'list at most this many', parsePositiveInt, 100)
     .action(async (options: { status?: string; name?: string; limit: number }, command: Command) => {
       const ctx = commandContext(command, io);
-      const { items: instances } = await listPaged(io, 'instance', options.limit, async (size, token) => {
+      const instances = await listPaged(io, 'instance', options.limit, async (size, token) => {
         const query = {
           status: options.status,
           name: options.name,

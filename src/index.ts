@@ -73,7 +73,7 @@ export { startEmbeddedEtcd, type EmbeddedEtcd, type EmbeddedEtcdOptions } from '
 export { connectEtcd } from './etcd/etcd-kv.js';
 export { MemoryKv } from './etcd/memory-kv.js';
 export type { KvStore } from './etcd/kv-store.js';
-export { StoreError, StoreRequestError, StoreUnavailableError } from './etcd/errors.js';
+export { StoreError, StoreRequestError, StoreTooLargeError, StoreUnavailableError } from './etcd/errors.js';
 export { EtcdNotFoundError, EmbeddedEtcdError } from './etcd/embedded-etcd-errors.js';
 
 // Bad input: every validation error (JobValidationError, WorkflowValidationError, ...) has these fields.

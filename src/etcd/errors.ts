@@ -42,6 +42,26 @@ export class StoreRequestError extends StoreError implements InvalidInput {
   }
 }
 
+/**
+ * A request etcd can never accept because of its size (over etcd's `--max-request-bytes`, 1.5 MiB
+ * by default), or an answer larger than the client may receive. Retrying cannot help: nothing was
+ * stored. The HTTP API answers 413.
+ */
+export class StoreTooLargeError extends StoreRequestError {
+  override name = 'StoreTooLargeError';
+  readonly operation: string;
+
+  constructor(operation: string, detail: string, options: { cause?: unknown } = {}) {
+    super(
+      `etcd ${operation}`,
+      detail,
+      "a request under etcd's --max-request-bytes (1.5 MiB by default); store large data elsewhere and pass a reference",
+      options,
+    );
+    this.operation = operation;
+  }
+}
+
 /** A put named a lease that does not exist (never granted, expired or revoked). Nothing was stored. */
 export class LeaseNotFoundError extends StoreError {
   override name = 'LeaseNotFoundError';

@@ -9,11 +9,15 @@ import {
   StoreClosedError,
   StoreError,
   StoreRequestError,
+  StoreTooLargeError,
   StoreUnavailableError,
 } from './errors.js';
 import { notApplied } from './retry-unsent.js';
 
 /** Operations that change nothing, so a failure after sending them leaves no doubt about the outcome. */
+/** etcd's "request is too large", and grpc's message limits on either side of the connection. */
+const TOO_LARGE = /request is too large|received message larger than max|sent message larger than max/i;
+
 const READ_ONLY = new Set(['get', 'getMany', 'range', 'watch', 'status']);
 
 /**
@@ -27,6 +31,11 @@ export function toStoreError(error: unknown, operation: string, leaseId?: string
     return new LeaseNotFoundError(leaseId ?? leaseIdFrom(error.message));
   }
   if (error instanceof ClientClosedError) return new StoreClosedError(operation);
+  // Checked before the generic cases: etcd3 counts RESOURCE_EXHAUSTED as recoverable, but a request
+  // or an answer over a size limit fails the same way every time it is sent.
+  if (TOO_LARGE.test(error.message)) {
+    return new StoreTooLargeError(operation, stripPrefix(error.message), { cause: error });
+  }
   if (error instanceof GRPCInvalidArgumentError) {
     return new StoreRequestError(operation, stripPrefix(error.message), 'a request etcd accepts', {
       cause: error,

@@ -5,7 +5,7 @@ import {
   WorkflowStateError,
   WorkflowValidationError,
 } from '../engine/runtime/workflow-errors.js';
-import { StoreUnavailableError } from '../etcd/errors.js';
+import { StoreTooLargeError, StoreUnavailableError } from '../etcd/errors.js';
 import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from '../timers/errors.js';
 
 /** The JSON body of every error response (Dapr's shape, plus the offending field when known). */
@@ -91,6 +91,13 @@ export function toApiError(error: unknown, fallbackCode: string = ErrorCode.inte
   if (error instanceof WorkflowStateError) return new ApiError(409, ErrorCode.workflowState, error.message);
   // The instance holds too many unconsumed events: the caller may retry once it has caught up.
   if (error instanceof WorkflowLimitError) return new ApiError(429, ErrorCode.workflowLimit, error.message);
+  // Too large for etcd: nothing was stored and a retry would fail the same way (not a 503).
+  if (error instanceof StoreTooLargeError) {
+    return new ApiError(413, ErrorCode.bodyTooLarge, error.message, {
+      field: error.field,
+      allowed: error.allowed,
+    });
+  }
   if (error instanceof StoreUnavailableError)
     return new ApiError(503, ErrorCode.storeUnavailable, error.message);
   const message = error instanceof Error ? error.message : String(error);

@@ -1,0 +1,188 @@
+import test from 'ava';
+import { FakeClock } from '../../../src/common/fake-clock.js';
+import { MaintenancePolicy, type MemberSample } from '../../../src/etcd/maintenance-policy.js';
+import { isNoSpaceError, StoreQuotaWarning } from '../../../src/etcd/store-quota.js';
+import { StoreUnavailableError } from '../../../src/etcd/errors.js';
+
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+
+function member(id: string, over: Partial<MemberSample> = {}): MemberSample {
+  return {
+    id,
+    name: `etcd-${id}`,
+    dbSize: 100 * MiB,
+    dbSizeInUse: 100 * MiB,
+    raftIndex: 0,
+    isLeader: false,
+    ...over,
+  };
+}
+
+/** Samples one member every 10 s, its raft index growing at `rate` entries/s. */
+function poller(clock: FakeClock, policy: MaintenancePolicy, rate: number) {
+  let index = 0;
+  return (over: Partial<MemberSample> = {}, alarms: string[] = []) => {
+    clock.advance(10_000);
+    index += rate * 10;
+    return policy.decide(
+      { members: [member('1', { raftIndex: index, isLeader: true, ...over })], noSpaceAlarms: alarms },
+      clock.now(),
+    );
+  };
+}
+
+test('no defragmentation while free pages are few: bbolt reuses them', (t) => {
+  const clock = new FakeClock();
+  const policy = new MaintenancePolicy({ quotaBytes: 4 * GiB });
+  const poll = poller(clock, policy, 0);
+  for (let i = 0; i < 10; i++) {
+    // 40 % free is below the 50 % share; 600 MiB free of 2 GiB... is a third: neither pays.
+    t.is(poll({ dbSize: 500 * MiB, dbSizeInUse: 300 * MiB }).decision.kind, 'idle');
+    t.is(poll({ dbSize: 2 * GiB, dbSizeInUse: 2 * GiB - 600 * MiB }).decision.kind, 'idle');
+  }
+});
+
+test('a defragmentation that pays runs at the first quiet moment', (t) => {
+  const clock = new FakeClock();
+  const policy = new MaintenancePolicy({ quotaBytes: 4 * GiB });
+  const poll = poller(clock, policy, 10);
+  const fragmented = { dbSize: 1 * GiB, dbSizeInUse: 200 * MiB };
+  // The first sample has no rate yet: unknown counts as busy.
+  t.is(poll(fragmented).decision.kind, 'idle');
+  const verdict = poll(fragmented);
+  t.like(verdict.decision, { kind: 'defragment', why: 'quiet', reclaimableBytes: 1 * GiB - 200 * MiB });
+  policy.defragmented('1', clock.now());
+  // Fragmented again soon after (a burst of deletes): the member rests for minDefragIntervalMs.
+  for (let elapsed = 10_000; elapsed < 10 * 60_000; elapsed += 10_000) {
+    t.is(poll(fragmented).decision.kind, 'idle', `at ${elapsed} ms`);
+  }
+  t.is(poll(fragmented).decision.kind, 'defragment');
+});
+
+test('while busy, the defragmentation waits up to maxDeferMs, then runs anyway', (t) => {
+  const clock = new FakeClock();
+  const policy = new MaintenancePolicy({ quotaBytes: 4 * GiB, maxDeferMs: 5 * 60_000 });
+  const poll = poller(clock, policy, 5_000);
+  const fragmented = { dbSize: 1 * GiB, dbSizeInUse: 200 * MiB };
+  const owedAt = clock.now() + 10_000;
+  let decision = poll(fragmented).decision;
+  while (decision.kind === 'idle') decision = poll(fragmented).decision;
+  t.like(decision, { kind: 'defragment', why: 'waited' });
+  t.is(clock.now() - owedAt, 5 * 60_000);
+});
+
+test('near the quota a smaller gain is worth a defragmentation at once, busy or not', (t) => {
+  const clock = new FakeClock();
+  const policy = new MaintenancePolicy({ quotaBytes: 1 * GiB });
+  const poll = poller(clock, policy, 5_000);
+  // 850 MiB of 1 GiB, 110 MiB of it free: 13 % only, but the quota is near.
+  const verdict = poll({ dbSize: 850 * MiB, dbSizeInUse: 740 * MiB });
+  t.like(verdict.decision, { kind: 'defragment', why: 'quota' });
+});
+
+test('followers are defragmented before the leader, one member per decision', (t) => {
+  const clock = new FakeClock();
+  const policy = new MaintenancePolicy({ quotaBytes: 4 * GiB });
+  const fragmented = { dbSize: 1 * GiB, dbSizeInUse: 100 * MiB };
+  const sample = () => ({
+    members: [
+      member('1', { ...fragmented, isLeader: true, dbSizeInUse: 50 * MiB }),
+      member('2', fragmented),
+      member('3', { ...fragmented, dbSizeInUse: 300 * MiB }),
+    ],
+    noSpaceAlarms: [],
+  });
+  policy.decide(sample(), clock.now());
+  const order: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    clock.advance(10_000);
+    const { decision } = policy.decide(sample(), clock.now());
+    if (decision.kind !== 'defragment') break;
+    order.push(decision.member.id);
+    policy.defragmented(decision.member.id, clock.now());
+  }
+  // Member 2 has the most to give back among followers; the leader comes last.
+  t.deepEqual(order, ['2', '3', '1']);
+});
+
+test('the 80 % warning is given once per crossing, not once per poll', (t) => {
+  const clock = new FakeClock();
+  const policy = new MaintenancePolicy({ quotaBytes: 1 * GiB, defragment: false });
+  const poll = poller(clock, policy, 0);
+  t.deepEqual(poll({ dbSize: 700 * MiB }).warnings, []);
+  const [warning, ...rest] = poll({ dbSize: 820 * MiB, dbSizeInUse: 800 * MiB }).warnings;
+  t.deepEqual(rest, []);
+  t.true(warning instanceof StoreQuotaWarning);
+  t.regex(
+    warning?.message ?? '',
+    /etcd member etcd-1: backend is 820\.0 MiB \(800\.0 MiB in use\), 80 % of the 1\.0 GiB quota/,
+  );
+  for (let i = 0; i < 20; i++) t.deepEqual(poll({ dbSize: 900 * MiB }).warnings, []);
+  // Just under the line is not enough to warn again: only after falling below 70 %.
+  t.deepEqual(poll({ dbSize: 780 * MiB }).warnings, []);
+  t.deepEqual(poll({ dbSize: 830 * MiB }).warnings, []);
+  t.deepEqual(poll({ dbSize: 600 * MiB }).warnings, []);
+  t.is(poll({ dbSize: 830 * MiB }).warnings.length, 1);
+});
+
+test('a NOSPACE alarm calls for a recovery before anything else', (t) => {
+  const clock = new FakeClock();
+  const policy = new MaintenancePolicy({ quotaBytes: 1 * GiB });
+  const poll = poller(clock, policy, 0);
+  t.like(poll({ dbSize: 1 * GiB, dbSizeInUse: 200 * MiB }, ['1']).decision, {
+    kind: 'recover',
+    reason: 'alarm',
+  });
+});
+
+test('a refused write calls for a recovery even before the alarm shows in Status', (t) => {
+  const clock = new FakeClock();
+  const policy = new MaintenancePolicy({ quotaBytes: 1 * GiB });
+  const poll = poller(clock, policy, 0);
+  policy.noteWriteRefused(clock.now());
+  t.like(poll().decision, { kind: 'recover', reason: 'write-refused' });
+  policy.recovered(['1'], clock.now(), true);
+  t.is(poll().decision.kind, 'idle');
+});
+
+test('a recovery that could not disarm is retried after recoverRetryMs, not every poll', (t) => {
+  const clock = new FakeClock();
+  const policy = new MaintenancePolicy({ quotaBytes: 1 * GiB, recoverRetryMs: 60_000 });
+  const poll = poller(clock, policy, 0);
+  const full = { dbSize: 1 * GiB, dbSizeInUse: 1 * GiB };
+  t.is(poll(full, ['1']).decision.kind, 'recover');
+  policy.recovered(['1'], clock.now(), false);
+  for (let i = 0; i < 5; i++) t.is(poll(full, ['1']).decision.kind, 'idle');
+  t.is(poll(full, ['1']).decision.kind, 'recover');
+});
+
+test('with recovery off an alarm leads to no action (the caller warns)', (t) => {
+  const clock = new FakeClock();
+  const policy = new MaintenancePolicy({ quotaBytes: 1 * GiB, recover: false });
+  const poll = poller(clock, policy, 0);
+  t.is(poll({ dbSize: 1 * GiB, dbSizeInUse: 100 * MiB }, ['1']).decision.kind, 'idle');
+});
+
+test('bad options are refused with the field named', (t) => {
+  t.throws(() => new MaintenancePolicy({ quotaBytes: 0 }), { message: /invalid quotaBytes/ });
+  t.throws(() => new MaintenancePolicy({ quotaBytes: GiB, warnRatio: 1.5 }), {
+    message: /invalid warnRatio/,
+  });
+  t.throws(() => new MaintenancePolicy({ quotaBytes: GiB, warnRatio: 0.6, rearmRatio: 0.7 }), {
+    message: /invalid rearmRatio/,
+  });
+});
+
+test("isNoSpaceError finds etcd's answer anywhere in the cause chain", (t) => {
+  const grpc = new Error('8 RESOURCE_EXHAUSTED: etcdserver: mvcc: database space exceeded');
+  t.true(isNoSpaceError(grpc));
+  t.true(
+    isNoSpaceError(
+      new StoreUnavailableError('txn', 'etcdserver: mvcc: database space exceeded', { cause: grpc }),
+    ),
+  );
+  t.true(isNoSpaceError(new Error('trigger commit failed', { cause: grpc })));
+  t.false(isNoSpaceError(new Error('etcdserver: request timed out')));
+  t.false(isNoSpaceError('database space exceeded'));
+});

@@ -1,5 +1,11 @@
 import { Etcd3, type IKeyValue, type IRequestOp } from 'etcd3';
-import { CompactionError, StoreClosedError, StoreRequestError, StoreUnavailableError } from './errors.js';
+import {
+  CompactionError,
+  StoreClosedError,
+  StoreRequestError,
+  StoreTooLargeError,
+  StoreUnavailableError,
+} from './errors.js';
 import { toStoreError } from './etcd-error.js';
 import { EtcdLease } from './etcd-lease.js';
 import { EtcdWatch } from './etcd-watch.js';
@@ -9,6 +15,8 @@ import { compareKeys, prefixEnd } from './key-order.js';
 import type { KvEntry, KvStore, RangeResult, TxnResult, WatchCallbacks, WatchHandle } from './kv-store.js';
 import { guardTarget, MAX_TXN_OPS, type StoreGuard, type StoreOp } from './store-op.js';
 import { checkTxn } from './txn-check.js';
+import { CLIENT_MAX_RECEIVE_BYTES, ETCD_MAX_REQUEST_BYTES, READ_PAGE_BYTES } from './store-limits.js';
+import { RangeSizer } from './range-sizer.js';
 
 export interface ConnectEtcdOptions {
   /** Client URLs, e.g. `['http://127.0.0.1:2379']`. */
@@ -23,6 +31,14 @@ export interface ConnectEtcdOptions {
    * outcome is unknown are never re-sent. 0 turns retries off. Default 5000.
    */
   retryDeadlineMs?: number;
+  /**
+   * The etcd cluster's `--max-request-bytes` (etcd's default, 1.5 MiB, unless the cluster was
+   * started with another). The client's receive limit is set well above it, so a single record
+   * always fits in an answer.
+   */
+  maxRequestBytes?: number;
+  /** What one range answer aims to stay under (default 2 MiB); see `KvStore.range`. */
+  readPageBytes?: number;
 }
 
 /**
@@ -40,6 +56,12 @@ export function checkConnectOptions(options: ConnectEtcdOptions): void {
       throw new StoreRequestError(field, value, 'a number of milliseconds > 0');
     }
   }
+  for (const field of ['maxRequestBytes', 'readPageBytes'] as const) {
+    const value = options[field];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 1024)) {
+      throw new StoreRequestError(field, value, 'an integer number of bytes >= 1024');
+    }
+  }
   const retry = options.retryDeadlineMs;
   if (retry !== undefined && !(Number.isFinite(retry) && retry >= 0)) {
     throw new StoreRequestError('retryDeadlineMs', retry, 'a number of milliseconds >= 0');
@@ -50,11 +72,18 @@ export function checkConnectOptions(options: ConnectEtcdOptions): void {
 export async function connectEtcd(options: ConnectEtcdOptions): Promise<EtcdKv> {
   checkConnectOptions(options);
   const { hosts, dialTimeoutMs = 5_000, requestTimeoutMs = 10_000, retryDeadlineMs = 5_000 } = options;
+  const maxRequestBytes = options.maxRequestBytes ?? ETCD_MAX_REQUEST_BYTES;
   const client = new Etcd3({
     hosts,
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + requestTimeoutMs }),
-    // Notice a silently dead connection (etcd paused, network gone) instead of waiting forever.
-    grpcOptions: { 'grpc.keepalive_time_ms': 10_000, 'grpc.keepalive_timeout_ms': 5_000 },
+    grpcOptions: {
+      // Notice a silently dead connection (etcd paused, network gone) instead of waiting forever.
+      'grpc.keepalive_time_ms': 10_000,
+      'grpc.keepalive_timeout_ms': 5_000,
+      // grpc-js refuses answers over 4 MiB by default, and a watch answer carries whole records:
+      // the limit must hold the largest record etcd accepts, with room for a batch of them.
+      'grpc.max_receive_message_length': Math.max(CLIENT_MAX_RECEIVE_BYTES, 8 * maxRequestBytes),
+    },
     faultHandling: { host: hostBreaker(1_000), global: retryUnsent({ deadlineMs: retryDeadlineMs }) },
   });
   try {
@@ -70,7 +99,7 @@ export async function connectEtcd(options: ConnectEtcdOptions): Promise<EtcdKv> 
       },
     );
   }
-  return new EtcdKv(client);
+  return new EtcdKv(client, { readPageBytes: options.readPageBytes ?? READ_PAGE_BYTES });
 }
 
 /** KvStore on a real etcd cluster. Every etcd/gRPC error leaves here as a StoreError. */
@@ -78,10 +107,12 @@ export class EtcdKv implements KvStore {
   readonly #client: Etcd3;
   readonly #watches = new Set<EtcdWatch>();
   readonly #leases = new Set<EtcdLease>();
+  readonly #sizer: RangeSizer;
   #closed = false;
 
-  constructor(client: Etcd3) {
+  constructor(client: Etcd3, options: { readPageBytes?: number } = {}) {
     this.#client = client;
+    this.#sizer = new RangeSizer(options.readPageBytes ?? READ_PAGE_BYTES);
   }
 
   async get(key: string): Promise<KvEntry | undefined> {
@@ -99,48 +130,109 @@ export class EtcdKv implements KvStore {
     this.#assertOpen('getMany');
     const batches: Array<readonly string[]> = [];
     for (let i = 0; i < keys.length; i += MAX_TXN_OPS) batches.push(keys.slice(i, i + MAX_TXN_OPS));
+    // One read-only transaction per batch (etcd caps a transaction's operations), sent together.
+    const answers = await Promise.all(batches.map((batch) => this.#readBatch(batch)));
+    return answers.flat();
+  }
+
+  /**
+   * One transaction of reads. An answer over the receive limit (large records) is read again in
+   * halves, down to one key a transaction, which always fits: no record makes its neighbours
+   * unreadable.
+   */
+  async #readBatch(batch: readonly string[]): Promise<Array<KvEntry | undefined>> {
     try {
-      // One read-only transaction per batch (etcd caps a transaction's operations), sent together.
-      const answers = await Promise.all(
-        batches.map((batch) =>
-          this.#client.kv.txn({
-            compare: [],
-            success: batch.map((key) => ({ request_range: { key: Buffer.from(key, 'utf8') } })),
-            failure: [],
-          }),
-        ),
-      );
-      return answers.flatMap((res) =>
-        res.responses.map((op) => {
-          const kv = op.response_range.kvs[0];
-          return kv ? toEntry(kv) : undefined;
-        }),
-      );
+      const res = await this.#client.kv.txn({
+        compare: [],
+        success: batch.map((key) => ({ request_range: { key: Buffer.from(key, 'utf8') } })),
+        failure: [],
+      });
+      return res.responses.map((op) => {
+        const kv = op.response_range.kvs[0];
+        return kv ? toEntry(kv) : undefined;
+      });
     } catch (error) {
-      throw toStoreError(error, 'getMany');
+      const converted = toStoreError(error, 'getMany');
+      if (!(converted instanceof StoreTooLargeError) || batch.length === 1) throw converted;
+      const half = Math.ceil(batch.length / 2);
+      const [first, second] = await Promise.all([
+        this.#readBatch(batch.slice(0, half)),
+        this.#readBatch(batch.slice(half)),
+      ]);
+      return [...first, ...second];
     }
   }
 
+  /**
+   * Pages are bounded in bytes as well as keys: a page ends once its entries reach the read page
+   * size, so it may hold fewer than `limit` entries with `more` set. It is read in one or more
+   * requests at one revision: the first asks for a few keys (their sizes are not known yet), the
+   * next for as many as the bytes seen so far suggest fit. An answer over the receive limit is asked
+   * for again with fewer keys.
+   */
   async range(prefix: string, options: { limit?: number; startAfter?: string } = {}): Promise<RangeResult> {
     this.#assertOpen('range');
     const { limit, startAfter } = options;
     if (limit !== undefined && (!Number.isSafeInteger(limit) || limit <= 0)) {
       throw new StoreRequestError('limit', limit, 'a positive integer');
     }
+    const want = limit ?? Number.MAX_SAFE_INTEGER;
+    const rangeEnd = prefixEnd(prefix);
     // The smallest key after `startAfter` is `startAfter` followed by a NUL byte.
-    const start =
+    let from =
       startAfter !== undefined && compareKeys(startAfter, prefix) >= 0
         ? Buffer.from(`${startAfter}\0`, 'utf8')
-        : undefined;
-    try {
-      const res = await this.#client.kv.range({
-        key: start ?? Buffer.from(prefix, 'utf8'),
-        range_end: prefixEnd(prefix),
-        ...(limit !== undefined ? { limit } : {}),
-      });
-      return { entries: res.kvs.map(toEntry), revision: Number(res.header.revision), more: res.more };
-    } catch (error) {
-      throw toStoreError(error, 'range');
+        : Buffer.from(prefix, 'utf8');
+    const entries: KvEntry[] = [];
+    let bytes = 0;
+    let revision: number | undefined;
+    let ask = this.#sizer.firstAsk(want);
+    const { pageBytes } = this.#sizer;
+    for (;;) {
+      let res;
+      try {
+        res = await this.#client.kv.range({
+          key: from,
+          range_end: rangeEnd,
+          limit: ask,
+          ...(revision !== undefined ? { revision } : {}),
+        });
+      } catch (error) {
+        const converted = toStoreError(error, 'range');
+        if (converted instanceof StoreTooLargeError && ask > 1) {
+          ask = this.#sizer.shrink(ask);
+          continue;
+        }
+        // Compacted past the page's revision between two of its requests: what was read is a
+        // consistent page; the caller reads on from its last key.
+        if (revision !== undefined && entries.length > 0) return { entries, revision, more: true };
+        throw converted;
+      }
+      revision ??= Number(res.header.revision);
+      const before = entries.length;
+      let last: IKeyValue | undefined;
+      let answerBytes = 0;
+      let cut = false;
+      for (const kv of res.kvs) {
+        // The page ends at the first entry that reaches the page size, as MemoryKv's does; the
+        // rest of this answer is read again by the next page (the answer was small enough to take).
+        if (bytes >= pageBytes) {
+          cut = true;
+          break;
+        }
+        const size = kv.key.length + kv.value.length;
+        bytes += size;
+        answerBytes += size;
+        entries.push(toEntry(kv));
+        last = kv;
+      }
+      this.#sizer.observe(entries.length - before, answerBytes);
+      if (cut) return { entries, revision, more: true };
+      if (!res.more || !last) return { entries, revision, more: false };
+      const next = this.#sizer.nextAsk(entries.length, bytes, want);
+      if (next === 0) return { entries, revision, more: true };
+      ask = next;
+      from = Buffer.concat([last.key, Buffer.from([0])]);
     }
   }
 

@@ -1,5 +1,9 @@
 import type { KvStore } from './kv-store.js';
 import { MAX_TXN_OPS, type StoreGuard, type StoreOp } from './store-op.js';
+import { ETCD_MAX_REQUEST_BYTES } from './store-limits.js';
+
+/** Rough protobuf framing per operation or guard, on top of its key and value bytes. */
+const OP_OVERHEAD_BYTES = 32;
 
 export interface CommitItem {
   guards: StoreGuard[];
@@ -13,6 +17,7 @@ export interface CommitOutcome {
 }
 
 interface Pending extends CommitItem {
+  bytes: number;
   resolve(outcome: CommitOutcome): void;
   reject(error: unknown): void;
 }
@@ -22,6 +27,12 @@ export interface GroupCommitOptions {
   maxInFlight?: number;
   /** Operations per transaction (etcd's --max-txn-ops, 128 by default). */
   maxOps?: number;
+  /**
+   * Bytes of keys and values per transaction of several items; default 90 % of etcd's 1.5 MiB
+   * `--max-request-bytes`, so items that fit one by one are never refused for travelling together.
+   * An item larger than this still goes out, alone (etcd decides).
+   */
+  maxBytes?: number;
 }
 
 /**
@@ -35,6 +46,7 @@ export class GroupCommit {
   readonly #kv: KvStore;
   readonly #maxInFlight: number;
   readonly #maxOps: number;
+  readonly #maxBytes: number;
   /** Waiting items are `#queue[#head..]`; consumed slots are dropped in bulk, not shifted one by one. */
   #queue: Array<Pending | undefined> = [];
   #head = 0;
@@ -46,6 +58,7 @@ export class GroupCommit {
     this.#kv = kv;
     this.#maxInFlight = options.maxInFlight ?? 8;
     this.#maxOps = Math.min(options.maxOps ?? MAX_TXN_OPS, MAX_TXN_OPS);
+    this.#maxBytes = options.maxBytes ?? Math.floor(ETCD_MAX_REQUEST_BYTES * 0.9);
   }
 
   /** Transactions sent so far (for benchmarks and metrics). */
@@ -61,7 +74,7 @@ export class GroupCommit {
       );
     }
     return new Promise<CommitOutcome>((resolve, reject) => {
-      this.#queue.push({ guards: item.guards, ops: item.ops, resolve, reject });
+      this.#queue.push({ guards: item.guards, ops: item.ops, bytes: itemBytes(item), resolve, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         // Let the current tick's callers add to the batch before it is cut.
@@ -91,11 +104,14 @@ export class GroupCommit {
     const queue = this.#queue;
     let ops = 0;
     let guards = 0;
+    let bytes = 0;
     while (this.#head < queue.length) {
       const next = queue[this.#head];
       if (next === undefined) break;
       if (batch.length > 0) {
         if (ops + next.ops.length > this.#maxOps || guards + next.guards.length > this.#maxOps) break;
+        // Large values (job data, workflow payloads) must not add up past etcd's request limit.
+        if (bytes + next.bytes > this.#maxBytes) break;
         // A prefix delete may overlap any key, so it travels alone.
         if (!touchesOnlyNewKeys(next, keys)) break;
       }
@@ -103,6 +119,7 @@ export class GroupCommit {
       batch.push(next);
       ops += next.ops.length;
       guards += next.guards.length;
+      bytes += next.bytes;
       if (!addKeys(next, keys)) break;
     }
     if (this.#head === queue.length) {
@@ -144,6 +161,17 @@ export class GroupCommit {
       for (const p of batch) p.reject(error);
     }
   }
+}
+
+/** An estimate of the bytes `item` adds to a transaction request (keys, values, framing). */
+export function itemBytes(item: CommitItem): number {
+  let bytes = 0;
+  for (const guard of item.guards) bytes += guard.key.length + OP_OVERHEAD_BYTES;
+  for (const op of item.ops) {
+    if (op.op === 'put') bytes += Buffer.byteLength(op.key) + Buffer.byteLength(op.value) + OP_OVERHEAD_BYTES;
+    else bytes += (op.op === 'delete' ? op.key.length : op.prefix.length * 2) + OP_OVERHEAD_BYTES;
+  }
+  return bytes;
 }
 
 /** Whether `item` writes no key already in `keys` (and no prefix, which may overlap any key). */

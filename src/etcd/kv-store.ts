@@ -17,7 +17,7 @@ export interface RangeResult {
   entries: KvEntry[];
   /** The store revision the range was read at; watch from `revision + 1` to miss nothing. */
   revision: number;
-  /** More keys remain after the last returned one (only when a limit was given). */
+  /** More keys remain after the last returned one: read on with `startAfter` its key. */
   more: boolean;
 }
 
@@ -63,7 +63,12 @@ export interface KvStore {
    * long list may be read at different ones.
    */
   getMany(keys: readonly string[]): Promise<Array<KvEntry | undefined>>;
-  /** Keys with `prefix`, in key order, optionally starting after `startAfter` and capped at `limit`. */
+  /**
+   * Keys with `prefix`, in key order, optionally starting after `startAfter`, read at one revision.
+   * A page holds at most `limit` entries and ends early once its keys and values reach the store's
+   * read page size (2 MiB by default; always at least one entry), so callers read on while `more`
+   * is set instead of counting entries.
+   */
   range(prefix: string, options?: { limit?: number; startAfter?: string }): Promise<RangeResult>;
   /** Applies all `ops` atomically iff every guard holds. At most `MAX_TXN_OPS` ops. */
   txn(guards: StoreGuard[], ops: StoreOp[]): Promise<TxnResult>;

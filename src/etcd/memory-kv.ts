@@ -13,6 +13,7 @@ import type {
 import { MemoryLease } from './memory-lease.js';
 import { MemoryWatchHub } from './memory-watch-hub.js';
 import { guardTarget, type StoreGuard, type StoreOp } from './store-op.js';
+import { READ_PAGE_BYTES } from './store-limits.js';
 import { checkTxn } from './txn-check.js';
 
 export interface MemoryKvOptions {
@@ -20,6 +21,8 @@ export interface MemoryKvOptions {
   clock?: Clock;
   /** Revisions of watch history kept before older ones are compacted automatically. */
   historyLimit?: number;
+  /** A range page ends once its keys and values reach this many bytes, as on etcd (default 2 MiB). */
+  readPageBytes?: number;
 }
 
 interface Stored {
@@ -37,6 +40,7 @@ interface Stored {
 export class MemoryKv implements KvStore {
   readonly #clock: Clock;
   readonly #historyLimit: number;
+  readonly #readPageBytes: number;
   readonly #data = new Map<string, Stored>();
   /** Keys in etcd order, for range. */
   #sortedKeys: string[] = [];
@@ -49,6 +53,7 @@ export class MemoryKv implements KvStore {
   constructor(options: MemoryKvOptions = {}) {
     this.#clock = options.clock ?? systemClock;
     this.#historyLimit = options.historyLimit ?? 10_000;
+    this.#readPageBytes = options.readPageBytes ?? READ_PAGE_BYTES;
   }
 
   /** The current store revision. */
@@ -81,15 +86,20 @@ export class MemoryKv implements KvStore {
     if (from !== undefined && this.#sortedKeys[index] === from) index++;
     const entries: KvEntry[] = [];
     let more = false;
+    // Characters stand in for bytes: what matters is that pages end by size as they do on etcd.
+    let bytes = 0;
     for (; index < this.#sortedKeys.length; index++) {
       const key = this.#sortedKeys[index];
       if (key === undefined || !key.startsWith(prefix)) break;
-      if (limit !== undefined && entries.length === limit) {
+      if ((limit !== undefined && entries.length === limit) || bytes >= this.#readPageBytes) {
         more = true;
         break;
       }
       const stored = this.#data.get(key);
-      if (stored) entries.push(toEntry(key, stored));
+      if (stored) {
+        entries.push(toEntry(key, stored));
+        bytes += key.length + stored.value.length;
+      }
     }
     return { entries, revision: this.#revision, more };
   }

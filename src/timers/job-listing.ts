@@ -22,6 +22,12 @@ export interface ListPageOptions {
 /** The largest page `listPage` returns (and the page size `list` reads with). */
 export const MAX_LIST_PAGE = 10_000;
 
+/**
+ * Stored bytes (keys and records, job data included) after which a page ends early, with `next`
+ * set: 10,000 jobs of 1 MiB data each must not become one answer of 10 GB.
+ */
+export const MAX_LIST_PAGE_BYTES = 4 * 1024 * 1024;
+
 interface Scope {
   kv: KvStore;
   keys: ScopeKeys;
@@ -48,7 +54,7 @@ export async function listJobPage(scope: Scope, options: ListPageOptions): Promi
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST_PAGE) {
     throw new JobValidationError('limit', limit, `an integer from 1 to ${MAX_LIST_PAGE}`);
   }
-  const picked = await mergePartitions(scope, prefix, after, limit + 1);
+  const { picked, full } = await mergePartitions(scope, prefix, after, limit + 1);
   const page = picked.slice(0, limit);
   const counters = await scope.kv.getMany(page.map((j) => scope.keys.progressKey(j.partition, j.name)));
   const jobs: JobView[] = [];
@@ -60,20 +66,21 @@ export async function listJobPage(scope: Scope, options: ListPageOptions): Promi
     jobs.push(toJobView(record, progress, nextFire(record, progress)));
   });
   const last = page[page.length - 1];
-  return picked.length > limit && last ? { jobs, next: last.name } : { jobs };
+  return (picked.length > limit || full) && last ? { jobs, next: last.name } : { jobs };
 }
 
 /**
  * The first `count` jobs by name across all partitions (each partition is one key range in name
  * order): a merge of per-partition cursors, each read in small chunks and refilled as it runs dry,
- * so a page reads about as many keys as it returns, not `count` per partition.
+ * so a page reads about as many keys as it returns, not `count` per partition. `full` is set when
+ * the page ended at MAX_LIST_PAGE_BYTES instead.
  */
 async function mergePartitions(
   { kv, keys, partitions }: Scope,
   prefix: string,
   after: string | undefined,
   count: number,
-): Promise<Picked[]> {
+): Promise<{ picked: Picked[]; full: boolean }> {
   const chunk = Math.max(16, Math.ceil((2 * count) / partitions));
   const cursors = Array.from({ length: partitions }, (_, partition) => {
     const base = keys.jobsPrefix(partition);
@@ -100,7 +107,9 @@ async function mergePartitions(
   };
   await Promise.all(cursors.map(fill));
   const picked: Picked[] = [];
+  let bytes = 0;
   while (picked.length < count) {
+    if (bytes >= MAX_LIST_PAGE_BYTES) return { picked, full: true };
     let best: { cursor: Cursor; name: string; entry: KvEntry } | undefined;
     for (const cursor of cursors) {
       const entry = cursor.entries[cursor.at];
@@ -110,9 +119,10 @@ async function mergePartitions(
     }
     if (!best) break;
     picked.push({ partition: best.cursor.partition, name: best.name, entry: best.entry });
+    bytes += best.entry.key.length + best.entry.value.length;
     const c = best.cursor;
     // Refill before the next comparison: a cursor with more keys must never look empty.
     if (++c.at === c.entries.length && c.more) await fill(c);
   }
-  return picked;
+  return { picked, full: false };
 }

@@ -1,6 +1,7 @@
 import { EarliestAlarm } from '../common/earliest-alarm.js';
 import type { Clock } from '../common/clock.js';
 import type { KvStore } from '../etcd/kv-store.js';
+import { READ_PAGE_BYTES } from '../etcd/store-limits.js';
 import type { DormantJob } from './dormant-job.js';
 import { decodeRecord } from './job-codec.js';
 import type { ScopeKeys } from './job-keys.js';
@@ -19,6 +20,11 @@ export interface JobWakerOptions {
 
 /** Dormant jobs read back per batched get (etcd answers it in transactions of 128 reads). */
 const BATCH = 1024;
+/**
+ * Record bytes a batch aims to stay under: with 1 MiB job data a batch of 1024 would hold a
+ * gigabyte. The batch shrinks to what the records read so far say fits.
+ */
+const BATCH_BYTES = 2 * READ_PAGE_BYTES;
 /** Batches read at once: enough to keep etcd busy when a mass of jobs comes due together. */
 const PARALLEL = 4;
 /** After a failed read, how long the jobs wait before the next try. */
@@ -43,6 +49,8 @@ export class JobWaker {
   #pass: Promise<void> | undefined;
   /** Set after a failed read: no new pass before this time. */
   #retryAt: number | undefined;
+  /** The largest record read back lately (decays), to size batches in bytes. */
+  #recordBytes = 0;
 
   constructor(options: JobWakerOptions) {
     this.#o = options;
@@ -88,7 +96,8 @@ export class JobWaker {
   /** Reads batches of due dormant jobs until none is due or a read fails. */
   async #drain(): Promise<void> {
     while (this.#running && this.#retryAt === undefined) {
-      const batch = this.#o.table.takeWaking(this.#o.clock.now(), BATCH);
+      const size = Math.max(1, Math.min(BATCH, Math.floor(BATCH_BYTES / Math.max(this.#recordBytes, 1))));
+      const batch = this.#o.table.takeWaking(this.#o.clock.now(), size);
       if (batch.length === 0) return;
       this.#reading += batch.length;
       try {
@@ -111,6 +120,12 @@ export class JobWaker {
       return;
     }
     let revived = 0;
+    // Sized by the largest record rather than the average: one batch of large records must not
+    // follow many small ones unchecked. Decays so a burst of large ones does not shrink batches for good.
+    let largest = this.#recordBytes * 0.5;
+    for (const entry of entries)
+      if (entry) largest = Math.max(largest, entry.key.length + entry.value.length);
+    this.#recordBytes = largest;
     batch.forEach((job, i) => {
       const entry = entries[i];
       if (!entry || entry.modRevision !== job.modRevision) return; // its watch event will follow

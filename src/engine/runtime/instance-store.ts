@@ -62,7 +62,7 @@ export class InstanceStore {
   async inbox(
     instanceId: string,
     limit: number,
-  ): Promise<{ messages: InboxMessage[]; unreadable: string[] }> {
+  ): Promise<{ messages: InboxMessage[]; unreadable: string[]; more: boolean }> {
     const page = await this.#kv.range(this.keys.inboxPrefix(instanceId), { limit });
     const entries = [...page.entries].sort(
       (a, b) => a.createRevision - b.createRevision || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
@@ -81,7 +81,8 @@ export class InstanceStore {
     // Events carried by continue-as-new belong right after their ExecutionStarted.
     const carried = rest.filter((m) => m.key.includes('/can~'));
     const others = rest.filter((m) => !m.key.includes('/can~'));
-    return { messages: [...opening, ...carried, ...others], unreadable };
+    // `more` comes from the store: a page of large events ends by bytes before `limit`.
+    return { messages: [...opening, ...carried, ...others], unreadable, more: page.more };
   }
 
   /** Instance records in key order, a page at a time. */

@@ -188,6 +188,65 @@ export function registerKvContract<C>(
     t.true(all.revision >= Math.max(...all.entries.map((e) => e.modRevision)));
   });
 
+  // Issue 13: a page of large records used to exceed the client's 4 MiB receive limit and fail on
+  // every retry, so nothing behind it was ever read. Pages now end by bytes.
+  test(`${name}: range pages end by bytes: 1 MiB records beside small ones are all read, in order`, async (t) => {
+    const { kv, prefix } = await open();
+    const mib = 'm'.repeat(1024 * 1024);
+    const keys: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const small = Array.from({ length: 20 }, (_, j) => put(`${prefix}${i}/s${j}`, `small-${i}-${j}`));
+      await kv.txn([], [put(`${prefix}${i}/big`, `${i}${mib}`), ...small]);
+      keys.push(`${prefix}${i}/big`, ...small.map((op) => (op.op === 'put' ? op.key : '')));
+    }
+    keys.sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    const read: string[] = [];
+    let startAfter: string | undefined;
+    let pages = 0;
+    for (;;) {
+      const page = await kv.range(prefix, {
+        limit: 2_000,
+        ...(startAfter !== undefined ? { startAfter } : {}),
+      });
+      pages++;
+      t.true(page.entries.length >= 1, 'a page always makes progress');
+      const bytes = page.entries.reduce((sum, e) => sum + e.key.length + e.value.length, 0);
+      const last = page.entries[page.entries.length - 1];
+      // At most the page size plus the one record that crossed it.
+      t.true(bytes <= 2 * 1024 * 1024 + (last?.value.length ?? 0) + 4096, `page of ${bytes} bytes`);
+      read.push(...page.entries.map((e) => e.key));
+      startAfter = last?.key;
+      if (!page.more) break;
+    }
+    t.deepEqual(read, keys);
+    t.true(pages >= 3, `6 MiB read in ${pages} pages`);
+    // getMany over more than the old 4 MiB receive limit answers every key, large or small.
+    const many = await kv.getMany(keys);
+    t.deepEqual(
+      many.map((e) => e?.key),
+      keys,
+    );
+    t.is(many.find((e) => e?.key === `${prefix}3/big`)?.value.length, mib.length + 1);
+  });
+
+  test(`${name}: small keys still come back in one page up to the limit`, async (t) => {
+    const { kv, prefix } = await open();
+    const ops = Array.from({ length: 120 }, (_, i) =>
+      put(`${prefix}${String(i).padStart(4, '0')}`, 'v'.repeat(200)),
+    );
+    for (let i = 0; i < 5; i++)
+      await kv.txn(
+        [],
+        ops.map((op) => (op.op === 'put' ? { ...op, key: `${op.key}-${i}` } : op)),
+      );
+    const page = await kv.range(prefix, { limit: 550 });
+    t.is(page.entries.length, 550);
+    t.true(page.more);
+    const rest = await kv.range(prefix, { limit: 550, startAfter: page.entries[549]?.key ?? '' });
+    t.is(rest.entries.length, 50);
+    t.false(rest.more);
+  });
+
   test(`${name}: deletePrefix removes only keys under the prefix`, async (t) => {
     const { kv, prefix } = await open();
     await kv.txn([], [put(`${prefix}job/1`, '1'), put(`${prefix}job/2`, '2'), put(`${prefix}jobs`, 'keep')]);

@@ -50,7 +50,11 @@ interface Mailbox {
 
 /** Inbox messages consumed per step; more are taken by the next step right away. */
 const INBOX_BATCH = 64;
-const NO_MESSAGES: Awaited<ReturnType<InstanceStore['inbox']>> = { messages: [], unreadable: [] };
+const NO_MESSAGES: Awaited<ReturnType<InstanceStore['inbox']>> = {
+  messages: [],
+  unreadable: [],
+  more: false,
+};
 /** Lost races in a row before a delivery is reported failed (and retried by its reminder). */
 const MAX_CONFLICTS = 25;
 
@@ -169,7 +173,7 @@ export class StepRunner {
     const { record } = cached;
     const inbox = readInbox ? await store.inbox(instanceId, INBOX_BATCH) : NO_MESSAGES;
     const consumed = [...inbox.messages.map((m) => m.key), ...inbox.unreadable];
-    const more = inbox.messages.length + inbox.unreadable.length >= INBOX_BATCH ? 'more' : 'done';
+    const more = inbox.more ? 'more' : 'done';
     const guard = { key: store.keys.record(instanceId), modRevision: cached.modRevision };
 
     if (isTerminalStatus(record.status)) {

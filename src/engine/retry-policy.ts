@@ -1,3 +1,4 @@
+import { DEFAULT_MIN_INTERVAL_MS, formatFloor } from '../common/interval-floor.js';
 import { durationToMs } from './duration.js';
 import type { DurationInput } from './duration.js';
 import { WorkflowArgumentError } from './errors.js';
@@ -32,8 +33,24 @@ export interface ResolvedRetryPolicy {
   handle?: (failure: TaskFailedError) => boolean;
 }
 
-/** Validates a policy; throws `WorkflowArgumentError` naming the offending field. */
-export function resolveRetryPolicy(policy: RetryPolicy): ResolvedRetryPolicy {
+export interface ResolveRetryOptions {
+  /**
+   * The shortest retry interval accepted, in milliseconds (default 100, as for jobs; see
+   * interval-floor.ts). Each retry is a durable timer and a workflow step, so a `1ns` interval
+   * with many attempts would loop as fast as etcd commits.
+   */
+  minIntervalMs?: number;
+}
+
+/**
+ * Validates a policy; throws `WorkflowArgumentError` naming the offending field. Intervals below
+ * the floor are refused only when the policy retries at all (maxAttempts > 1), and only after
+ * every field parsed, so a malformed field is reported as such rather than as too short.
+ */
+export function resolveRetryPolicy(
+  policy: RetryPolicy,
+  options: ResolveRetryOptions = {},
+): ResolvedRetryPolicy {
   const { maxAttempts, backoffCoefficient = 1 } = policy;
   if (!Number.isSafeInteger(maxAttempts) || maxAttempts < 1) {
     throw new WorkflowArgumentError('retry.maxAttempts', maxAttempts, 'an integer >= 1');
@@ -57,6 +74,16 @@ export function resolveRetryPolicy(policy: RetryPolicy): ResolvedRetryPolicy {
     policy.retryTimeout === undefined
       ? Number.POSITIVE_INFINITY
       : durationToMs(policy.retryTimeout, 'retry.retryTimeout');
+  const floorMs = options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
+  if (maxAttempts > 1) {
+    const allowed = `a duration of at least ${formatFloor(floorMs)} (the floor for retry intervals)`;
+    if (firstRetryMs < floorMs) {
+      throw new WorkflowArgumentError('retry.firstRetryInterval', policy.firstRetryInterval, allowed);
+    }
+    if (maxRetryMs < floorMs) {
+      throw new WorkflowArgumentError('retry.maxRetryInterval', policy.maxRetryInterval, allowed);
+    }
+  }
   return {
     maxAttempts,
     firstRetryMs,

@@ -41,6 +41,22 @@ export class DueQueue<E extends DueEntry> {
     return top;
   }
 
+  /**
+   * Calls `visit` for every entry due at or before `at`, in no particular order, without changing
+   * the heap. Subtrees whose root is later are skipped (a parent is never later than its children),
+   * so this costs the number of entries visited, not the heap's size.
+   */
+  visitUpTo(at: number, visit: (entry: E) => void): void {
+    const heap = this.#heap;
+    const stack: number[] = heap.length > 0 ? [0] : [];
+    for (let i = stack.pop(); i !== undefined; i = stack.pop()) {
+      const entry = heap[i];
+      if (entry === undefined || entry.at > at) continue;
+      visit(entry);
+      stack.push(2 * i + 1, 2 * i + 2);
+    }
+  }
+
   /** Keeps only the entries `keep` accepts (a sweep of stale ones), in O(n). */
   retain(keep: (entry: E) => boolean): void {
     const heap = this.#heap.filter(keep);

@@ -1,3 +1,4 @@
+import { DEFAULT_MIN_INTERVAL_MS, formatFloor } from '../common/interval-floor.js';
 import { parseDuration } from './duration.js';
 import { JobValidationError } from './errors.js';
 import type { FailurePolicy, FailurePolicySpec } from './job.js';
@@ -13,6 +14,9 @@ import type { FailurePolicy, FailurePolicySpec } from './job.js';
  *   reference says "`nil` denotes unlimited retries, while `0` means the request will not be
  *   retried", and go-etcd-cron's FailurePolicyConstant says "If unset, the Job will be retried
  *   indefinitely".
+ * - An interval below the floor (`minIntervalMs`, default 100 ms) is refused when the policy can
+ *   retry at all (maxRetries other than 0): a `1ns` interval with unlimited retries would call a
+ *   failing consumer as fast as etcd records each attempt.
  */
 
 export const DEFAULT_RETRY_INTERVAL_MS = 1_000;
@@ -35,7 +39,10 @@ export interface NormalizedFailurePolicy {
 
 const FIELD = 'failurePolicy';
 
-export function normalizeFailurePolicy(spec: unknown): NormalizedFailurePolicy {
+export function normalizeFailurePolicy(
+  spec: unknown,
+  minIntervalMs: number = DEFAULT_MIN_INTERVAL_MS,
+): NormalizedFailurePolicy {
   if (spec === undefined || spec === null) {
     return {
       policy: { kind: 'constant', intervalMs: DEFAULT_RETRY_INTERVAL_MS, maxRetries: DEFAULT_MAX_RETRIES },
@@ -58,10 +65,10 @@ export function normalizeFailurePolicy(spec: unknown): NormalizedFailurePolicy {
     }
     return { policy: { kind: 'drop' }, original: { drop: {} } };
   }
-  return normalizeConstant(spec['constant']);
+  return normalizeConstant(spec['constant'], minIntervalMs);
 }
 
-function normalizeConstant(constant: unknown): NormalizedFailurePolicy {
+function normalizeConstant(constant: unknown, minIntervalMs: number): NormalizedFailurePolicy {
   const field = `${FIELD}.constant`;
   if (!isPlainObject(constant)) throw bad(field, constant, `${field} must be an object`);
   const unknown = Object.keys(constant).filter((k) => k !== 'interval' && k !== 'maxRetries');
@@ -94,6 +101,17 @@ function normalizeConstant(constant: unknown): NormalizedFailurePolicy {
     }
     maxRetries = retries;
     original.maxRetries = retries;
+  }
+  // The default interval (1 s) is never below the floor, which is at most 1 s.
+  if (original.interval !== undefined && maxRetries !== 0 && intervalMs < minIntervalMs) {
+    const floor = formatFloor(minIntervalMs);
+    const allowed = `a duration of at least ${floor} (the floor for periods and retry intervals, minIntervalMs), or maxRetries: 0`;
+    throw new JobValidationError(
+      `${field}.interval`,
+      original.interval,
+      allowed,
+      `${field}.interval ${JSON.stringify(original.interval)} is shorter than the ${floor} floor for retry intervals; allowed: ${allowed}`,
+    );
   }
   return { policy: { kind: 'constant', intervalMs, maxRetries }, original: { constant: original } };
 }

@@ -35,6 +35,15 @@ export class JobTable {
   readonly #queue = new DueQueue<QueueEntry>();
   readonly #dormant = new DormantQueue((job) => this.get(job.partition, job.name) === job);
   readonly #staged = new Map<string, Set<LiveJob>>();
+  /**
+   * Live jobs whose current tick was taken for delivery and is not complete yet: in flight,
+   * waiting for a retry, staged, or whose outcome could not be recorded. Their tick is overdue
+   * however far ahead a retry is queued, so `oldestOverdue` reads them here rather than from the
+   * queue. Bounded by the in-flight cap plus retries and staged triggers.
+   */
+  readonly #started = new Set<LiveJob>();
+  /** Dormant jobs handed out by `takeWaking` and not yet put back, revived or removed. */
+  readonly #waking = new Set<DormantJob>();
   readonly #horizonMs: number;
   readonly #wakeLeadMs: number;
   #size = 0;
@@ -109,9 +118,11 @@ export class JobTable {
     jobs.delete(name);
     this.#size--;
     if (job.state === 'dormant') {
+      this.#waking.delete(job);
       this.#dormant.forget();
       return job;
     }
+    this.#started.delete(job);
     job.token = -1;
     if (job.state === 'staged') this.#staged.get(job.record.target)?.delete(job);
     job.state = 'done';
@@ -136,6 +147,7 @@ export class JobTable {
    * sleep: the dormant entry replaces it. Returns true when the job went dormant.
    */
   requeue(job: LiveJob, nowMs: number): boolean {
+    this.#started.delete(job); // its tick moved on: the new one has not been taken
     if (!this.#beyondHorizon(job.tick, job.progress, nowMs)) {
       this.enqueue(job, job.tick);
       return false;
@@ -165,13 +177,17 @@ export class JobTable {
       const at = this.nextWakeAt();
       if (at === undefined || at > nowMs) break;
       const job = this.#dormant.take();
-      if (job) out.push(job);
+      if (job) {
+        this.#waking.add(job);
+        out.push(job);
+      }
     }
     return out;
   }
 
   /** Puts back a dormant job taken by `takeWaking` (its read failed), if it is still current. */
   sleep(job: DormantJob): void {
+    this.#waking.delete(job);
     this.#dormant.putBack(job);
   }
 
@@ -215,7 +231,41 @@ export class JobTable {
   takeDue(nowMs: number): LiveJob | undefined {
     const at = this.nextDueAt();
     if (at === undefined || at > nowMs) return undefined;
-    return this.#queue.pop()?.job;
+    const job = this.#queue.pop()?.job;
+    if (job) this.#started.add(job);
+    return job;
+  }
+
+  /**
+   * For each partition with a tick due at or before `nowMs` that is not delivered yet, the
+   * earliest such tick (the job's scheduled tick, not a retry time): waiting for a free in-flight
+   * slot, in flight, between retries, staged, or dormant and not yet read back. A partition absent
+   * from the map has nothing overdue. A stall (etcd failing, a callback failing for good, a
+   * read-back that keeps failing) shows as a tick that keeps getting older.
+   *
+   * Cost: the overdue entries of the due-queue, plus the started and waking sets. Only when a
+   * dormant job is already past its tick (read-backs are normally done half a horizon early) are
+   * all jobs scanned, since the dormant queue cannot be walked by tick.
+   */
+  oldestOverdue(nowMs: number): Map<number, number> {
+    const oldest = new Map<number, number>();
+    const note = (partition: number, tick: number): void => {
+      if (tick > nowMs) return;
+      const seen = oldest.get(partition);
+      if (seen === undefined || tick < seen) oldest.set(partition, tick);
+    };
+    this.#queue.visitUpTo(nowMs, ({ job, token }) => {
+      if (job.token === token && job.state === 'waiting') note(job.partition, job.tick);
+    });
+    for (const job of this.#started) note(job.partition, job.tick);
+    for (const job of this.#waking) note(job.partition, job.tick);
+    const top = this.#dormant.peek();
+    if (top !== undefined && top.tick <= nowMs) {
+      for (const jobs of this.#partitions.values()) {
+        for (const job of jobs.values()) if (job.state === 'dormant') note(job.partition, job.tick);
+      }
+    }
+    return oldest;
   }
 
   stage(job: LiveJob): void {
@@ -252,6 +302,8 @@ export class JobTable {
     this.#queue.clear();
     this.#dormant.clear();
     this.#staged.clear();
+    this.#started.clear();
+    this.#waking.clear();
   }
 
   /**

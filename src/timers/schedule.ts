@@ -24,6 +24,8 @@ import { nextZonedTick } from './zoned-cron.js';
  */
 export interface Schedule {
   readonly kind: 'cron' | 'every';
+  /** The fixed period of an `every` schedule, in milliseconds (checked against the interval floor). */
+  readonly periodMs?: number;
   /**
    * The first tick strictly after `afterMs`, or undefined when there is none (a cron
    * expression with no occurrence left before the end of representable time, or a non-finite
@@ -119,6 +121,7 @@ function period(duration: string, text: string): number {
 function periodic(periodMs: number): Schedule {
   return {
     kind: 'every',
+    periodMs,
     next(afterMs, anchorMs) {
       if (afterMs < anchorMs) return anchorMs;
       return anchorMs + (Math.floor((afterMs - anchorMs) / periodMs) + 1) * periodMs;

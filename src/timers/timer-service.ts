@@ -19,6 +19,7 @@ import { nextFire } from './next-fire.js';
 import type { TimerServiceEvents } from './timer-events.js';
 import { TriggerLoop } from './trigger-loop.js';
 import { normalizeJob } from './validate-job.js';
+import { DEFAULT_MIN_INTERVAL_MS, MAX_MIN_INTERVAL_MS } from '../common/interval-floor.js';
 import { toJobView, type JobView } from './job-view.js';
 import { listJobPage, MAX_LIST_PAGE, type JobPage, type ListPageOptions } from './job-listing.js';
 
@@ -42,6 +43,19 @@ export interface TimerServiceOptions {
    * this long before the tick. `Infinity` keeps every job in memory in full.
    */
   horizonMs?: number;
+  /**
+   * The shortest fixed period (`@every`, bare durations) and constant retry interval a job may
+   * have, in milliseconds: shorter ones are refused with `JobValidationError`. Default 100; 0 turns
+   * the floor off; at most 1000 (cron's own resolution and the default retry interval).
+   */
+  minIntervalMs?: number;
+}
+
+/** How overdue one owned partition is; see `TimerService.overdue`. */
+export interface PartitionOverdue {
+  partition: number;
+  /** Milliseconds since its most overdue undelivered tick was due; 0 when nothing is overdue. */
+  ageMs: number;
 }
 
 export type ScheduleResult = { name: string; ok: true } | { name: string; ok: false; error: Error };
@@ -68,6 +82,13 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
   readonly #feed: JobFeed;
   readonly #ownership: PartitionOwnership;
   readonly #warnings: CoalescedWarnings;
+  readonly #minIntervalMs: number;
+  /**
+   * Owned partitions whose jobs are in the table: acquired and loaded. The feed lists a partition
+   * as owned from the start of its load, so owned-but-not-here means "still loading" (or a load
+   * that failed and is being retried), which `loadingPartitions` reports.
+   */
+  readonly #loaded = new Set<number>();
   #started = false;
 
   constructor(options: TimerServiceOptions) {
@@ -91,6 +112,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
     if (!(horizonMs >= 1_000)) {
       throw new JobValidationError('horizonMs', horizonMs, 'a number of milliseconds >= 1000, or Infinity');
     }
+    this.#minIntervalMs = checkMinInterval(options.minIntervalMs);
     this.#table = new JobTable({ horizonMs });
     this.#waker = new JobWaker({
       kv: this.#kv,
@@ -130,13 +152,18 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
       ...(options.leaseTtlSeconds !== undefined ? { leaseTtlSeconds: options.leaseTtlSeconds } : {}),
       onAcquire: async (p) => {
         await this.#feed.acquire(p);
+        this.#loaded.add(p);
         this.emit('partitionsChanged', this.#feed.ownedPartitions());
       },
       onRelease: async (p) => {
+        this.#loaded.delete(p);
         await this.#feed.release(p);
         this.emit('partitionsChanged', this.#feed.ownedPartitions());
       },
     });
+    // Ownership reports failures it retries by itself (a partition load that failed, a lost
+    // watch, a claim that etcd refused): without a listener they would vanish unlogged.
+    this.#ownership.on('error', warn);
   }
 
   get memberId(): string {
@@ -146,6 +173,26 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
   /** Partitions this replica fires, in order. */
   ownedPartitions(): number[] {
     return this.#feed.ownedPartitions();
+  }
+
+  /**
+   * For each owned partition, how long its most overdue tick has been due and not delivered
+   * (waiting, in flight, retrying, staged, or dormant and not read back), measured from the tick
+   * itself; 0 when none is. A stall shows as an age that keeps growing. A partition still loading
+   * has no jobs in memory yet and reads 0: see `loadingPartitions`.
+   */
+  overdue(): PartitionOverdue[] {
+    const now = this.#clock.now();
+    const oldest = this.#table.oldestOverdue(now);
+    return this.#feed.ownedPartitions().map((partition) => {
+      const tick = oldest.get(partition);
+      return { partition, ageMs: tick === undefined ? 0 : now - tick };
+    });
+  }
+
+  /** Owned partitions whose jobs are not loaded yet (a load in progress, or failing and retried). */
+  loadingPartitions(): number[] {
+    return this.#feed.ownedPartitions().filter((p) => !this.#loaded.has(p));
   }
 
   /**
@@ -181,6 +228,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
     await this.#ownership.stop();
     this.#loop.stop();
     await this.#feed.stop();
+    this.#loaded.clear();
     this.#table.clear();
     this.#warnings.flush();
   }
@@ -368,7 +416,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
   }
 
   #validate(name: string, spec: JobSpec): JobRecord {
-    const record = normalizeJob(name, spec, this.#clock.now());
+    const record = normalizeJob(name, spec, this.#clock.now(), { minIntervalMs: this.#minIntervalMs });
     if (record.data !== undefined) {
       const bytes = Buffer.byteLength(JSON.stringify(record.data));
       if (bytes > this.#maxDataBytes) {
@@ -385,4 +433,16 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
   #jobKey(partitionKey: string, name: string): string {
     return this.keys.jobKey(this.#partitionOf(partitionKey), name);
   }
+}
+
+function checkMinInterval(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MIN_INTERVAL_MS;
+  if (typeof value !== 'number' || !(value >= 0 && value <= MAX_MIN_INTERVAL_MS)) {
+    throw new JobValidationError(
+      'minIntervalMs',
+      value,
+      `a number of milliseconds from 0 to ${MAX_MIN_INTERVAL_MS}`,
+    );
+  }
+  return value;
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_MIN_INTERVAL_MS, formatFloor } from '../common/interval-floor.js';
 import { JobValidationError } from './errors.js';
 import { normalizeFailurePolicy } from './failure-policy.js';
 import { DEFAULT_TARGET } from './job.js';
@@ -17,7 +18,16 @@ import { resolveTimeSpec, TIME_SPEC_ALLOWED } from './time-spec.js';
  *
  * `null` counts as absent for optional fields, as it does for Dapr's JSON clients; `data: null`
  * is a value and is kept.
+ *
+ * Fixed periods and retry intervals below `minIntervalMs` (default 100 ms, see interval-floor.ts)
+ * are refused here, when a job is scheduled, and not when a stored job is read back: a job
+ * accepted under an older or lower floor keeps firing as it was scheduled.
  */
+
+export interface NormalizeJobOptions {
+  /** The shortest fixed period and retry interval accepted, in milliseconds. */
+  minIntervalMs?: number;
+}
 
 const SPEC_KEYS = [
   'schedule',
@@ -31,12 +41,18 @@ const SPEC_KEYS = [
   'partitionKey',
 ] as const satisfies readonly (keyof JobSpec)[];
 
-export function normalizeJob(name: string, spec: JobSpec, nowMs: number): JobRecord {
+export function normalizeJob(
+  name: string,
+  spec: JobSpec,
+  nowMs: number,
+  options: NormalizeJobOptions = {},
+): JobRecord {
   const jobName = validateJobName(name);
   if (!Number.isFinite(nowMs))
     throw new RangeError(`normalizeJob: nowMs must be a finite number, got ${nowMs}`);
+  const minIntervalMs = options.minIntervalMs ?? DEFAULT_MIN_INTERVAL_MS;
   const fields = readFields(spec);
-  const failure = normalizeFailurePolicy(fields.failurePolicy);
+  const failure = normalizeFailurePolicy(fields.failurePolicy, minIntervalMs);
   const data = fields.hasData ? toJsonData(fields.data, 'data') : undefined;
 
   const { schedule, dueTime, repeats, ttl } = fields;
@@ -73,7 +89,7 @@ export function normalizeJob(name: string, spec: JobSpec, nowMs: number): JobRec
     );
   }
 
-  if (schedule !== undefined) parseSchedule(schedule);
+  if (schedule !== undefined) checkPeriod(schedule, parseSchedule(schedule).periodMs, minIntervalMs);
   const dueAt = dueTime === undefined ? undefined : resolveTimeSpec(dueTime, 'dueTime', nowMs);
   const expiresAt = ttl === undefined ? undefined : resolveTimeSpec(ttl, 'ttl', dueAt ?? nowMs);
   if (dueAt !== undefined && expiresAt !== undefined && dueAt > expiresAt) {
@@ -104,6 +120,19 @@ export function normalizeJob(name: string, spec: JobSpec, nowMs: number): JobRec
   if (ttl !== undefined) record.original.ttl = asOriginal(ttl);
   if (repeats !== undefined) record.original.repeats = repeats;
   return record;
+}
+
+/** A fixed period below the floor would fire one job as fast as etcd can record its ticks. */
+function checkPeriod(schedule: string, periodMs: number | undefined, minIntervalMs: number): void {
+  if (periodMs === undefined || periodMs >= minIntervalMs) return;
+  const floor = formatFloor(minIntervalMs);
+  const allowed = `a period of at least ${floor} (the floor for periods and retry intervals, minIntervalMs), or a cron expression`;
+  throw new JobValidationError(
+    'schedule',
+    schedule,
+    allowed,
+    `schedule ${JSON.stringify(schedule)} repeats more often than the ${floor} floor; allowed: ${allowed}`,
+  );
 }
 
 interface SpecFields {

@@ -3,7 +3,7 @@
  * few transactions, yet each keeps its own outcome.
  */
 import test from 'ava';
-import { GroupCommit } from '../../../src/etcd/group-commit.js';
+import { GroupCommit, itemBytes } from '../../../src/etcd/group-commit.js';
 import type { KvStore } from '../../../src/etcd/kv-store.js';
 import { MemoryKv } from '../../../src/etcd/memory-kv.js';
 import type { StoreGuard, StoreOp } from '../../../src/etcd/store-op.js';
@@ -106,4 +106,27 @@ test('an item larger than one transaction is refused; a store error rejects its 
     results.map((r) => r.status),
     ['rejected', 'rejected'],
   );
+});
+
+test('large values close a batch before it passes the byte limit; an item over it alone still goes out', async (t) => {
+  const kv = counting(new MemoryKv());
+  const commit = new GroupCommit(kv, { maxBytes: 1_000_000 });
+  const big = 'b'.repeat(300_000);
+  const outcomes = await Promise.all(
+    Array.from({ length: 10 }, (_, i) => commit.submit({ guards: [], ops: [put(`/big/${i}`, big)] })),
+  );
+  t.true(outcomes.every((o) => o.succeeded));
+  // Three 300 kB values fit under 1 MB, a fourth would not.
+  t.deepEqual(
+    kv.txns.map((x) => x.ops),
+    [3, 3, 3, 1],
+  );
+  const huge = await commit.submit({ guards: [], ops: [put('/huge', 'h'.repeat(1_200_000))] });
+  t.true(huge.succeeded);
+  t.is(kv.txns[kv.txns.length - 1]?.ops, 1);
+});
+
+test('itemBytes counts keys and values in UTF-8, with framing per op and guard', (t) => {
+  const bytes = itemBytes({ guards: [{ key: '/g', modRevision: 0 }], ops: [put('/k', 'é')] });
+  t.is(bytes, 2 + 32 + (2 + 2 + 32));
 });

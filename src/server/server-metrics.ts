@@ -3,11 +3,18 @@ import type { WorkflowRuntime } from '../workflow-runtime.js';
 import type { WorkflowRuntimeStatus } from '../history/status.js';
 import type { DeliveryOutcome } from './app-delivery.js';
 import { CallbackGauge, Counter, Histogram, MetricsRegistry } from './prometheus.js';
+import { WarningCounter } from './warning-counter.js';
 
 /** Instance counts are read from etcd when scraped; this caps the cost of one scrape. */
 const INSTANCE_SCAN_LIMIT = 100_000;
 /** Scrapes closer together than this reuse the last count. */
 const INSTANCE_SCAN_CACHE_MS = 5_000;
+/**
+ * How long a scrape waits for the instance count. A count that takes longer (etcd slow or away)
+ * finishes in the background and the scrape shows the last one: /metrics must answer precisely
+ * when the store stalls, since that is when the overdue gauge and warning counter matter.
+ */
+const INSTANCE_SCAN_WAIT_MS = 2_000;
 const LATENESS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /**
@@ -63,8 +70,17 @@ export class ServerMetrics {
   readonly httpRequests = this.registry.register(
     new Counter('tickflow_http_requests_total', 'HTTP requests served, by method, route and status.'),
   );
+  readonly #warnings = new WarningCounter(
+    this.registry.register(
+      new Counter(
+        'tickflow_warnings_total',
+        'Warnings reported by component and kind, counted before the log coalesces repeats.',
+      ),
+    ),
+  );
   readonly #client: WorkflowClient;
   #instances: { at: number; counts: Map<string, number>; truncated: boolean } | undefined;
+  #instanceScan: Promise<void> | undefined;
 
   constructor(runtime: WorkflowRuntime, client: WorkflowClient) {
     this.#client = client;
@@ -78,6 +94,8 @@ export class ServerMetrics {
     });
     timers.on('staged', (_name, target) => this.#staged.inc({ target }));
     timers.on('jobEnded', () => this.#ended.inc());
+    timers.on('warning', (error) => this.#warnings.record('timers', error));
+    runtime.on('warning', (error) => this.#warnings.record('workflows', error));
     runtime.on('step', () => this.#steps.inc());
     runtime.on('completed', (_id, status) => this.#completions.inc({ status }));
     runtime.on('activityFinished', (_id, _name, ok) =>
@@ -92,6 +110,31 @@ export class ServerMetrics {
       new CallbackGauge('tickflow_partitions_owned', 'Timer partitions this replica owns.', () => [
         { labels: {}, value: timers.ownedPartitions().length },
       ]),
+    );
+    this.registry.register(
+      new CallbackGauge(
+        'tickflow_trigger_oldest_overdue_seconds',
+        'Per owned partition, seconds since its most overdue undelivered tick was due ' +
+          '(waiting, in flight, retrying, staged or not yet read back); 0 when none is.',
+        () =>
+          timers.overdue().map(({ partition, ageMs }) => ({
+            labels: { partition: String(partition) },
+            value: ageMs / 1000,
+          })),
+      ),
+    );
+    this.registry.register(
+      new CallbackGauge(
+        'tickflow_partition_loading',
+        'Per owned partition, 1 while its jobs are not loaded (loading, or a failed load being retried).',
+        () => {
+          const loading = new Set(timers.loadingPartitions());
+          return timers.ownedPartitions().map((partition) => ({
+            labels: { partition: String(partition) },
+            value: loading.has(partition) ? 1 : 0,
+          }));
+        },
+      ),
     );
     this.registry.register(
       new CallbackGauge(
@@ -119,12 +162,24 @@ export class ServerMetrics {
 
   /** The `/metrics` body. */
   async render(): Promise<string> {
-    await this.#countInstances();
+    const fresh = this.#instances && Date.now() - this.#instances.at < INSTANCE_SCAN_CACHE_MS;
+    if (!fresh) {
+      this.#instanceScan ??= this.#countInstances()
+        .catch((error: unknown) =>
+          this.#warnings.record('metrics', error instanceof Error ? error : new Error(String(error))),
+        )
+        .finally(() => (this.#instanceScan = undefined));
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.#instanceScan,
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, INSTANCE_SCAN_WAIT_MS))),
+      ]);
+      clearTimeout(timer);
+    }
     return this.registry.render();
   }
 
   async #countInstances(): Promise<void> {
-    if (this.#instances && Date.now() - this.#instances.at < INSTANCE_SCAN_CACHE_MS) return;
     const counts = new Map<WorkflowRuntimeStatus | string, number>();
     let seen = 0;
     let token: string | undefined;

@@ -8,6 +8,13 @@ export interface WorkflowClientOptions extends StoreOptions {
   partitions?: number;
   /** Raised events an instance may hold unconsumed before `raiseEvent` refuses more (default 10,000). */
   maxPendingEvents?: number;
+  /** JSON bytes of the data of those events before `raiseEvent` refuses more (default 4 MiB). */
+  maxPendingEventBytes?: number;
+  /**
+   * JSON bytes a workflow input, event data or termination output may have (default 256 KiB, at
+   * most 1 MiB); larger ones are refused with a PayloadTooLargeError and nothing is stored.
+   */
+  maxPayloadBytes?: number;
 }
 
 /** Starts, queries and controls workflows; talks to etcd only, so it works from any process. */
@@ -32,6 +39,10 @@ export class WorkflowClient extends ClientCore {
       ...(options.appId !== undefined && { appId: options.appId }),
       ...(options.clock !== undefined && { clock: options.clock }),
       ...(options.maxPendingEvents !== undefined && { maxPendingEvents: options.maxPendingEvents }),
+      ...(options.maxPendingEventBytes !== undefined && {
+        maxPendingEventBytes: options.maxPendingEventBytes,
+      }),
+      ...(options.maxPayloadBytes !== undefined && { maxPayloadBytes: options.maxPayloadBytes }),
     });
     this.#kv = kv;
     this.#ownsKv = owned;

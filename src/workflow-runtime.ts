@@ -22,6 +22,13 @@ export interface WorkflowRuntimeOptions extends StoreOptions {
    * with a HistoryLimitExceededError that suggests `continueAsNew`.
    */
   maxHistoryEvents?: number;
+  /**
+   * JSON bytes each payload a workflow or activity hands over may have (default 256 KiB, at most
+   * 1 MiB): activity and child-workflow inputs, activity results, event data sent, custom status,
+   * continue-as-new input, workflow output. Over it the call throws a PayloadTooLargeError into
+   * the workflow (an activity result over it fails the activity), and nothing is stored.
+   */
+  maxPayloadBytes?: number;
   /** A dead replica's instances move to the others after about this long (default 10). */
   leaseTtlSeconds?: number;
   /** Partition count of the timer service; fixed for the life of a scope (default 32). */
@@ -56,6 +63,7 @@ export class WorkflowRuntime extends RuntimeCore {
         'maxConcurrentActivities',
         'activityFallbackSeconds',
         'maxHistoryEvents',
+        'maxPayloadBytes',
       ]),
     });
     this.timers = timers;

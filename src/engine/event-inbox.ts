@@ -1,9 +1,11 @@
 import type { CarriedEvent } from '../history/events.js';
+import { payloadBytes } from './payload-limit.js';
 
 interface Buffered {
   arrival: number;
   name: string;
   data: unknown;
+  bytes: number;
 }
 
 type Waiter = (data: unknown) => void;
@@ -17,6 +19,7 @@ export class EventInbox {
   #buffered = new Map<string, Buffered[]>();
   #waiters = new Map<string, Waiter[]>();
   #arrivals = 0;
+  #bytes = 0;
 
   deliver(name: string, data: unknown): void {
     const key = name.toLowerCase();
@@ -26,7 +29,8 @@ export class EventInbox {
       return;
     }
     const queue = this.#buffered.get(key);
-    const entry = { arrival: this.#arrivals++, name, data };
+    const entry = { arrival: this.#arrivals++, name, data, bytes: payloadBytes(data) };
+    this.#bytes += entry.bytes;
     if (queue) queue.push(entry);
     else this.#buffered.set(key, [entry]);
   }
@@ -38,12 +42,18 @@ export class EventInbox {
     return n;
   }
 
+  /** The JSON bytes of the buffered events' data: what they hold unconsumed in the store. */
+  get bufferedBytes(): number {
+    return this.#bytes;
+  }
+
   /** Takes the oldest buffered event with this name, if any. */
   take(name: string): { data: unknown } | undefined {
     const key = name.toLowerCase();
     const queue = this.#buffered.get(key);
     const entry = queue?.shift();
     if (queue?.length === 0) this.#buffered.delete(key);
+    if (entry) this.#bytes -= entry.bytes;
     return entry && { data: entry.data };
   }
 
@@ -64,6 +74,7 @@ export class EventInbox {
   drain(): CarriedEvent[] {
     const all = [...this.#buffered.values()].flat().sort((a, b) => a.arrival - b.arrival);
     this.#buffered.clear();
+    this.#bytes = 0;
     return all.map(({ name, data }) => (data === undefined ? { name } : { name, data }));
   }
 }

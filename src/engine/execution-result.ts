@@ -45,6 +45,8 @@ export interface ExecutionResult {
   customStatus: unknown;
   /** External events (and, while suspended, held deliveries) the workflow has not consumed yet. */
   pendingEvents: number;
+  /** The JSON bytes of those events' data (for maxPendingEventBytes). */
+  pendingEventBytes: number;
   /** The fold of the whole history including `newHistory`. */
   state: WorkflowState;
   /** Input events that changed nothing (duplicates, late deliveries), reported once here. */

@@ -11,7 +11,10 @@ import type { ExecutionResult, ExecutionWarning } from './execution-result.js';
 import { silentLogger } from './logger.js';
 import type { WorkflowLogger } from './logger.js';
 import { ReplayContext } from './replay-context.js';
-import { defined, payload } from './payload-fields.js';
+import { defined } from './payload-fields.js';
+import { normalizePayload } from '../history/serialize.js';
+import { boundedFailure } from './bounded-failure.js';
+import { PayloadTooLargeError, payloadBytes } from './payload-limit.js';
 import { RunState } from './run-state.js';
 import type { EventNote } from './run-state.js';
 import type { AnyWorkflow } from './workflow-context.js';
@@ -27,6 +30,11 @@ export type WorkflowSource = AnyWorkflow | WorkflowLookup;
 export interface ExecutorOptions {
   /** Receives the workflow's replay-safe log lines and a `warn` per ignored event. */
   logger?: WorkflowLogger;
+  /**
+   * JSON bytes each payload the workflow hands over (activity and child inputs, event data,
+   * custom status, continue-as-new input, its output) may have; default 256 KiB.
+   */
+  maxPayloadBytes?: number;
 }
 
 type Handlers = EventHandlerMap<WorkflowExecutor>;
@@ -60,11 +68,7 @@ export class WorkflowExecutor {
     this.#source = source;
     this.#logger = options.logger ?? silentLogger;
     this.#body = new BodyRunner({
-      complete: (output) =>
-        this.#run.finish(
-          (id) => ({ type: 'CompleteWorkflow', id, status: 'COMPLETED', ...payload('result', output) }),
-          false,
-        ),
+      complete: (output) => this.#complete(output),
       fail: (error) => this.#fail(error, false),
       isFinished: () => this.#run.completion !== undefined || this.#completionRecorded,
     });
@@ -72,6 +76,7 @@ export class WorkflowExecutor {
       this.#logger,
       () => this.#body.awaiting,
       () => this.#body.abandon(),
+      options.maxPayloadBytes,
     );
     this.#ctx = new ReplayContext(this.#run);
     this.#handlers = this.#createHandlers();
@@ -123,6 +128,7 @@ export class WorkflowExecutor {
         status: this.#state.status,
         customStatus: this.#run.customStatus,
         pendingEvents: this.#run.bufferedEvents + this.#held.length,
+        pendingEventBytes: this.#run.bufferedEventBytes + heldBytes(this.#held),
         state: this.#state,
         warnings: this.#warnings,
       };
@@ -254,6 +260,20 @@ export class WorkflowExecutor {
     };
   }
 
+  /** The body returned: the instance completes with its output, or fails if the output is too large. */
+  #complete(output: unknown): void {
+    const result = normalizePayload(output);
+    const bytes = payloadBytes(result);
+    if (bytes > this.#run.maxPayloadBytes) {
+      this.#fail(new PayloadTooLargeError('workflow output', bytes, this.#run.maxPayloadBytes), false);
+      return;
+    }
+    this.#run.finish(
+      (id) => ({ type: 'CompleteWorkflow', id, status: 'COMPLETED', ...defined('result', result) }),
+      false,
+    );
+  }
+
   #recordCompletion(): void {
     this.#completionRecorded = true;
     this.#run.completionRecorded();
@@ -266,7 +286,8 @@ export class WorkflowExecutor {
    * matches its history.
    */
   #fail(error: unknown, forced: boolean): void {
-    const failureDetails = toFailureDetails(error);
+    // Bounded: an error's message or stack of megabytes would otherwise fail the step's commit.
+    const failureDetails = boundedFailure(toFailureDetails(error));
     if (error instanceof NonDeterminismError || error instanceof WorkflowNotRegisteredError) {
       failureDetails.nonRetryable = true;
     }
@@ -283,6 +304,13 @@ export class WorkflowExecutor {
     this.#warnings.push(warning);
     this.#logger.warn(message, warning);
   }
+}
+
+/** The data bytes of events held while suspended (EventRaised; other held events carry none). */
+function heldBytes(held: readonly InboundEvent[]): number {
+  let bytes = 0;
+  for (const event of held) if (event.type === 'EventRaised') bytes += payloadBytes(event.data);
+  return bytes;
 }
 
 const afterCompletion: EventNote = {

@@ -16,7 +16,8 @@ import { EventInbox } from './event-inbox.js';
 import type { WarningCode } from './execution-result.js';
 import { uuidV5 } from './guid.js';
 import { replaySafeLogger } from './logger.js';
-import { attemptField, defined, payload } from './payload-fields.js';
+import { attemptField, defined } from './payload-fields.js';
+import { checkPayload, DEFAULT_MAX_PAYLOAD_BYTES } from './payload-limit.js';
 import type { WorkflowLogger } from './logger.js';
 import type { AttemptCallbacks, EventWait, StepHost, TimerFireEffect } from './step-host.js';
 import type { Task } from './task.js';
@@ -54,6 +55,7 @@ export class RunState implements StepHost {
   readonly #cancelledTimers = new Set<number>();
   readonly #awaited: () => Task<unknown> | undefined;
   readonly #onFinish: () => void;
+  readonly #maxPayloadBytes: number;
   #start: ExecutionStartedEvent | undefined;
   #now: Date | undefined;
   #replaying = true;
@@ -64,10 +66,33 @@ export class RunState implements StepHost {
   #customStatusChanged = false;
   #guids = 0;
 
-  constructor(logger: WorkflowLogger, awaited: () => Task<unknown> | undefined, onFinish: () => void) {
+  constructor(
+    logger: WorkflowLogger,
+    awaited: () => Task<unknown> | undefined,
+    onFinish: () => void,
+    maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES,
+  ) {
     this.logger = replaySafeLogger(logger, () => this.#replaying);
     this.#awaited = awaited;
     this.#onFinish = onFinish;
+    this.#maxPayloadBytes = maxPayloadBytes;
+  }
+
+  /**
+   * A payload the workflow hands over, as it will read back from history, refused with a
+   * PayloadTooLargeError (thrown into the workflow at the call, before a sequence id is taken)
+   * when over `maxPayloadBytes`: the same payload fails the same way on every replay, so the
+   * workflow may catch it and, say, pass a reference instead.
+   */
+  #payload<K extends string>(field: string, key: K, value: unknown): { [P in K]?: unknown } {
+    const normalized = normalizePayload(value);
+    checkPayload(field, normalized, this.#maxPayloadBytes);
+    return defined(key, normalized);
+  }
+
+  /** The limit workflow payloads are held to (the executor checks the output with it). */
+  get maxPayloadBytes(): number {
+    return this.#maxPayloadBytes;
   }
 
   // ---- StepHost: called by the workflow context -------------------------------------------
@@ -93,9 +118,10 @@ export class RunState implements StepHost {
   }
 
   scheduleActivity(name: string, input: unknown, attempt: number, callbacks: AttemptCallbacks): number {
+    const checked = this.#payload('activity input', 'input', input);
     const id = this.#log.nextId();
     if (this.#completion) return id;
-    this.#log.add({ type: 'ScheduleTask', id, name, ...payload('input', input), ...attemptField(attempt) });
+    this.#log.add({ type: 'ScheduleTask', id, name, ...checked, ...attemptField(attempt) });
     this.#waiting.set(id, { kind: 'activity', callbacks });
     return id;
   }
@@ -107,6 +133,7 @@ export class RunState implements StepHost {
     attempt: number,
     callbacks: AttemptCallbacks,
   ): number {
+    const checked = this.#payload('child workflow input', 'input', input);
     const id = this.#log.nextId();
     if (this.#completion) return id;
     // The generation keeps default ids unique across continue-as-new; ':' is legal in job names.
@@ -116,7 +143,7 @@ export class RunState implements StepHost {
       id,
       name,
       instanceId: childId,
-      ...payload('input', input),
+      ...checked,
       ...attemptField(attempt),
     });
     this.#waiting.set(id, { kind: 'childWorkflow', callbacks });
@@ -147,20 +174,25 @@ export class RunState implements StepHost {
   }
 
   sendEvent(instanceId: string, name: string, data: unknown): void {
+    const checked = this.#payload('event data', 'data', data);
     const id = this.#log.nextId();
     if (this.#completion) return;
-    this.#log.add({ type: 'SendEvent', id, instanceId, name, ...payload('data', data) });
+    this.#log.add({ type: 'SendEvent', id, instanceId, name, ...checked });
   }
 
   continueAsNew(input: unknown, saveEvents: boolean): void {
+    const checked = this.#payload('continueAsNew input', 'input', input);
     if (this.#completion) return;
     this.#carryEvents = saveEvents;
     const carriedEvents = saveEvents ? this.#inbox.drain() : [];
-    this.finish((id) => ({ type: 'ContinueAsNew', id, carriedEvents, ...payload('input', input) }), false);
+    this.finish((id) => ({ type: 'ContinueAsNew', id, carriedEvents, ...checked }), false);
   }
 
   setCustomStatus(status: unknown): void {
-    this.#customStatus = normalizePayload(status);
+    const normalized = normalizePayload(status);
+    // Refused before it is kept: the step then fails at this call, not later at its commit.
+    checkPayload('customStatus', normalized, this.#maxPayloadBytes);
+    this.#customStatus = normalized;
     this.#customStatusChanged = true;
   }
 
@@ -186,6 +218,11 @@ export class RunState implements StepHost {
   /** External events raised but not yet taken by a wait. */
   get bufferedEvents(): number {
     return this.#inbox.bufferedCount;
+  }
+
+  /** The JSON bytes of those events' data. */
+  get bufferedEventBytes(): number {
+    return this.#inbox.bufferedBytes;
   }
 
   /** Whether `setCustomStatus` was called since `beginStep`. */

@@ -5,6 +5,7 @@ import {
   WorkflowStateError,
   WorkflowValidationError,
 } from '../engine/runtime/workflow-errors.js';
+import { PayloadTooLargeError } from '../engine/payload-limit.js';
 import { StoreTooLargeError, StoreUnavailableError } from '../etcd/errors.js';
 import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from '../timers/errors.js';
 
@@ -91,6 +92,13 @@ export function toApiError(error: unknown, fallbackCode: string = ErrorCode.inte
   if (error instanceof WorkflowStateError) return new ApiError(409, ErrorCode.workflowState, error.message);
   // The instance holds too many unconsumed events: the caller may retry once it has caught up.
   if (error instanceof WorkflowLimitError) return new ApiError(429, ErrorCode.workflowLimit, error.message);
+  // A workflow payload over maxPayloadBytes: refused before anything was stored.
+  if (error instanceof PayloadTooLargeError) {
+    return new ApiError(413, ErrorCode.bodyTooLarge, error.message, {
+      field: error.field,
+      allowed: error.allowed,
+    });
+  }
   // Too large for etcd: nothing was stored and a retry would fail the same way (not a 503).
   if (error instanceof StoreTooLargeError) {
     return new ApiError(413, ErrorCode.bodyTooLarge, error.message, {

@@ -3,6 +3,8 @@ import type { Clock } from '../../common/clock.js';
 import type { StoreOp } from '../../etcd/store-op.js';
 import type { HistoryEvent } from '../../history/events.js';
 import { toFailureDetails } from '../../history/failure-details.js';
+import { boundedFailure } from '../bounded-failure.js';
+import { PayloadTooLargeError, payloadBytes } from '../payload-limit.js';
 import type { AnyActivity, WorkflowActivityContext } from './activity-types.js';
 import type { ConcurrencyLimit } from './concurrency-limit.js';
 import { reminderNames } from './instance-keys.js';
@@ -28,6 +30,8 @@ export interface ActivityRunnerOptions {
   /** Reports a warning (coalesced by the runtime). */
   warn: (error: Error) => void;
   reminders: ReminderPort;
+  /** JSON bytes an activity's result may have; a larger result fails the activity. */
+  maxPayloadBytes: number;
   /** Hands the outcome to the instance; `cleanup` is committed with the step that records it. */
   deliver(instanceId: string, outcome: HistoryEvent, cleanup: StoreOp[]): Promise<void>;
 }
@@ -102,7 +106,17 @@ export class ActivityRunner {
     return this.#o.limit.run(async (): Promise<HistoryEvent> => {
       events.emit('activityStarted', call.instanceId, call.name, attempt);
       try {
-        const result = await activity(ctx, call.input as never);
+        const result: unknown = await activity(ctx, call.input as never);
+        const bytes = payloadBytes(result);
+        if (bytes > this.#o.maxPayloadBytes) {
+          // Recorded, the result would not fit the step that delivers it, and the instance would
+          // wait for it forever: the activity fails instead, and the workflow can catch it.
+          throw new PayloadTooLargeError(
+            `result of activity ${JSON.stringify(call.name)}`,
+            bytes,
+            this.#o.maxPayloadBytes,
+          );
+        }
         events.emit('activityFinished', call.instanceId, call.name, true);
         return {
           type: 'TaskCompleted',
@@ -116,7 +130,7 @@ export class ActivityRunner {
           type: 'TaskFailed',
           ...base,
           timestamp: new Date(clock.now()),
-          failureDetails: toFailureDetails(error),
+          failureDetails: boundedFailure(toFailureDetails(error)),
         };
       }
     });

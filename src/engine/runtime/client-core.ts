@@ -4,9 +4,11 @@ import { GroupCommit } from '../../etcd/group-commit.js';
 import type { KvStore } from '../../etcd/kv-store.js';
 import type { StoreOp } from '../../etcd/store-op.js';
 import type { HistoryEvent } from '../../history/events.js';
-import { normalizePayload } from '../../history/serialize.js';
+import { deserializeEvent, normalizePayload } from '../../history/serialize.js';
 import { isTerminalStatus, WorkflowRuntimeStatus } from '../../history/status.js';
 import type { AnyWorkflow } from '../workflow-context.js';
+import { checkPayload, payloadBytes, resolveMaxPayloadBytes } from '../payload-limit.js';
+import { directTerminationOps } from './direct-termination.js';
 import { instanceKeys, INSTANCE_ID_ALLOWED, isValidInstanceId } from './instance-keys.js';
 import type { InstanceRecord } from './instance-record.js';
 import { InstanceStore, type LoadedInstance } from './instance-store.js';
@@ -26,6 +28,14 @@ import { waitForRecord } from './record-wait.js';
 
 /** Raised events an instance may hold unconsumed before `raiseEvent` refuses more. */
 const DEFAULT_MAX_PENDING_EVENTS = 10_000;
+/**
+ * Their data in bytes. Unconsumed events are stored (inbox, then history) and read back on every
+ * replay, so their total is bounded as well as their count: 4 MiB is 16 events at the largest
+ * payload, plenty for events a workflow has not waited for yet.
+ */
+const DEFAULT_MAX_PENDING_EVENT_BYTES = 4 * 1024 * 1024;
+/** Times a direct termination re-reads an instance that changed under it before giving up. */
+const DIRECT_END_ATTEMPTS = 5;
 
 export interface ClientCoreOptions {
   kv: KvStore;
@@ -38,6 +48,13 @@ export interface ClientCoreOptions {
    * `raiseEvent` fails with a WorkflowLimitError. Default 10,000.
    */
   maxPendingEvents?: number;
+  /**
+   * JSON bytes of the data of those events (default 4 MiB); a raise that would pass it fails with
+   * a WorkflowLimitError.
+   */
+  maxPendingEventBytes?: number;
+  /** JSON bytes a workflow input, event data or termination output may have (default 256 KiB). */
+  maxPayloadBytes?: number;
 }
 
 export interface ListWorkflowsQuery {
@@ -64,6 +81,8 @@ export class ClientCore {
   readonly #clock: Clock;
   readonly #store: InstanceStore;
   readonly #maxPendingEvents: number;
+  readonly #maxPendingEventBytes: number;
+  readonly #maxPayloadBytes: number;
 
   constructor(options: ClientCoreOptions) {
     this.#kv = options.kv;
@@ -74,6 +93,18 @@ export class ClientCore {
     if (!Number.isSafeInteger(this.#maxPendingEvents) || this.#maxPendingEvents < 1) {
       throw new WorkflowValidationError('maxPendingEvents', options.maxPendingEvents, 'an integer >= 1');
     }
+    this.#maxPendingEventBytes = options.maxPendingEventBytes ?? DEFAULT_MAX_PENDING_EVENT_BYTES;
+    if (!Number.isSafeInteger(this.#maxPendingEventBytes) || this.#maxPendingEventBytes < 1) {
+      throw new WorkflowValidationError(
+        'maxPendingEventBytes',
+        options.maxPendingEventBytes,
+        'an integer >= 1 (bytes)',
+      );
+    }
+    this.#maxPayloadBytes = resolveMaxPayloadBytes(
+      options.maxPayloadBytes,
+      (allowed) => new WorkflowValidationError('maxPayloadBytes', options.maxPayloadBytes, allowed),
+    );
     this.#store = new InstanceStore(
       this.#kv,
       instanceKeys(options.namespace ?? 'default', options.appId ?? 'tickflow'),
@@ -100,6 +131,8 @@ export class ClientCore {
     if (startAt !== undefined && (!(startAt instanceof Date) || Number.isNaN(startAt.getTime()))) {
       throw new WorkflowValidationError('startAt', startAt, 'a valid Date');
     }
+    // Before anything is stored: an input over the limit would leave its instance unable to step.
+    checkPayload('input', normalizePayload(input), this.#maxPayloadBytes);
     const request = {
       instanceId: id,
       name,
@@ -181,32 +214,44 @@ export class ClientCore {
     if (typeof eventName !== 'string' || eventName.length === 0 || eventName.length > 256) {
       throw new WorkflowValidationError('eventName', eventName, 'a string of 1-256 characters');
     }
+    const data = normalizePayload(eventData);
+    checkPayload('data', data, this.#maxPayloadBytes);
     const loaded = await this.#require(instanceId);
-    await this.#checkPendingEvents(instanceId, loaded.record);
+    await this.#checkPendingEvents(instanceId, loaded.record, payloadBytes(data));
     await this.#deliver(instanceId, loaded, {
       type: 'EventRaised',
       timestamp: new Date(this.#clock.now()),
       name: eventName,
-      ...(eventData !== undefined && { data: normalizePayload(eventData) }),
+      ...(data !== undefined && { data }),
     });
   }
 
-  /** Terminates the instance (and, by default, its running child workflows) with `output`. */
+  /**
+   * Terminates the instance (and, by default, its running child workflows) with `output`.
+   *
+   * A running instance gets a terminate message, which its next step takes. A PENDING one (whose
+   * first step may never come: no runtime runs it, or that step cannot commit) is terminated by
+   * the client itself, at once; with `force`, any unfinished one is, without waiting for a step:
+   * for an instance whose steps keep failing. Either way the instance's reminders and inbox are
+   * deleted and a parent hears of it.
+   */
   async terminateWorkflow(
     instanceId: string,
     output?: unknown,
-    options: { recursive?: boolean } = {},
+    options: { recursive?: boolean; force?: boolean } = {},
   ): Promise<void> {
+    const result = normalizePayload(output);
+    checkPayload('output', result, this.#maxPayloadBytes);
     const loaded = await this.#require(instanceId);
-    const children = (options.recursive ?? true) ? await this.#children(instanceId) : [];
+    const children = (options.recursive ?? true) ? await this.#children(instanceId, loaded.record) : [];
     // The parent first: a child terminated first would report its failure to the parent, which
     // could then fail on it before its own terminate message is read.
     if (!isTerminalStatus(loaded.record.status)) {
-      await this.#deliver(instanceId, loaded, {
-        type: 'ExecutionTerminated',
-        timestamp: new Date(this.#clock.now()),
-        ...(output !== undefined && { output: normalizePayload(output) }),
-      });
+      if (options.force === true || loaded.record.status === WorkflowRuntimeStatus.PENDING) {
+        await this.#terminateDirectly(instanceId, loaded, result, options.force === true);
+      } else {
+        await this.#sendTerminate(instanceId, loaded, result);
+      }
     }
     for (const child of children) {
       const state = await this.#store.load(child);
@@ -234,19 +279,36 @@ export class ClientCore {
 
   /**
    * Deletes a finished instance and everything stored for it (children too, by default). Resolves
-   * false when there was nothing to purge; refuses a running instance.
+   * false when there was nothing to purge; refuses an unfinished instance unless `force` is set,
+   * which terminates it first (as `terminateWorkflow` with `force` does) and then purges it.
    */
-  async purgeWorkflow(instanceId: string, options: { recursive?: boolean } = {}): Promise<boolean> {
+  async purgeWorkflow(
+    instanceId: string,
+    options: { recursive?: boolean; force?: boolean } = {},
+  ): Promise<boolean> {
     validateId(instanceId);
-    const loaded = await this.#store.load(instanceId);
+    let loaded = await this.#store.load(instanceId);
     if (!loaded) return false;
     if (!isTerminalStatus(loaded.record.status)) {
-      throw new WorkflowStateError(instanceId, `is ${loaded.record.status}; terminate it before purging`);
+      if (options.force !== true) {
+        throw new WorkflowStateError(
+          instanceId,
+          `is ${loaded.record.status}; terminate it before purging, or purge with force`,
+        );
+      }
+      await this.terminateWorkflow(instanceId, undefined, {
+        recursive: options.recursive ?? true,
+        force: true,
+      });
+      loaded = await this.#store.load(instanceId);
+      if (!loaded) return true;
     }
     if (options.recursive ?? true) {
-      for (const child of await this.#children(instanceId)) {
+      for (const child of await this.#children(instanceId, loaded.record)) {
         const state = await this.#store.load(child);
-        if (state && isTerminalStatus(state.record.status)) await this.purgeWorkflow(child, options);
+        if (state && (options.force === true || isTerminalStatus(state.record.status))) {
+          await this.purgeWorkflow(child, options);
+        }
       }
     }
     const result = await this.#kv.txn(
@@ -306,25 +368,114 @@ export class ClientCore {
   }
 
   /**
-   * Refuses an event past `maxPendingEvents`: those the workflow holds unconsumed (recorded by its
-   * last step) plus those still in its inbox. Concurrent raises may pass the check together, so the
-   * limit can be exceeded by the number of callers racing; it bounds growth, not an exact count.
+   * Refuses an event past `maxPendingEvents` or `maxPendingEventBytes`: those the workflow holds
+   * unconsumed (recorded by its last step) plus those still in its inbox. Concurrent raises may pass
+   * the check together, so the limits can be exceeded by what the callers racing add; they bound
+   * growth, not an exact total.
    */
-  async #checkPendingEvents(instanceId: string, record: InstanceRecord): Promise<void> {
+  async #checkPendingEvents(instanceId: string, record: InstanceRecord, dataBytes: number): Promise<void> {
     if (isTerminalStatus(record.status)) return;
     const held = record.pendingEvents ?? 0;
-    const room = this.#maxPendingEvents - held;
-    const inbox = room > 0 ? await this.#store.inbox(instanceId, room) : { messages: [] };
-    const queued = inbox.messages.filter((m) => m.event.type === 'EventRaised').length;
-    if (held + queued >= this.#maxPendingEvents) {
+    const heldBytes = record.pendingEventBytes ?? 0;
+    const queued = await this.#queuedEvents(
+      instanceId,
+      this.#maxPendingEvents - held,
+      this.#maxPendingEventBytes - heldBytes,
+    );
+    const hint =
+      'nothing was raised: let the workflow consume its events (waitForExternalEvent) or raise the limit';
+    if (held + queued.count >= this.#maxPendingEvents) {
       throw new WorkflowLimitError(
         instanceId,
         'maxPendingEvents',
-        held + queued,
+        held + queued.count,
         this.#maxPendingEvents,
-        'nothing was raised: let the workflow consume its events (waitForExternalEvent) or raise the limit',
+        hint,
       );
     }
+    const bytes = heldBytes + queued.bytes;
+    if (bytes + dataBytes > this.#maxPendingEventBytes) {
+      throw new WorkflowLimitError(
+        instanceId,
+        'maxPendingEventBytes',
+        bytes,
+        this.#maxPendingEventBytes,
+        `this event's ${dataBytes} bytes would pass it; ${hint}`,
+      );
+    }
+  }
+
+  /**
+   * Raised events waiting in the inbox, counted until `maxCount` events or `maxBytes` of data are
+   * seen (enough to decide): read page by page, each page bounded in bytes by the store.
+   */
+  async #queuedEvents(
+    instanceId: string,
+    maxCount: number,
+    maxBytes: number,
+  ): Promise<{ count: number; bytes: number }> {
+    let count = 0;
+    let bytes = 0;
+    let startAfter: string | undefined;
+    while (count < maxCount && bytes <= maxBytes) {
+      const page = await this.#kv.range(this.#store.keys.inboxPrefix(instanceId), {
+        limit: Math.min(maxCount - count, 1000),
+        ...(startAfter !== undefined && { startAfter }),
+      });
+      for (const entry of page.entries) {
+        let event: HistoryEvent;
+        try {
+          event = deserializeEvent(entry.value);
+        } catch {
+          continue; // unreadable: the next step clears it away
+        }
+        if (event.type !== 'EventRaised') continue;
+        count++;
+        bytes += payloadBytes(event.data);
+      }
+      startAfter = page.entries[page.entries.length - 1]?.key;
+      if (!page.more || startAfter === undefined) break;
+    }
+    return { count, bytes };
+  }
+
+  /** The normal way to terminate: a message the instance's next step takes. */
+  async #sendTerminate(instanceId: string, loaded: LoadedInstance, output: unknown): Promise<void> {
+    await this.#deliver(instanceId, loaded, {
+      type: 'ExecutionTerminated',
+      timestamp: new Date(this.#clock.now()),
+      ...(output !== undefined && { output }),
+    });
+  }
+
+  /**
+   * Writes the termination itself (see `directTerminationOps`), guarded by the record's revision.
+   * When a step moved the instance on meanwhile it looks again: finished now, nothing to do; no
+   * longer PENDING (and not forced), the normal message; else it tries again.
+   */
+  async #terminateDirectly(
+    instanceId: string,
+    first: LoadedInstance,
+    output: unknown,
+    force: boolean,
+  ): Promise<void> {
+    let loaded = first;
+    for (let attempt = 1; attempt <= DIRECT_END_ATTEMPTS; attempt++) {
+      const { guards, ops } = directTerminationOps(this.#ctx(), loaded, output);
+      if ((await this.#commit.submit({ guards, ops })).succeeded) return;
+      const again = await this.#store.load(instanceId);
+      if (!again || again.createRevision !== loaded.createRevision)
+        throw new WorkflowNotFoundError(instanceId);
+      if (isTerminalStatus(again.record.status)) return;
+      if (!force && again.record.status !== WorkflowRuntimeStatus.PENDING) {
+        return this.#sendTerminate(instanceId, again, output);
+      }
+      loaded = again;
+    }
+    throw new WorkflowStateError(
+      instanceId,
+      `changed ${DIRECT_END_ATTEMPTS} times while being terminated; try again`,
+    );
   }
 
   async #send(instanceId: string, event: HistoryEvent): Promise<void> {
@@ -361,7 +512,9 @@ export class ClientCore {
     return toWorkflowState(record, fetchPayloads);
   }
 
-  async #children(instanceId: string): Promise<string[]> {
+  async #children(instanceId: string, record: InstanceRecord): Promise<string[]> {
+    // An instance that never stepped has no history, hence no children: skip the read.
+    if (record.chunks === 0) return [];
     const events = await this.#store.history(instanceId);
     return events.flatMap((e) => (e.type === 'ChildWorkflowCreated' ? [e.instanceId] : []));
   }

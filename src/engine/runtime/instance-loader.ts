@@ -19,6 +19,7 @@ export interface InstanceLoaderDeps {
   clock: Clock;
   events: EventEmitter<RuntimeEvents>;
   logger: WorkflowLogger;
+  maxPayloadBytes: number;
 }
 
 /**
@@ -33,7 +34,10 @@ export async function loadInstance(
   const loaded = await deps.store.load(instanceId);
   if (!loaded) return undefined;
   const { record, modRevision } = loaded;
-  const executor = new WorkflowExecutor(deps.workflows, { logger: deps.logger });
+  const executor = new WorkflowExecutor(deps.workflows, {
+    logger: deps.logger,
+    maxPayloadBytes: deps.maxPayloadBytes,
+  });
   if (isTerminalStatus(record.status))
     return { executor, record, modRevision, chunks: { chunks: record.chunks, tail: [] } };
   let events: HistoryEvent[] = [];

@@ -18,6 +18,8 @@ export interface InstanceRecord {
   customStatus?: unknown;
   /** External events delivered but not yet consumed by the workflow (for maxPendingEvents). */
   pendingEvents?: number;
+  /** The JSON bytes of those events' data (for maxPendingEventBytes). */
+  pendingEventBytes?: number;
   failureDetails?: FailureDetails;
   parent?: ParentInfo;
   scheduledStartAt?: number;

@@ -12,6 +12,7 @@ import type { AnyWorkflow } from '../workflow-context.js';
 import type { AnyActivity } from './activity-types.js';
 import { ActivityRunner } from './activity-runner.js';
 import { DEFAULT_MAX_HISTORY_EVENTS } from './history-limit.js';
+import { resolveMaxPayloadBytes } from '../payload-limit.js';
 import { WorkflowValidationError } from './workflow-errors.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 import { instanceKeys, ReminderTarget } from './instance-keys.js';
@@ -42,6 +43,11 @@ export interface RuntimeCoreOptions {
   activityFallbackSeconds?: number;
   /** Events one generation's history may hold; a step past it fails the instance (default 50,000). */
   maxHistoryEvents?: number;
+  /**
+   * JSON bytes each workflow payload may have (activity and child inputs, activity results,
+   * event data sent, custom status, continue-as-new input, workflow output); default 256 KiB.
+   */
+  maxPayloadBytes?: number;
 }
 
 /** Reminder data: instance, generation, the action's record (or records); `s` marks a start-only wake. */
@@ -86,7 +92,12 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
       clock: this.#clock,
       emit: (error) => this.emit('warning', error),
     });
+    const maxPayloadBytes = resolveMaxPayloadBytes(
+      options.maxPayloadBytes,
+      (allowed) => new WorkflowValidationError('maxPayloadBytes', options.maxPayloadBytes, allowed),
+    );
     this.#activityRunner = new ActivityRunner({
+      maxPayloadBytes,
       activities: this.#activities,
       overrides: this.#activityOverrides,
       limit: new ConcurrencyLimit(options.maxConcurrentActivities ?? 256),
@@ -120,6 +131,7 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
       cacheSize: options.cacheSize ?? 10_000,
       maxTxnOps: this.#maxTxnOps,
       maxHistoryEvents,
+      maxPayloadBytes,
       // While stopping, new activities go out through their reminders, due at once.
       localActivityDelayMs: () => (this.#started ? fallbackMs : undefined),
       onLocalActivities: (instanceId, generation, actions) => {

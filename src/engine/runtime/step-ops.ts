@@ -54,6 +54,7 @@ export function buildStepCommit(input: StepCommitInput): StepCommit {
   };
   setOptional(next, 'customStatus', result.customStatus);
   setOptional(next, 'pendingEvents', result.pendingEvents > 0 ? result.pendingEvents : undefined);
+  setOptional(next, 'pendingEventBytes', result.pendingEvents > 0 ? result.pendingEventBytes : undefined);
 
   const final = result.actions[result.actions.length - 1];
   if (final?.type === 'ContinueAsNew') {

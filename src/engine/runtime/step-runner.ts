@@ -1,6 +1,8 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { Clock } from '../../common/clock.js';
-import type { CommitOutcome, GroupCommit } from '../../etcd/group-commit.js';
+import { StoreTooLargeError } from '../../etcd/errors.js';
+import { itemBytes, type CommitOutcome, type GroupCommit } from '../../etcd/group-commit.js';
+import { ETCD_MAX_REQUEST_BYTES } from '../../etcd/store-limits.js';
 import type { StoreGuard, StoreOp } from '../../etcd/store-op.js';
 import type { HistoryEvent } from '../../history/events.js';
 import { isTerminalStatus, WorkflowRuntimeStatus } from '../../history/status.js';
@@ -10,11 +12,14 @@ import type { WorkflowLookup } from '../executor.js';
 import type { WorkflowLogger } from '../logger.js';
 import { ExecutorCache } from './executor-cache.js';
 import { historyLimitResult } from './history-limit.js';
+import { inboxPortion, INBOX_STEP_BYTES } from './inbox-portion.js';
 import { loadInstance } from './instance-loader.js';
 import type { InstanceStore } from './instance-store.js';
+import type { InstanceRecord } from './instance-record.js';
 import { wakeOps } from './reminder-ops.js';
 import { openingEvent } from './start-ops.js';
-import { buildStepCommit } from './step-ops.js';
+import { stepTooLargeResult } from './step-size-limit.js';
+import { buildStepCommit, type StepCommit } from './step-ops.js';
 import type { ReminderPort } from './reminder-port.js';
 import type { RuntimeEvents } from './runtime-events.js';
 
@@ -30,6 +35,8 @@ export interface StepRunnerOptions {
   maxTxnOps: number;
   /** Events one generation's history may hold; a step past it fails the instance. */
   maxHistoryEvents: number;
+  /** JSON bytes each workflow payload may have (checked by the executor). */
+  maxPayloadBytes: number;
   /**
    * Activities run in-process after their step commits, their reminders due this much later;
    * undefined (or 0): activities run from their reminders only.
@@ -172,8 +179,13 @@ export class StepRunner {
     if (!cached) return 'done';
     const { record } = cached;
     const inbox = readInbox ? await store.inbox(instanceId, INBOX_BATCH) : NO_MESSAGES;
-    const consumed = [...inbox.messages.map((m) => m.key), ...inbox.unreadable];
-    const more = inbox.more ? 'more' : 'done';
+    // A running instance takes its inbox in byte-bounded portions: every message taken lands in
+    // this step's one transaction. A finished one only deletes them, so it takes the whole page.
+    const portion = isTerminalStatus(record.status)
+      ? inbox.messages
+      : inboxPortion(inbox.messages, INBOX_STEP_BYTES);
+    const consumed = [...portion.map((m) => m.key), ...inbox.unreadable];
+    const more = inbox.more || portion.length < inbox.messages.length ? 'more' : 'done';
     const guard = { key: store.keys.record(instanceId), modRevision: cached.modRevision };
 
     if (isTerminalStatus(record.status)) {
@@ -185,7 +197,7 @@ export class StepRunner {
     }
     // A PENDING record stands for its ExecutionStarted, which the first step appends.
     const opening = record.status === WorkflowRuntimeStatus.PENDING ? [openingEvent(record)] : [];
-    const incoming = [...opening, ...inbox.messages.map((m) => m.event), ...local];
+    const incoming = [...opening, ...portion.map((m) => m.event), ...local];
     if (incoming.length === 0 && consumed.length === 0) return 'done';
 
     const now = new Date(this.#o.clock.now());
@@ -221,17 +233,42 @@ export class StepRunner {
     const limited = historyLimitResult(record, result, now, this.#o.maxHistoryEvents);
     if (limited)
       this.#o.logger.error(`${instanceId}: history limit of ${this.#o.maxHistoryEvents} events reached`);
-    const stepped = limited ?? result;
-    const built = buildStepCommit({
-      ctx: { keys: store.keys, reminders: this.#o.reminders, now },
-      record,
-      chunks: cached.chunks,
-      result: stepped,
-      consumedInbox: consumed,
-      maxOps: this.#o.maxTxnOps,
-      localActivityDelayMs: this.#o.localActivityDelayMs?.() ?? 0,
-    });
-    const outcome = await commit(built.ops);
+    const build = (stepResult: ExecutionResult, from: InstanceRecord = record): StepCommit =>
+      buildStepCommit({
+        ctx: { keys: store.keys, reminders: this.#o.reminders, now },
+        record: from,
+        chunks: cached.chunks,
+        result: stepResult,
+        consumedInbox: consumed,
+        maxOps: this.#o.maxTxnOps,
+        localActivityDelayMs: this.#o.localActivityDelayMs?.() ?? 0,
+      });
+    let stepped = limited ?? result;
+    let built = build(stepped);
+    let outcome: CommitOutcome;
+    try {
+      outcome = await this.#commitSized(guard, built.ops, cleanup);
+    } catch (error) {
+      if (!(error instanceof StoreTooLargeError)) throw error;
+      // The same writes would be refused the same way on every retry: fail the instance instead,
+      // with a step that writes little (the failure, the consumed inbox, cancelled timers).
+      const bytes = itemBytes({ guards: [guard], ops: built.ops });
+      stepped = stepTooLargeResult(record, result, now, bytes, ETCD_MAX_REQUEST_BYTES, error.message);
+      this.#o.logger.error(`${instanceId}: ${failureMessage(stepped)}`);
+      built = build(stepped);
+      try {
+        outcome = await commit(built.ops);
+      } catch (again) {
+        if (!(again instanceof StoreTooLargeError)) throw again;
+        // Even the failure does not fit: the record's own payloads are too large (an input stored
+        // before limits were checked). The failure is recorded without them rather than never.
+        const slim: InstanceRecord = { ...record };
+        delete slim.input;
+        delete slim.customStatus;
+        built = build({ ...stepped, customStatus: undefined }, slim);
+        outcome = await commit(built.ops);
+      }
+    }
     if (!outcome.succeeded) {
       // Someone else moved the instance on (another replica, a purge): replay from what is stored.
       this.#cache.delete(instanceId);
@@ -263,6 +300,19 @@ export class StepRunner {
   }
 
   /**
+   * Like `#commit`, but a step whose writes cannot fit one etcd request is refused here with
+   * StoreTooLargeError, without sending megabytes that etcd would refuse anyway.
+   */
+  #commitSized(guard: StoreGuard, ops: StoreOp[], cleanup: StoreOp[]): Promise<CommitOutcome> {
+    const bytes = itemBytes({ guards: [guard], ops });
+    if (bytes > ETCD_MAX_REQUEST_BYTES) {
+      const detail = `about ${bytes} bytes in one transaction, over etcd's --max-request-bytes (${ETCD_MAX_REQUEST_BYTES})`;
+      return Promise.reject(new StoreTooLargeError('txn', detail));
+    }
+    return this.#commit(guard, ops, cleanup);
+  }
+
+  /**
    * Commits a step's `ops` under its guard, with the `cleanup` deletes in the same txn when they
    * fit, else right after it: they only remove fallback reminders of results the step records, so
    * they may follow the step, but never precede it.
@@ -282,6 +332,12 @@ export class StepRunner {
     }
     return outcome;
   }
+}
+
+/** The failure message of a step that fails its instance. */
+function failureMessage(result: ExecutionResult): string {
+  const final = result.actions[result.actions.length - 1];
+  return final?.type === 'CompleteWorkflow' ? (final.failureDetails?.message ?? '') : '';
 }
 
 function isTermination(event: HistoryEvent): boolean {

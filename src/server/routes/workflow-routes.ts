@@ -21,6 +21,15 @@ interface IdParams {
 
 const STATUSES = Object.values(WorkflowRuntimeStatus);
 
+interface ForceQuery {
+  force?: 'true' | 'false';
+}
+
+const FORCE_QUERY = {
+  type: 'object',
+  properties: { force: { type: 'string', enum: ['true', 'false'] } },
+} as const;
+
 interface ListQuery {
   status?: string;
   name?: string;
@@ -65,12 +74,16 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: ApiDeps): voi
       },
     );
 
-    app.post<{ Params: IdParams }>(
+    app.post<{ Params: IdParams; Querystring: ForceQuery }>(
       `${prefix}/:id/terminate`,
-      { config: { errorCode: 'ERR_TERMINATE_WORKFLOW' } },
+      { schema: { querystring: FORCE_QUERY }, config: { errorCode: 'ERR_TERMINATE_WORKFLOW' } },
       async (request, reply) => {
-        // Recursive, as in Dapr: running child workflows are terminated too.
-        await client.terminateWorkflow(request.params.id, undefined, { recursive: true });
+        // Recursive, as in Dapr: running child workflows are terminated too. `force=true` ends an
+        // instance whose steps keep failing without waiting for one (tickflow extension).
+        await client.terminateWorkflow(request.params.id, undefined, {
+          recursive: true,
+          force: request.query.force === 'true',
+        });
         return reply.code(202).send();
       },
     );
@@ -95,11 +108,13 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: ApiDeps): voi
       );
     }
 
-    app.post<{ Params: IdParams }>(
+    app.post<{ Params: IdParams; Querystring: ForceQuery }>(
       `${prefix}/:id/purge`,
-      { config: { errorCode: 'ERR_PURGE_WORKFLOW' } },
+      { schema: { querystring: FORCE_QUERY }, config: { errorCode: 'ERR_PURGE_WORKFLOW' } },
       async (request, reply) => {
-        if (!(await client.purgeWorkflow(request.params.id, { recursive: true }))) {
+        // `force=true` (as Dapr's purge has it) purges an unfinished instance too, terminating it first.
+        const force = request.query.force === 'true';
+        if (!(await client.purgeWorkflow(request.params.id, { recursive: true, force }))) {
           throw notFound(request.params.id);
         }
         return reply.code(202).send();

@@ -1,0 +1,27 @@
+import type { ExecutionResult } from '../execution-result.js';
+import { failedStepResult } from './failed-step.js';
+import type { InstanceRecord } from './instance-record.js';
+
+/**
+ * The step that replaces one whose writes do not fit one etcd transaction: it fails the instance
+ * (retrying would send the same writes and be refused the same way, forever). `bytes` is what the
+ * step would have sent, `limit` what one transaction may hold; `detail` says who refused it.
+ */
+export function stepTooLargeResult(
+  record: InstanceRecord,
+  result: ExecutionResult,
+  now: Date,
+  bytes: number,
+  limit: number,
+  detail: string,
+): ExecutionResult {
+  const failureDetails = {
+    errorType: 'StepTooLargeError',
+    message:
+      `workflow ${JSON.stringify(record.instanceId)}: its step would write ${bytes} bytes in one etcd ` +
+      `transaction, over the limit of ${limit} bytes (${detail}); keep what one step writes small: ` +
+      'store large data elsewhere and pass references, and split a large fan-out of big inputs over several steps',
+    nonRetryable: true,
+  };
+  return failedStepResult(record, result, now, failureDetails);
+}

@@ -36,6 +36,7 @@ export {
   WorkflowValidationError,
   WorkflowWaitTimeoutError,
 } from './engine/runtime/workflow-errors.js';
+export { DEFAULT_MAX_PAYLOAD_BYTES, PayloadTooLargeError } from './engine/payload-limit.js';
 export type { WorkflowState, WorkflowFailureDetails } from './engine/runtime/workflow-state-view.js';
 export type { ListWorkflowsPage, ListWorkflowsQuery } from './engine/runtime/client-core.js';
 export type { RuntimeEvents, StepEvent } from './engine/runtime/runtime-events.js';

@@ -11,6 +11,7 @@ import {
   type JobResponse,
 } from '../job-body.js';
 import type { JobView } from '../../timers/job-view.js';
+import { MAX_LIST_PAGE } from '../../timers/job-listing.js';
 
 /** Dapr serves the Jobs API under both; clients of either version work unchanged. */
 const PREFIXES = ['/v1.0-alpha1/jobs', '/v1.0/jobs'] as const;
@@ -86,13 +87,12 @@ export function registerJobRoutes(app: FastifyInstance, deps: ApiDeps): void {
         // The workflow runtime's reminder-jobs live in the same scope; they are not the app's.
         const appJobs = (views: JobView[]): JobResponse[] =>
           views.filter((v) => v.target === APP_TARGET).map(jobResponse);
-        if (limit === undefined && after === undefined) {
-          return { jobs: appJobs(await timers.list({ prefix: namePrefix })) };
-        }
-        // A page may hold fewer app jobs than `limit` (reminder-jobs are left out); `next` says more follow.
+        // Without `limit`, the largest page: every answer stays bounded (10,000 jobs, 4 MiB of
+        // stored records), and `next` says more follow. A page may hold fewer app jobs than
+        // `limit` (reminder-jobs are left out).
         const page = await timers.listPage({
           prefix: namePrefix,
-          ...(limit !== undefined && { limit: Number(limit) }),
+          limit: limit !== undefined ? Number(limit) : MAX_LIST_PAGE,
           ...(after !== undefined && { after }),
         });
         return { jobs: appJobs(page.jobs), ...(page.next !== undefined && { next: page.next }) };

@@ -7,11 +7,13 @@ export interface ChunkState {
   tail: HistoryEvent[];
   /** `serializeHistory(tail)`, kept so a step does not re-encode the whole tail chunk. */
   tailText?: string;
+  /** UTF-8 bytes of `tailText`, kept with it. */
+  tailBytes?: number;
 }
 
 export interface ChunkLimits {
   maxEvents: number;
-  /** Serialized size a chunk may reach; well below etcd's 1.5 MiB request limit. */
+  /** UTF-8 bytes a chunk may reach (unless one event alone is larger); well below etcd's 1.5 MiB request limit. */
   maxBytes: number;
 }
 
@@ -34,22 +36,30 @@ export function appendToChunks(
   let tail = state.chunks === 0 ? [] : [...state.tail];
   // JSON Lines: the text of a longer tail is the old text plus the new lines.
   let tailText = state.chunks === 0 ? '' : (state.tailText ?? serializeHistory(tail));
+  let tailBytes = state.chunks === 0 ? 0 : (state.tailBytes ?? Buffer.byteLength(tailText));
+  // The stored tail is rewritten only if something is appended to it: a step whose first event
+  // starts a new chunk leaves it alone (it would cost up to a chunk of bytes in the step's txn).
+  let changed = false;
   for (const [i, event] of events.entries()) {
     const known = lines?.[i];
     const line = known === undefined ? serializeHistory([event]) : `${known}\n`;
-    const fits = tail.length < limits.maxEvents && tailText.length + line.length <= limits.maxBytes;
+    const lineBytes = Buffer.byteLength(line);
+    const fits = tail.length < limits.maxEvents && tailBytes + lineBytes <= limits.maxBytes;
     if (!fits && tail.length > 0) {
-      writes.set(index, tailText);
+      if (changed) writes.set(index, tailText);
       index++;
       tail = [];
       tailText = '';
+      tailBytes = 0;
     }
     tail.push(event);
     tailText += line;
+    tailBytes += lineBytes;
+    changed = true;
   }
   writes.set(index, tailText);
   return {
     writes: [...writes].map(([chunk, text]) => ({ chunk, text })),
-    next: { chunks: index + 1, tail, tailText },
+    next: { chunks: index + 1, tail, tailText, tailBytes },
   };
 }

@@ -2,6 +2,7 @@ import { access, constants, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { nanoid } from 'nanoid';
 import { EtcdDataDirError, EtcdPortInUseError } from './embedded-etcd-errors.js';
+import { EtcdMaintenance, type EtcdMaintenanceOptions } from './etcd-maintenance.js';
 import { EtcdProcess, type EtcdProcessSpec } from './etcd-process.js';
 import { findFreePort } from './free-port.js';
 
@@ -25,6 +26,13 @@ export interface EmbeddedEtcdOptions {
   compactionRetention?: number;
   /** etcd's backend size quota. Default 4 GiB. */
   quotaBackendBytes?: number;
+  /**
+   * Backend upkeep (see EtcdMaintenance): size against the quota, defragmentation when it pays,
+   * recovery from the NOSPACE alarm. On by default: nobody else looks after an etcd we started.
+   * `false` turns it off; an object tunes it. Its lines and warnings are events on
+   * `EmbeddedEtcd.maintenance`.
+   */
+  maintenance?: false | Omit<EtcdMaintenanceOptions, 'hosts' | 'quotaBytes'>;
 }
 
 export interface EmbeddedEtcd {
@@ -33,7 +41,11 @@ export interface EmbeddedEtcd {
   dataDir: string;
   pid: number;
   port: number;
-  /** SIGTERM, then SIGKILL after the grace period; resolves once etcd has exited. */
+  /** The --quota-backend-bytes etcd was started with. */
+  quotaBackendBytes: number;
+  /** Its backend upkeep, started with it; undefined if turned off. */
+  maintenance: EtcdMaintenance | undefined;
+  /** Stops the upkeep, then SIGTERM, then SIGKILL after the grace period; resolves once etcd has exited. */
   stop(): Promise<void>;
 }
 
@@ -84,18 +96,35 @@ export async function startEmbeddedEtcd(options: EmbeddedEtcdOptions = {}): Prom
       startupTimeoutMs: options.startupTimeoutMs ?? 20_000,
       stopGraceMs: options.stopGraceMs ?? 5_000,
     };
+    let proc: EtcdProcess;
     try {
-      const proc = await EtcdProcess.start(spec);
-      return {
-        hosts: [`http://127.0.0.1:${clientPort}`],
-        dataDir,
-        pid: proc.pid,
-        port: clientPort,
-        stop: () => proc.stop(),
-      };
+      proc = await EtcdProcess.start(spec);
     } catch (error) {
       const chosenFreely = options.port === undefined && options.peerPort === undefined;
       if (!(error instanceof EtcdPortInUseError) || !chosenFreely || attempt >= PORT_ATTEMPTS) throw error;
+      continue;
     }
+    const hosts = [`http://127.0.0.1:${clientPort}`];
+    let maintenance: EtcdMaintenance | undefined;
+    if (options.maintenance !== false) {
+      maintenance = new EtcdMaintenance({
+        ...options.maintenance,
+        hosts,
+        quotaBytes: spec.quotaBackendBytes,
+      });
+      await maintenance.start();
+    }
+    return {
+      hosts,
+      dataDir,
+      pid: proc.pid,
+      port: clientPort,
+      quotaBackendBytes: spec.quotaBackendBytes,
+      maintenance,
+      async stop() {
+        await maintenance?.stop();
+        await proc.stop();
+      },
+    };
   }
 }

@@ -15,7 +15,8 @@ import { nextEvent, waitFor } from '../../helpers/etcd-wait.js';
 const QUOTA = 16 * 2 ** 20;
 const VALUE = 'x'.repeat(100_000);
 
-const etcd = await useEtcd(test, { quotaBackendBytes: QUOTA });
+// The fixture's own upkeep is off: each test runs the one it examines.
+const etcd = await useEtcd(test, { quotaBackendBytes: QUOTA, maintenance: false });
 
 const maintenances: EtcdMaintenance[] = [];
 test.after.always(async () => {
@@ -119,6 +120,8 @@ test.serial(
 test.serial('a backend that is mostly free pages is defragmented and shrinks', async (t) => {
   const kv = await etcd.connect();
   const prefix = etcd.prefix();
+  // What the earlier tests left would blur "mostly free": start from an empty keyspace.
+  await raw.delete().all();
   for (let i = 0; i < 60; i++) await kv.txn([], [{ op: 'put', key: `${prefix}${i}`, value: VALUE }]);
   await kv.txn([], [{ op: 'deletePrefix', prefix }]);
   const { header } = await raw.maintenance.status();
@@ -135,7 +138,7 @@ test.serial('a backend that is mostly free pages is defragmented and shrinks', a
   t.log(describeDefrag(report));
   t.regex(
     describeDefrag(report),
-    /^etcd: defragmented member tickflow in \d+ ms \([\d.]+ MiB -> [\d.]+ (KiB|MiB); quiet\)$/,
+    /^etcd: defragmented member tickflow in \d+ ms \([\d.]+ MiB -> [\d.]+ (KiB|MiB); (quiet|quota)\)$/,
   );
   const after = Number((await raw.maintenance.status()).dbSize);
   t.true(after < before / 2, `${before} -> ${after} bytes`);

@@ -5,14 +5,18 @@
 import test from 'ava';
 import { partitionOf } from '../../../src/cluster/partition.js';
 import { FakeClock } from '../../../src/common/fake-clock.js';
+import { StoreUnavailableError } from '../../../src/etcd/errors.js';
+import type { KvStore } from '../../../src/etcd/kv-store.js';
 import { MemoryKv } from '../../../src/etcd/memory-kv.js';
 import { DueQueue } from '../../../src/timers/due-queue.js';
+import { scopeKeys } from '../../../src/timers/job-keys.js';
 import { JobTable } from '../../../src/timers/job-table.js';
 import type { JobRecord, TriggerResult } from '../../../src/timers/job.js';
 import type { LiveJob } from '../../../src/timers/live-job.js';
 import { TimerService } from '../../../src/timers/timer-service.js';
 import { normalizeJob } from '../../../src/timers/validate-job.js';
 import { waitFor } from '../../helpers/etcd-wait.js';
+import { ForwardingKv } from '../../helpers/forwarding-kv.js';
 import { memorySteps } from '../../helpers/memory-steps.js';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -107,7 +111,7 @@ test('a dormant job past its tick (read-back failing) is overdue, taken or put b
   t.deepEqual([...table.oldestOverdue(T0 + 59_999)], [], 'not due yet');
   // The waker takes it to read it back; the read keeps failing past its tick.
   const [taken] = table.takeWaking(T0 + 55_000, 10);
-  t.is(taken, far);
+  t.is<unknown, unknown>(taken, far);
   t.deepEqual([...table.oldestOverdue(T0 + 61_000)], [[5, T0 + 60_000]], 'while being read');
   if (taken) table.sleep(taken);
   t.deepEqual([...table.oldestOverdue(T0 + 62_000)], [[5, T0 + 60_000]], 'put back after a failed read');
@@ -168,4 +172,47 @@ test('TimerService options: minIntervalMs is checked', (t) => {
   }
   t.notThrows(() => new TimerService({ kv, minIntervalMs: 0 }));
   t.notThrows(() => new TimerService({ kv, minIntervalMs: 1_000 }));
+});
+
+/** Fails every read of one partition's jobs while `failing` is set. */
+class FailingLoadKv extends ForwardingKv {
+  failing = true;
+  readonly #prefix: string;
+
+  constructor(inner: KvStore, prefix: string) {
+    super(inner);
+    this.#prefix = prefix;
+  }
+
+  override range(...args: Parameters<KvStore['range']>): ReturnType<KvStore['range']> {
+    if (this.failing && args[0].startsWith(this.#prefix)) {
+      return Promise.reject(new StoreUnavailableError('range', 'etcd answered too much for one read'));
+    }
+    return super.range(...args);
+  }
+}
+
+test('a partition whose load keeps failing is reported loading, and the failure is warned about', async (t) => {
+  const clock = new FakeClock(T0);
+  const memory = new MemoryKv({ clock });
+  const keys = scopeKeys('default', 'tickflow');
+  const kv = new FailingLoadKv(memory, keys.jobsPrefix(2));
+  const timers = new TimerService({ kv, clock, partitions: 4 });
+  const warnings: Error[] = [];
+  timers.on('warning', (error) => warnings.push(error));
+  await timers.start();
+  await waitFor(() => timers.loadingPartitions().includes(2) && warnings.length > 0, {
+    what: 'partition 2 reported loading and a warning',
+  });
+  t.regex(warnings[0]?.message ?? '', /too much/);
+  t.false(
+    timers.loadingPartitions().some((p) => p !== 2),
+    'the others loaded',
+  );
+  kv.failing = false;
+  await waitFor(() => timers.ownedPartitions().length === 4 && timers.loadingPartitions().length === 0, {
+    what: 'partition 2 loaded once reads succeed',
+  });
+  t.pass();
+  await timers.stop();
 });

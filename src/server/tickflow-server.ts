@@ -8,6 +8,7 @@ import { WorkflowClient } from '../workflow-client.js';
 import { WorkflowRuntime } from '../workflow-runtime.js';
 import type { ApiDeps, ServerInfo } from './api-deps.js';
 import { AppDelivery } from './app-delivery.js';
+import { attachEtcdUpkeep } from './etcd-metrics.js';
 import { buildHttpApp } from './http-app.js';
 import { ServerMetrics } from './server-metrics.js';
 import { loadWorkflowModule, registerWorkflowModule } from './workflow-module.js';
@@ -33,6 +34,11 @@ export interface ServeOptions {
   leaseTtlSeconds?: number;
   /** Warnings and server errors, one line each. */
   log?: (line: string) => void;
+  /**
+   * For an external etcd (`etcd` URLs): also defragment it and clear its NOSPACE alarm. Default
+   * off: sizes, metrics and the 80 % warning only. The embedded etcd always gets all of it.
+   */
+  etcdMaintenance?: { defragment?: boolean; recover?: boolean };
 }
 
 export interface TickflowServer {
@@ -97,6 +103,15 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
     const metrics = new ServerMetrics(runtime, client);
     runtime.on('warning', (e) => log(`warning: workflow runtime: ${e.message}`));
     runtime.timers.on('warning', (e) => log(`warning: timer service: ${e.message}`));
+    const upkeep = await attachEtcdUpkeep({
+      registry: metrics.registry,
+      log,
+      runtime,
+      embedded: etcd?.maintenance,
+      hosts,
+      ...(options.etcdMaintenance !== undefined && { external: options.etcdMaintenance }),
+    });
+    undo.push(() => upkeep.stop());
 
     let delivery: AppDelivery | undefined;
     if (appUrl !== undefined) {
@@ -150,6 +165,7 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
           // No new callbacks start; the runtime's stop waits for those in flight.
           delivery?.stop();
           await runtime.stop();
+          await upkeep.stop();
           await kv.close();
           await etcd?.stop();
         })()),

@@ -14,6 +14,7 @@ interface ServeFlags {
   appId: string;
   namespace: string;
   appTimeout: number;
+  etcdRecover?: boolean;
 }
 
 /** `tickflow serve`: runs until SIGINT/SIGTERM, then shuts down gracefully (a second signal exits at once). */
@@ -36,6 +37,10 @@ export function registerServeCommand(program: Command, io: CliIo, setExitCode: (
     .option('--app-id <id>', 'app id: jobs and workflows are scoped by namespace and app id', 'tickflow')
     .option('--namespace <namespace>', 'namespace', 'default')
     .option('--app-timeout <seconds>', 'deadline of one job callback to the app', parsePositiveNumber, 10)
+    .option(
+      '--etcd-recover',
+      'also defragment an external etcd and clear its NOSPACE alarm (the embedded etcd always is)',
+    )
     .action(async (flags: ServeFlags) => {
       setExitCode(await serve(flags, io));
     });
@@ -53,6 +58,7 @@ async function serve(flags: ServeFlags, io: CliIo): Promise<number> {
     log: (line) => io.err(`${line}\n`),
     ...(flags.appUrl !== undefined && { appUrl: flags.appUrl }),
     ...(flags.workflows !== undefined && { workflowsModule: flags.workflows }),
+    ...(flags.etcdRecover === true && { etcdMaintenance: { defragment: true, recover: true } }),
   };
   // Signals during startup also count: the first one stops the server as soon as it is up.
   let signalled: NodeJS.Signals | undefined;

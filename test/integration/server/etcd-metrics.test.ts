@@ -1,0 +1,71 @@
+/**
+ * The etcd backend upkeep as the server runs it (issue 13, item 8): sizes and quota in /metrics,
+ * for the embedded etcd and for an external one, whose quota is read from etcd's own /metrics.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import { DEFAULT_QUOTA_BACKEND_BYTES, startEmbeddedEtcd } from '../../../src/etcd/embedded-etcd.js';
+import { startServer, type TickflowServer } from '../../../src/server/tickflow-server.js';
+
+const dirs: string[] = [];
+const servers: TickflowServer[] = [];
+test.after.always(async () => {
+  await Promise.allSettled(servers.map((s) => s.stop()));
+  await Promise.allSettled(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'tickflow-etcd-metrics-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function scrape(server: TickflowServer): Promise<string> {
+  const res = await fetch(`${server.url}/metrics`);
+  if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+  return res.text();
+}
+
+function value(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+test('the embedded etcd: backend sizes per member and the quota in /metrics', async (t) => {
+  const server = await startServer({ port: 0, dataDir: await tempDir() });
+  servers.push(server);
+  t.truthy(server.etcd?.maintenance, 'the embedded etcd comes with its upkeep');
+  const text = await scrape(server);
+  t.is(value(text, 'tickflow_etcd_quota_bytes'), DEFAULT_QUOTA_BACKEND_BYTES);
+  const size = value(text, 'tickflow_etcd_db_size_bytes{member="tickflow"}') ?? 0;
+  const inUse = value(text, 'tickflow_etcd_db_size_in_use_bytes{member="tickflow"}') ?? 0;
+  t.true(size > 0 && inUse > 0 && inUse <= size, `${inUse} of ${size} bytes`);
+  t.is(value(text, 'tickflow_etcd_nospace_alarm'), 0);
+});
+
+test('an external etcd: its quota is read from its own /metrics, and nothing is defragmented by default', async (t) => {
+  const quota = 64 * 2 ** 20;
+  const external = await startEmbeddedEtcd({
+    dataDir: await tempDir(),
+    quotaBackendBytes: quota,
+    maintenance: false,
+  });
+  t.teardown(() => external.stop());
+  const lines: string[] = [];
+  const server = await startServer({
+    port: 0,
+    etcd: external.hosts,
+    log: (line) => lines.push(line),
+  });
+  servers.push(server);
+  const text = await scrape(server);
+  t.is(value(text, 'tickflow_etcd_quota_bytes'), quota);
+  t.true((value(text, 'tickflow_etcd_db_size_bytes{member="tickflow"}') ?? 0) > 0);
+  await server.stop();
+  t.deepEqual(
+    lines.filter((l) => l.includes('etcd')),
+    [],
+  );
+});

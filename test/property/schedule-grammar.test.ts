@@ -28,7 +28,9 @@ function outcome(text: string, now: number): Outcome {
     }
     return { accepted: false };
   }
-  const record = normalizeJob('prop', { schedule: text }, now);
+  // The grammar's tick arithmetic holds for any period, so the floor on periods (a separate rule,
+  // tested in interval-floor.test.ts) is off here.
+  const record = normalizeJob('prop', { schedule: text }, now, { minIntervalMs: 0 });
   const first = nextFire(record, undefined);
   const second = first === undefined ? undefined : nextFire(record, { count: 1, lastTick: first });
   return { accepted: true, first, second };

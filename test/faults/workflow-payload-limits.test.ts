@@ -64,12 +64,20 @@ async function* bigFanOut(ctx: WorkflowContext) {
   return 'fanned out';
 }
 
+/** 200 activities of 5.5 KB input: too many for one txn, so one dispatch reminder would carry 1.1 MB. */
+async function* wideFanOut(ctx: WorkflowContext) {
+  const blob = 'w'.repeat(5500);
+  yield ctx.whenAll(Array.from({ length: 200 }, (_, i) => ctx.callActivity('store', { i, blob })));
+  return 'fanned out';
+}
+
 function register(runtime: WorkflowRuntime): void {
   runtime
     .registerWorkflow(echoLength)
     .registerWorkflow(sleeper)
     .registerWorkflow(exportsTooMuch)
     .registerWorkflow(bigFanOut)
+    .registerWorkflow(wideFanOut)
     .registerActivityWithName('exportReport', () => 'r'.repeat(300 * KB))
     .registerActivityWithName('store', () => 'stored');
 }
@@ -244,6 +252,15 @@ test('a step whose writes cannot fit one etcd transaction fails its instance wit
   t.regex(state.workflowFailureDetails?.message ?? '', /references/);
   // Nothing of the refused step was left behind: no activity reminders.
   t.deepEqual(await runtime.timers.list({ prefix: `wf~${id}~` }), []);
+});
+
+test('a fan-out whose dispatch reminder would be over the job data limit fails its instance instead of retrying forever', async (t) => {
+  const { client } = await startRuntime(t, etcd, register);
+  const id = await client.scheduleNewWorkflow(wideFanOut);
+  const state = await client.waitForWorkflowCompletion(id, true, 20);
+  t.is(state.runtimeStatus, WorkflowRuntimeStatus.FAILED);
+  t.is(state.workflowFailureDetails?.errorType, 'StepTooLargeError');
+  t.regex(state.workflowFailureDetails?.message ?? '', /could not be written.*bytes/);
 });
 
 test('a PENDING instance no runtime runs: terminate ends it at once, purge then removes everything', async (t) => {

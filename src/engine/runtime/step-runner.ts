@@ -18,7 +18,7 @@ import type { InstanceStore } from './instance-store.js';
 import type { InstanceRecord } from './instance-record.js';
 import { wakeOps } from './reminder-ops.js';
 import { openingEvent } from './start-ops.js';
-import { stepTooLargeResult } from './step-size-limit.js';
+import { stepTooLargeResult, unwritableStepResult } from './step-size-limit.js';
 import { buildStepCommit, type StepCommit } from './step-ops.js';
 import type { ReminderPort } from './reminder-port.js';
 import type { RuntimeEvents } from './runtime-events.js';
@@ -244,7 +244,15 @@ export class StepRunner {
         localActivityDelayMs: this.#o.localActivityDelayMs?.() ?? 0,
       });
     let stepped = limited ?? result;
-    let built = build(stepped);
+    let built: StepCommit;
+    try {
+      built = build(stepped);
+    } catch (error) {
+      // Building is pure: what fails now fails on every retry. The instance fails instead.
+      stepped = unwritableStepResult(record, result, now, error);
+      this.#o.logger.error(`${instanceId}: ${failureMessage(stepped)}`);
+      built = build(stepped);
+    }
     let outcome: CommitOutcome;
     try {
       outcome = await this.#commitSized(guard, built.ops, cleanup);

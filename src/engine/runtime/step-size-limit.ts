@@ -25,3 +25,26 @@ export function stepTooLargeResult(
   };
   return failedStepResult(record, result, now, failureDetails);
 }
+
+/**
+ * The step that replaces one whose writes could not even be built: a reminder refused its data
+ * (a fan-out's dispatch reminder carrying every action's input, over the timer service's
+ * `maxDataBytes`). Building is a pure function of the step, so a retry would fail the same way.
+ */
+export function unwritableStepResult(
+  record: InstanceRecord,
+  result: ExecutionResult,
+  now: Date,
+  error: unknown,
+): ExecutionResult {
+  const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const failureDetails = {
+    errorType: 'StepTooLargeError',
+    message:
+      `workflow ${JSON.stringify(record.instanceId)}: its step could not be written (${reason}); ` +
+      'keep what one step writes small: store large data elsewhere and pass references, and split a ' +
+      'large fan-out of big inputs over several steps',
+    nonRetryable: true,
+  };
+  return failedStepResult(record, result, now, failureDetails);
+}

@@ -3,6 +3,7 @@ import { partitionOf } from '../cluster/partition.js';
 import { PartitionOwnership } from '../cluster/partition-ownership.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { CoalescedWarnings } from '../common/coalesced-warnings.js';
+import { DEFAULT_MIN_INTERVAL_MS, MAX_MIN_INTERVAL_MS } from '../common/interval-floor.js';
 import { createOnce, isUnknownOutcome } from '../etcd/create-once.js';
 import { GroupCommit } from '../etcd/group-commit.js';
 import type { KvStore } from '../etcd/kv-store.js';
@@ -19,7 +20,6 @@ import { nextFire } from './next-fire.js';
 import type { TimerServiceEvents } from './timer-events.js';
 import { TriggerLoop } from './trigger-loop.js';
 import { normalizeJob } from './validate-job.js';
-import { DEFAULT_MIN_INTERVAL_MS, MAX_MIN_INTERVAL_MS } from '../common/interval-floor.js';
 import { toJobView, type JobView } from './job-view.js';
 import { listJobPage, MAX_LIST_PAGE, type JobPage, type ListPageOptions } from './job-listing.js';
 

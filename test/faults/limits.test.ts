@@ -11,8 +11,10 @@ import {
   MemoryKv,
   TimerService,
   WorkflowClient,
+  WorkflowLimitError,
   WorkflowRuntime,
   WorkflowRuntimeStatus,
+  WorkflowValidationError,
   type WorkflowContext,
   type WorkflowRuntimeOptions,
 } from '../../src/index.js';
@@ -112,4 +114,41 @@ test('history over maxHistoryEvents: the instance fails with a continueAsNew hin
   t.is(state.runtimeStatus, WorkflowRuntimeStatus.FAILED);
   t.regex(state.workflowFailureDetails?.message ?? '', /continueAsNew/);
   t.regex(state.workflowFailureDetails?.message ?? '', /\b50\b/);
+});
+
+// The client's `maxPendingEventBytes` bounds the data of those events as well as their count.
+test('pending event data over maxPendingEventBytes: raiseEvent is refused, nothing stored', async (t) => {
+  const client = await runtimeWith(t, { maxPendingEventBytes: 1000 }, (r) =>
+    r.registerWorkflow(waitsForever),
+  );
+  const id = await client.scheduleNewWorkflow(waitsForever, undefined, 'bytes-1');
+  await client.waitForWorkflowStart(id, false, 10);
+  // 5 x 200 bytes: exactly the limit, still accepted.
+  for (let i = 0; i < 5; i++) await client.raiseEvent(id, `other-${i}`, 'x'.repeat(198));
+  const error = await t.throwsAsync(client.raiseEvent(id, 'too-much', 'y'.repeat(198)), {
+    instanceOf: WorkflowLimitError,
+  });
+  t.is(error?.limit, 'maxPendingEventBytes');
+  t.is(error?.value, 1000);
+  t.is(error?.allowed, 1000);
+  t.regex(error?.message ?? '', /200 bytes would pass it; nothing was raised/);
+  // An event without data still fits.
+  await client.raiseEvent(id, 'no-data');
+  const raised = (await client.getWorkflowHistory(id)).filter((e) => e.type === 'EventRaised');
+  t.false(raised.some((e) => e.type === 'EventRaised' && e.name === 'too-much'));
+});
+
+test('maxPayloadBytes and maxPendingEventBytes options are checked when the client is built', (t) => {
+  const kv = new MemoryKv();
+  for (const maxPayloadBytes of [0, 1.5, 2 * 1024 * 1024]) {
+    const error = t.throws(() => new WorkflowClient({ kv, maxPayloadBytes }), {
+      instanceOf: WorkflowValidationError,
+    });
+    t.is(error?.field, 'maxPayloadBytes');
+  }
+  const error = t.throws(() => new WorkflowClient({ kv, maxPendingEventBytes: -1 }), {
+    instanceOf: WorkflowValidationError,
+  });
+  t.is(error?.field, 'maxPendingEventBytes');
+  t.throws(() => new WorkflowRuntime({ kv, maxPayloadBytes: 0 }), { instanceOf: WorkflowValidationError });
 });

@@ -14,6 +14,7 @@ export default tseslint.config(
       'bench/results/**',
       'bench/peers/node_modules/**',
       '.tickflow/**',
+      'dist/**',
     ],
   },
   js.configs.recommended,

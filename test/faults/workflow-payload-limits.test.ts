@@ -241,6 +241,8 @@ test('an activity result over the limit fails that activity with PayloadTooLarge
 
 test('a step whose writes cannot fit one etcd transaction fails its instance with StepTooLargeError, naming bytes and limit', async (t) => {
   const { client, runtime } = await startRuntime(t, etcd, register);
+  const warnings: Error[] = [];
+  runtime.on('warning', (warning) => warnings.push(warning));
   const id = await client.scheduleNewWorkflow(bigFanOut);
   const state = await client.waitForWorkflowCompletion(id, true, 20);
   t.is(state.runtimeStatus, WorkflowRuntimeStatus.FAILED);
@@ -250,6 +252,10 @@ test('a step whose writes cannot fit one etcd transaction fails its instance wit
     /would write \d+ bytes in one etcd transaction, over the limit of 1572864 bytes/,
   );
   t.regex(state.workflowFailureDetails?.message ?? '', /references/);
+  // Logged as a runtime warning (coalesced with others like it).
+  t.true(
+    warnings.some((w) => w.name === 'StepTooLargeError' && /over etcd's --max-request-bytes/.test(w.message)),
+  );
   // Nothing of the refused step was left behind: no activity reminders.
   t.deepEqual(await runtime.timers.list({ prefix: `wf~${id}~` }), []);
 });

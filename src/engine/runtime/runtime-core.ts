@@ -132,6 +132,7 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
       maxTxnOps: this.#maxTxnOps,
       maxHistoryEvents,
       maxPayloadBytes,
+      warn: (error) => this.#warnings.report(error),
       // While stopping, new activities go out through their reminders, due at once.
       localActivityDelayMs: () => (this.#started ? fallbackMs : undefined),
       onLocalActivities: (instanceId, generation, actions) => {

@@ -18,7 +18,7 @@ import type { InstanceStore } from './instance-store.js';
 import type { InstanceRecord } from './instance-record.js';
 import { wakeOps } from './reminder-ops.js';
 import { openingEvent } from './start-ops.js';
-import { stepTooLargeResult, unwritableStepResult } from './step-size-limit.js';
+import { StepTooLargeError, stepTooLargeResult, unwritableStepResult } from './step-size-limit.js';
 import { buildStepCommit, type StepCommit } from './step-ops.js';
 import type { ReminderPort } from './reminder-port.js';
 import type { RuntimeEvents } from './runtime-events.js';
@@ -37,6 +37,8 @@ export interface StepRunnerOptions {
   maxHistoryEvents: number;
   /** JSON bytes each workflow payload may have (checked by the executor). */
   maxPayloadBytes: number;
+  /** Reports a warning (coalesced by the runtime): a step failed its instance for its size. */
+  warn?(error: Error): void;
   /**
    * Activities run in-process after their step commits, their reminders due this much later;
    * undefined (or 0): activities run from their reminders only.
@@ -251,6 +253,7 @@ export class StepRunner {
       // Building is pure: what fails now fails on every retry. The instance fails instead.
       stepped = unwritableStepResult(record, result, now, error);
       this.#o.logger.error(`${instanceId}: ${failureMessage(stepped)}`);
+      this.#o.warn?.(new StepTooLargeError(error instanceof Error ? error.message : String(error)));
       built = build(stepped);
     }
     let outcome: CommitOutcome;
@@ -261,8 +264,14 @@ export class StepRunner {
       // The same writes would be refused the same way on every retry: fail the instance instead,
       // with a step that writes little (the failure, the consumed inbox, cancelled timers).
       const bytes = itemBytes({ guards: [guard], ops: built.ops });
-      stepped = stepTooLargeResult(record, result, now, bytes, ETCD_MAX_REQUEST_BYTES, error.message);
+      // Under the limit by this estimate, yet refused: etcd runs with a smaller --max-request-bytes.
+      const detail =
+        bytes > ETCD_MAX_REQUEST_BYTES
+          ? "etcd's --max-request-bytes"
+          : `etcd refused it: ${String(error.value)}`;
+      stepped = stepTooLargeResult(record, result, now, bytes, ETCD_MAX_REQUEST_BYTES, detail);
       this.#o.logger.error(`${instanceId}: ${failureMessage(stepped)}`);
+      this.#o.warn?.(new StepTooLargeError(`${bytes} bytes, over ${detail} of ${ETCD_MAX_REQUEST_BYTES}`));
       built = build(stepped);
       try {
         outcome = await commit(built.ops);
@@ -314,7 +323,7 @@ export class StepRunner {
   #commitSized(guard: StoreGuard, ops: StoreOp[], cleanup: StoreOp[]): Promise<CommitOutcome> {
     const bytes = itemBytes({ guards: [guard], ops });
     if (bytes > ETCD_MAX_REQUEST_BYTES) {
-      const detail = `about ${bytes} bytes in one transaction, over etcd's --max-request-bytes (${ETCD_MAX_REQUEST_BYTES})`;
+      const detail = `about ${bytes} bytes, over etcd's --max-request-bytes (${ETCD_MAX_REQUEST_BYTES})`;
       return Promise.reject(new StoreTooLargeError('txn', detail));
     }
     return this.#commit(guard, ops, cleanup);

@@ -1,6 +1,20 @@
+import { WorkflowError } from '../errors.js';
 import type { ExecutionResult } from '../execution-result.js';
 import { failedStepResult } from './failed-step.js';
 import type { InstanceRecord } from './instance-record.js';
+
+/**
+ * Reported (coalesced) as a runtime warning each time a step is replaced by a failure because its
+ * writes did not fit: the message leaves the instance out, so many such failures read as one line
+ * and a count; the instance's own failure details and the workflow logger name it.
+ */
+export class StepTooLargeError extends WorkflowError {
+  override name = 'StepTooLargeError';
+
+  constructor(reason: string) {
+    super(`a workflow step could not be written (${reason}); its instance was failed with StepTooLargeError`);
+  }
+}
 
 /**
  * The step that replaces one whose writes do not fit one etcd transaction: it fails the instance

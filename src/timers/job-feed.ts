@@ -11,6 +11,9 @@ import type { TriggerLoop } from './trigger-loop.js';
 type PartitionFeed = { state: 'loading'; buffer: KvEvent[] } | { state: 'ready'; loadedRevision: number };
 
 const PAGE = 2000;
+/** Backoff between attempts to load a partition whose read failed. */
+const LOAD_RETRY_FIRST_MS = 250;
+const LOAD_RETRY_MAX_MS = 10_000;
 /** How long a released partition waits for its in-flight triggers to settle. */
 const RELEASE_DRAIN_MS = 10_000;
 
@@ -74,9 +77,28 @@ export class JobFeed {
     this.#owned.clear();
   }
 
+  /**
+   * Loads `partition`'s jobs. A failed load is retried here, with backoff, while the partition
+   * stays this replica's: handing it back would only have it claimed and failed again at once.
+   * The partition shows as loading meanwhile (`TimerService.loadingPartitions`), and each failure
+   * is warned about. Returns when loaded, or when the partition was released or the feed stopped.
+   */
   async acquire(partition: number): Promise<void> {
-    this.#owned.set(partition, { state: 'loading', buffer: [] });
-    await this.#load(partition);
+    for (let attempt = 0; ; attempt++) {
+      // A fresh buffer per attempt: events before this attempt's read are in what it reads.
+      const feed: PartitionFeed = { state: 'loading', buffer: [] };
+      this.#owned.set(partition, feed);
+      try {
+        await this.#load(partition);
+        return;
+      } catch (error) {
+        if (this.#stopped || this.#owned.get(partition) !== feed) throw error;
+        this.#warn(error instanceof Error ? error : new Error(String(error)));
+        const wait = Math.min(LOAD_RETRY_MAX_MS, LOAD_RETRY_FIRST_MS * 2 ** attempt);
+        await new Promise<void>((resolve) => this.#clock.schedule(this.#clock.now() + wait, resolve));
+        if (this.#stopped || this.#owned.get(partition) !== feed) return;
+      }
+    }
   }
 
   /** Stops firing `partition`: waits for its in-flight triggers, then forgets its jobs. */

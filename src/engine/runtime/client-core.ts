@@ -132,6 +132,7 @@ export class ClientCore {
       throw new WorkflowValidationError('startAt', startAt, 'a valid Date');
     }
     // Before anything is stored: an input over the limit would leave its instance unable to step.
+    checkPayload('workflow', name, this.#maxPayloadBytes);
     checkPayload('input', normalizePayload(input), this.#maxPayloadBytes);
     const request = {
       instanceId: id,
@@ -262,6 +263,8 @@ export class ClientCore {
   }
 
   async suspendWorkflow(instanceId: string, reason?: string): Promise<void> {
+    // A reason is stored in history like a payload: bounded the same way.
+    checkPayload('reason', reason, this.#maxPayloadBytes);
     await this.#send(instanceId, {
       type: 'ExecutionSuspended',
       timestamp: new Date(this.#clock.now()),
@@ -270,6 +273,7 @@ export class ClientCore {
   }
 
   async resumeWorkflow(instanceId: string, reason?: string): Promise<void> {
+    checkPayload('reason', reason, this.#maxPayloadBytes);
     await this.#send(instanceId, {
       type: 'ExecutionResumed',
       timestamp: new Date(this.#clock.now()),

@@ -10,16 +10,16 @@ import { PayloadTooLargeError, WorkflowClient, WorkflowRuntimeStatus } from '../
 const LIMIT = 100;
 const over = 'x'.repeat(LIMIT); // 102 bytes as JSON
 
-function client(): WorkflowClient {
+function client(kv = new MemoryKv()): WorkflowClient {
   return new WorkflowClient({
-    kv: new MemoryKv(),
+    kv,
     appId: 'client-limits',
     partitions: 1,
     maxPayloadBytes: LIMIT,
   });
 }
 
-test.serial('a start with an input or name over maxPayloadBytes stores nothing', async (t) => {
+test('a start with an input or name over maxPayloadBytes stores nothing', async (t) => {
   const c = client();
   const input = await t.throwsAsync(c.scheduleNewWorkflow('wf', over, 'a'), {
     instanceOf: PayloadTooLargeError,
@@ -37,25 +37,23 @@ test.serial('a start with an input or name over maxPayloadBytes stores nothing',
   t.is((await c.getWorkflowState('c'))?.runtimeStatus, WorkflowRuntimeStatus.PENDING);
 });
 
-test.serial(
-  'event data, termination output and suspend/resume reasons over the limit are refused; nothing is stored',
-  async (t) => {
-    const c = client();
-    const id = await c.scheduleNewWorkflow('wf', undefined, 'target');
-    const inbox = '/tickflow/default/client-limits/wf/inbox/target/';
-    const data = await t.throwsAsync(c.raiseEvent(id, 'e', { blob: over }), {
-      instanceOf: PayloadTooLargeError,
-    });
-    t.is(data?.field, 'data');
-    const output = await t.throwsAsync(c.terminateWorkflow(id, over), { instanceOf: PayloadTooLargeError });
-    t.is(output?.field, 'output');
-    for (const call of [() => c.suspendWorkflow(id, over), () => c.resumeWorkflow(id, over)]) {
-      const reason = await t.throwsAsync(call(), { instanceOf: PayloadTooLargeError });
-      t.is(reason?.field, 'reason');
-    }
-    // Still PENDING and untouched: the refused terminate did not end it.
-    t.is((await c.getWorkflowState(id))?.runtimeStatus, WorkflowRuntimeStatus.PENDING);
-    t.deepEqual(await c.getWorkflowHistory(id), []);
-    t.deepEqual((await kv.range(inbox)).entries, []);
-  },
-);
+test('event data, termination output and suspend/resume reasons over the limit are refused; nothing is stored', async (t) => {
+  const kv = new MemoryKv();
+  const c = client(kv);
+  const id = await c.scheduleNewWorkflow('wf', undefined, 'target');
+  const inbox = '/tickflow/default/client-limits/wf/inbox/target/';
+  const data = await t.throwsAsync(c.raiseEvent(id, 'e', { blob: over }), {
+    instanceOf: PayloadTooLargeError,
+  });
+  t.is(data?.field, 'data');
+  const output = await t.throwsAsync(c.terminateWorkflow(id, over), { instanceOf: PayloadTooLargeError });
+  t.is(output?.field, 'output');
+  for (const call of [() => c.suspendWorkflow(id, over), () => c.resumeWorkflow(id, over)]) {
+    const reason = await t.throwsAsync(call(), { instanceOf: PayloadTooLargeError });
+    t.is(reason?.field, 'reason');
+  }
+  // Still PENDING and untouched: the refused terminate did not end it.
+  t.is((await c.getWorkflowState(id))?.runtimeStatus, WorkflowRuntimeStatus.PENDING);
+  t.deepEqual(await c.getWorkflowHistory(id), []);
+  t.deepEqual((await kv.range(inbox)).entries, []);
+});

@@ -108,6 +108,7 @@ export async function startEmbeddedEtcd(options: EmbeddedEtcdOptions = {}): Prom
     let maintenance: EtcdMaintenance | undefined;
     if (options.maintenance !== false) {
       maintenance = new EtcdMaintenance({
+        compactRetention: spec.compactionRetention,
         ...options.maintenance,
         hosts,
         quotaBytes: spec.quotaBackendBytes,

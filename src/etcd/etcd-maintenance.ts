@@ -35,6 +35,8 @@ export interface EtcdMaintenanceOptions extends Omit<MaintenancePolicyOptions, '
 
 export interface DefragReport {
   member: string;
+  /** When it began, by the maintenance clock. */
+  startedAt: number;
   durationMs: number;
   dbSizeBefore: number;
   dbSizeAfter: number;
@@ -220,7 +222,9 @@ export class EtcdMaintenance extends EventEmitter<EtcdMaintenanceEvents> {
   ): Promise<void> {
     const policy = this.#policy;
     if (!policy) return;
-    if (decision.kind === 'defragment') {
+    if (decision.kind === 'compact') {
+      await this.#compact(decision.revision, this.#requestTimeoutMs);
+    } else if (decision.kind === 'defragment') {
       const member = members.find((m) => m.name === decision.member.name);
       if (!member) return;
       const report = await this.#defragment(member, decision.member.dbSize, decision.why);
@@ -266,17 +270,7 @@ export class EtcdMaintenance extends EventEmitter<EtcdMaintenanceEvents> {
     if (!policy) throw new Error('not started');
     const started = this.#clock.now();
     const revision = await this.#currentRevision();
-    let compactedTo: number | undefined;
-    try {
-      await this.#client.kv.compact(
-        { revision, physical: true },
-        { deadline: Date.now() + this.#defragTimeoutMs },
-      );
-      compactedTo = revision;
-    } catch (error) {
-      // Another replica (or auto-compaction) got there first: the old revisions are gone either way.
-      if (!/required revision has been compacted/.test(errorMessage(error))) throw error;
-    }
+    const compactedTo = (await this.#compact(revision, this.#defragTimeoutMs)) ? revision : undefined;
     const leaderLast = [...members].sort(
       (a, b) => Number(isLeader(before, a.name)) - Number(isLeader(before, b.name)),
     );
@@ -314,13 +308,35 @@ export class EtcdMaintenance extends EventEmitter<EtcdMaintenanceEvents> {
     };
   }
 
+  /** Compacts history before `revision`; false if it was compacted already (by anyone). */
+  async #compact(revision: number, timeoutMs: number): Promise<boolean> {
+    try {
+      await this.#client.kv.compact({ revision, physical: true }, { deadline: Date.now() + timeoutMs });
+      this.#policy?.compacted(revision);
+      return true;
+    } catch (error) {
+      const already = /required revision has been compacted/.test(errorMessage(error));
+      // Another replica or etcd's auto-compaction got there first: the old revisions are gone either way.
+      if (!already) throw error;
+      this.#policy?.compacted(revision);
+      return false;
+    }
+  }
+
   async #defragment(member: Member, dbSizeBefore: number, why: string): Promise<DefragReport> {
     const client = this.#memberClient(member.endpoint);
     const started = this.#clock.now();
     await client.maintenance.defragment({ deadline: Date.now() + this.#defragTimeoutMs });
     const durationMs = this.#clock.now() - started;
     const status = await client.maintenance.status({ deadline: Date.now() + this.#requestTimeoutMs });
-    return { member: member.name, durationMs, dbSizeBefore, dbSizeAfter: Number(status.dbSize), why };
+    return {
+      member: member.name,
+      startedAt: started,
+      durationMs,
+      dbSizeBefore,
+      dbSizeAfter: Number(status.dbSize),
+      why,
+    };
   }
 
   async #currentRevision(): Promise<number> {
@@ -335,11 +351,13 @@ export class EtcdMaintenance extends EventEmitter<EtcdMaintenanceEvents> {
     );
     const samples: MemberSample[] = [];
     const noSpace = new Set<string>();
+    let revision = 0;
     answers.forEach((answer, i) => {
       const member = members[i];
       // A member that does not answer is left out of this sample; the others still count.
       if (!member || answer.status !== 'fulfilled') return;
       samples.push(toSample(member, answer.value));
+      revision = Math.max(revision, Number(answer.value.header.revision));
       for (const error of answer.value.errors) {
         const id = /memberID:(\d+) alarm:NOSPACE/.exec(error)?.[1];
         if (id !== undefined) noSpace.add(id);
@@ -349,7 +367,7 @@ export class EtcdMaintenance extends EventEmitter<EtcdMaintenanceEvents> {
       const reason = answers.find((a): a is PromiseRejectedResult => a.status === 'rejected')?.reason;
       throw new Error(`no etcd member answered Status: ${errorMessage(reason)}`, { cause: reason });
     }
-    return { at: this.#clock.now(), members: samples, noSpaceAlarms: [...noSpace] };
+    return { at: this.#clock.now(), members: samples, noSpaceAlarms: [...noSpace], revision };
   }
 
   /** Every member with a client URL; the configured hosts if the member list is not available. */

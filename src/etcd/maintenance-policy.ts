@@ -20,6 +20,8 @@ export interface MaintenanceSample {
   members: readonly MemberSample[];
   /** Ids of members with a NOSPACE alarm raised. */
   noSpaceAlarms: readonly string[];
+  /** The store's current revision (0 when unknown). */
+  revision?: number;
 }
 
 export interface MaintenancePolicyOptions {
@@ -46,10 +48,19 @@ export interface MaintenancePolicyOptions {
   recoverRetryMs?: number;
   /** Disarm only if every member's backend is below this share of the quota afterwards. Default 0.9. */
   disarmBelowRatio?: number;
+  /**
+   * Keep this many revisions of history, compacting the rest away as it goes. Default: none
+   * (compaction is left to etcd's --auto-compaction-*). etcd 3.4's revision-mode auto-compaction
+   * only runs every 5 minutes, so at thousands of writes a second the backend holds 5 minutes of
+   * history on top of the retention; compacting at every poll keeps it to the retention.
+   */
+  compactRetention?: number | undefined;
 }
 
 export type MaintenanceDecision =
   | { kind: 'idle' }
+  /** Drop history before `revision`. */
+  | { kind: 'compact'; revision: number }
   /** Compact to the current revision, defragment every member (one at a time), then disarm. */
   | { kind: 'recover'; reason: 'alarm' | 'write-refused' }
   | {
@@ -80,7 +91,9 @@ const MiB = 2 ** 20;
  * comes within `maxDeferMs`, and at once when the backend nears the quota.
  */
 export class MaintenancePolicy {
-  readonly #o: Required<MaintenancePolicyOptions>;
+  readonly #o: Required<Omit<MaintenancePolicyOptions, 'compactRetention'>>;
+  readonly #compactRetention: number | undefined;
+  #compactedTo = 0;
   /** Per member: when it was last defragmented. */
   readonly #lastDefrag = new Map<string, number>();
   /** Per member: since when a defragmentation has been owed but deferred. */
@@ -93,7 +106,8 @@ export class MaintenancePolicy {
   #recoverNotBefore = 0;
 
   constructor(options: MaintenancePolicyOptions) {
-    const o: Required<MaintenancePolicyOptions> = {
+    const { compactRetention, ...rest } = options;
+    const o: Required<Omit<MaintenancePolicyOptions, 'compactRetention'>> = {
       defragment: true,
       recover: true,
       warnRatio: 0.8,
@@ -105,8 +119,15 @@ export class MaintenancePolicy {
       maxDeferMs: 10 * 60_000,
       recoverRetryMs: 60_000,
       disarmBelowRatio: 0.9,
-      ...options,
+      ...rest,
     };
+    if (
+      compactRetention !== undefined &&
+      !(Number.isSafeInteger(compactRetention) && compactRetention >= 1)
+    ) {
+      throw new RangeError(invalidInputMessage('compactRetention', compactRetention, 'an integer >= 1'));
+    }
+    this.#compactRetention = compactRetention;
     if (!Number.isFinite(o.quotaBytes) || o.quotaBytes <= 0) {
       throw new RangeError(invalidInputMessage('quotaBytes', o.quotaBytes, 'a number of bytes > 0'));
     }
@@ -134,6 +155,11 @@ export class MaintenancePolicy {
   /** A write failed with "database space exceeded": recover at the next decision, alarm or not. */
   noteWriteRefused(now: number): void {
     this.#writeRefusedAt = now;
+  }
+
+  /** History before `revision` is gone (compacted by us, by etcd, or by anyone). */
+  compacted(revision: number): void {
+    this.#compactedTo = Math.max(this.#compactedTo, revision);
   }
 
   /** The caller defragmented `memberId` at `now`. */
@@ -169,8 +195,22 @@ export class MaintenancePolicy {
       // Nothing else helps while writes are refused, and a defragmentation alone would not disarm.
       return { decision: { kind: 'idle' }, warnings };
     }
+    const compact = this.#compactDecision(sample.revision ?? 0);
+    if (compact) return { decision: compact, warnings };
     if (!this.#o.defragment) return { decision: { kind: 'idle' }, warnings };
     return { decision: this.#defragDecision(sample.members, rates, now), warnings };
+  }
+
+  /**
+   * Compacts once a tenth of the retention (at least 1,000 revisions) has piled up beyond it: often
+   * enough to keep history near the retention, seldom enough that each compaction has work to do.
+   */
+  #compactDecision(revision: number): MaintenanceDecision | undefined {
+    const retention = this.#compactRetention;
+    if (retention === undefined) return undefined;
+    const target = revision - retention;
+    if (target <= this.#compactedTo + Math.max(1_000, retention / 10)) return undefined;
+    return { kind: 'compact', revision: target };
   }
 
   #defragDecision(

@@ -186,3 +186,28 @@ test("isNoSpaceError finds etcd's answer anywhere in the cause chain", (t) => {
   t.false(isNoSpaceError(new Error('etcdserver: request timed out')));
   t.false(isNoSpaceError('database space exceeded'));
 });
+
+test('with compactRetention, history past the retention is compacted once a tenth of it piled up', (t) => {
+  const clock = new FakeClock();
+  const policy = new MaintenancePolicy({ quotaBytes: GiB, compactRetention: 100_000 });
+  const decide = (revision: number) =>
+    policy.decide({ members: [member('1')], noSpaceAlarms: [], revision }, clock.now()).decision;
+  t.is(decide(50_000).kind, 'idle', 'less history than the retention');
+  t.is(decide(110_000).kind, 'idle', 'only 10,000 past it');
+  t.deepEqual(decide(110_001), { kind: 'compact', revision: 10_001 });
+  policy.compacted(10_001);
+  t.is(decide(115_000).kind, 'idle');
+  t.deepEqual(decide(125_000), { kind: 'compact', revision: 25_000 });
+  // etcd's own auto-compaction (or another replica) went further: nothing to do until it piles up again.
+  policy.compacted(40_000);
+  t.is(decide(145_000).kind, 'idle');
+});
+
+test('without compactRetention compaction is left to etcd', (t) => {
+  const policy = new MaintenancePolicy({ quotaBytes: GiB });
+  const { decision } = policy.decide({ members: [member('1')], noSpaceAlarms: [], revision: 10_000_000 }, 0);
+  t.is(decision.kind, 'idle');
+  t.throws(() => new MaintenancePolicy({ quotaBytes: GiB, compactRetention: 0 }), {
+    message: /invalid compactRetention/,
+  });
+});

@@ -11,7 +11,7 @@ import { checkPayload, payloadBytes, resolveMaxPayloadBytes } from '../payload-l
 import { directTerminationOps } from './direct-termination.js';
 import { instanceKeys, INSTANCE_ID_ALLOWED, isValidInstanceId } from './instance-keys.js';
 import type { InstanceRecord } from './instance-record.js';
-import { InstanceStore, type LoadedInstance } from './instance-store.js';
+import { CorruptHistoryError, InstanceStore, type LoadedInstance } from './instance-store.js';
 import { isUnknownOutcome } from '../../etcd/create-once.js';
 import type { ReminderPort } from './reminder-port.js';
 import { clearInstanceOps, startInstanceOps } from './start-ops.js';
@@ -244,12 +244,14 @@ export class ClientCore {
     const result = normalizePayload(output);
     checkPayload('output', result, this.#maxPayloadBytes);
     const loaded = await this.#require(instanceId);
-    const children = (options.recursive ?? true) ? await this.#children(instanceId, loaded.record) : [];
+    const force = options.force === true;
+    const children =
+      (options.recursive ?? true) ? await this.#children(instanceId, loaded.record, force) : [];
     // The parent first: a child terminated first would report its failure to the parent, which
     // could then fail on it before its own terminate message is read.
     if (!isTerminalStatus(loaded.record.status)) {
-      if (options.force === true || loaded.record.status === WorkflowRuntimeStatus.PENDING) {
-        await this.#terminateDirectly(instanceId, loaded, result, options.force === true);
+      if (force || loaded.record.status === WorkflowRuntimeStatus.PENDING) {
+        await this.#terminateDirectly(instanceId, loaded, result, force);
       } else {
         await this.#sendTerminate(instanceId, loaded, result);
       }
@@ -291,7 +293,16 @@ export class ClientCore {
     options: { recursive?: boolean; force?: boolean } = {},
   ): Promise<boolean> {
     validateId(instanceId);
-    let loaded = await this.#store.load(instanceId);
+    let loaded: LoadedInstance | undefined;
+    try {
+      loaded = await this.#store.load(instanceId);
+    } catch (error) {
+      if (options.force !== true || !(error instanceof CorruptHistoryError)) throw error;
+      // A record that cannot be read cannot be terminated either: force deletes what is stored
+      // for the id (its children and parent cannot be known).
+      await this.#kv.txn([], clearInstanceOps(this.#ctx(), instanceId));
+      return true;
+    }
     if (!loaded) return false;
     if (!isTerminalStatus(loaded.record.status)) {
       if (options.force !== true) {
@@ -308,7 +319,7 @@ export class ClientCore {
       if (!loaded) return true;
     }
     if (options.recursive ?? true) {
-      for (const child of await this.#children(instanceId, loaded.record)) {
+      for (const child of await this.#children(instanceId, loaded.record, options.force === true)) {
         const state = await this.#store.load(child);
         if (state && (options.force === true || isTerminalStatus(state.record.status))) {
           await this.purgeWorkflow(child, options);
@@ -516,10 +527,20 @@ export class ClientCore {
     return toWorkflowState(record, fetchPayloads);
   }
 
-  async #children(instanceId: string, record: InstanceRecord): Promise<string[]> {
+  /**
+   * The child instances the history records. With `force`, an unreadable history gives none
+   * rather than an error: ending the instance matters more than finding its children.
+   */
+  async #children(instanceId: string, record: InstanceRecord, force = false): Promise<string[]> {
     // An instance that never stepped has no history, hence no children: skip the read.
     if (record.chunks === 0) return [];
-    const events = await this.#store.history(instanceId);
+    let events: HistoryEvent[];
+    try {
+      events = await this.#store.history(instanceId);
+    } catch (error) {
+      if (force && error instanceof CorruptHistoryError) return [];
+      throw error;
+    }
     return events.flatMap((e) => (e.type === 'ChildWorkflowCreated' ? [e.instanceId] : []));
   }
 }

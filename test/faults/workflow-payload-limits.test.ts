@@ -336,4 +336,20 @@ test('force: a RUNNING instance whose runtime is gone is terminated and purged b
   t.true(await fixture.client.purgeWorkflow(other, { force: true }));
   t.is(await fixture.client.getWorkflowState(other), undefined);
   t.true(await fixture.client.purgeWorkflow(id));
+
+  // The same over HTTP: `?force=true` on terminate and purge (anything but true/false is a 400).
+  const app = httpApp(t, fixture);
+  const running = await fixture.client.scheduleNewWorkflow('neverRegistered');
+  const refused = await app.inject({ method: 'POST', url: `${BASE}/${running}/purge` });
+  t.is(refused.statusCode, 409);
+  t.regex(refused.json<ErrorBody>().message ?? '', /purge with force/);
+  const bad = await app.inject({ method: 'POST', url: `${BASE}/${running}/purge?force=yes` });
+  t.is(bad.statusCode, 400);
+  const purged = await app.inject({ method: 'POST', url: `${BASE}/${running}/purge?force=true` });
+  t.is(purged.statusCode, 202);
+  t.is(await fixture.client.getWorkflowState(running), undefined);
+  const third = await fixture.client.scheduleNewWorkflow('neverRegistered');
+  const ended = await app.inject({ method: 'POST', url: `${BASE}/${third}/terminate?force=true` });
+  t.is(ended.statusCode, 202);
+  t.is((await fixture.client.getWorkflowState(third))?.runtimeStatus, WorkflowRuntimeStatus.TERMINATED);
 });

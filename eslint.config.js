@@ -15,6 +15,7 @@ export default tseslint.config(
       'bench/peers/node_modules/**',
       '.tickflow/**',
       'dist/**',
+      'examples/**',
     ],
   },
   js.configs.recommended,

@@ -49,6 +49,10 @@ export interface ServerProcessOptions {
   /** More `tickflow serve` arguments. */
   args?: string[];
   startupTimeoutMs?: number;
+  /** The `tickflow` launcher to run (default: this repository's bin/tickflow.js). */
+  bin?: string;
+  /** Working directory of the server process. */
+  cwd?: string;
 }
 
 /**
@@ -57,11 +61,14 @@ export interface ServerProcessOptions {
  */
 export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tickflow-serve-'));
-  const args = [TICKFLOW_BIN, 'serve', '--port', '0', '--data-dir', dataDir];
+  const args = [options.bin ?? TICKFLOW_BIN, 'serve', '--port', '0', '--data-dir', dataDir];
   if (options.appUrl !== undefined) args.push('--app-url', options.appUrl);
   if (options.workflows !== undefined) args.push('--workflows', options.workflows);
   args.push(...(options.args ?? []));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd !== undefined && { cwd: options.cwd }),
+  });
   let stdout = '';
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

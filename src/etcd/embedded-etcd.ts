@@ -51,6 +51,13 @@ export interface EmbeddedEtcd {
 
 export const DEFAULT_COMPACTION_RETENTION = 100_000;
 export const DEFAULT_QUOTA_BACKEND_BYTES = 4 * 1024 ** 3;
+/**
+ * The embedded etcd's upkeep also keeps no more than this much history: tickflow writes many keys
+ * per transaction, so 100,000 revisions can be hundreds of MiB (a 4-minute soak at 2,000
+ * triggers/s made 45,000 revisions of ~6 KiB). History only lets a watcher catch up after a short
+ * disconnect; one further behind re-lists.
+ */
+export const DEFAULT_COMPACTION_RETENTION_MS = 2 * 60_000;
 const PORT_ATTEMPTS = 3;
 
 /** The etcd binary to run: an explicit one, `$TICKFLOW_ETCD_BIN`, or `etcd` on PATH. */
@@ -109,6 +116,7 @@ export async function startEmbeddedEtcd(options: EmbeddedEtcdOptions = {}): Prom
     if (options.maintenance !== false) {
       maintenance = new EtcdMaintenance({
         compactRetention: spec.compactionRetention,
+        compactRetentionMs: DEFAULT_COMPACTION_RETENTION_MS,
         ...options.maintenance,
         hosts,
         quotaBytes: spec.quotaBackendBytes,

@@ -55,6 +55,13 @@ export interface MaintenancePolicyOptions {
    * history on top of the retention; compacting at every poll keeps it to the retention.
    */
   compactRetention?: number | undefined;
+  /**
+   * With `compactRetention`: also keep no more than this much history by time. tickflow commits
+   * many keys per transaction, so a revision can hold kilobytes and 100,000 revisions hundreds of
+   * MiB; history only serves watchers catching up after a short disconnect (one further behind
+   * re-lists). Default: no bound by time.
+   */
+  compactRetentionMs?: number | undefined;
 }
 
 export type MaintenanceDecision =
@@ -91,9 +98,12 @@ const MiB = 2 ** 20;
  * comes within `maxDeferMs`, and at once when the backend nears the quota.
  */
 export class MaintenancePolicy {
-  readonly #o: Required<Omit<MaintenancePolicyOptions, 'compactRetention'>>;
+  readonly #o: Required<Omit<MaintenancePolicyOptions, 'compactRetention' | 'compactRetentionMs'>>;
   readonly #compactRetention: number | undefined;
+  readonly #compactRetentionMs: number | undefined;
   #compactedTo = 0;
+  /** (time, revision) of recent samples, oldest first, to find the revision of `compactRetentionMs` ago. */
+  #revisions: Array<{ at: number; revision: number }> = [];
   /** Per member: when it was last defragmented. */
   readonly #lastDefrag = new Map<string, number>();
   /** Per member: since when a defragmentation has been owed but deferred. */
@@ -106,8 +116,8 @@ export class MaintenancePolicy {
   #recoverNotBefore = 0;
 
   constructor(options: MaintenancePolicyOptions) {
-    const { compactRetention, ...rest } = options;
-    const o: Required<Omit<MaintenancePolicyOptions, 'compactRetention'>> = {
+    const { compactRetention, compactRetentionMs, ...rest } = options;
+    const o: Required<Omit<MaintenancePolicyOptions, 'compactRetention' | 'compactRetentionMs'>> = {
       defragment: true,
       recover: true,
       warnRatio: 0.8,
@@ -127,7 +137,16 @@ export class MaintenancePolicy {
     ) {
       throw new RangeError(invalidInputMessage('compactRetention', compactRetention, 'an integer >= 1'));
     }
+    if (
+      compactRetentionMs !== undefined &&
+      !(Number.isFinite(compactRetentionMs) && compactRetentionMs > 0)
+    ) {
+      throw new RangeError(
+        invalidInputMessage('compactRetentionMs', compactRetentionMs, 'a number of milliseconds > 0'),
+      );
+    }
     this.#compactRetention = compactRetention;
+    this.#compactRetentionMs = compactRetentionMs;
     if (!Number.isFinite(o.quotaBytes) || o.quotaBytes <= 0) {
       throw new RangeError(invalidInputMessage('quotaBytes', o.quotaBytes, 'a number of bytes > 0'));
     }
@@ -195,7 +214,7 @@ export class MaintenancePolicy {
       // Nothing else helps while writes are refused, and a defragmentation alone would not disarm.
       return { decision: { kind: 'idle' }, warnings };
     }
-    const compact = this.#compactDecision(sample.revision ?? 0);
+    const compact = this.#compactDecision(sample.revision ?? 0, now);
     if (compact) return { decision: compact, warnings };
     if (!this.#o.defragment) return { decision: { kind: 'idle' }, warnings };
     return { decision: this.#defragDecision(sample.members, rates, now), warnings };
@@ -204,12 +223,27 @@ export class MaintenancePolicy {
   /**
    * Compacts once a tenth of the retention (at least 1,000 revisions) has piled up beyond it: often
    * enough to keep history near the retention, seldom enough that each compaction has work to do.
+   * With a time bound, the revision sampled `compactRetentionMs` ago is the limit if it is newer.
    */
-  #compactDecision(revision: number): MaintenanceDecision | undefined {
+  #compactDecision(revision: number, now: number): MaintenanceDecision | undefined {
     const retention = this.#compactRetention;
-    if (retention === undefined) return undefined;
-    const target = revision - retention;
-    if (target <= this.#compactedTo + Math.max(1_000, retention / 10)) return undefined;
+    if (retention === undefined || revision <= 0) return undefined;
+    let target = revision - retention;
+    const retentionMs = this.#compactRetentionMs;
+    if (retentionMs !== undefined) {
+      this.#revisions.push({ at: now, revision });
+      let cut = 0;
+      while (
+        cut + 1 < this.#revisions.length &&
+        (this.#revisions[cut + 1]?.at ?? Infinity) <= now - retentionMs
+      )
+        cut++;
+      // Keep the newest sample at least retentionMs old: it is the limit; older ones are no longer needed.
+      this.#revisions.splice(0, cut);
+      const old = this.#revisions[0];
+      if (old !== undefined && old.at <= now - retentionMs) target = Math.max(target, old.revision);
+    }
+    if (target <= this.#compactedTo + Math.min(Math.max(1_000, retention / 10), retention)) return undefined;
     return { kind: 'compact', revision: target };
   }
 

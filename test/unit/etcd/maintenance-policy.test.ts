@@ -211,3 +211,32 @@ test('without compactRetention compaction is left to etcd', (t) => {
     message: /invalid compactRetention/,
   });
 });
+
+test('with compactRetentionMs, history older than that is compacted even within the revision retention', (t) => {
+  const clock = new FakeClock();
+  const policy = new MaintenancePolicy({
+    quotaBytes: GiB,
+    compactRetention: 100_000,
+    compactRetentionMs: 120_000,
+  });
+  // 200 revisions a second (many keys per transaction): 100,000 revisions would be over 8 minutes.
+  const decide = () => {
+    clock.advance(10_000);
+    const revision = 200 * ((clock.now() - Date.UTC(2026, 0, 1)) / 1000);
+    return policy.decide({ members: [member('1')], noSpaceAlarms: [], revision }, clock.now()).decision;
+  };
+  const decisions: Array<{ second: number; revision: number }> = [];
+  for (let i = 0; i < 60; i++) {
+    const decision = decide();
+    if (decision.kind !== 'compact') continue;
+    decisions.push({ second: (clock.now() - Date.UTC(2026, 0, 1)) / 1000, revision: decision.revision });
+    policy.compacted(decision.revision);
+  }
+  const first = decisions[0];
+  t.truthy(first);
+  // Nothing before two minutes have passed; then the revision of two minutes ago, never later.
+  t.true((first?.second ?? 0) >= 120, JSON.stringify(decisions));
+  for (const d of decisions) t.true(d.revision <= 200 * (d.second - 120), JSON.stringify(d));
+  // ... and at least every 10,000 revisions (the step), so history stays near two minutes.
+  t.true(decisions.length >= 8, JSON.stringify(decisions));
+});

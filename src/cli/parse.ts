@@ -1,3 +1,4 @@
+import { fetchBlocksPort, portOf } from '../server/fetch-blocked-ports.js';
 import { InvalidArgumentError } from 'commander';
 
 /**
@@ -67,10 +68,16 @@ export function parseHttpUrl(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new InvalidArgumentError('Expected an http:// or https:// URL, e.g. http://127.0.0.1:6000.');
+    throw new InvalidArgumentError('Expected an http:// or https:// URL, e.g. http://127.0.0.1:3000.');
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidArgumentError('Expected an http:// or https:// URL, e.g. http://127.0.0.1:6000.');
+    throw new InvalidArgumentError('Expected an http:// or https:// URL, e.g. http://127.0.0.1:3000.');
+  }
+  if (fetchBlocksPort(url)) {
+    throw new InvalidArgumentError(
+      `Port ${portOf(url)} is one Node's fetch refuses to call ("bad port", the Fetch standard's blocked ` +
+        'ports); let the app listen on another, e.g. 3000 or 8080.',
+    );
   }
   return text;
 }

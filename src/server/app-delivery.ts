@@ -8,14 +8,19 @@ export const APP_TARGET = 'app';
 export type DeliveryOutcome = 'ok' | 'not_found' | 'http_error' | 'refused' | 'network_error' | 'timeout';
 
 export interface AppDeliveryOptions {
-  /** Base URL of the app, e.g. `http://127.0.0.1:6000`; triggers go to `{appUrl}/job/{name}`. */
+  /** Base URL of the app, e.g. `http://127.0.0.1:3000`; triggers go to `{appUrl}/job/{name}`. */
   appUrl: string;
   /** Per-request deadline of a callback. */
   timeoutMs: number;
   onOutcome?: (outcome: DeliveryOutcome, trigger: JobTrigger) => void;
   /** Longest pause between two probes of an app that does not answer. */
   maxProbeIntervalMs?: number;
+  /** Where the first failed delivery of each job is reported, with its cause. */
+  log?: (line: string) => void;
 }
+
+/** Jobs whose first failure was logged are remembered up to this many, then forgotten together. */
+const LOGGED_JOBS_LIMIT = 10_000;
 
 const FIRST_PROBE_INTERVAL_MS = 100;
 
@@ -33,6 +38,8 @@ export class AppDelivery {
   #probing = false;
   #timers: TimerService | undefined;
   #unsubscribe: Array<() => void> = [];
+  /** Jobs whose first failed delivery was logged (so a retrying job logs once, not per attempt). */
+  readonly #logged = new Set<string>();
 
   constructor(options: AppDeliveryOptions) {
     this.#o = options;
@@ -62,6 +69,7 @@ export class AppDelivery {
   async deliver(trigger: JobTrigger): Promise<TriggerResult> {
     const hasData = trigger.data !== undefined;
     let outcome: DeliveryOutcome;
+    let cause = '';
     try {
       const res = await fetch(`${this.#base}/job/${encodeURIComponent(trigger.name)}`, {
         method: 'POST',
@@ -72,12 +80,28 @@ export class AppDelivery {
       // Read the body so the connection can be reused.
       await res.arrayBuffer().catch(() => undefined);
       outcome = res.ok ? 'ok' : res.status === 404 ? 'not_found' : 'http_error';
+      cause = `the app answered ${res.status}`;
     } catch (error) {
       outcome = isRefused(error) ? 'refused' : isTimeout(error) ? 'timeout' : 'network_error';
+      cause = outcome === 'timeout' ? `no answer within ${this.#o.timeoutMs} ms` : describeFailure(error);
     }
     this.#o.onOutcome?.(outcome, trigger);
+    if (outcome === 'http_error' || outcome === 'timeout' || outcome === 'network_error') {
+      this.#logFirstFailure(trigger, cause);
+    }
     if (outcome === 'ok' || outcome === 'not_found') return 'success';
     return outcome === 'refused' ? 'undeliverable' : 'failed';
+  }
+
+  #logFirstFailure(trigger: JobTrigger, cause: string): void {
+    if (!this.#o.log || this.#logged.has(trigger.name)) return;
+    if (this.#logged.size >= LOGGED_JOBS_LIMIT) this.#logged.clear();
+    this.#logged.add(trigger.name);
+    this.#o.log(
+      `warning: job ${JSON.stringify(trigger.name)}: delivery to ${this.#base}/job/... failed ` +
+        `(attempt ${trigger.attempt}): ${cause}; its failure policy decides what next ` +
+        `(later failures of this job are counted in tickflow_app_deliveries_total, not logged)`,
+    );
   }
 
   /** Polls the app until it answers anything at all, then re-offers the staged triggers. */
@@ -124,6 +148,15 @@ function causeCodes(error: unknown): string[] {
   const nested = (cause as { errors?: unknown }).errors;
   const all = Array.isArray(nested) ? nested : [cause];
   return all.map((e) => String((e as { code?: unknown }).code ?? ''));
+}
+
+/** The error and its cause, in one line: fetch's own message ("fetch failed") says little. */
+function describeFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = (error as { cause?: unknown } | undefined)?.cause;
+  const detail =
+    cause instanceof Error ? `${cause.message}${'code' in cause ? ` (${String(cause.code)})` : ''}` : '';
+  return detail ? `${message}: ${detail}` : message;
 }
 
 function isRefused(error: unknown): boolean {

@@ -7,6 +7,7 @@ import type { KvStore } from '../etcd/kv-store.js';
 import { WorkflowClient } from '../workflow-client.js';
 import { WorkflowRuntime } from '../workflow-runtime.js';
 import type { ApiDeps, ServerInfo } from './api-deps.js';
+import { fetchBlocksPort, portOf } from './fetch-blocked-ports.js';
 import { AppDelivery } from './app-delivery.js';
 import { attachEtcdUpkeep } from './etcd-metrics.js';
 import { buildHttpApp } from './http-app.js';
@@ -119,6 +120,7 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
         appUrl,
         timeoutMs: options.appTimeoutMs ?? 10_000,
         onOutcome: (outcome) => metrics.recordDelivery(outcome),
+        log,
       });
       d.attach(runtime.timers);
       undo.push(async () => d.stop());
@@ -196,11 +198,17 @@ function checkAppUrl(text: string): string {
     url = new URL(text);
   } catch {
     throw new ServeError(
-      `--app-url ${JSON.stringify(text)} is not a URL; expected e.g. http://127.0.0.1:6000`,
+      `--app-url ${JSON.stringify(text)} is not a URL; expected e.g. http://127.0.0.1:3000`,
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ServeError(`--app-url ${JSON.stringify(text)} must be an http:// or https:// URL`);
+  }
+  if (fetchBlocksPort(url)) {
+    throw new ServeError(
+      `--app-url ${JSON.stringify(text)}: port ${portOf(url)} is on the Fetch standard's list of blocked ` +
+        `ports, which Node's fetch refuses to call ("bad port"); let the app listen on another port, e.g. 3000 or 8080`,
+    );
   }
   return text.replace(/\/+$/, '');
 }

@@ -138,6 +138,21 @@ test('serve fails with one line and exit 1 on a bad --workflows module or a take
       badUrl.stderr.trim(),
       /^error: option '--app-url <url>' argument 'ftp:\/\/x' is invalid\. Expected an http/,
     );
+    // Node's fetch never calls port 6000 ("bad port"): refused at start-up, not dropped job by job.
+    const badPortUrl = await runCli([
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      dir,
+      '--app-url',
+      'http://127.0.0.1:6000',
+    ]);
+    t.is(badPortUrl.code, 2);
+    t.regex(
+      badPortUrl.stderr.trim(),
+      /argument 'http:\/\/127\.0\.0\.1:6000' is invalid\. Port 6000 is one Node's fetch refuses/,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -59,6 +59,7 @@ export const ErrorCode = {
   instanceAlreadyExists: 'ERR_INSTANCE_ID_ALREADY_EXISTS',
   workflowState: 'ERR_WORKFLOW_STATE',
   workflowLimit: 'ERR_WORKFLOW_LIMIT',
+  workflowNotRegistered: 'ERR_WORKFLOW_NOT_REGISTERED',
   storeUnavailable: 'ERR_STORE_UNAVAILABLE',
   notReady: 'ERR_HEALTH_NOT_READY',
   routeNotFound: 'ERR_ROUTE_NOT_FOUND',

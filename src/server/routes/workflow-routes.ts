@@ -48,6 +48,18 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: ApiDeps): voi
         config: { errorCode: 'ERR_START_WORKFLOW' },
       },
       async (request, reply) => {
+        // A server that hosts workflows knows every name it can run: an unknown one would be
+        // accepted and fail later, so it is refused now, with the names there are.
+        const registered = deps.runtime.registeredWorkflows;
+        if (registered.length > 0 && !registered.includes(request.params.id)) {
+          throw new ApiError(
+            400,
+            ErrorCode.workflowNotRegistered,
+            `no workflow named ${JSON.stringify(request.params.id)} is registered on this server; ` +
+              `registered: ${registered.map((name) => JSON.stringify(name)).join(', ')}`,
+            { field: 'name', allowed: registered.join(', ') },
+          );
+        }
         // Dapr generates an id when none (or an empty one) is given.
         const requested = request.query.instanceID || undefined;
         const instanceID = await client.scheduleNewWorkflow(request.params.id, request.body, requested);

@@ -16,7 +16,7 @@ test('an app answering 500: one warning per job naming the status, while every r
     res.end();
   });
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise((resolve) => app.close(resolve)));
+  t.teardown(() => new Promise<void>((resolve) => app.close(() => resolve())));
   const appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
   const server = await startServerProcess({ appUrl });
   t.teardown(() => server.stop());

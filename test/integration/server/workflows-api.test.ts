@@ -283,3 +283,16 @@ test('the Dapr JS SDK (DaprClient over HTTP) drives workflows on tickflow', asyn
     await client.stop();
   }
 });
+
+test('starting a workflow name this server does not host: 400 naming the registered ones, nothing stored', async (t) => {
+  const res = await server.request('POST', `${WF}/noSuchWorkflow/start?instanceID=unknown-name-1`, {
+    body: {},
+  });
+  t.is(res.status, 400, res.text);
+  t.is(errorOf(res).errorCode, 'ERR_WORKFLOW_NOT_REGISTERED');
+  t.regex(
+    errorOf(res).message,
+    /no workflow named "noSuchWorkflow" is registered on this server; registered: "/,
+  );
+  t.is((await server.request('GET', `${WF}/unknown-name-1`)).status, 404);
+});

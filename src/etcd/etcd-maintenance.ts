@@ -139,6 +139,7 @@ export class EtcdMaintenance extends EventEmitter<EtcdMaintenanceEvents> {
 
   /** Learns the quota, runs a first poll (and whatever it calls for) and keeps polling. */
   async start(): Promise<void> {
+    if (this.#policy) return;
     const quotaBytes = this.#options.quotaBytes ?? (await this.#readQuota());
     this.#policy = new MaintenancePolicy({ ...this.#options, quotaBytes });
     await this.#tick();
@@ -223,7 +224,8 @@ export class EtcdMaintenance extends EventEmitter<EtcdMaintenanceEvents> {
     const policy = this.#policy;
     if (!policy) return;
     if (decision.kind === 'compact') {
-      await this.#compact(decision.revision, this.#requestTimeoutMs);
+      // Not waiting for the pages to be freed: etcd does that in the background, in small batches.
+      await this.#compact(decision.revision, this.#requestTimeoutMs, false);
     } else if (decision.kind === 'defragment') {
       const member = members.find((m) => m.name === decision.member.name);
       if (!member) return;
@@ -270,7 +272,8 @@ export class EtcdMaintenance extends EventEmitter<EtcdMaintenanceEvents> {
     if (!policy) throw new Error('not started');
     const started = this.#clock.now();
     const revision = await this.#currentRevision();
-    const compactedTo = (await this.#compact(revision, this.#defragTimeoutMs)) ? revision : undefined;
+    // Physical: the defragmentation that follows can only give back pages the compaction freed.
+    const compactedTo = (await this.#compact(revision, this.#defragTimeoutMs, true)) ? revision : undefined;
     const leaderLast = [...members].sort(
       (a, b) => Number(isLeader(before, a.name)) - Number(isLeader(before, b.name)),
     );
@@ -309,9 +312,9 @@ export class EtcdMaintenance extends EventEmitter<EtcdMaintenanceEvents> {
   }
 
   /** Compacts history before `revision`; false if it was compacted already (by anyone). */
-  async #compact(revision: number, timeoutMs: number): Promise<boolean> {
+  async #compact(revision: number, timeoutMs: number, physical: boolean): Promise<boolean> {
     try {
-      await this.#client.kv.compact({ revision, physical: true }, { deadline: Date.now() + timeoutMs });
+      await this.#client.kv.compact({ revision, physical }, { deadline: Date.now() + timeoutMs });
       this.#policy?.compacted(revision);
       return true;
     } catch (error) {

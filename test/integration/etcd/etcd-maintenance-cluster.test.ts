@@ -20,8 +20,18 @@ test('every fragmented member is defragmented, one at a time, the leader last', 
   await kv.txn([], [{ op: 'deletePrefix', prefix }]);
   const { header } = await raw.maintenance.status();
   await raw.kv.compact({ revision: header.revision, physical: true });
-  // etcd 3.4 updates dbSizeInUse when the next write commits, not when the compaction ends.
-  await kv.txn([], [{ op: 'put', key: `${prefix}one-more`, value: 'x' }]);
+  // Each member compacts on its own, and etcd 3.4 updates dbSizeInUse when its next write commits,
+  // not when the compaction ends: write until every member reports its free pages.
+  const members = cluster.cluster.members.map((member) => new Etcd3({ hosts: [member.host] }));
+  t.teardown(() => members.forEach((client) => client.close()));
+  await waitFor(
+    async () => {
+      await kv.txn([], [{ op: 'put', key: `${prefix}one-more`, value: 'x' }]);
+      const statuses = await Promise.all(members.map((client) => client.maintenance.status()));
+      return statuses.every((status) => Number(status.dbSizeInUse) < Number(status.dbSize) / 2);
+    },
+    { timeoutMs: 20_000, intervalMs: 200, what: 'every member to report its free pages' },
+  );
   const leader = await cluster.leader();
 
   const m = new EtcdMaintenance({

@@ -1,7 +1,7 @@
 /**
  * The samples as a module for `tickflow serve --workflows samples/order-processing/serve-module.ts`:
  * the server registers each export under its key, so the same workflows can be started and
- * approved over HTTP (see the server section of the README). The simulated services are seeded
+ * approved over HTTP (see docs/http-api-and-cli.md). The simulated services are seeded
  * from $TICKFLOW_SAMPLE_SEED (default 7).
  */
 import { createActivities } from './activities.js';

@@ -9,15 +9,17 @@ export type {
   CallActivityOptions,
   CallChildWorkflowOptions,
   WaitForExternalEventOptions,
+  AnyWorkflow,
   Workflow,
   WorkflowContext,
   WorkflowReference,
 } from './engine/workflow-context.js';
-export type { Activity, WorkflowActivityContext } from './engine/runtime/activity-types.js';
+export type { Activity, AnyActivity, WorkflowActivityContext } from './engine/runtime/activity-types.js';
 export type { RetryPolicy } from './engine/retry-policy.js';
-export { Task } from './engine/task.js';
+export type { DurationInput, TimerFireAt } from './engine/duration.js';
+export { Task, type TaskOutcome } from './engine/task.js';
 export { TimerTask } from './engine/timer-task.js';
-export { WhenAllTask, WhenAnyTask } from './engine/composite-tasks.js';
+export { WhenAllTask, WhenAnyTask, type TaskResult, type TaskResults } from './engine/composite-tasks.js';
 export type { WorkflowLogger } from './engine/logger.js';
 export {
   InvalidYieldError,
@@ -40,12 +42,62 @@ export { DEFAULT_MAX_PAYLOAD_BYTES, PayloadTooLargeError } from './engine/payloa
 export type { WorkflowState, WorkflowFailureDetails } from './engine/runtime/workflow-state-view.js';
 export type { ListWorkflowsPage, ListWorkflowsQuery } from './engine/runtime/client-core.js';
 export type { RuntimeEvents, StepEvent } from './engine/runtime/runtime-events.js';
-export { execute, WorkflowExecutor } from './engine/executor.js';
-export type { ExecutionResult } from './engine/execution-result.js';
+export {
+  execute,
+  WorkflowExecutor,
+  type ExecutorOptions,
+  type WorkflowLookup,
+  type WorkflowSource,
+} from './engine/executor.js';
+export type { ExecutionResult, ExecutionWarning, WarningCode } from './engine/execution-result.js';
+export type {
+  CancelTimerAction,
+  CompleteWorkflowAction,
+  ContinueAsNewAction,
+  CreateTimerAction,
+  ScheduleChildWorkflowAction,
+  ScheduleTaskAction,
+  SendEventAction,
+  WorkflowAction,
+} from './engine/actions.js';
 
 // History.
 export { WorkflowRuntimeStatus } from './history/status.js';
-export type { HistoryEvent } from './history/events.js';
+export type {
+  CarriedEvent,
+  ChildWorkflowCompletedEvent,
+  ChildWorkflowCreatedEvent,
+  ChildWorkflowFailedEvent,
+  ContinueAsNewEvent,
+  CustomStatusSetEvent,
+  EventRaisedEvent,
+  EventSentEvent,
+  ExecutionCompletedEvent,
+  ExecutionResumedEvent,
+  ExecutionStartedEvent,
+  ExecutionSuspendedEvent,
+  ExecutionTerminatedEvent,
+  Fenced,
+  HistoryEvent,
+  HistoryEventType,
+  OrchestratorStartedEvent,
+  ParentInfo,
+  Recorded,
+  TaskCompletedEvent,
+  TaskFailedEvent,
+  TaskScheduledEvent,
+  TimerCancelledEvent,
+  TimerCreatedEvent,
+  TimerFiredEvent,
+  TimerOrigin,
+} from './history/events.js';
+export type { CompletionStatus } from './history/status.js';
+export type {
+  PendingEvent,
+  PendingTask,
+  PendingTimer,
+  WorkflowState as WorkflowHistoryState,
+} from './history/workflow-state.js';
 export type { FailureDetails } from './history/failure-details.js';
 export { serializeHistory, deserializeHistory, HistorySerializationError } from './history/serialize.js';
 
@@ -71,9 +123,21 @@ export {
 
 // etcd.
 export { startEmbeddedEtcd, type EmbeddedEtcd, type EmbeddedEtcdOptions } from './etcd/embedded-etcd.js';
-export { connectEtcd } from './etcd/etcd-kv.js';
-export { MemoryKv } from './etcd/memory-kv.js';
-export type { KvStore } from './etcd/kv-store.js';
+export { connectEtcd, type ConnectEtcdOptions, type EtcdKv } from './etcd/etcd-kv.js';
+export type { EtcdLease } from './etcd/etcd-lease.js';
+export { MemoryKv, type MemoryKvOptions } from './etcd/memory-kv.js';
+export type { MemoryLease } from './etcd/memory-lease.js';
+export type {
+  KvEntry,
+  KvEvent,
+  KvLease,
+  KvStore,
+  RangeResult,
+  TxnResult,
+  WatchCallbacks,
+  WatchHandle,
+} from './etcd/kv-store.js';
+export type { StoreGuard, StoreOp } from './etcd/store-op.js';
 export { StoreError, StoreRequestError, StoreTooLargeError, StoreUnavailableError } from './etcd/errors.js';
 export { EtcdNotFoundError, EmbeddedEtcdError } from './etcd/embedded-etcd-errors.js';
 

@@ -7,10 +7,13 @@ import { LazyKv } from './etcd/lazy-kv.js';
 export interface StoreOptions {
   /** `hosts` plus, optionally, the client's timeouts and retry deadline (see `connectEtcd`). */
   etcd?: ConnectEtcdOptions;
+  /** A store to use instead of connecting to etcd (e.g. a `MemoryKv`); it is not closed for you. */
   kv?: KvStore;
   /** Scope of jobs and workflows; replicas with the same scope share the work. */
   namespace?: string;
+  /** The other half of the scope, next to `namespace` (default `tickflow`). */
   appId?: string;
+  /** Where time comes from (default the system clock; tests pass a `FakeClock`). */
   clock?: Clock;
 }
 

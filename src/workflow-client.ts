@@ -3,6 +3,7 @@ import type { KvStore } from './etcd/kv-store.js';
 import { openStore, type StoreOptions } from './store-options.js';
 import { TimerService } from './timers/timer-service.js';
 
+/** Options of a `WorkflowClient`: where the store is, plus the client's limits. */
 export interface WorkflowClientOptions extends StoreOptions {
   /** Must match the runtime's partition count (default 32). */
   partitions?: number;
@@ -22,6 +23,11 @@ export class WorkflowClient extends ClientCore {
   readonly #kv: KvStore;
   readonly #ownsKv: boolean;
 
+  /**
+   * Creates a client; it connects to etcd lazily, on first use. Throws `TypeError` when neither
+   * `etcd` nor `kv` is given, `StoreRequestError` for bad `etcd` options and
+   * `WorkflowValidationError` for a limit out of range.
+   */
   constructor(options: WorkflowClientOptions) {
     const { kv, owned } = openStore(options);
     // Never started: used only to build reminder writes, which need the scope's key layout.

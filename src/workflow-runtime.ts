@@ -4,7 +4,9 @@ import type { KvStore } from './etcd/kv-store.js';
 import { openStore, type StoreOptions } from './store-options.js';
 import { TimerService } from './timers/timer-service.js';
 
+/** Options of a `WorkflowRuntime`: where the store is, plus the replica's limits and tuning. */
 export interface WorkflowRuntimeOptions extends StoreOptions {
+  /** Where the runtime and workflow code (`ctx.logger`) log; silent by default. */
   logger?: WorkflowLogger;
   /** Running instances kept in memory between steps (default 10,000). */
   cacheSize?: number;
@@ -33,6 +35,7 @@ export interface WorkflowRuntimeOptions extends StoreOptions {
   leaseTtlSeconds?: number;
   /** Partition count of the timer service; fixed for the life of a scope (default 32). */
   partitions?: number;
+  /** This replica's id among the scope's replicas (default: host name, process id and a random suffix). */
   memberId?: string;
 }
 
@@ -41,10 +44,19 @@ export interface WorkflowRuntimeOptions extends StoreOptions {
  * replicas (in one or several processes) share the work of one scope through etcd.
  */
 export class WorkflowRuntime extends RuntimeCore {
+  /**
+   * The runtime's timer service: it holds the runtime's reminder-jobs, and jobs of your own
+   * (`timers.schedule`, `timers.onTrigger`) share its partitions and replicas.
+   */
   readonly timers: TimerService;
   readonly #kv: KvStore;
   readonly #ownsKv: boolean;
 
+  /**
+   * Creates a replica (it does nothing until `start()`). Connects to etcd lazily, on first use.
+   * Throws `TypeError` when neither `etcd` nor `kv` is given, `StoreRequestError` for bad `etcd`
+   * options and `WorkflowValidationError` for a limit out of range.
+   */
   constructor(options: WorkflowRuntimeOptions) {
     const { kv, owned } = openStore(options);
     const timers = new TimerService({
@@ -71,6 +83,10 @@ export class WorkflowRuntime extends RuntimeCore {
     this.#ownsKv = owned;
   }
 
+  /**
+   * Stops the replica (see `RuntimeCore.stop`: in-process activities finish first, partitions are
+   * handed over) and closes the etcd connection if the runtime opened it.
+   */
   override async stop(): Promise<void> {
     await super.stop();
     if (this.#ownsKv) await this.#kv.close();

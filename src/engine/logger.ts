@@ -1,8 +1,12 @@
 /** Where the executor and workflows send log lines; the runtime injects a real one. */
 export interface WorkflowLogger {
+  /** Writes a debug line; `details` are extra values to log with it. */
   debug(message: string, ...details: unknown[]): void;
+  /** Writes an informational line. */
   info(message: string, ...details: unknown[]): void;
+  /** Writes a warning (the executor also reports each ignored event here). */
   warn(message: string, ...details: unknown[]): void;
+  /** Writes an error line. */
   error(message: string, ...details: unknown[]): void;
 }
 

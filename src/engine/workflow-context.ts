@@ -28,16 +28,21 @@ export type ActivityReference = string | ((...args: never[]) => unknown);
 /** A child workflow by name, or the workflow function itself (its `name` is used). */
 export type WorkflowReference = string | AnyWorkflow;
 
+/** Options of `ctx.callActivity`. */
 export interface CallActivityOptions {
+  /** Retries a failed activity, each delay a durable timer; without it, one attempt. */
   retry?: RetryPolicy;
 }
 
+/** Options of `ctx.callChildWorkflow`. */
 export interface CallChildWorkflowOptions {
   /** Defaults to `${parentInstanceId}:${generation}:${sequenceId}`, unique across generations. */
   instanceId?: string;
+  /** Retries a failed child workflow, each delay a durable timer; without it, one attempt. */
   retry?: RetryPolicy;
 }
 
+/** Options of `ctx.waitForExternalEvent`. */
 export interface WaitForExternalEventOptions {
   /**
    * Give up after this long (seconds, a duration string, or an absolute Date/epoch ms): the
@@ -61,6 +66,10 @@ export interface WorkflowContext {
    * in, first out per name; names match case-insensitively.
    */
   waitForExternalEvent<TData = unknown>(name: string, options?: WaitForExternalEventOptions): Task<TData>;
+  /**
+   * Starts a child workflow instance; yield the task to get its output, or a `TaskFailedError`
+   * when the child fails. Throws `WorkflowArgumentError` for an empty `options.instanceId`.
+   */
   callChildWorkflow<TOutput = unknown>(
     workflow: WorkflowReference,
     input?: unknown,
@@ -77,8 +86,15 @@ export interface WorkflowContext {
   continueAsNew(input: unknown, saveEvents?: boolean): void;
   /** Raises event `name` on another instance. */
   sendEvent(instanceId: string, name: string, data?: unknown): void;
+  /**
+   * Sets the instance's custom status (any JSON value), stored with the instance when the step
+   * commits and shown to clients. Throws `PayloadTooLargeError` over the runtime's
+   * `maxPayloadBytes`.
+   */
   setCustomStatus(status: unknown): void;
+  /** The id of the instance this code runs for. */
   getWorkflowInstanceId(): string;
+  /** The name the workflow was registered (and started) under. */
   getWorkflowName(): string;
   /** The step's deterministic "now" (from history), identical on every replay. */
   getCurrentUtcDateTime(): Date;

@@ -18,6 +18,7 @@ import { checkTxn } from './txn-check.js';
 import { CLIENT_MAX_RECEIVE_BYTES, ETCD_MAX_REQUEST_BYTES, READ_PAGE_BYTES } from './store-limits.js';
 import { RangeSizer } from './range-sizer.js';
 
+/** Options of `connectEtcd` (and of the `etcd` store option): where etcd is and the client's timeouts, in milliseconds. */
 export interface ConnectEtcdOptions {
   /** Client URLs, e.g. `['http://127.0.0.1:2379']`. */
   hosts: string[];
@@ -68,7 +69,11 @@ export function checkConnectOptions(options: ConnectEtcdOptions): void {
   }
 }
 
-/** Connects to an etcd cluster and checks that it answers. */
+/**
+ * Connects to an etcd cluster and checks that it answers. Throws `StoreRequestError` for a bad
+ * option and `StoreUnavailableError` when etcd does not answer within `dialTimeoutMs`. Close the
+ * store when done.
+ */
 export async function connectEtcd(options: ConnectEtcdOptions): Promise<EtcdKv> {
   checkConnectOptions(options);
   const { hosts, dialTimeoutMs = 5_000, requestTimeoutMs = 10_000, retryDeadlineMs = 5_000 } = options;
@@ -110,6 +115,7 @@ export class EtcdKv implements KvStore {
   readonly #sizer: RangeSizer;
   #closed = false;
 
+  /** @internal Use `connectEtcd`, which checks the options and the connection. */
   constructor(client: Etcd3, options: { readPageBytes?: number } = {}) {
     this.#client = client;
     this.#sizer = new RangeSizer(options.readPageBytes ?? READ_PAGE_BYTES);

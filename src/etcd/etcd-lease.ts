@@ -17,6 +17,7 @@ type KeepAliveStream = IDuplexStream<ILeaseKeepAliveRequest, ILeaseKeepAliveResp
  */
 export class EtcdLease implements KvLease {
   readonly id: string;
+  /** The TTL etcd granted, in seconds (etcd may raise a short TTL to its minimum). */
   readonly ttlSeconds: number;
   readonly #client: Etcd3;
   #state: 'alive' | 'lost' | 'revoked' = 'alive';
@@ -41,6 +42,7 @@ export class EtcdLease implements KvLease {
     this.#tick();
   }
 
+  /** @internal Leases are made by `EtcdKv.grantLease`. */
   static async grant(client: Etcd3, ttlSeconds: number): Promise<EtcdLease> {
     const sentAt = Date.now();
     try {
@@ -52,6 +54,7 @@ export class EtcdLease implements KvLease {
     }
   }
 
+  /** False once the lease is lost, revoked or released. */
   get alive(): boolean {
     return this.#state === 'alive';
   }

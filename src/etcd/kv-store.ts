@@ -1,18 +1,23 @@
 import type { StoreGuard, StoreOp } from './store-op.js';
 
+/** One key of the store as read: its value and etcd's revisions for it. */
 export interface KvEntry {
   key: string;
   value: string;
+  /** The revision that created this incarnation of the key. */
   createRevision: number;
+  /** The revision of the key's last write. */
   modRevision: number;
   /** Lease id (decimal string) the key is attached to, if any. */
   lease?: string;
 }
 
+/** One change seen by a watch: a key written (with its new value) or deleted. */
 export type KvEvent =
   | { type: 'put'; key: string; value: string; modRevision: number; createRevision: number }
   | { type: 'delete'; key: string; modRevision: number };
 
+/** One page of `KvStore.range`. */
 export interface RangeResult {
   entries: KvEntry[];
   /** The store revision the range was read at; watch from `revision + 1` to miss nothing. */
@@ -21,16 +26,21 @@ export interface RangeResult {
   more: boolean;
 }
 
+/** The outcome of `KvStore.txn`. */
 export interface TxnResult {
+  /** True when every guard held and the ops were applied; false when nothing was written. */
   succeeded: boolean;
   /** The store revision after the transaction (or at which the guards failed). */
   revision: number;
 }
 
+/** A running watch. */
 export interface WatchHandle {
+  /** Stops the watch. */
   cancel(): Promise<void>;
 }
 
+/** What a watch calls as changes arrive. */
 export interface WatchCallbacks {
   /** Batches of changes, in revision order. */
   onEvents(events: KvEvent[], revision: number): void;
@@ -48,6 +58,7 @@ export interface KvLease {
   readonly id: string;
   /** Called once if the lease can no longer be kept alive (expired, revoked elsewhere, store lost). */
   onLost(fn: (reason: Error) => void): void;
+  /** Revokes the lease: the keys attached to it are deleted at once. */
   revoke(): Promise<void>;
 }
 
@@ -56,6 +67,7 @@ export interface KvLease {
  * an in-memory implementation backs unit tests and the time-skipping test environment.
  */
 export interface KvStore {
+  /** The entry of `key`, or undefined when it is absent. */
   get(key: string): Promise<KvEntry | undefined>;
   /**
    * The entries of `keys`, in the order given (undefined where a key is absent), read in batches:
@@ -74,6 +86,11 @@ export interface KvStore {
   txn(guards: StoreGuard[], ops: StoreOp[]): Promise<TxnResult>;
   /** Watches keys under `prefix`, starting at `fromRevision` (inclusive). */
   watch(prefix: string, fromRevision: number, callbacks: WatchCallbacks): Promise<WatchHandle>;
+  /**
+   * Grants a lease of `ttlSeconds` (an integer number of seconds >= 1, else `StoreRequestError`)
+   * and keeps it alive until it is revoked or lost.
+   */
   grantLease(ttlSeconds: number): Promise<KvLease>;
+  /** Closes the store: cancels watches and stops keepalives; further calls fail. */
   close(): Promise<void>;
 }

@@ -16,10 +16,11 @@ import { guardTarget, type StoreGuard, type StoreOp } from './store-op.js';
 import { READ_PAGE_BYTES } from './store-limits.js';
 import { checkTxn } from './txn-check.js';
 
+/** Options of a `MemoryKv`. */
 export interface MemoryKvOptions {
   /** Lease expiry is measured on this clock (a FakeClock lets tests expire leases). */
   clock?: Clock;
-  /** Revisions of watch history kept before older ones are compacted automatically. */
+  /** Revisions of watch history kept before older ones are compacted automatically (default 10,000). */
   historyLimit?: number;
   /** A range page ends once its keys and values reach this many bytes, as on etcd (default 2 MiB). */
   readPageBytes?: number;
@@ -50,6 +51,7 @@ export class MemoryKv implements KvStore {
   #nextLeaseId = 0x7a11_0000;
   #closed = false;
 
+  /** An empty store at revision 1. */
   constructor(options: MemoryKvOptions = {}) {
     this.#clock = options.clock ?? systemClock;
     this.#historyLimit = options.historyLimit ?? 10_000;

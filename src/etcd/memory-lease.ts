@@ -9,6 +9,7 @@ import type { KvLease } from './kv-store.js';
  */
 export class MemoryLease implements KvLease {
   readonly id: string;
+  /** The TTL the lease was granted with, in seconds. */
   readonly ttlSeconds: number;
   /** Keys attached to this lease, deleted with it. */
   readonly keys = new Set<string>();
@@ -20,6 +21,7 @@ export class MemoryLease implements KvLease {
   #alive = true;
   #cancelExpiry: (() => void) | undefined;
 
+  /** @internal Leases are made by `MemoryKv.grantLease`. */
   constructor(
     id: string,
     ttlSeconds: number,
@@ -36,6 +38,7 @@ export class MemoryLease implements KvLease {
     this.#revoke = hooks.revoke;
   }
 
+  /** False once the lease has expired or been revoked. */
   get alive(): boolean {
     return this.#alive;
   }
@@ -62,7 +65,7 @@ export class MemoryLease implements KvLease {
     });
   }
 
-  /** Marks the lease dead; `lostReason` set means its holder is told through onLost. */
+  /** @internal Marks the lease dead; `lostReason` set means its holder is told through onLost. */
   end(lostReason: string | undefined): void {
     if (!this.#alive) return;
     this.#alive = false;

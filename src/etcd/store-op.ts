@@ -1,5 +1,6 @@
 /**
- * Storage operations as plain data, so one module can describe writes (e.g. the timer
+ * One write of a `KvStore.txn`, as plain data: put a key (attached to a lease, optionally),
+ * delete a key, or delete every key under a prefix. Storage operations as plain data, so one module can describe writes (e.g. the timer
  * service creating a reminder) that another commits inside its own etcd transaction.
  */
 export type StoreOp =

@@ -80,6 +80,10 @@ export function serializeHistory(events: readonly HistoryEvent[]): string {
   return events.map((event) => `${serializeEvent(event)}\n`).join('');
 }
 
+/**
+ * Parses a history written by `serializeHistory` (JSON Lines; blank lines are skipped). Throws
+ * `HistorySerializationError` naming the line and field of the first event that is not valid.
+ */
 export function deserializeHistory(text: string): HistoryEvent[] {
   const events: HistoryEvent[] = [];
   text.split('\n').forEach((line, index) => {

@@ -1,5 +1,6 @@
 /** What an activity sees of the workflow that called it. */
 export interface WorkflowActivityContext {
+  /** The id of the workflow instance that scheduled this activity. */
   getWorkflowInstanceId(): string;
   /** The task's sequence id in its workflow (stable across retries of a delivery). */
   getWorkflowActivityId(): number;
@@ -13,4 +14,5 @@ export type Activity<TInput = never, TOutput = unknown> = (
   input: TInput,
 ) => TOutput | Promise<TOutput>;
 
+/** Any activity, whatever its input type (what `registerActivity` and the registries take). */
 export type AnyActivity = (ctx: WorkflowActivityContext, input: never) => unknown;

@@ -57,16 +57,25 @@ export interface ClientCoreOptions {
   maxPayloadBytes?: number;
 }
 
+/** Which instances `listWorkflows` returns; every filter given must match. */
 export interface ListWorkflowsQuery {
+  /** Only instances with this status, or with one of these. */
   status?: WorkflowRuntimeStatus | WorkflowRuntimeStatus[];
+  /** Only instances whose workflow name starts with this. */
   namePrefix?: string;
+  /** Only instances created at or after this time. */
   createdFrom?: Date;
+  /** Only instances created at or before this time. */
   createdTo?: Date;
+  /** Instances per page, 1 to 10,000 (default 100). */
   pageSize?: number;
+  /** The `continuationToken` of the previous page, to get the next one. */
   continuationToken?: string;
 }
 
+/** One page of `listWorkflows`. */
 export interface ListWorkflowsPage {
+  /** The matching instances, in instance-id order, without inputs and outputs. */
   instances: WorkflowState[];
   /** Pass back to get the next page; absent on the last page. */
   continuationToken?: string;
@@ -183,6 +192,12 @@ export class ClientCore {
     return loaded && toWorkflowState(loaded.record, getInputsAndOutputs);
   }
 
+  /**
+   * Resolves once the instance is no longer PENDING (its first step has run), watching etcd.
+   * `timeoutInSeconds` is in seconds. Rejects with `WorkflowNotFoundError` when there is no such
+   * instance (or it is purged meanwhile) and with `WorkflowWaitTimeoutError` after the timeout.
+   * Without `fetchPayloads`, the state comes without input and output.
+   */
   waitForWorkflowStart(
     instanceId: string,
     fetchPayloads = true,
@@ -197,6 +212,12 @@ export class ClientCore {
     );
   }
 
+  /**
+   * Resolves once the instance is COMPLETED, FAILED or TERMINATED, watching etcd.
+   * `timeoutInSeconds` is in seconds. Rejects with `WorkflowNotFoundError` when there is no such
+   * instance (or it is purged meanwhile) and with `WorkflowWaitTimeoutError` after the timeout.
+   * Without `fetchPayloads`, the state comes without input and output.
+   */
   waitForWorkflowCompletion(
     instanceId: string,
     fetchPayloads = true,
@@ -211,6 +232,13 @@ export class ClientCore {
     );
   }
 
+  /**
+   * Delivers external event `eventName` (1-256 characters) with `eventData` (JSON) to the
+   * instance, for a `waitForExternalEvent` of that name. Throws `WorkflowValidationError` for a
+   * bad name or id, `PayloadTooLargeError` over `maxPayloadBytes`, `WorkflowNotFoundError` when
+   * there is no such instance, and `WorkflowLimitError` when it already holds `maxPendingEvents`
+   * unconsumed events or `maxPendingEventBytes` of their data.
+   */
   async raiseEvent(instanceId: string, eventName: string, eventData?: unknown): Promise<void> {
     if (typeof eventName !== 'string' || eventName.length === 0 || eventName.length > 256) {
       throw new WorkflowValidationError('eventName', eventName, 'a string of 1-256 characters');
@@ -264,6 +292,11 @@ export class ClientCore {
     }
   }
 
+  /**
+   * Suspends the instance: its next step records the suspension, and from then on it holds
+   * activity results, timers and events until resumed. `reason` is stored in history. Throws
+   * `WorkflowNotFoundError` when there is no such instance.
+   */
   async suspendWorkflow(instanceId: string, reason?: string): Promise<void> {
     // A reason is stored in history like a payload: bounded the same way.
     checkPayload('reason', reason, this.#maxPayloadBytes);
@@ -274,6 +307,10 @@ export class ClientCore {
     });
   }
 
+  /**
+   * Resumes a suspended instance: its next step applies what arrived while it was suspended.
+   * Throws `WorkflowNotFoundError` when there is no such instance.
+   */
   async resumeWorkflow(instanceId: string, reason?: string): Promise<void> {
     checkPayload('reason', reason, this.#maxPayloadBytes);
     await this.#send(instanceId, {
@@ -333,6 +370,11 @@ export class ClientCore {
     return result.succeeded;
   }
 
+  /**
+   * One page of the stored instances that match `query`, in instance-id order and without
+   * payloads; pass the page's `continuationToken` back for the next page. Throws
+   * `WorkflowValidationError` for a `pageSize` outside 1-10,000.
+   */
   async listWorkflows(query: ListWorkflowsQuery = {}): Promise<ListWorkflowsPage> {
     const pageSize = query.pageSize ?? 100;
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 10_000) {

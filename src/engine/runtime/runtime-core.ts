@@ -60,6 +60,7 @@ type ReminderData = { i: string; g: number; ev?: string; evs?: string[]; s?: num
 export class RuntimeCore extends EventEmitter<RuntimeEvents> {
   readonly namespace: string;
   readonly appId: string;
+  /** @internal The timer service the runtime's reminder-jobs go through (`timers` on `WorkflowRuntime`). */
   readonly reminders: ReminderPort;
   readonly #kv: KvStore;
   readonly #clock: Clock;
@@ -150,10 +151,18 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
     });
   }
 
+  /**
+   * Registers a workflow under its function's `name`; returns the runtime, for chaining. Throws
+   * `TypeError` for an anonymous function. A second registration under a name replaces the first.
+   */
   registerWorkflow(workflow: AnyWorkflow): this {
     return this.registerWorkflowWithName(workflow.name, workflow);
   }
 
+  /**
+   * Registers a workflow under `name` (the name clients start it by); returns the runtime, for
+   * chaining. Throws `TypeError` for an empty name.
+   */
   registerWorkflowWithName(name: string, workflow: AnyWorkflow): this {
     if (!name)
       throw new TypeError('a workflow needs a name: pass a named function or use registerWorkflowWithName');
@@ -161,10 +170,18 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
     return this;
   }
 
+  /**
+   * Registers an activity under its function's `name`; returns the runtime, for chaining. Throws
+   * `TypeError` for an anonymous function. A second registration under a name replaces the first.
+   */
   registerActivity(activity: AnyActivity): this {
     return this.registerActivityWithName(activity.name, activity);
   }
 
+  /**
+   * Registers an activity under `name` (the name workflows call it by); returns the runtime, for
+   * chaining. Throws `TypeError` for an empty name.
+   */
   registerActivityWithName(name: string, activity: AnyActivity): this {
     if (!name)
       throw new TypeError('an activity needs a name: pass a named function or use registerActivityWithName');
@@ -179,10 +196,12 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
     return this;
   }
 
+  /** The names of the registered workflows. */
   get registeredWorkflows(): string[] {
     return [...this.#workflows.keys()];
   }
 
+  /** The names of the registered activities. */
   get registeredActivities(): string[] {
     return [...this.#activities.keys()];
   }
@@ -192,10 +211,16 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
     return this.#commit.txnCount;
   }
 
+  /** Instances whose executor is kept in memory between steps right now. */
   get cachedInstances(): number {
     return this.#steps.cachedInstances;
   }
 
+  /**
+   * Starts the replica: subscribes to the runtime's reminder-jobs and starts the timer service,
+   * which joins the scope's replicas and takes its share of the partitions. Register workflows
+   * and activities first. A second call does nothing.
+   */
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
@@ -244,6 +269,11 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
     await this.reminders.start();
   }
 
+  /**
+   * Stops the replica: lets in-process activities finish and commits their results, then stops
+   * the timer service, which hands its partitions to the other replicas. Does nothing when not
+   * started.
+   */
   async stop(): Promise<void> {
     if (!this.#started) return;
     this.#started = false;

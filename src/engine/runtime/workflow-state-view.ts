@@ -1,7 +1,9 @@
 import type { WorkflowRuntimeStatus } from '../../history/status.js';
 import type { InstanceRecord } from './instance-record.js';
 
+/** Why an instance failed, as clients see it (Dapr JS SDK shape). */
 export interface WorkflowFailureDetails {
+  /** The error's class name, e.g. `TaskFailedError`. */
   errorType: string;
   message: string;
   stackTrace?: string;
@@ -17,7 +19,9 @@ export interface WorkflowState {
   serializedInput?: string;
   serializedOutput?: string;
   serializedCustomStatus?: string;
+  /** The custom status as a JSON value (the same as `serializedCustomStatus`, parsed). */
   customStatus?: unknown;
+  /** Set when the instance FAILED. */
   workflowFailureDetails?: WorkflowFailureDetails;
   /** When a delayed start is due. */
   scheduledStartAt?: Date;
@@ -25,6 +29,7 @@ export interface WorkflowState {
   parentInstanceId?: string;
 }
 
+/** The client view of a stored instance record; payloads only when `withPayloads`. */
 export function toWorkflowState(record: InstanceRecord, withPayloads: boolean): WorkflowState {
   const state: WorkflowState = {
     instanceId: record.instanceId,

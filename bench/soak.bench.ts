@@ -31,9 +31,9 @@ import { describeDefrag, describeRecovery } from '../src/etcd/etcd-maintenance.j
 import { startEmbeddedEtcd, WorkflowClient } from '../src/index.js';
 import { TimerService } from '../src/timers/timer-service.js';
 import { LatencyHistogram } from './lib/latency-histogram.js';
+import { renderSoakChart, type SoakRow } from './lib/soak-chart.js';
 import { RESULTS_DIR, writeResults } from './lib/results.js';
 import { MiB, rssOfPid } from './lib/rss.js';
-import { renderLineCharts } from './lib/line-chart.js';
 import { SOAK_WORKFLOW, type SoakReplicaConfig, type SoakReport } from './lib/soak-protocol.js';
 import { printKeyValues, printTable } from './lib/table.js';
 
@@ -76,21 +76,7 @@ for (const [name, value] of Object.entries({
   if (!Number.isFinite(value) || value < 0) throw new RangeError(`bad ${name}: ${value}`);
 }
 
-interface Row {
-  minute: number;
-  replicaRssMiB: number[];
-  etcdRssMiB: number;
-  dbSizeMiB: number;
-  dbInUseMiB: number;
-  cronPerSec: number;
-  latenessP50Ms: number;
-  latenessP99Ms: number;
-  latenessMaxMs: number;
-  wfStarted: number;
-  wfCompleted: number;
-  wfBacklog: number;
-  defrags: number;
-}
+type Row = SoakRow;
 
 /** What replicas reported since the last row. */
 class Window {
@@ -213,8 +199,10 @@ async function main(): Promise<void> {
 
   const rows: Row[] = [];
   let completedAtRow = 0;
+  let lastSampleAt = Date.now();
   let startedAtRow = 0;
   const sample = async (): Promise<void> => {
+    lastSampleAt = Date.now();
     const w = window;
     window = new Window();
     const status = maintenance?.lastSample?.members[0];
@@ -248,7 +236,8 @@ async function main(): Promise<void> {
   clearInterval(producer);
   const stopAtS = Math.floor(Date.now() / 1000);
   clearInterval(sampler);
-  await sample();
+  // A last, partial row, unless a row was just taken (it would be empty).
+  if (Date.now() - lastSampleAt > SAMPLE_MS / 4) await sample();
   // Let the last ticks and the last workflows' timers fire and be reported. A tick counts as
   // missing only if it is still undelivered when the drain ends (DRAIN_MS): on a machine that
   // fell behind, ticks are late, and lateness is reported on its own.
@@ -336,35 +325,9 @@ async function main(): Promise<void> {
     );
   }
 
-  const svg = renderLineCharts(
+  const svg = renderSoakChart(
     `tickflow soak: ${MINUTES} min, ${CRON_RATE} cron triggers/s + ${WORKFLOW_RATE} workflows/s, ${REPLICAS} replicas`,
-    rows.map((r) => r.minute),
-    [
-      {
-        title: 'RSS (MiB)',
-        series: [
-          ...replicas.map((rep) => ({
-            name: `replica ${rep.index}`,
-            values: rows.map((r) => r.replicaRssMiB[rep.index] ?? 0),
-          })),
-          { name: 'etcd', values: rows.map((r) => r.etcdRssMiB) },
-        ],
-      },
-      {
-        title: 'etcd backend (MiB)',
-        series: [
-          { name: 'db size', values: rows.map((r) => r.dbSizeMiB) },
-          { name: 'in use', values: rows.map((r) => r.dbInUseMiB) },
-        ],
-      },
-      {
-        title: 'trigger lateness (ms)',
-        series: [
-          { name: 'p50', values: rows.map((r) => r.latenessP50Ms) },
-          { name: 'p99', values: rows.map((r) => r.latenessP99Ms) },
-        ],
-      },
-    ],
+    rows,
   );
   await writeFile(join(RESULTS_DIR, 'soak-latest.svg'), svg);
   const path = await writeResults('soak', { summary, rows, maintenance: maintenanceLines });

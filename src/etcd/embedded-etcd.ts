@@ -22,7 +22,10 @@ export interface EmbeddedEtcdOptions {
   startupTimeoutMs?: number;
   /** Time between SIGTERM and SIGKILL on stop. Default 5000. */
   stopGraceMs?: number;
-  /** Revisions of history kept by auto-compaction (watchers further behind must re-list). */
+  /**
+   * Revisions of history kept (watchers further behind must re-list). The upkeep also keeps no
+   * more than DEFAULT_COMPACTION_RETENTION_MS of it; etcd's own auto-compaction is the fallback.
+   */
   compactionRetention?: number;
   /** etcd's backend size quota. Default 4 GiB. */
   quotaBackendBytes?: number;

@@ -102,7 +102,12 @@ export type { FailureDetails } from './history/failure-details.js';
 export { serializeHistory, deserializeHistory, HistorySerializationError } from './history/serialize.js';
 
 // Timer service (Jobs API).
-export { TimerService, type TimerServiceOptions, type ScheduleResult } from './timers/timer-service.js';
+export {
+  TimerService,
+  type PartitionOverdue,
+  type TimerServiceOptions,
+  type ScheduleResult,
+} from './timers/timer-service.js';
 export type { JobPage, ListPageOptions } from './timers/job-listing.js';
 export type {
   FailurePolicySpec,

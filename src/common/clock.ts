@@ -15,6 +15,10 @@ export interface Clock {
 /** Node's timers cap delays at 2^31-1 ms; longer waits are re-armed in steps. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
+/**
+ * The wall clock (`Date.now()` and Node timers), the default everywhere. Its timers do not keep
+ * the process alive.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
   schedule(atMs, fn) {

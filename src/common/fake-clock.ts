@@ -15,6 +15,7 @@ export class FakeClock implements Clock {
   #seq = 0;
   #pending: Pending[] = [];
 
+  /** A clock that reads `startMs` (epoch milliseconds; default 2026-01-01T00:00:00Z) until advanced. */
   constructor(startMs = Date.UTC(2026, 0, 1)) {
     this.#now = startMs;
   }
@@ -37,6 +38,7 @@ export class FakeClock implements Clock {
     return this.#pending[0]?.atMs;
   }
 
+  /** Moves time forward by `ms` milliseconds, running due callbacks as `advanceTo` does. */
   advance(ms: number): void {
     this.advanceTo(this.#now + ms);
   }

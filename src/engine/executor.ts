@@ -21,12 +21,14 @@ import type { AnyWorkflow } from './workflow-context.js';
 
 /** Finds workflows by the name history gives them (a `Map` qualifies). */
 export interface WorkflowLookup {
+  /** The workflow registered as `name`, or undefined (the instance then fails with `WorkflowNotRegisteredError`). */
   get(name: string): AnyWorkflow | undefined;
 }
 
 /** One workflow function (used whatever name history gives), or a lookup by name. */
 export type WorkflowSource = AnyWorkflow | WorkflowLookup;
 
+/** Options of `WorkflowExecutor` and `execute`. */
 export interface ExecutorOptions {
   /** Receives the workflow's replay-safe log lines and a `warn` per ignored event. */
   logger?: WorkflowLogger;

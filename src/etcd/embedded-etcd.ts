@@ -6,6 +6,7 @@ import { EtcdMaintenance, type EtcdMaintenanceOptions } from './etcd-maintenance
 import { EtcdProcess, type EtcdProcessSpec } from './etcd-process.js';
 import { findFreePort } from './free-port.js';
 
+/** Options of `startEmbeddedEtcd`. */
 export interface EmbeddedEtcdOptions {
   /** Where etcd keeps its data; created if missing. Default `.tickflow/etcd` (relative to cwd). */
   dataDir?: string;
@@ -19,6 +20,7 @@ export interface EmbeddedEtcdOptions {
   binary?: string;
   /** Do not forward etcd's own log (warnings and errors only) to stderr. Default true. */
   quiet?: boolean;
+  /** How long to wait for etcd to answer after it is spawned, in milliseconds. Default 20000. */
   startupTimeoutMs?: number;
   /** Time between SIGTERM and SIGKILL on stop. Default 5000. */
   stopGraceMs?: number;
@@ -38,11 +40,15 @@ export interface EmbeddedEtcdOptions {
   maintenance?: false | Omit<EtcdMaintenanceOptions, 'hosts' | 'quotaBytes'>;
 }
 
+/** A running etcd started by `startEmbeddedEtcd`; `stop()` it when done. */
 export interface EmbeddedEtcd {
   /** Client URLs for `connectEtcd({ hosts })`. */
   hosts: string[];
+  /** The data dir, as an absolute path. */
   dataDir: string;
+  /** The etcd process id. */
   pid: number;
+  /** The client port on 127.0.0.1. */
   port: number;
   /** The --quota-backend-bytes etcd was started with. */
   quotaBackendBytes: number;
@@ -83,7 +89,10 @@ export async function prepareDataDir(dataDir: string): Promise<string> {
 
 /**
  * Starts a single-member etcd on loopback with its own data dir, and waits until it answers.
- * Freely chosen ports are retried if another process grabs them first.
+ * Freely chosen ports are retried if another process grabs them first. Throws an
+ * `EmbeddedEtcdError`: `EtcdNotFoundError` when there is no etcd binary, and others for a data
+ * dir that cannot be written, a port in use, or an etcd that exits or does not answer within
+ * `startupTimeoutMs`.
  */
 export async function startEmbeddedEtcd(options: EmbeddedEtcdOptions = {}): Promise<EmbeddedEtcd> {
   const dataDir = await prepareDataDir(options.dataDir ?? '.tickflow/etcd');

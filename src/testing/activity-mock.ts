@@ -14,6 +14,7 @@ export interface ActivityCall<TInput = unknown> {
 
 /** Where a mock installs itself: `RuntimeCore.overrideActivity`. */
 export interface ActivityOverrides {
+  /** Replaces activity `name` with `activity`; `undefined` removes the replacement. */
   overrideActivity(name: string, activity: AnyActivity | undefined): unknown;
 }
 
@@ -26,6 +27,10 @@ export class ActivityMock<TInput = unknown, TOutput = unknown> {
   readonly calls: ActivityCall<TInput>[] = [];
   readonly #target: ActivityOverrides;
 
+  /**
+   * Installs the mock on `target` (a `WorkflowRuntime`) in place of `activity`. Throws
+   * `TestEnvironmentError` when `implementation` is not a function.
+   */
   constructor(
     target: ActivityOverrides,
     activity: ActivityReference,

@@ -15,6 +15,7 @@ import { TimeSkipper } from './time-skipper.js';
 
 // How a TestWorkflowEnvironment is put together: options, the two kinds of store, registration.
 
+/** Options of `TestWorkflowEnvironment.create`. */
 export interface TestWorkflowEnvironmentOptions {
   /**
    * Run on an in-process store with a virtual clock that skips ahead whenever every instance is
@@ -27,12 +28,15 @@ export interface TestWorkflowEnvironmentOptions {
   startTime?: Date;
   /** Registered before the runtime starts; more can be registered on `env.runtime` later. */
   workflows?: AnyWorkflow[] | Record<string, AnyWorkflow>;
+  /** Registered before the runtime starts: functions by their names, or a record by its keys. */
   activities?: AnyActivity[] | Record<string, AnyActivity>;
+  /** Scope namespace of the runtime and client (default `default`). */
   namespace?: string;
   /** Default: a fresh id, so environments sharing an etcd never see each other's work. */
   appId?: string;
   /** Timer-service partitions (default 4: fewer is quicker to own and to list). */
   partitions?: number;
+  /** The runtime's logger (default silent). */
   logger?: WorkflowLogger;
   /**
    * Real milliseconds a time-skipping wait lingers, when nothing is left to skip to, for work

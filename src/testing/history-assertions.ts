@@ -8,8 +8,11 @@ import { activityName } from './activity-mock.js';
 
 /** One activity attempt as history recorded it. */
 export interface RecordedActivityCall {
+  /** The activity's name. */
   name: string;
+  /** The attempt's sequence id in the workflow. */
   sequenceId: number;
+  /** 1-based attempt number under the retry policy. */
   attempt: number;
   input: unknown;
   scheduledAt: Date;
@@ -66,6 +69,7 @@ export function assertActivityCalledWith(
   });
 }
 
+/** Options of `timeline` and `assertTimeline`. */
 export interface TimelineOptions {
   /** Prefix each line with its virtual time since the instance started (default true). */
   times?: boolean;

@@ -2,7 +2,7 @@
 
 export { TestWorkflowEnvironment, type TestWorkflowEnvironmentOptions } from './test-environment.js';
 export { TestWorkflowClient } from './test-client.js';
-export { ActivityMock, type ActivityCall } from './activity-mock.js';
+export { ActivityMock, type ActivityCall, type ActivityOverrides } from './activity-mock.js';
 export {
   activityCalls,
   assertActivityCalledWith,

@@ -19,10 +19,13 @@ export type ReplayResult =
       error: Error;
     };
 
+/** What `replayHistories` found: one result per history, and the failed ones again. */
 export interface ReplayReport {
   /** True when every history replayed without divergence. */
   ok: boolean;
+  /** One result per history, in the order given. */
   results: ReplayResult[];
+  /** The results that failed. */
   failures: Extract<ReplayResult, { ok: false }>[];
 }
 

@@ -16,12 +16,18 @@ export class TestWorkflowClient extends WorkflowClient {
   readonly #skipper: TimeSkipper;
   readonly #clock: Clock;
 
+  /** @internal Made by `TestWorkflowEnvironment.create`, which owns the time skipper. */
   constructor(options: WorkflowClientOptions & { clock: Clock }, skipper: TimeSkipper) {
     super(options);
     this.#skipper = skipper;
     this.#clock = options.clock;
   }
 
+  /**
+   * As `WorkflowClient.waitForWorkflowStart`, skipping virtual time while every instance is idle.
+   * `timeoutInSeconds` is real seconds. Rejects with `TimeSkippingStalledError` when nothing is
+   * left to skip to and the instance still has not started.
+   */
   override async waitForWorkflowStart(
     instanceId: string,
     fetchPayloads = true,
@@ -36,6 +42,11 @@ export class TestWorkflowClient extends WorkflowClient {
     return super.waitForWorkflowStart(instanceId, fetchPayloads, timeoutInSeconds);
   }
 
+  /**
+   * As `WorkflowClient.waitForWorkflowCompletion`, skipping virtual time while every instance is
+   * idle. `timeoutInSeconds` is real seconds. Rejects with `TimeSkippingStalledError` when nothing
+   * is left to skip to and the instance still has not finished (e.g. it waits for an event).
+   */
   override async waitForWorkflowCompletion(
     instanceId: string,
     fetchPayloads = true,

@@ -154,10 +154,18 @@ export class TestWorkflowEnvironment {
     return this.client.getWorkflowHistory(instanceId);
   }
 
+  /**
+   * The instance's activity attempts as its current history records them (see the `activityCalls`
+   * function), optionally only those of `activity`. Throws `WorkflowNotFoundError` for an unknown id.
+   */
   async activityCalls(instanceId: string, activity?: ActivityReference): Promise<RecordedActivityCall[]> {
     return activityCalls(await this.getHistory(instanceId), activity);
   }
 
+  /**
+   * The instance's current history as readable lines, e.g. `+3h EventRaised approval` (see the
+   * `timeline` function). Throws `WorkflowNotFoundError` for an unknown id.
+   */
   async timeline(instanceId: string, options?: TimelineOptions): Promise<string[]> {
     return timeline(await this.getHistory(instanceId), options);
   }

@@ -9,13 +9,18 @@ import { nextFire } from './next-fire.js';
 
 /** One page of jobs; `next` is the `after` of the following page, absent on the last. */
 export interface JobPage {
+  /** The page's jobs, in name order. */
   jobs: JobView[];
   next?: string;
 }
 
+/** Options of `TimerService.listPage`. */
 export interface ListPageOptions {
+  /** Only jobs whose names start with this. */
   prefix?: string;
+  /** Jobs per page, at most 10,000 (default 100); a page may end earlier once it is 4 MiB. */
   limit?: number;
+  /** Start after this job name: the previous page's `next`. */
   after?: string;
 }
 

@@ -4,12 +4,18 @@ export interface JobSpec {
   schedule?: string;
   /** RFC3339 timestamp, a Date, or a duration from now. */
   dueTime?: string | Date;
+  /**
+   * How many times the job fires in all (a positive integer); without it a `schedule` repeats
+   * until `ttl`. A job with only a `dueTime` fires once.
+   */
   repeats?: number;
   /** RFC3339 timestamp, a Date, or a duration (from dueTime when set, else from now). */
   ttl?: string | Date;
   /** Any JSON value, handed to the trigger handler as is. */
   data?: JsonValue;
+  /** Replace an existing job of the same name instead of failing with `JobAlreadyExistsError`. */
   overwrite?: boolean;
+  /** What to do when a delivery fails (default: retry every 1 s, 3 times). */
   failurePolicy?: FailurePolicySpec;
   /** Which `onTrigger` handler receives the job; defaults to `DEFAULT_TARGET`. */
   target?: string;
@@ -22,8 +28,14 @@ export interface JobSpec {
 
 export const DEFAULT_TARGET = 'app';
 
+/** A JSON value: what a job's `data` may be. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+/**
+ * A job's failure policy, as in Dapr's Jobs API: `constant` retries a failed tick every `interval`
+ * (a duration, default `1s`) up to `maxRetries` times (unlimited when absent); `drop` gives it up
+ * at once. When a job has no policy, it gets constant, 1 s, 3 retries.
+ */
 export type FailurePolicySpec =
   { constant: { interval?: string; maxRetries?: number } } | { drop: Record<string, never> };
 
@@ -77,14 +89,21 @@ export function currentProgress(stored: JobProgress | undefined, jobRevision: nu
   return stored && stored.jobRevision === jobRevision ? stored : { jobRevision, count: 0, attempts: 0 };
 }
 
+/**
+ * What a trigger handler answers: `success` (the tick counts as delivered), `failed` (retried
+ * per the job's failure policy; a thrown error or rejection counts as this), or `undeliverable`
+ * (the target cannot take it now: the trigger is staged until `retryStaged` or a new handler).
+ */
 export type TriggerResult = 'success' | 'failed' | 'undeliverable';
 
 /** What a trigger handler receives. */
 export interface JobTrigger {
+  /** The job's name. */
   name: string;
   namespace: string;
   appId: string;
   target: string;
+  /** The job's `data`, as scheduled. */
   data: JsonValue | undefined;
   /** The tick this delivery is for (never later than the delivery itself). */
   scheduledAt: Date;
@@ -94,4 +113,8 @@ export interface JobTrigger {
   count: number;
 }
 
+/**
+ * Receives the due ticks of one target (`TimerService.onTrigger`). Delivery is at least once:
+ * a tick may come again after a crash, so handlers should be idempotent.
+ */
 export type TriggerHandler = (trigger: JobTrigger) => Promise<TriggerResult> | TriggerResult;

@@ -1,6 +1,8 @@
 import type { TriggerResult } from './job.js';
 
+/** The payload of a timer service's `triggered` event: one delivery and its result. Times are epoch milliseconds. */
 export interface TriggerEvent {
+  /** The job's name. */
   name: string;
   target: string;
   partition: number;
@@ -8,7 +10,9 @@ export interface TriggerEvent {
   scheduledAt: number;
   /** When the handler was called (never before scheduledAt). */
   firedAt: number;
+  /** 1-based attempt number for this tick. */
   attempt: number;
+  /** What the handler answered. */
   result: TriggerResult;
 }
 
@@ -17,7 +21,9 @@ export interface TimerServiceEvents {
   triggered: [event: TriggerEvent];
   /** The job had no tick left and was deleted. */
   jobEnded: [name: string];
+  /** A due trigger was staged: no handler for its target, or the handler answered `undeliverable`. */
   staged: [name: string, target: string];
+  /** This replica's owned partitions changed. */
   partitionsChanged: [owned: readonly number[]];
   /** Something went wrong that the service will retry on its own (etcd unavailable, ...). */
   warning: [error: Error];

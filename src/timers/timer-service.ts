@@ -23,19 +23,25 @@ import { normalizeJob } from './validate-job.js';
 import { toJobView, type JobView } from './job-view.js';
 import { listJobPage, MAX_LIST_PAGE, type JobPage, type ListPageOptions } from './job-listing.js';
 
+/** Options of a `TimerService`: its store, scope, partitioning and limits. */
 export interface TimerServiceOptions {
+  /** Where jobs are stored: `connectEtcd(...)`, or a `MemoryKv` in tests. Not closed by the service. */
   kv: KvStore;
+  /** Scope of the jobs, with `appId` (default `default`); replicas of one scope share the work. */
   namespace?: string;
+  /** Scope of the jobs, with `namespace` (default `tickflow`). */
   appId?: string;
+  /** Where time comes from (default the system clock). */
   clock?: Clock;
   /** Number of partitions jobs hash to. Fixed for the life of a scope; every replica must agree. */
   partitions?: number;
-  /** Lease TTL for membership and partition ownership; a dead replica's jobs move after this. */
+  /** Lease TTL for membership and partition ownership, in seconds (default 10); a dead replica's jobs move after this. */
   leaseTtlSeconds?: number;
+  /** This replica's id among the scope's replicas (default: host name, process id and a random suffix). */
   memberId?: string;
-  /** Triggers in flight at once on this replica. */
+  /** Triggers in flight at once on this replica (default 2048). */
   maxInFlight?: number;
-  /** Largest accepted `data`, as JSON bytes. */
+  /** Largest accepted `data`, as JSON bytes (default 1 MiB). */
   maxDataBytes?: number;
   /**
    * Memory bound (default 60,000 ms): a job whose next tick is further ahead than this is kept
@@ -58,6 +64,7 @@ export interface PartitionOverdue {
   ageMs: number;
 }
 
+/** The outcome of one job of `scheduleMany`: stored, or refused with `error` (e.g. `JobAlreadyExistsError`). */
 export type ScheduleResult = { name: string; ok: true } | { name: string; ok: false; error: Error };
 
 const DEFAULT_PARTITIONS = 32;
@@ -70,6 +77,7 @@ const DEFAULT_MAX_DATA_BYTES = 1024 * 1024;
 export class TimerService extends EventEmitter<TimerServiceEvents> {
   readonly namespace: string;
   readonly appId: string;
+  /** @internal The scope's etcd key layout (the workflow runtime writes reminder-jobs with it). */
   readonly keys: ScopeKeys;
   readonly #kv: KvStore;
   readonly #clock: Clock;
@@ -91,6 +99,10 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
   readonly #loaded = new Set<number>();
   #started = false;
 
+  /**
+   * Creates the service; it fires nothing until `start()`. Throws `JobValidationError` for a
+   * `horizonMs` below 1000 or a `minIntervalMs` outside 0-1000.
+   */
   constructor(options: TimerServiceOptions) {
     super();
     this.namespace = options.namespace ?? 'default';
@@ -166,6 +178,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
     this.#ownership.on('error', warn);
   }
 
+  /** This replica's id among the scope's replicas. */
   get memberId(): string {
     return this.#ownership.memberId;
   }
@@ -244,10 +257,20 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
     this.#loop.retryStaged(target);
   }
 
+  /**
+   * Triggers staged on this replica: due, but their target has no `onTrigger` handler or the
+   * handler answered `'undeliverable'`. They fire when a handler is registered or on `retryStaged`.
+   */
   stagedCount(): number {
     return this.#table.stagedCount();
   }
 
+  /**
+   * Stores job `name`; a started replica that owns its partition fires it. Throws
+   * `JobValidationError` for an invalid name or spec (or `data` over `maxDataBytes`) and
+   * `JobAlreadyExistsError` when the name is taken and `spec.overwrite` is not set; with
+   * `overwrite`, the job replaces the old one and starts afresh.
+   */
   async schedule(name: string, spec: JobSpec): Promise<void> {
     const record = this.#validate(name, spec);
     const key = this.#jobKey(record.partitionKey, record.name);
@@ -302,6 +325,11 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
     );
   }
 
+  /**
+   * The job with its delivered count and next fire time. Pass the `partitionKey` the job was
+   * scheduled with, if any. Throws `JobNotFoundError` when there is no such job and
+   * `JobValidationError` for an invalid name.
+   */
   async get(name: string, options: { partitionKey?: string } = {}): Promise<JobView> {
     validateJobName(name);
     const partition = this.#partitionOf(options.partitionKey ?? name);
@@ -398,6 +426,10 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
     return [{ op: 'put', key: this.#jobKey(record.partitionKey, record.name), value: encodeRecord(record) }];
   }
 
+  /**
+   * The writes that delete job `name` (and its progress counter), to commit inside your own
+   * `KvStore.txn`. `partitionKey` defaults to the name, as in `schedule`.
+   */
   deleteJobOps(name: string, partitionKey: string = name): StoreOp[] {
     const partition = this.#partitionOf(partitionKey);
     return [

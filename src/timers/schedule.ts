@@ -1,5 +1,6 @@
 import { CronExpressionParser } from 'cron-parser';
 import type { CronFieldCollection } from 'cron-parser';
+import { CRON_FIELDS, cronFieldProblem, cronFieldSyntax, failingCronField } from './cron-fields.js';
 import { DURATION_ALLOWED, looksLikeDuration, parseDuration } from './duration.js';
 import { JobValidationError } from './errors.js';
 import { WallClockCron } from './wall-clock-cron.js';
@@ -53,7 +54,6 @@ const DESCRIPTORS: Readonly<Record<string, string>> = {
 
 const FIELD = 'schedule';
 const TZ_PREFIX = /^(?:CRON_TZ|TZ)=(\S*)(?:\s+|$)/;
-const CRON_FIELD_NAMES = ['second', 'minute', 'hour', 'day of month', 'month', 'day of week'];
 
 /** Parses a schedule; throws JobValidationError (field `schedule`) on anything else. */
 export function parseSchedule(text: string): Schedule {
@@ -135,26 +135,52 @@ function cronSchedule(expression: string, zone: ZoneOffsets | undefined, text: s
     const hint =
       fields.length === 5
         ? '5-field cron is not accepted: add the seconds field first (e.g. "0 */5 * * * *" for every 5 minutes)'
-        : `cron needs exactly 6 fields (${CRON_FIELD_NAMES.join(', ')}), got ${fields.length}`;
-    throw fail(text, hint);
+        : `cron needs exactly 6 fields (${CRON_FIELDS.map((f) => f.name).join(', ')}), got ${fields.length}`;
+    throw cronFail(text, hint);
   }
   const hashed = fields.findIndex((f) => /\bH\b/i.test(f));
   if (hashed !== -1) {
     // cron-parser would pick a random value per parse, so replicas would disagree on ticks.
-    throw fail(
+    throw cronFail(
       text,
-      `the ${CRON_FIELD_NAMES[hashed] ?? 'cron'} field uses H (hashed values), which is not supported`,
+      `the ${CRON_FIELDS[hashed]?.name ?? 'cron'} field uses H (hashed values), which is not supported`,
     );
   }
+  const problem = cronFieldProblem(fields);
+  if (problem !== undefined) throw cronFail(text, problem);
   let parsed: CronFieldCollection;
   try {
-    // cron-parser only parses and validates (it refuses impossible days such as Feb 30); the
-    // zone does not matter for that, and its own stepping is far slower than WallClockCron.
-    parsed = CronExpressionParser.parse(fields.join(' '), { tz: 'UTC', currentDate: 0 }).fields;
+    parsed = parseCron(fields.join(' '));
   } catch (error) {
-    throw fail(text, error instanceof Error ? error.message : String(error));
+    throw cronFail(text, explainCronError(fields, error));
   }
   return new CronSchedule(new WallClockCron(parsed), zone);
+}
+
+/**
+ * cron-parser only parses and validates (it refuses impossible days such as Feb 30); the zone does
+ * not matter for that, and its own stepping is far slower than WallClockCron.
+ */
+function parseCron(expression: string): CronFieldCollection {
+  return CronExpressionParser.parse(expression, { tz: 'UTC', currentDate: 0 }).fields;
+}
+
+/** A parser error that cronFieldProblem did not foresee, told as the field it comes from. */
+function explainCronError(fields: readonly string[], error: unknown): string {
+  const failing = failingCronField(fields, (expression) => {
+    try {
+      parseCron(expression);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (failing !== -1) return cronFieldSyntax(failing, fields[failing] ?? '');
+  const message = error instanceof Error ? error.message : String(error);
+  if (/day of month/i.test(message)) {
+    return `day of month ${fields[3] ?? ''} never occurs in month ${fields[4] ?? ''}`;
+  }
+  return message;
 }
 
 class CronSchedule implements Schedule {
@@ -183,6 +209,19 @@ function checkZone(zone: string, text: string): ZoneOffsets {
   } catch {
     throw fail(text, `unknown time zone ${JSON.stringify(zone)} (use an IANA name such as Europe/Berlin)`);
   }
+}
+
+/**
+ * A cron expression that does not parse: the message names the field and its range, not the whole
+ * grammar (`allowed` still carries that).
+ */
+function cronFail(text: string, reason: string): JobValidationError {
+  return new JobValidationError(
+    FIELD,
+    text,
+    SCHEDULE_ALLOWED,
+    `invalid schedule ${JSON.stringify(text)}: ${reason}`,
+  );
 }
 
 function fail(text: string, reason: string): JobValidationError {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { CliError, ExitCode, oneLine } from './cli-error.js';
 import { DEFAULT_SERVER } from './context.js';
 import { registerJobsCommand } from './commands/jobs.js';
@@ -19,9 +19,8 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
       process.env['TICKFLOW_SERVER'] ?? DEFAULT_SERVER,
     )
     .option('--json', 'print JSON instead of tables')
-    // One line per error: no "(Did you mean ...?)" second line.
-    .showSuggestionAfterError(false)
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .showSuggestionAfterError(true)
+    .configureOutput(outputTo(io))
     // Commander must not exit the process itself: `main` turns its errors into exit code 2.
     .exitOverride();
 
@@ -60,11 +59,20 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
 }
 
 function applySettings(command: Command, io: CliIo): void {
-  command
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .showSuggestionAfterError(false)
-    .exitOverride();
+  command.configureOutput(outputTo(io)).showSuggestionAfterError(true).exitOverride();
   for (const sub of command.commands) applySettings(sub, io);
+}
+
+/**
+ * Commander's output through `io`. Its "did you mean" suggestion comes on a second line; it joins
+ * the first, so every error stays one line: `error: unknown command 'serv' (Did you mean serve?)`.
+ */
+function outputTo(io: CliIo): OutputConfiguration {
+  return {
+    writeOut: (s) => io.out(s),
+    writeErr: (s) => io.err(s),
+    outputError: (s, write) => write(s.replace(/\n(\(Did you mean [^\n]*\))/, ' $1')),
+  };
 }
 
 function version(): string {

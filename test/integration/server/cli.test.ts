@@ -208,6 +208,19 @@ test('errors are one line; usage errors exit 2, failures exit 1', async (t) => {
     { args: ['jobs', 'frobnicate'], code: 2, message: /unknown command 'frobnicate'/ },
     { args: ['jobs', 'get'], code: 2, message: /missing required argument 'name'/ },
     { args: ['jobs', 'list', '--colour'], code: 2, message: /unknown option '--colour'/ },
+    // Typos get commander's suggestion, on the same line.
+    { args: ['serv'], code: 2, message: /unknown command 'serv' \(Did you mean serve\?\)$/ },
+    {
+      args: ['serve', '--prot', '1'],
+      code: 2,
+      message: /unknown option '--prot' \(Did you mean --port\?\)$/,
+    },
+    { args: ['jobs', 'lst'], code: 2, message: /unknown command 'lst' \(Did you mean list\?\)$/ },
+    {
+      args: ['--jsno', 'jobs', 'list'],
+      code: 2,
+      message: /unknown option '--jsno' \(Did you mean --json\?\)$/,
+    },
     {
       args: ['workflows', 'start', 'echo', '--input', '{nope'],
       code: 2,

@@ -1,0 +1,281 @@
+/**
+ * The command and SDK examples of the README and the docs run as written against
+ * `tickflow serve --workflows samples/order-processing/serve-module.ts`, and end as their text says.
+ *
+ * A fenced block is run when the line before it (blank lines aside) is
+ * `<!-- runnable: server-with-samples -->`; `<!-- not-runnable: why -->` skips one (a command that
+ * starts a server, say). HTML comments do not show when the markdown is rendered. Every `sh` block
+ * that runs `tickflow` or `curl`, and every `ts` block with a `DaprClient`, must carry one of the two,
+ * so a new example cannot be skipped by accident.
+ *
+ * The blocks run in document order (README, getting started, HTTP API and CLI) against one server
+ * on a free port. The only changes, all explicit below: `npx tickflow` becomes
+ * `node <this repo>/bin/tickflow.js`, and port 3500 (the default the examples use) becomes the test
+ * server's port; and `TICKFLOW_SERVER` is set to the test server's URL, as the CLI's default
+ * (`http://127.0.0.1:3500`) would be. `sh` blocks run in bash with `set -eu` and curl with
+ * `--fail-with-body` (so an HTTP error fails the block); a `ts` block is type-checked (strict) and
+ * runs as an ES module with `node --import tsx`, with the real `@dapr/dapr` resolved from this repository's node_modules.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import test, { type ExecutionContext } from 'ava';
+import { waitFor } from '../../helpers/etcd-wait.js';
+import { TICKFLOW_BIN, useServer } from '../../helpers/server-fixture.js';
+
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
+const PAGES = ['README.md', 'docs/getting-started.md', 'docs/http-api-and-cli.md'];
+const RUNNABLE = 'server-with-samples';
+
+interface Block {
+  page: string;
+  /** 1-based line of the opening fence. */
+  line: number;
+  lang: string;
+  code: string;
+  /** `runnable`, `not-runnable`, or undefined when the block has no marker. */
+  marker: 'runnable' | 'not-runnable' | undefined;
+}
+
+/** The fenced blocks of a markdown text, with the marker comment right before each (if any). */
+function fencedBlocks(page: string, markdown: string): Block[] {
+  const lines = markdown.split('\n');
+  const blocks: Block[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^(\s*)```(\w*)\s*$/.exec(lines[i] ?? '');
+    if (!open) continue;
+    const indent = open[1] ?? '';
+    const end = lines.findIndex((l, j) => j > i && l === `${indent}\`\`\``);
+    if (end < 0) throw new Error(`${page}:${i + 1}: unclosed code fence`);
+    let before = i - 1;
+    while (before >= 0 && (lines[before] ?? '').trim() === '') before--;
+    const comment = /^\s*<!--\s*(runnable|not-runnable):\s*(.*?)\s*-->\s*$/.exec(lines[before] ?? '');
+    if (comment?.[1] === 'runnable' && comment[2] !== RUNNABLE) {
+      throw new Error(`${page}:${before + 1}: unknown runnable kind "${comment[2]}"`);
+    }
+    blocks.push({
+      page,
+      line: i + 1,
+      lang: open[2] ?? '',
+      code: lines
+        .slice(i + 1, end)
+        .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l))
+        .join('\n'),
+      marker: comment?.[1] as Block['marker'],
+    });
+    i = end;
+  }
+  return blocks;
+}
+
+const blocks = (
+  await Promise.all(PAGES.map(async (page) => fencedBlocks(page, await readFile(join(REPO, page), 'utf8'))))
+).flat();
+
+/** An example a reader would paste: a shell command of tickflow or curl, or Dapr SDK code. */
+function isExample(block: Block): boolean {
+  if (['sh', 'bash', 'shell', 'console'].includes(block.lang)) {
+    return /(^|&&|\|\||[;|]|\$\()\s*(npx\s+)?(tickflow|curl)\s/m.test(block.code);
+  }
+  return ['ts', 'js', 'mjs'].includes(block.lang) && /\bDaprClient\b/.test(block.code);
+}
+
+// Module resolution starts from the file, so the snippet goes under this repo's node_modules,
+// where `@dapr/dapr` (a devDependency) is found as it would be in the reader's project.
+await mkdir(join(REPO, 'node_modules', '.cache'), { recursive: true });
+const scratch = await mkdtemp(join(REPO, 'node_modules', '.cache', 'doc-examples-'));
+const server = await useServer(test, {
+  workflows: join(REPO, 'samples/order-processing/serve-module.ts'),
+});
+
+test.after.always(() => rm(scratch, { recursive: true, force: true }));
+
+test('every tickflow, curl and Dapr SDK example is marked runnable or not-runnable', (t) => {
+  const unmarked = blocks.filter((b) => isExample(b) && b.marker === undefined);
+  t.deepEqual(
+    unmarked.map((b) => `${b.page}:${b.line}`),
+    [],
+    `mark them <!-- runnable: ${RUNNABLE} --> (then this test runs them) or <!-- not-runnable: why -->`,
+  );
+  t.true(blocks.filter((b) => b.marker === 'runnable').length >= 6);
+});
+
+interface WorkflowJson {
+  runtimeStatus: string;
+  properties: Record<string, string>;
+}
+
+async function workflow(id: string): Promise<WorkflowJson | undefined> {
+  const res = await server.request('GET', `/v1.0/workflows/dapr/${id}`);
+  return res.status === 200 ? (res.json as WorkflowJson) : undefined;
+}
+
+/** Polls the HTTP API until the instance has `status`; returns its parsed output. */
+async function until(id: string, status: string): Promise<Record<string, unknown> | undefined> {
+  let last: WorkflowJson | undefined;
+  await waitFor(async () => (last = await workflow(id))?.runtimeStatus === status, {
+    what: `${id} to be ${status} (last: ${JSON.stringify(last)})`,
+    timeoutMs: 20_000,
+    intervalMs: 50,
+  });
+  const output = last?.properties['dapr.workflow.output'];
+  return output === undefined ? undefined : (JSON.parse(output) as Record<string, unknown>);
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The two substitutions, done on the text, and a check that no port 3500 is left. */
+function forTestServer(code: string): string {
+  const text = code
+    .replaceAll('npx tickflow', `node ${shellQuote(TICKFLOW_BIN)}`)
+    .replaceAll(/\b(localhost|127\.0\.0\.1):3500\b/g, `$1:${server.port}`)
+    .replaceAll(/daprPort: '3500'/g, `daprPort: '${server.port}'`);
+  if (/\b3500\b/.test(text)) throw new Error(`a port 3500 the test does not substitute is left in:\n${code}`);
+  return text;
+}
+
+const shellQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
+
+function run(command: string, args: string[], timeoutMs = 40_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    // The CLI's default server is http://127.0.0.1:3500, which the examples rely on; here it is
+    // the test server (the third explicit change).
+    const env = { ...process.env, TICKFLOW_SERVER: server.url };
+    const child = spawn(command, args, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} did not finish within ${timeoutMs} ms:\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** A `sh` block in bash; any failing command, `&&` lists included, fails it. */
+function runShell(code: string): Promise<Run> {
+  const script = [
+    'set -eu',
+    'curl() { command curl --silent --show-error --fail-with-body "$@"; echo; }',
+    forTestServer(code),
+  ].join('\n');
+  return run('bash', ['-c', script]);
+}
+
+/** A `ts` block: type-checked as a strict ES module (as a reader's project would), then run. */
+async function runModule(block: Block): Promise<Run> {
+  const file = join(scratch, `${block.page.replaceAll(/\W/g, '-')}-${block.line}.mts`);
+  await writeFile(file, forTestServer(block.code));
+  const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
+  const flags = ['--noEmit', '--strict', '--target', 'es2022', '--module', 'nodenext', '--skipLibCheck'];
+  const checked = await run(process.execPath, [tsc, ...flags, '--types', 'node', file]);
+  if (checked.code !== 0) return { ...checked, stderr: `tsc:\n${checked.stdout}${checked.stderr}` };
+  return run(process.execPath, ['--import', 'tsx', file]);
+}
+
+/**
+ * What the text around each runnable block promises, checked once the block has run; `match`
+ * picks the block by its content. Every entry must match exactly one block.
+ */
+const PROMISES: Array<{ match: RegExp; check: (t: ExecutionContext, run: Run) => Promise<void> }> = [
+  {
+    // Jobs API: the job is stored as scheduled, and GET shows it.
+    match: /jobs\/nightly-report/,
+    async check(t, { stdout }) {
+      const job = (await server.request('GET', '/v1.0-alpha1/jobs/nightly-report')).json as Record<
+        string,
+        unknown
+      >;
+      t.like(job, {
+        name: 'nightly-report',
+        schedule: '0 0 2 * * *',
+        data: { report: 'sales' },
+        failurePolicy: { constant: { interval: '30s', maxRetries: 5 } },
+      });
+      t.regex(stdout, /"name":"nightly-report"/);
+    },
+  },
+  {
+    match: /jobs schedule cleanup/,
+    async check(t, { stdout }) {
+      t.regex(stdout, /^job "cleanup" scheduled$/m);
+      t.regex(stdout, /^name: +cleanup$/m);
+      t.regex(stdout, /^cleanup +/m, 'the list shows it');
+      t.regex(stdout, /^job "cleanup" deleted$/m);
+      t.is((await server.request('GET', '/v1.0-alpha1/jobs/cleanup')).status, 404);
+    },
+  },
+  {
+    // The small order needs no approval: --wait returns once it is COMPLETED.
+    match: /--id o-1 --wait/,
+    async check(t, { stdout }) {
+      t.regex(stdout, /^status: +COMPLETED$/m);
+      t.regex(stdout, /ExecutionCompleted/, 'the history ends with the completion');
+      t.like(await until('o-1', 'COMPLETED'), { orderId: 'o-1', outcome: 'completed' });
+    },
+  },
+  {
+    // The big order waits for the approval; approved, it is charged, shipped and COMPLETED.
+    match: /raise o-2 approval/,
+    async check(t, { stdout }) {
+      t.regex(stdout, /^o-2\s+orderFulfilment\s+RUNNING\b/m, 'listed as RUNNING while it waits');
+      t.regex(stdout, /^raised "approval" on o-2$/m);
+      t.like(await until('o-2', 'COMPLETED'), { orderId: 'o-2', outcome: 'completed', total: 120_000 });
+    },
+  },
+  {
+    match: /terminate o-3/,
+    async check(t) {
+      await until('o-3', 'TERMINATED');
+      t.is(await workflow('o-1'), undefined, 'o-1 is purged');
+    },
+  },
+  {
+    // Getting started: started and approved with curl, the order COMPLETES.
+    match: /o-7\/raiseEvent\/approval/,
+    async check(t, { stdout }) {
+      t.regex(stdout, /"instanceID":"o-7"/);
+      t.like(await until('o-7', 'COMPLETED'), { orderId: 'o-7', outcome: 'completed' });
+    },
+  },
+  {
+    // The Dapr JS SDK: the approved order ends COMPLETED, and the snippet prints so.
+    match: /new DaprClient/,
+    async check(t, { stdout }) {
+      const [status, output] = stdout.trim().split('\n').at(-1)?.split(/ (.*)/) ?? [];
+      t.is(status, 'COMPLETED');
+      t.like(JSON.parse(output ?? 'null') as unknown, { orderId: 'o-100', outcome: 'completed' });
+    },
+  },
+];
+
+const runnable = blocks.filter((b) => b.marker === 'runnable');
+
+test('each promise checked below belongs to exactly one runnable block', (t) => {
+  for (const { match } of PROMISES) {
+    t.is(runnable.filter((b) => match.test(b.code)).length, 1, String(match));
+  }
+});
+
+for (const block of runnable) {
+  test.serial(`${block.page}:${block.line} (${block.lang}) runs as written`, async (t) => {
+    const result = block.lang === 'ts' ? await runModule(block) : await runShell(block.code);
+    const shown = `exit ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+    t.is(result.code, 0, shown);
+    t.notRegex(result.stderr, /^(error:|curl: \(|Error)/m, shown);
+    const promise = PROMISES.find((p) => p.match.test(block.code));
+    if (promise) await promise.check(t, result);
+    else t.log('no promise to check beyond exit 0');
+  });
+}

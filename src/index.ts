@@ -128,6 +128,15 @@ export {
 
 // etcd.
 export { startEmbeddedEtcd, type EmbeddedEtcd, type EmbeddedEtcdOptions } from './etcd/embedded-etcd.js';
+export type {
+  DefragReport,
+  EtcdMaintenance,
+  EtcdMaintenanceEvents,
+  EtcdMaintenanceOptions,
+  MaintenanceSnapshot,
+  RecoveryReport,
+} from './etcd/etcd-maintenance.js';
+export type { MaintenancePolicyOptions, MaintenanceSample, MemberSample } from './etcd/maintenance-policy.js';
 export { connectEtcd, type ConnectEtcdOptions, type EtcdKv } from './etcd/etcd-kv.js';
 export type { EtcdLease } from './etcd/etcd-lease.js';
 export { MemoryKv, type MemoryKvOptions } from './etcd/memory-kv.js';

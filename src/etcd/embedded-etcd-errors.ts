@@ -10,6 +10,7 @@ export class EmbeddedEtcdError extends Error {
   }
 }
 
+/** No etcd binary: neither the `binary` option, `$TICKFLOW_ETCD_BIN` nor `etcd` on PATH could be run. */
 export class EtcdNotFoundError extends EmbeddedEtcdError {
   override name = 'EtcdNotFoundError';
   readonly binary: string;
@@ -23,6 +24,7 @@ export class EtcdNotFoundError extends EmbeddedEtcdError {
   }
 }
 
+/** The data dir cannot be created or written. */
 export class EtcdDataDirError extends EmbeddedEtcdError {
   override name = 'EtcdDataDirError';
   readonly dataDir: string;
@@ -38,6 +40,7 @@ export class EtcdDataDirError extends EmbeddedEtcdError {
   }
 }
 
+/** etcd could not bind its client or peer port: another process holds it. */
 export class EtcdPortInUseError extends EmbeddedEtcdError {
   override name = 'EtcdPortInUseError';
   readonly port: number;

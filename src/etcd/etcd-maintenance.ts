@@ -16,6 +16,7 @@ import { formatBytes, isNoSpaceError, NoSpaceAlarmError } from './store-quota.js
 /** etcd's own default for --quota-backend-bytes, assumed for a cluster that does not tell. */
 export const ETCD_DEFAULT_QUOTA_BYTES = 2 * 1024 ** 3;
 
+/** Options of `EtcdMaintenance`: the cluster, its quota, how often to poll, and the policy's thresholds. */
 export interface EtcdMaintenanceOptions extends Omit<MaintenancePolicyOptions, 'quotaBytes'> {
   /** Client URLs of the cluster; every member is found through them (member list). */
   hosts: string[];
@@ -24,6 +25,7 @@ export interface EtcdMaintenanceOptions extends Omit<MaintenancePolicyOptions, '
    * (`etcd_server_quota_backend_bytes`), else etcd's default of 2 GiB.
    */
   quotaBytes?: number;
+  /** Where time comes from (default the system clock). */
   clock?: Clock;
   /** Time between two Status polls. Default 10 s. */
   intervalMs?: number;
@@ -33,17 +35,22 @@ export interface EtcdMaintenanceOptions extends Omit<MaintenancePolicyOptions, '
   defragTimeoutMs?: number;
 }
 
+/** One defragmentation of one member: how long it took and what it gave back (sizes in bytes). */
 export interface DefragReport {
+  /** The member's name (else its client URL). */
   member: string;
   /** When it began, by the maintenance clock. */
   startedAt: number;
   durationMs: number;
   dbSizeBefore: number;
   dbSizeAfter: number;
+  /** Why the policy chose to defragment it. */
   why: string;
 }
 
+/** One recovery from etcd's NOSPACE condition (compact, defragment every member, disarm); sizes in bytes. */
 export interface RecoveryReport {
+  /** What started it: a raised NOSPACE alarm, or a write refused for lack of space. */
   reason: 'alarm' | 'write-refused';
   /** The revision everything before was compacted away, if the compaction ran. */
   compactedTo: number | undefined;
@@ -57,14 +64,24 @@ export interface RecoveryReport {
   quotaBytes: number;
 }
 
+/** One poll's sample of every member, with the time it was taken. */
 export interface MaintenanceSnapshot extends MaintenanceSample {
+  /** When it was taken, epoch milliseconds by the maintenance clock. */
   at: number;
 }
 
+/** Events of `EtcdMaintenance`: each poll's sample, each defragmentation and recovery, and warnings. */
 export interface EtcdMaintenanceEvents {
+  /** After every poll that answered. */
   sample: (snapshot: MaintenanceSnapshot) => void;
+  /** After a routine defragmentation of one member. */
   defragmented: (report: DefragReport) => void;
+  /** After a NOSPACE recovery, whether or not it could disarm the alarm. */
   recovered: (report: RecoveryReport) => void;
+  /**
+   * Something needs attention: a member near the quota, a failed poll or step, a NOSPACE alarm
+   * that stays raised (repeats of these errors are coalesced).
+   */
   warning: (error: Error) => void;
 }
 
@@ -103,6 +120,7 @@ export class EtcdMaintenance extends EventEmitter<EtcdMaintenanceEvents> {
   #defragmentations = 0;
   #recoveries = 0;
 
+  /** Creates the upkeep; it does nothing until `start()`. */
   constructor(options: EtcdMaintenanceOptions) {
     super();
     this.#options = options;
@@ -129,10 +147,12 @@ export class EtcdMaintenance extends EventEmitter<EtcdMaintenanceEvents> {
     return this.#policy?.quotaBytes;
   }
 
+  /** Routine defragmentations run so far (those of a NOSPACE recovery are not counted). */
   get defragmentations(): number {
     return this.#defragmentations;
   }
 
+  /** NOSPACE recoveries run so far. */
   get recoveries(): number {
     return this.#recoveries;
   }
@@ -283,7 +303,6 @@ export class EtcdMaintenance extends EventEmitter<EtcdMaintenanceEvents> {
       defragmented.push(await this.#defragment(member, size, `NOSPACE recovery (${reason})`));
     }
     const after = await this.#sample(members);
-    this.#last = after;
     const dbSizeAfter = Math.max(0, ...after.members.map((m) => m.dbSize));
     const disarmed = dbSizeAfter < policy.disarmBelowBytes;
     if (disarmed) {
@@ -299,6 +318,8 @@ export class EtcdMaintenance extends EventEmitter<EtcdMaintenanceEvents> {
         );
       }
     }
+    // Metrics read the last sample: it must not show the alarm just disarmed until the next poll.
+    this.#last = disarmed ? { ...after, noSpaceAlarms: [] } : after;
     return {
       reason,
       compactedTo,

@@ -16,6 +16,7 @@ export interface MemberSample {
   isLeader: boolean;
 }
 
+/** What one poll saw of the whole cluster. */
 export interface MaintenanceSample {
   members: readonly MemberSample[];
   /** Ids of members with a NOSPACE alarm raised. */
@@ -24,7 +25,9 @@ export interface MaintenanceSample {
   revision?: number;
 }
 
+/** When to warn, defragment and recover: the thresholds of the maintenance policy. */
 export interface MaintenancePolicyOptions {
+  /** The cluster's --quota-backend-bytes, which sizes are compared with. */
   quotaBytes: number;
   /** Defragment members when it pays. Default true. */
   defragment?: boolean;

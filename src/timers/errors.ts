@@ -20,6 +20,7 @@ export class JobValidationError extends TimerServiceError implements InvalidInpu
   }
 }
 
+/** `schedule` with the name of an existing job and without `overwrite: true`. Nothing was stored. */
 export class JobAlreadyExistsError extends TimerServiceError {
   override name = 'JobAlreadyExistsError';
   readonly jobName: string;
@@ -29,6 +30,7 @@ export class JobAlreadyExistsError extends TimerServiceError {
   }
 }
 
+/** There is no job with this name (never scheduled, deleted, or ended). */
 export class JobNotFoundError extends TimerServiceError {
   override name = 'JobNotFoundError';
   readonly jobName: string;

@@ -1,6 +1,7 @@
 import { invalidInputMessage, type InvalidInput } from '../../common/invalid-input.js';
 import { WorkflowError } from '../errors.js';
 
+/** There is no instance with this id (never started, or purged). The HTTP API answers 404. */
 export class WorkflowNotFoundError extends WorkflowError {
   override name = 'WorkflowNotFoundError';
   readonly instanceId: string;
@@ -10,6 +11,10 @@ export class WorkflowNotFoundError extends WorkflowError {
   }
 }
 
+/**
+ * `scheduleNewWorkflow` with the id of an instance that has not finished (or is being started
+ * concurrently); a child workflow whose fixed id is taken fails with it too.
+ */
 export class WorkflowAlreadyExistsError extends WorkflowError {
   override name = 'WorkflowAlreadyExistsError';
   readonly instanceId: string;
@@ -22,6 +27,10 @@ export class WorkflowAlreadyExistsError extends WorkflowError {
   }
 }
 
+/**
+ * The instance is in the wrong state for the request: e.g. purging an unfinished instance
+ * without `force`, or an instance that kept changing while being terminated.
+ */
 export class WorkflowStateError extends WorkflowError {
   override name = 'WorkflowStateError';
   readonly instanceId: string;
@@ -31,6 +40,7 @@ export class WorkflowStateError extends WorkflowError {
   }
 }
 
+/** `waitForWorkflowStart` or `waitForWorkflowCompletion` gave up after its timeout (seconds). */
 export class WorkflowWaitTimeoutError extends WorkflowError {
   override name = 'WorkflowWaitTimeoutError';
   readonly instanceId: string;

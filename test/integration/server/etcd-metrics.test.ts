@@ -1,13 +1,17 @@
 /**
  * The etcd backend upkeep as the server runs it (issue 13, item 8): sizes and quota in /metrics,
- * for the embedded etcd and for an external one, whose quota is read from etcd's own /metrics.
+ * for the embedded etcd and for an external one, whose quota is read from etcd's own /metrics; and
+ * an external etcd filled until NOSPACE, recovered from with --etcd-recover.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { DEFAULT_QUOTA_BACKEND_BYTES, startEmbeddedEtcd } from '../../../src/etcd/embedded-etcd.js';
+import { connectEtcd } from '../../../src/etcd/etcd-kv.js';
+import { isNoSpaceError } from '../../../src/etcd/store-quota.js';
 import { startServer, type TickflowServer } from '../../../src/server/tickflow-server.js';
+import { waitFor } from '../../helpers/etcd-wait.js';
 
 const dirs: string[] = [];
 const servers: TickflowServer[] = [];
@@ -68,4 +72,45 @@ test('an external etcd: its quota is read from its own /metrics, and nothing is 
     lines.filter((l) => l.includes('etcd')),
     [],
   );
+});
+
+test('an external etcd with --etcd-recover: NOSPACE is recovered from, with the log line and the counter', async (t) => {
+  const quota = 16 * 2 ** 20;
+  const external = await startEmbeddedEtcd({
+    dataDir: await tempDir(),
+    quotaBackendBytes: quota,
+    maintenance: false,
+  });
+  t.teardown(() => external.stop());
+  const lines: string[] = [];
+  const server = await startServer({
+    port: 0,
+    etcd: external.hosts,
+    etcdMaintenance: { defragment: true, recover: true },
+    log: (line) => lines.push(line),
+  });
+  servers.push(server);
+  const kv = await connectEtcd({ hosts: external.hosts });
+  t.teardown(() => kv.close());
+  // Overwrite 40 keys of 100 KB (every version stays until compacted) until etcd refuses.
+  const big = 'x'.repeat(100_000);
+  let refusal: unknown;
+  for (let i = 0; refusal === undefined; i++) {
+    await kv
+      .txn([], [{ op: 'put', key: `/fill/${i % 40}`, value: big }])
+      .catch((error: unknown) => (refusal = error));
+  }
+  t.true(isNoSpaceError(refusal));
+  // The server polls every 10 s.
+  await waitFor(() => lines.some((l) => l.startsWith('etcd NOSPACE recovery')), {
+    timeoutMs: 30_000,
+    intervalMs: 100,
+    what: 'the recovery log line',
+  });
+  t.log(lines.find((l) => l.startsWith('etcd NOSPACE recovery')));
+  t.true(lines.some((l) => /alarm disarmed, writes are accepted again/.test(l)));
+  await kv.txn([], [{ op: 'put', key: '/fill/after', value: 'ok' }]);
+  const text = await scrape(server);
+  t.is(value(text, 'tickflow_etcd_nospace_recoveries_total{result="disarmed"}'), 1);
+  t.is(value(text, 'tickflow_etcd_nospace_alarm'), 0);
 });

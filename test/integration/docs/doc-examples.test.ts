@@ -9,12 +9,12 @@
  * so a new example cannot be skipped by accident.
  *
  * The blocks run in document order (README, getting started, HTTP API and CLI) against one server
- * on a free port. The only changes, all explicit below: `npx tickflow` becomes
- * `node <this repo>/bin/tickflow.js`, and port 3500 (the default the examples use) becomes the test
- * server's port; and `TICKFLOW_SERVER` is set to the test server's URL, as the CLI's default
- * (`http://127.0.0.1:3500`) would be. `sh` blocks run in bash with `set -eu` and curl with
- * `--fail-with-body` (so an HTTP error fails the block); a `ts` block is type-checked (strict) and
- * runs as an ES module with `node --import tsx`, with the real `@dapr/dapr` resolved from this repository's node_modules.
+ * on a free port, with three changes, all made explicitly below: `npx tickflow` becomes
+ * `node <this repo>/bin/tickflow.js`; port 3500 (the default the examples use) becomes the test
+ * server's port; and `TICKFLOW_SERVER` is the test server's URL (the CLI's default is
+ * `http://127.0.0.1:3500`). `sh` blocks run in bash with `set -eu`, curl with `--fail-with-body` (an
+ * HTTP error fails the block); a `ts` block is type-checked (strict), then runs as an ES module with
+ * `node --import tsx` and the real `@dapr/dapr` from this repository's node_modules.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -144,7 +144,7 @@ const shellQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 function run(command: string, args: string[], timeoutMs = 40_000): Promise<Run> {
   return new Promise((resolve, reject) => {
     // The CLI's default server is http://127.0.0.1:3500, which the examples rely on; here it is
-    // the test server (the third explicit change).
+    // the test server.
     const env = { ...process.env, TICKFLOW_SERVER: server.url };
     const child = spawn(command, args, { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -163,7 +163,10 @@ function run(command: string, args: string[], timeoutMs = 40_000): Promise<Run> 
   });
 }
 
-/** A `sh` block in bash; any failing command, `&&` lists included, fails it. */
+/**
+ * A `sh` block in bash. `set -e` stops at a failing command; one in an `&&` list, which `set -e`
+ * lets pass, still leaves `error: ...` (the CLI) or `curl: (22) ...` on stderr, which fails the test.
+ */
 function runShell(code: string): Promise<Run> {
   const script = [
     'set -eu',

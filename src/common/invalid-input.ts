@@ -4,8 +4,11 @@
  * and what is allowed, so callers and the HTTP layer can report all of them the same way.
  */
 export interface InvalidInput {
+  /** The option, argument or field that was refused, e.g. `pageSize`. */
   readonly field: string;
+  /** The value received (sizes are given as text, e.g. `"300000 bytes"`). */
   readonly value: unknown;
+  /** What would have been accepted, in words. */
   readonly allowed: string;
 }
 

@@ -21,7 +21,9 @@ export type WorkflowActionType = WorkflowAction['type'];
 /** Run an activity; report back with TaskCompleted / TaskFailed carrying `eventId: id`. */
 export interface ScheduleTaskAction {
   type: 'ScheduleTask';
+  /** The action's sequence id. */
   id: number;
+  /** The activity's name. */
   name: string;
   input?: unknown;
   /** Attempt number under a retry policy; absent for the first attempt. */
@@ -31,6 +33,7 @@ export interface ScheduleTaskAction {
 /** Create a reminder-job due at `fireAt`; report back with TimerFired carrying `eventId: id`. */
 export interface CreateTimerAction {
   type: 'CreateTimer';
+  /** The action's sequence id. */
   id: number;
   fireAt: Date;
   origin: TimerOrigin;
@@ -42,22 +45,28 @@ export interface CreateTimerAction {
  */
 export interface CancelTimerAction {
   type: 'CancelTimer';
+  /** The action's sequence id. */
   id: number;
 }
 
 /** Start a child instance; report back with ChildWorkflowCompleted / Failed carrying `eventId: id`. */
 export interface ScheduleChildWorkflowAction {
   type: 'ScheduleChildWorkflow';
+  /** The action's sequence id. */
   id: number;
+  /** The child's workflow name. */
   name: string;
+  /** The child's instance id. */
   instanceId: string;
   input?: unknown;
+  /** Attempt number under a retry policy; absent for the first attempt. */
   attempt?: number;
 }
 
 /** Raise event `name` on another instance. Fire and forget. */
 export interface SendEventAction {
   type: 'SendEvent';
+  /** The action's sequence id. */
   id: number;
   instanceId: string;
   name: string;
@@ -67,6 +76,7 @@ export interface SendEventAction {
 /** The instance finished. Always the last action of a step. */
 export interface CompleteWorkflowAction {
   type: 'CompleteWorkflow';
+  /** The action's sequence id. */
   id: number;
   status: CompletionStatus;
   result?: unknown;
@@ -79,6 +89,7 @@ export interface CompleteWorkflowAction {
  */
 export interface ContinueAsNewAction {
   type: 'ContinueAsNew';
+  /** The action's sequence id. */
   id: number;
   input?: unknown;
   carriedEvents: CarriedEvent[];

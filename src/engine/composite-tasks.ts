@@ -15,6 +15,7 @@ export type TaskResults<TTasks extends readonly Task<unknown>[]> = {
  * readable through its task; otherwise its result is the children's results in order.
  */
 export class WhenAllTask<TTasks extends readonly Task<unknown>[]> extends Task<TaskResults<TTasks>> {
+  /** The tasks it waits for, as given. */
   readonly tasks: TTasks;
   #remaining: number;
   #firstError: Error | undefined;
@@ -45,6 +46,7 @@ export class WhenAllTask<TTasks extends readonly Task<unknown>[]> extends Task<T
  * already complete when it is created win in list order.
  */
 export class WhenAnyTask<TTask extends Task<unknown>> extends Task<TTask> {
+  /** The tasks that race, as given. */
   readonly tasks: readonly TTask[];
 
   constructor(tasks: readonly TTask[]) {

@@ -52,10 +52,13 @@ export class NonDeterminismError extends WorkflowError {
 /** An activity or child workflow failed; thrown into the workflow at the `yield` that awaits it. */
 export class TaskFailedError extends WorkflowError {
   override name = 'TaskFailedError';
+  /** Whether an activity or a child workflow failed. */
   readonly taskKind: 'activity' | 'childWorkflow';
+  /** The activity's or child workflow's name. */
   readonly taskName: string;
   /** Sequence id of the (last) attempt that failed. */
   readonly taskId: number;
+  /** The failure as recorded in history: the error's type, message and stack. */
   readonly details: FailureDetails;
 
   constructor(

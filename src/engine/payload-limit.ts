@@ -26,7 +26,9 @@ export class PayloadTooLargeError extends WorkflowError implements InvalidInput 
   /** `"<n> bytes"`, as `InvalidInput` errors describe the value received. */
   readonly value: string;
   readonly allowed: string;
+  /** The payload's size, in bytes of JSON. */
   readonly bytes: number;
+  /** The `maxPayloadBytes` it is over. */
   readonly limit: number;
   /** Retry policies stop at once: the same payload fails the same way every time. */
   readonly nonRetryable = true;

@@ -35,10 +35,12 @@ export class Task<T = unknown> {
     dependents = (task) => task.#dependents ?? [];
   }
 
+  /** True once the task has completed, successfully or not. */
   get isComplete(): boolean {
     return this.#outcome !== undefined;
   }
 
+  /** True when the task completed with a failure (`error` says which). */
   get isFailed(): boolean {
     return this.#outcome?.ok === false;
   }

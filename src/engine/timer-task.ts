@@ -8,6 +8,7 @@ import { Task } from './task.js';
 export class TimerTask extends Task<undefined> {
   /** The timer's sequence id. */
   readonly id: number;
+  /** When the timer is due (resolved against the step's deterministic "now"). */
   readonly fireAt: Date;
   #cancel: () => void;
   #cancelled = false;
@@ -19,6 +20,7 @@ export class TimerTask extends Task<undefined> {
     this.#cancel = cancel;
   }
 
+  /** True once `cancel()` has cancelled the timer. */
   get isCancelled(): boolean {
     return this.#cancelled;
   }

@@ -11,7 +11,9 @@ export class StoreError extends Error {
  */
 export class StoreUnavailableError extends StoreError {
   override name = 'StoreUnavailableError';
+  /** The store call that failed, e.g. `txn` or `connect`. */
   readonly operation: string;
+  /** True when the request may have been applied: read before you retry it. */
   readonly outcomeUnknown: boolean;
 
   constructor(

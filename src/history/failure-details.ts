@@ -3,6 +3,7 @@ export interface FailureDetails {
   /** The error's class name, e.g. `TypeError` or `PaymentDeclinedError`. */
   errorType: string;
   message: string;
+  /** The error's stack trace, when it had one. */
   stack?: string;
   /** Retry policies stop at once on a non-retryable failure. */
   nonRetryable?: boolean;

@@ -27,21 +27,30 @@ export interface PendingEvent {
  */
 export interface WorkflowState {
   instanceId: string;
+  /** The workflow's registered name. */
   name: string;
+  /** 0 for the first run; continue-as-new increments it. */
   generation: number;
   status: WorkflowRuntimeStatus;
   input?: unknown;
   output?: unknown;
   customStatus?: unknown;
+  /** Set when the instance failed. */
   failureDetails?: FailureDetails;
+  /** Set when the instance is a child workflow. */
   parent?: ParentInfo;
+  /** Set for a delayed start. */
   scheduledStartAt?: Date;
   createdAt?: Date;
   /** Time of the last event that changed anything. */
   updatedAt?: Date;
+  /** When the instance completed, failed, was terminated or continued as new. */
   completedAt?: Date;
+  /** Activities and child workflows not yet reported back, by sequence id. */
   pendingTasks: Record<number, PendingTask>;
+  /** Timers neither fired nor cancelled, by sequence id. */
   pendingTimers: Record<number, PendingTimer>;
+  /** Events that arrived while the instance was suspended. */
   pendingEvents: PendingEvent[];
 }
 

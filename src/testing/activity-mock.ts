@@ -4,6 +4,7 @@ import { TestEnvironmentError } from './errors.js';
 
 /** One call of a mocked activity, as the runtime made it. */
 export interface ActivityCall<TInput = unknown> {
+  /** The calling workflow instance. */
   instanceId: string;
   /** The task's sequence id in its workflow. */
   activityId: number;
@@ -23,7 +24,9 @@ export interface ActivityOverrides {
  * input) and runs `implementation`. `restore()` puts the registered activity back.
  */
 export class ActivityMock<TInput = unknown, TOutput = unknown> {
+  /** The name of the activity this mock replaces. */
   readonly name: string;
+  /** Every call of the mock so far, in the order they were made. */
   readonly calls: ActivityCall<TInput>[] = [];
   readonly #target: ActivityOverrides;
 
@@ -58,6 +61,7 @@ export class ActivityMock<TInput = unknown, TOutput = unknown> {
     target.overrideActivity(this.name, mock as AnyActivity);
   }
 
+  /** How many calls the mock has had (`calls.length`). */
   get callCount(): number {
     return this.calls.length;
   }

@@ -22,7 +22,9 @@ export class TestEnvironmentError extends Error implements InvalidInput {
 export class TimeSkippingStalledError extends Error {
   override name = 'TimeSkippingStalledError';
   readonly instanceId: string;
+  /** What the wait was for: `start` or `complete`. */
   readonly waitedFor: string;
+  /** The instance's status when the wait stalled, e.g. `RUNNING`. */
   readonly status: string;
 
   constructor(instanceId: string, waitedFor: string, status: string, virtualNow: Date) {

@@ -40,10 +40,13 @@ const DEFAULT_PARTITIONS = 4;
  * real timer service. With `{ etcd: { hosts } }` the same API runs on a real etcd and clock.
  */
 export class TestWorkflowEnvironment {
+  /** The started runtime replica: register more workflows and activities on it, or read its events. */
   readonly runtime: WorkflowRuntime;
   /** In a time-skipping environment, its waits skip virtual time. */
   readonly client: WorkflowClient;
+  /** The clock the runtime and client run on: virtual with time skipping, else the system clock. */
   readonly clock: Clock;
+  /** Whether this environment skips virtual time (false on a real etcd). */
   readonly timeSkipping: boolean;
   /** Warnings the runtime and its timer service reported (e.g. a failed commit that will be retried). */
   readonly warnings: Error[] = [];

@@ -3,13 +3,19 @@ import type { FailurePolicySpec, JobProgress, JobRecord, JsonValue } from './job
 /** A job as `get`/`list` return it: the caller's original strings plus its progress. */
 export interface JobView {
   name: string;
+  /** Which `onTrigger` handler receives the job. */
   target: string;
+  /** The schedule as given. */
   schedule?: string;
+  /** The due time as given (a Date is shown as its ISO string). */
   dueTime?: string;
   repeats?: number;
+  /** The ttl as given (a Date is shown as its ISO string). */
   ttl?: string;
   data?: JsonValue;
+  /** The failure policy as given, or the default one. */
   failurePolicy: FailurePolicySpec;
+  /** When the job was stored. */
   createdAt: Date;
   /** Ticks delivered (or dropped by the failure policy) so far. */
   count?: number;

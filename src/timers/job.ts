@@ -100,8 +100,11 @@ export type TriggerResult = 'success' | 'failed' | 'undeliverable';
 export interface JobTrigger {
   /** The job's name. */
   name: string;
+  /** The job's scope: namespace. */
   namespace: string;
+  /** The job's scope: app id. */
   appId: string;
+  /** The handler's target, as the job names it. */
   target: string;
   /** The job's `data`, as scheduled. */
   data: JsonValue | undefined;

@@ -18,6 +18,7 @@ export interface TriggerEvent {
 
 /** Typed events of a timer service replica; tests await these instead of sleeping. */
 export interface TimerServiceEvents {
+  /** A handler answered a trigger (or threw). */
   triggered: [event: TriggerEvent];
   /** The job had no tick left and was deleted. */
   jobEnded: [name: string];

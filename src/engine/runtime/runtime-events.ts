@@ -13,9 +13,14 @@ export interface StepEvent {
 
 /** Typed events of a workflow runtime replica (for metrics, progress output and tests). */
 export interface RuntimeEvents {
+  /** After each committed step of an instance. */
   step: [event: StepEvent];
+  /** After a step that left the instance in a terminal status (COMPLETED, FAILED, TERMINATED, ...). */
   completed: [instanceId: string, status: WorkflowRuntimeStatus];
+  /** An activity attempt starts on this replica; `attempt` is 1-based. */
   activityStarted: [instanceId: string, name: string, attempt: number];
+  /** An activity attempt on this replica returned (`ok` true) or threw (`ok` false). */
   activityFinished: [instanceId: string, name: string, ok: boolean];
+  /** Something failed that the runtime retries on its own (etcd unavailable, a step that could not commit, ...). */
   warning: [error: Error];
 }

@@ -68,8 +68,11 @@ export class WorkflowValidationError extends WorkflowError implements InvalidInp
 export class WorkflowLimitError extends WorkflowError {
   override name = 'WorkflowLimitError';
   readonly instanceId: string;
+  /** The option whose limit was reached, e.g. `maxPendingEvents`. */
   readonly limit: string;
+  /** What the instance already holds (events, or bytes of their data), before the refused request. */
   readonly value: number;
+  /** The limit's value. */
   readonly allowed: number;
   constructor(instanceId: string, limit: string, value: number, allowed: number, hint: string) {
     super(

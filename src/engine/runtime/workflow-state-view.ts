@@ -12,12 +12,17 @@ export interface WorkflowFailureDetails {
 /** An instance as clients see it (Dapr JS SDK shape); payloads are JSON strings. */
 export interface WorkflowState {
   instanceId: string;
+  /** The workflow's registered name. */
   name: string;
   runtimeStatus: WorkflowRuntimeStatus;
   createdAt: Date;
+  /** When the instance's stored state last changed. */
   lastUpdatedAt: Date;
+  /** The input as JSON; absent when not fetched (`getInputsAndOutputs` / `fetchPayloads` false) or none. */
   serializedInput?: string;
+  /** The output as JSON, once there is one; absent when not fetched. */
   serializedOutput?: string;
+  /** The custom status as JSON (always included when set). */
   serializedCustomStatus?: string;
   /** The custom status as a JSON value (the same as `serializedCustomStatus`, parsed). */
   customStatus?: unknown;

@@ -165,15 +165,19 @@ export class EtcdMaintenance extends EventEmitter<EtcdMaintenanceEvents> {
     await this.#tick();
   }
 
-  /** Stops polling, waits for a running step (a defragmentation is not interrupted) and closes the clients. */
+  /**
+   * Stops polling and closes the clients; nothing new is started after this. A call already in
+   * flight is not waited for (closing an etcd3 client does not cut it short, so a paused etcd would
+   * hold the caller until its deadline): a defragmentation already sent completes inside etcd, and
+   * the step it belongs to ends there.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#cancelTick?.();
-    await this.#running;
-    this.#warnings.flush();
     this.#client.close();
     for (const client of this.#memberClients.values()) client.close();
     this.#memberClients.clear();
+    this.#warnings.flush();
   }
 
   /**
@@ -203,6 +207,8 @@ export class EtcdMaintenance extends EventEmitter<EtcdMaintenanceEvents> {
       try {
         await this.#step();
       } catch (error) {
+        // Stopping closed the clients under the step: that is no fault to report.
+        if (this.#stopped) return;
         this.#warnings.report(
           new Error(`etcd maintenance: ${error instanceof Error ? error.message : String(error)}`, {
             cause: error,
@@ -413,6 +419,8 @@ export class EtcdMaintenance extends EventEmitter<EtcdMaintenanceEvents> {
   }
 
   #memberClient(endpoint: string): Etcd3 {
+    // A step still running after stop() must not open a client nobody will close.
+    if (this.#stopped) throw new Error('etcd maintenance stopped');
     let client = this.#memberClients.get(endpoint);
     if (!client) {
       client = this.#newClient([endpoint]);

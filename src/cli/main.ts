@@ -19,6 +19,10 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
       process.env['TICKFLOW_SERVER'] ?? DEFAULT_SERVER,
     )
     .option('--json', 'print JSON instead of tables')
+    .option(
+      '--api-token <token>',
+      "the server's API token, sent as dapr-api-token (default: $TICKFLOW_API_TOKEN, else $DAPR_API_TOKEN)",
+    )
     .showSuggestionAfterError(true)
     .configureOutput(outputTo(io))
     // Commander must not exit the process itself: `main` turns its errors into exit code 2.

@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { API_TOKEN_HEADER } from '../server/api-token.js';
 import { CliError, ExitCode, usageError } from './cli-error.js';
 
 export interface ApiResponse {
@@ -16,8 +17,10 @@ const REQUEST_TIMEOUT_MS = 30_000;
  */
 export class ServerApi {
   readonly baseUrl: string;
+  readonly #apiToken: string | undefined;
 
-  constructor(baseUrl: string) {
+  constructor(baseUrl: string, apiToken?: string) {
+    this.#apiToken = apiToken;
     let url: URL;
     try {
       url = new URL(baseUrl);
@@ -56,7 +59,10 @@ export class ServerApi {
           method,
           agent: false,
           timeout: REQUEST_TIMEOUT_MS,
-          headers: payload === undefined ? {} : { 'content-type': 'application/json' },
+          headers: {
+            ...(payload !== undefined && { 'content-type': 'application/json' }),
+            ...(this.#apiToken !== undefined && { [API_TOKEN_HEADER]: this.#apiToken }),
+          },
         },
         (res: IncomingMessage) => {
           let text = '';
@@ -98,7 +104,8 @@ function errorFromResponse(status: number, body: unknown, text: string): CliErro
   if (typeof body === 'object' && body !== null && 'message' in body) {
     const { message, errorCode } = body as { message: unknown; errorCode?: unknown };
     const code = typeof errorCode === 'string' ? ` (${errorCode})` : '';
-    return new CliError(`${String(message)}${code}`, exitCode);
+    const hint = status === 401 ? '; pass --api-token or set TICKFLOW_API_TOKEN' : '';
+    return new CliError(`${String(message)}${code}${hint}`, exitCode);
   }
   return new CliError(`server answered ${status}${text ? `: ${text.slice(0, 200)}` : ''}`, exitCode);
 }

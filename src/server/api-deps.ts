@@ -19,6 +19,8 @@ export interface ApiDeps {
   info: ServerInfo;
   /** False until the runtime has started, and again from the moment shutdown begins. */
   isReady(): boolean;
+  /** The server requires an API token on every route but health (default false). */
+  requiresToken?: boolean;
   /** Resolves when etcd answers a read; rejects otherwise. */
   checkStore(): Promise<void>;
 }

@@ -64,6 +64,8 @@ export const ErrorCode = {
   notReady: 'ERR_HEALTH_NOT_READY',
   routeNotFound: 'ERR_ROUTE_NOT_FOUND',
   bodyTooLarge: 'ERR_BODY_TOO_LARGE',
+  apiTokenMissing: 'ERR_API_TOKEN_MISSING',
+  apiTokenInvalid: 'ERR_API_TOKEN_INVALID',
   internal: 'ERR_INTERNAL',
 } as const;
 

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobTrigger, TriggerResult } from '../timers/job.js';
+import { API_TOKEN_HEADER } from './api-token.js';
 import type { TimerService } from '../timers/timer-service.js';
 
 /** The timer-service target of jobs scheduled through the HTTP API. */
@@ -17,6 +18,8 @@ export interface AppDeliveryOptions {
   maxProbeIntervalMs?: number;
   /** Where the first failed delivery of each job is reported, with its cause. */
   log?: (line: string) => void;
+  /** Sent in the `dapr-api-token` header of every callback, so the app can tell it is us. */
+  appApiToken?: string;
 }
 
 /** Jobs whose first failure was logged are remembered up to this many, then forgotten together. */
@@ -73,7 +76,12 @@ export class AppDelivery {
     try {
       const res = await fetch(`${this.#base}/job/${encodeURIComponent(trigger.name)}`, {
         method: 'POST',
-        headers: hasData ? { 'content-type': 'application/json' } : {},
+        headers: {
+          ...(hasData && { 'content-type': 'application/json' }),
+          ...this.#tokenHeader(),
+        },
+        // A redirect would send the job (and the app token) to wherever the answer points.
+        redirect: 'manual',
         ...(hasData && { body: JSON.stringify(trigger.data) }),
         signal: AbortSignal.timeout(this.#o.timeoutMs),
       });
@@ -91,6 +99,10 @@ export class AppDelivery {
     }
     if (outcome === 'ok' || outcome === 'not_found') return 'success';
     return outcome === 'refused' ? 'undeliverable' : 'failed';
+  }
+
+  #tokenHeader(): Record<string, string> {
+    return this.#o.appApiToken === undefined ? {} : { [API_TOKEN_HEADER]: this.#o.appApiToken };
   }
 
   #logFirstFailure(trigger: JobTrigger, cause: string): void {
@@ -131,6 +143,8 @@ export class AppDelivery {
     try {
       const res = await fetch(`${this.#base}/`, {
         method: 'GET',
+        headers: this.#tokenHeader(),
+        redirect: 'manual',
         signal: AbortSignal.any([AbortSignal.timeout(1_000), this.#abort.signal]),
       });
       await res.arrayBuffer().catch(() => undefined);

@@ -6,6 +6,7 @@ import Fastify, {
 } from 'fastify';
 import { ApiError, ErrorCode, toApiError } from './api-error.js';
 import type { ApiDeps } from './api-deps.js';
+import { API_TOKEN_HEADER, checkApiToken } from './api-token.js';
 import { registerBodyParsers } from './body-parsers.js';
 import { registerJobRoutes } from './routes/job-routes.js';
 import { registerSystemRoutes } from './routes/system-routes.js';
@@ -28,7 +29,15 @@ const MAX_PARAM_LENGTH = 4096;
 export interface HttpAppOptions {
   /** Called with every error answered with a 5xx, for the server log. */
   onServerError?: (error: unknown, request: FastifyRequest) => void;
+  /**
+   * When set, every route but the health checks answers 401 unless the request carries this
+   * token in `dapr-api-token` (or `Authorization: Bearer`), as Dapr's API token does.
+   */
+  apiToken?: string;
 }
+
+/** Routes anyone may call: a load balancer's or orchestrator's health probe carries no token. */
+const OPEN_ROUTES = new Set(['/v1.0/healthz', '/v1.0/healthz/outbound']);
 
 /** The Fastify app with every route; not yet listening. */
 export function buildHttpApp(deps: ApiDeps, options: HttpAppOptions = {}): FastifyInstance {
@@ -56,6 +65,23 @@ export function buildHttpApp(deps: ApiDeps, options: HttpAppOptions = {}): Fasti
     },
   });
   registerBodyParsers(app);
+  const { apiToken } = options;
+  if (apiToken !== undefined) {
+    // onRequest runs before the body is read: a request without the token costs no parsing.
+    app.addHook('onRequest', async (request, reply) => {
+      if (OPEN_ROUTES.has(request.routeOptions.url ?? '')) return;
+      const check = checkApiToken(request.headers, apiToken);
+      if (check === 'ok') return;
+      const error = new ApiError(
+        401,
+        check === 'missing' ? ErrorCode.apiTokenMissing : ErrorCode.apiTokenInvalid,
+        check === 'missing'
+          ? `this server requires an API token: send it in the ${API_TOKEN_HEADER} header`
+          : `the ${API_TOKEN_HEADER} header does not carry this server's API token`,
+      );
+      return reply.code(401).send(error.toBody());
+    });
+  }
 
   app.setErrorHandler((error: unknown, request, reply) => {
     const apiError = fromFastifyError(error, request);

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { EtcdDataDirInUseError } from '../etcd/embedded-etcd-errors.js';
 import { startEmbeddedEtcd, type EmbeddedEtcd } from '../etcd/embedded-etcd.js';
 import { connectEtcd } from '../etcd/etcd-kv.js';
 import type { KvStore } from '../etcd/kv-store.js';
+import { WorkflowRuntimeStatus } from '../history/status.js';
 import { WorkflowClient } from '../workflow-client.js';
 import { WorkflowRuntime } from '../workflow-runtime.js';
 import type { ApiDeps, ServerInfo } from './api-deps.js';
@@ -35,6 +37,12 @@ export interface ServeOptions {
   leaseTtlSeconds?: number;
   /** Warnings and server errors, one line each. */
   log?: (line: string) => void;
+  /** Every route but health requires this token in `dapr-api-token` (Dapr's `DAPR_API_TOKEN`). */
+  apiToken?: string;
+  /** Sent to the app in `dapr-api-token` with every callback (Dapr's `APP_API_TOKEN`). */
+  appApiToken?: string;
+  /** Allows a non-loopback `host` without an API token (anyone who can reach it may do anything). */
+  insecure?: boolean;
   /**
    * For an external etcd (`etcd` URLs): also defragment it and clear its NOSPACE alarm. Default
    * off: sizes, metrics and the 80 % warning only. The embedded etcd always gets all of it.
@@ -67,6 +75,7 @@ const STORE_CHECK_TIMEOUT_MS = 2_000;
 export async function startServer(options: ServeOptions = {}): Promise<TickflowServer> {
   const log = options.log ?? (() => undefined);
   const host = options.host ?? '127.0.0.1';
+  checkExposure(host, options);
   const appUrl = options.appUrl === undefined ? undefined : checkAppUrl(options.appUrl);
   // Load user code first: a typo in the path should not cost an etcd start.
   const module =
@@ -80,7 +89,7 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
     let etcd: EmbeddedEtcd | undefined;
     let hosts: string[];
     if (options.etcd === undefined || options.etcd === 'embedded') {
-      const started = await startEmbeddedEtcd({ dataDir: join(options.dataDir ?? '.tickflow', 'etcd') });
+      const started = await startServerEtcd(options.dataDir ?? '.tickflow');
       etcd = started;
       undo.push(() => started.stop());
       hosts = started.hosts;
@@ -103,6 +112,11 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
     const client = new WorkflowClient({ kv, ...scope });
     const metrics = new ServerMetrics(runtime, client);
     runtime.on('warning', (e) => log(`warning: workflow runtime: ${e.message}`));
+    // The API shows failures without their stack traces; the log keeps them.
+    runtime.on('completed', (instanceId, status) => {
+      if (status !== WorkflowRuntimeStatus.FAILED) return;
+      void logFailure(client, instanceId, log);
+    });
     runtime.timers.on('warning', (e) => log(`warning: timer service: ${e.message}`));
     const upkeep = await attachEtcdUpkeep({
       registry: metrics.registry,
@@ -121,6 +135,7 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
         timeoutMs: options.appTimeoutMs ?? 10_000,
         onOutcome: (outcome) => metrics.recordDelivery(outcome),
         log,
+        ...(options.appApiToken !== undefined && { appApiToken: options.appApiToken }),
       });
       d.attach(runtime.timers);
       undo.push(async () => d.stop());
@@ -142,9 +157,11 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
       metrics,
       info,
       isReady: () => ready,
+      requiresToken: options.apiToken !== undefined,
       checkStore: () => checkStore(kv),
     };
     const app = buildHttpApp(deps, {
+      ...(options.apiToken !== undefined && { apiToken: options.apiToken }),
       onServerError: (error, request) =>
         log(
           `error: ${request.method} ${request.url}: ${error instanceof Error ? error.message : String(error)}`,
@@ -176,6 +193,60 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
     await rollback();
     throw error;
   }
+}
+
+async function logFailure(
+  client: WorkflowClient,
+  instanceId: string,
+  log: (line: string) => void,
+): Promise<void> {
+  try {
+    const failure = (await client.getWorkflowState(instanceId, false))?.workflowFailureDetails;
+    if (!failure) return;
+    const stack = failure.stackTrace === undefined ? '' : `\n${failure.stackTrace}`;
+    log(`workflow ${JSON.stringify(instanceId)} failed: ${failure.errorType}: ${failure.message}${stack}`);
+  } catch (error) {
+    log(`workflow ${JSON.stringify(instanceId)} failed (its details could not be read: ${String(error)})`);
+  }
+}
+
+/** The embedded etcd in `{dataDir}/etcd`; a data dir another server runs on is refused at once. */
+async function startServerEtcd(dataDir: string): Promise<EmbeddedEtcd> {
+  try {
+    return await startEmbeddedEtcd({ dataDir: join(dataDir, 'etcd') });
+  } catch (error) {
+    if (!(error instanceof EtcdDataDirInUseError)) throw error;
+    const etcd = error.hosts?.join(',');
+    throw new ServeError(
+      `data dir ${JSON.stringify(dataDir)} is in use by process ${error.holderPid} (${error.holderCommand})` +
+        (etcd === undefined ? '' : `, its etcd on ${etcd}`) +
+        `: pass another --data-dir, or --etcd ${etcd ?? '<its etcd URLs>'} to share its etcd` +
+        ` (if process ${error.holderPid} is not tickflow, delete ${error.lockFile})`,
+    );
+  }
+}
+
+/**
+ * Anyone who can reach the API can schedule, read and delete jobs and start or end workflows, so
+ * it listens beyond loopback only behind a token, unless the operator says otherwise.
+ */
+function checkExposure(host: string, options: ServeOptions): void {
+  if (options.apiToken !== undefined && options.apiToken.length < 16) {
+    throw new ServeError('--api-token must be at least 16 characters (e.g. openssl rand -hex 32)');
+  }
+  if (options.appApiToken !== undefined && options.appApiToken === '') {
+    throw new ServeError('--app-api-token must not be empty');
+  }
+  if (isLoopback(host) || options.apiToken !== undefined || options.insecure === true) return;
+  throw new ServeError(
+    `--host ${host} accepts requests from other machines, and without an API token anyone who can ` +
+      'reach it may schedule, read and delete jobs and workflows: set --api-token (or TICKFLOW_API_TOKEN), ' +
+      'or pass --insecure to run open on purpose',
+  );
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {

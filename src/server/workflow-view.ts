@@ -25,8 +25,7 @@ export function toDaprWorkflow(state: WorkflowState): DaprWorkflowResponse {
   if (failure) {
     properties['dapr.workflow.failure.error_type'] = failure.errorType;
     properties['dapr.workflow.failure.error_message'] = failure.message;
-    if (failure.stackTrace !== undefined)
-      properties['dapr.workflow.failure.stack_trace'] = failure.stackTrace;
+    // No stack trace over the API: it names files and paths on the server (the log keeps it).
   }
   if (state.scheduledStartAt)
     properties['tickflow.scheduled_start_at'] = state.scheduledStartAt.toISOString();
@@ -61,4 +60,19 @@ export function toListItem(state: WorkflowState): WorkflowListItem {
     lastUpdatedAt: state.lastUpdatedAt.toISOString(),
     ...(state.serializedCustomStatus !== undefined && { customStatus: state.serializedCustomStatus }),
   };
+}
+
+/**
+ * History events as the API shows them: failure details lose their stack traces, which name
+ * files and paths on the server (the server's log keeps them). Only `failureDetails` objects are
+ * touched: a user's own data may well have a field called `stack`.
+ */
+export function withoutStackTraces<T>(events: readonly T[]): T[] {
+  return events.map((event) => {
+    if (event === null || typeof event !== 'object' || !('failureDetails' in event)) return event;
+    const details = (event as { failureDetails?: unknown }).failureDetails;
+    if (details === null || typeof details !== 'object') return event;
+    const { stack: _stack, stackTrace: _stackTrace, ...rest } = details as Record<string, unknown>;
+    return { ...event, failureDetails: rest } as T;
+  });
 }

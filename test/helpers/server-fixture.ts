@@ -28,8 +28,10 @@ export interface ServerProcess {
   readonly port: number;
   readonly pid: number;
   readonly dataDir: string;
-  /** The embedded etcd's pid, as the server reports it in /v1.0/metadata. */
+  /** The embedded etcd's pid, from the server's startup line. */
   readonly etcdPid: number | undefined;
+  /** The etcd client URLs the server uses (from its startup line, or the --etcd given). */
+  readonly etcdHosts: string[];
   readonly exited: Promise<ExitStatus>;
   stdout(): string;
   stderr(): string;
@@ -114,14 +116,17 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
   }
 
   const request: ServerProcess['request'] = (method, path, o = {}) => httpRequest(url, method, path, o);
-  const metadata = (await request('GET', '/v1.0/metadata')).json as { etcd?: { pid?: number } } | undefined;
+  // "...; embedded etcd http://127.0.0.1:41017 (pid 4242); ..." or "...; etcd http://...; ..."
+  // (/v1.0/metadata shows addresses and pids only to callers with the API token).
+  const etcdLine = /; (?:embedded )?etcd (\S+?)(?: \(pid (\d+)\))?;/.exec(stdout);
   let stopped: Promise<ExitStatus> | undefined;
   return {
     url,
     port: Number(new URL(url).port),
     pid: child.pid ?? -1,
     dataDir,
-    etcdPid: metadata?.etcd?.pid,
+    etcdPid: etcdLine?.[2] === undefined ? undefined : Number(etcdLine[2]),
+    etcdHosts: etcdLine?.[1]?.split(',') ?? [],
     exited,
     stdout: () => stdout,
     stderr: () => stderr,
@@ -154,14 +159,14 @@ export async function httpRequest(
   baseUrl: string,
   method: string,
   path: string,
-  options: { body?: unknown; raw?: string; contentType?: string } = {},
+  options: { body?: unknown; raw?: string; contentType?: string; headers?: Record<string, string> } = {},
 ): Promise<HttpResult> {
   const body = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   const contentType = options.contentType ?? (options.body !== undefined ? 'application/json' : undefined);
   const res = await fetch(baseUrl + path, {
     method,
     ...(body !== undefined && { body }),
-    headers: contentType === undefined ? {} : { 'content-type': contentType },
+    headers: { ...(contentType !== undefined && { 'content-type': contentType }), ...options.headers },
   });
   const text = await res.text();
   let json: unknown;
@@ -215,9 +220,15 @@ export interface CliResult {
 }
 
 /** Runs `tickflow <args>` to completion. */
-export function runCli(args: readonly string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  options: { timeoutMs?: number; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TICKFLOW_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [TICKFLOW_BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.env !== undefined && { env: { ...process.env, ...options.env } }),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

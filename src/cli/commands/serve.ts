@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ServeOptions, TickflowServer } from '../../server/tickflow-server.js';
 import { ExitCode } from '../cli-error.js';
+import { apiTokenFrom } from '../context.js';
 import type { CliIo } from '../output.js';
 import { parseEtcdOption, parseHttpUrl, parsePort, parsePositiveNumber } from '../parse.js';
 
@@ -15,6 +16,8 @@ interface ServeFlags {
   namespace: string;
   appTimeout: number;
   etcdRecover?: boolean;
+  appApiToken?: string;
+  insecure?: boolean;
 }
 
 /** `tickflow serve`: runs until SIGINT/SIGTERM, then shuts down gracefully (a second signal exits at once). */
@@ -41,12 +44,20 @@ export function registerServeCommand(program: Command, io: CliIo, setExitCode: (
       '--etcd-recover',
       'also defragment an external etcd and clear its NOSPACE alarm (the embedded etcd always is)',
     )
-    .action(async (flags: ServeFlags) => {
-      setExitCode(await serve(flags, io));
+    .option(
+      '--app-api-token <token>',
+      'sent to the app as dapr-api-token with every callback (default: $APP_API_TOKEN)',
+    )
+    .option('--insecure', 'allow a non-loopback --host without an API token')
+    .action(async (flags: ServeFlags, command: Command) => {
+      // --api-token is the program's option (client commands send it too).
+      const { apiToken } = command.optsWithGlobals<{ apiToken?: string }>();
+      setExitCode(await serve(flags, apiTokenFrom(apiToken), io));
     });
 }
 
-async function serve(flags: ServeFlags, io: CliIo): Promise<number> {
+async function serve(flags: ServeFlags, apiToken: string | undefined, io: CliIo): Promise<number> {
+  const appApiToken = flags.appApiToken ?? (process.env['APP_API_TOKEN'] || undefined);
   const options: ServeOptions = {
     host: flags.host,
     port: flags.port,
@@ -59,6 +70,9 @@ async function serve(flags: ServeFlags, io: CliIo): Promise<number> {
     ...(flags.appUrl !== undefined && { appUrl: flags.appUrl }),
     ...(flags.workflows !== undefined && { workflowsModule: flags.workflows }),
     ...(flags.etcdRecover === true && { etcdMaintenance: { defragment: true, recover: true } }),
+    ...(apiToken !== undefined && { apiToken }),
+    ...(appApiToken !== undefined && { appApiToken }),
+    ...(flags.insecure === true && { insecure: true }),
   };
   // Signals during startup also count: the first one stops the server as soon as it is up.
   let signalled: NodeJS.Signals | undefined;

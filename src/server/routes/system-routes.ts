@@ -23,6 +23,9 @@ export function registerSystemRoutes(app: FastifyInstance, deps: ApiDeps): void 
   app.get('/v1.0/metadata', async () => {
     const { runtime, info } = deps;
     const timers = runtime.timers;
+    // Addresses, pids, URLs and file paths help an attacker more than anyone else: they are shown
+    // only by a server that requires an API token (so only to callers who sent it).
+    const detailed = deps.requiresToken === true;
     return {
       id: runtime.appId,
       namespace: runtime.namespace,
@@ -32,7 +35,7 @@ export function registerSystemRoutes(app: FastifyInstance, deps: ApiDeps): void 
       workflows: {
         registered: runtime.registeredWorkflows,
         activities: runtime.registeredActivities,
-        ...(info.workflowsModule !== undefined && { module: info.workflowsModule }),
+        ...(detailed && info.workflowsModule !== undefined && { module: info.workflowsModule }),
       },
       replica: {
         memberId: timers.memberId,
@@ -40,8 +43,10 @@ export function registerSystemRoutes(app: FastifyInstance, deps: ApiDeps): void 
         stagedTriggers: timers.stagedCount(),
       },
       appConnectionProperties:
-        info.appUrl === undefined ? {} : { channelAddress: info.appUrl, protocol: 'http' },
-      etcd: info.etcd,
+        info.appUrl === undefined
+          ? {}
+          : { protocol: 'http', ...(detailed && { channelAddress: info.appUrl }) },
+      etcd: detailed ? info.etcd : { embedded: info.etcd.embedded },
     };
   });
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { WorkflowRuntimeStatus } from '../../history/status.js';
 import { ApiError, ErrorCode } from '../api-error.js';
 import type { ApiDeps } from '../api-deps.js';
-import { toDaprWorkflow, toListItem } from '../workflow-view.js';
+import { toDaprWorkflow, toListItem, withoutStackTraces } from '../workflow-view.js';
 
 /** Every version of Dapr's workflow API the SDKs use (the JS SDK calls v1.0-beta1). */
 const PREFIXES = [
@@ -138,7 +138,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: ApiDeps): voi
       { config: { errorCode: 'ERR_GET_WORKFLOW' } },
       async (request) => ({
         instanceID: request.params.id,
-        events: await client.getWorkflowHistory(request.params.id),
+        events: withoutStackTraces(await client.getWorkflowHistory(request.params.id)),
       }),
     );
 

@@ -83,7 +83,8 @@ test('with --etcd <urls> the server uses that etcd and leaves it running on shut
     etcd: { embedded: boolean; hosts: string[]; pid?: number };
   };
   t.is(meta.namespace, 'ext');
-  t.deepEqual(meta.etcd, { embedded: false, hosts: external.hosts });
+  t.deepEqual(meta.etcd, { embedded: false }, 'no addresses without an API token');
+  t.deepEqual(onExternal.etcdHosts, external.hosts);
   t.is((await onExternal.request('POST', '/v1.0/jobs/kept', { body: { dueTime: '1h' } })).status, 204);
   t.deepEqual(await onExternal.stop(), { code: 0, signal: null });
   t.true(isAlive(external.pid), 'an etcd the server did not start is not stopped');

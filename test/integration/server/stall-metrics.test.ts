@@ -82,8 +82,7 @@ test('a failure that repeats every second is counted in tickflow_warnings_total 
   const record = normalizeJob(name, { dueTime: new Date(), schedule: '@every 1h' }, Date.now());
   record.schedule = '@every banana';
   record.original.schedule = '@every banana';
-  const meta = (await server.request('GET', '/v1.0/metadata')).json as { etcd: { hosts: string[] } };
-  const kv = await connectEtcd({ hosts: meta.etcd.hosts });
+  const kv = await connectEtcd({ hosts: server.etcdHosts });
   try {
     const key = scopeKeys('default', 'tickflow').jobKey(partition, name);
     await kv.txn([], [{ op: 'put', key, value: encodeRecord(record) }]);

@@ -121,6 +121,18 @@ test('a failed workflow reports failure details, not an output', async (t) => {
   t.regex(failed.properties['dapr.workflow.failure.error_message'] ?? '', /boom/);
   t.truthy(failed.properties['dapr.workflow.failure.error_type']);
   t.false('dapr.workflow.output' in failed.properties);
+  // No stack traces or server paths over the API; the server's log has them.
+  t.false('dapr.workflow.failure.stack_trace' in failed.properties);
+  const history = await server.request('GET', `${WF}/http-fail/history`);
+  t.is(history.status, 200);
+  t.notRegex(history.text, /stackTrace|fixtures\/workflows/);
+  await waitFor(
+    () => /workflow "http-fail" failed: TaskFailedError: [^\n]*boom\n[\s\S]*?\n\s+at /.test(server.stderr()),
+    {
+      what: 'the failure and its stack in the server log',
+    },
+  );
+  t.pass();
 });
 
 test('inputs: JSON, text that is JSON, plain text, no body; a generated id when none is given', async (t) => {

@@ -81,6 +81,7 @@ export class TaskFailedError extends WorkflowError {
 /** A task that will never complete: a cancelled timer, or a wait whose timeout fired first. */
 export class TaskCanceledError extends WorkflowError {
   override name = 'TaskCanceledError';
+  /** Why the task was cancelled (also the error's message). */
   readonly reason: string;
 
   constructor(reason: string) {
@@ -92,6 +93,7 @@ export class TaskCanceledError extends WorkflowError {
 /** History names a workflow the executor was not given. */
 export class WorkflowNotRegisteredError extends WorkflowError {
   override name = 'WorkflowNotRegisteredError';
+  /** The name history gives the workflow. */
   readonly workflowName: string;
 
   constructor(workflowName: string) {
@@ -103,6 +105,7 @@ export class WorkflowNotRegisteredError extends WorkflowError {
 /** The workflow yielded something the executor cannot wait on. */
 export class InvalidYieldError extends WorkflowError {
   override name = 'InvalidYieldError';
+  /** What the workflow yielded. */
   readonly value: unknown;
 
   constructor(value: unknown) {

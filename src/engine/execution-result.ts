@@ -26,8 +26,11 @@ export type WarningCode =
 
 /** An event that was ignored (or accepted without effect), reported once when it arrives. */
 export interface ExecutionWarning {
+  /** Why the event changed nothing. */
   code: WarningCode;
+  /** The same, in words, naming the event. */
   message: string;
+  /** The event that changed nothing (ignored, or accepted without effect). */
   event: HistoryEvent;
 }
 
@@ -41,7 +44,9 @@ export interface ExecutionResult {
    * record per action. Replaying old + newHistory reproduces this executor exactly.
    */
   newHistory: HistoryEvent[];
+  /** The instance's status after the step. */
   status: WorkflowRuntimeStatus;
+  /** The custom status after the step (undefined when none was set). */
   customStatus: unknown;
   /** External events (and, while suspended, held deliveries) the workflow has not consumed yet. */
   pendingEvents: number;

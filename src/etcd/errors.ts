@@ -51,6 +51,7 @@ export class StoreRequestError extends StoreError implements InvalidInput {
  */
 export class StoreTooLargeError extends StoreRequestError {
   override name = 'StoreTooLargeError';
+  /** The store call that was refused, e.g. `txn`. */
   readonly operation: string;
 
   constructor(operation: string, detail: string, options: { cause?: unknown } = {}) {

@@ -64,7 +64,9 @@ export interface CarriedEvent {
 
 /** What every history event has: its `type` tag and the time it was recorded. */
 export interface Recorded<T extends string> {
+  /** Which event this is. */
   type: T;
+  /** When it was recorded (for `OrchestratorStarted`, the step's deterministic "now"). */
   timestamp: Date;
 }
 
@@ -74,6 +76,7 @@ export interface Recorded<T extends string> {
  * recognised and ignored. Absent means "current generation".
  */
 export interface Fenced {
+  /** The generation the completion belongs to; absent means the current one. */
   generation?: number;
 }
 

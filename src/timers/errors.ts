@@ -23,6 +23,7 @@ export class JobValidationError extends TimerServiceError implements InvalidInpu
 /** `schedule` with the name of an existing job and without `overwrite: true`. Nothing was stored. */
 export class JobAlreadyExistsError extends TimerServiceError {
   override name = 'JobAlreadyExistsError';
+  /** The job's name. */
   readonly jobName: string;
   constructor(jobName: string) {
     super(`job ${JSON.stringify(jobName)} already exists; pass overwrite: true to replace it`);
@@ -33,6 +34,7 @@ export class JobAlreadyExistsError extends TimerServiceError {
 /** There is no job with this name (never scheduled, deleted, or ended). */
 export class JobNotFoundError extends TimerServiceError {
   override name = 'JobNotFoundError';
+  /** The job's name. */
   readonly jobName: string;
   constructor(jobName: string) {
     super(`job ${JSON.stringify(jobName)} not found`);

@@ -75,7 +75,9 @@ const DEFAULT_MAX_DATA_BYTES = 1024 * 1024;
  * a started instance is also a replica that owns some partitions and fires their jobs.
  */
 export class TimerService extends EventEmitter<TimerServiceEvents> {
+  /** The scope's namespace (default `default`). */
   readonly namespace: string;
+  /** The scope's app id (default `tickflow`). */
   readonly appId: string;
   /** @internal The scope's etcd key layout (the workflow runtime writes reminder-jobs with it). */
   readonly keys: ScopeKeys;

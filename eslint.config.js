@@ -16,6 +16,7 @@ export default tseslint.config(
       '.tickflow/**',
       'dist/**',
       'examples/**',
+      'docs/api/**',
     ],
   },
   js.configs.recommended,

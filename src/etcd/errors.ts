@@ -19,11 +19,14 @@ export class StoreUnavailableError extends StoreError {
   constructor(
     operation: string,
     detail: string,
-    options: { outcomeUnknown?: boolean; cause?: unknown } = {},
+    options: { outcomeUnknown?: boolean; cause?: unknown; hint?: string } = {},
   ) {
-    super(`etcd ${operation} failed: ${detail}; check that etcd is running and reachable`, {
-      cause: options.cause,
-    });
+    super(
+      `etcd ${operation} failed: ${detail}; ${options.hint ?? 'check that etcd is running and reachable'}`,
+      {
+        cause: options.cause,
+      },
+    );
     this.operation = operation;
     this.outcomeUnknown = options.outcomeUnknown ?? false;
   }

@@ -13,6 +13,7 @@ import {
   StoreUnavailableError,
 } from './errors.js';
 import { notApplied } from './retry-unsent.js';
+import { isNoSpaceError } from './store-quota.js';
 
 /** Operations that change nothing, so a failure after sending them leaves no doubt about the outcome. */
 /** etcd's "request is too large", and grpc's message limits on either side of the connection. */
@@ -44,6 +45,18 @@ export function toStoreError(error: unknown, operation: string, leaseId?: string
   if (/too many operations in txn request/.test(error.message)) {
     return new StoreRequestError(operation, stripPrefix(error.message), 'fewer operations per transaction', {
       cause: error,
+    });
+  }
+  // A full backend refuses writes until it is compacted, defragmented and the alarm disarmed: a
+  // retry succeeds once that is done, so it stays a 503, but it says what is wrong.
+  if (isNoSpaceError(error)) {
+    return new StoreUnavailableError(operation, stripPrefix(error.message), {
+      outcomeUnknown: false,
+      cause: error,
+      hint:
+        "etcd's backend is full (NOSPACE alarm) and refuses writes until it is compacted and defragmented " +
+        'and the alarm is disarmed; tickflow does that for its embedded etcd by itself, and for an external ' +
+        'one with `tickflow serve --etcd-recover` (see docs/operations.md)',
     });
   }
   if (isRecoverableError(error) || /breaker|circuit|cooling down/i.test(error.message)) {

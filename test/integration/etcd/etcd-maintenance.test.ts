@@ -97,6 +97,9 @@ test.serial(
       .txn([], [{ op: 'put', key: `${prefix}small`, value: 'x' }])
       .catch((e: unknown) => e);
     t.true(isNoSpaceError(small));
+    // The caller is told what is wrong (a full backend), not to check that etcd is running.
+    t.regex(String(small), /backend is full \(NOSPACE alarm\)/);
+    t.notRegex(String(small), /check that etcd is running/);
 
     const recovered = nextEvent(m, 'recovered', { timeoutMs: 30_000 });
     m.noticeError(small);

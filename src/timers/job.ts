@@ -34,7 +34,8 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 /**
  * A job's failure policy, as in Dapr's Jobs API: `constant` retries a failed tick every `interval`
  * (a duration, default `1s`) up to `maxRetries` times (unlimited when absent); `drop` gives it up
- * at once. When a job has no policy, it gets constant, 1 s, 3 retries.
+ * at once. A tick given up counts as done, and the job moves on to its next tick. When a job has
+ * no policy, it gets constant, 1 s, 3 retries.
  */
 export type FailurePolicySpec =
   { constant: { interval?: string; maxRetries?: number } } | { drop: Record<string, never> };

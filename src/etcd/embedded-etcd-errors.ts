@@ -59,3 +59,38 @@ export class EtcdPortInUseError extends EmbeddedEtcdError {
 export class EtcdStartError extends EmbeddedEtcdError {
   override name = 'EtcdStartError';
 }
+
+/**
+ * Another live process runs an etcd on this data dir (its lock file names it). A second etcd would
+ * wait forever for etcd's own file lock, so this is reported at once instead.
+ */
+export class EtcdDataDirInUseError extends EmbeddedEtcdError {
+  override name = 'EtcdDataDirInUseError';
+  readonly dataDir: string;
+  /** The lock file beside the data dir. */
+  readonly lockFile: string;
+  /** The process holding the data dir (the one that started its etcd). */
+  readonly holderPid: number;
+  readonly holderCommand: string;
+  /** Client URLs of the holder's etcd, if it is up. */
+  readonly hosts: string[] | undefined;
+
+  constructor(
+    dataDir: string,
+    lockFile: string,
+    holder: { pid: number; command: string; hosts?: string[] | undefined },
+  ) {
+    const hosts = holder.hosts !== undefined && holder.hosts.length > 0 ? holder.hosts : undefined;
+    super(
+      `etcd data dir ${JSON.stringify(dataDir)} is in use by process ${holder.pid} (${holder.command})` +
+        (hosts ? `, its etcd on ${hosts.join(',')}` : '') +
+        `; pass another dataDir, or connect to that etcd instead of starting one` +
+        ` (if process ${holder.pid} is not using it, delete ${lockFile})`,
+    );
+    this.dataDir = dataDir;
+    this.lockFile = lockFile;
+    this.holderPid = holder.pid;
+    this.holderCommand = holder.command;
+    this.hosts = hosts;
+  }
+}

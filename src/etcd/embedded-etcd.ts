@@ -2,6 +2,7 @@ import { access, constants, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { nanoid } from 'nanoid';
 import { EtcdDataDirError, EtcdPortInUseError } from './embedded-etcd-errors.js';
+import { DataDirLock } from './data-dir-lock.js';
 import { EtcdMaintenance, type EtcdMaintenanceOptions } from './etcd-maintenance.js';
 import { EtcdProcess, type EtcdProcessSpec } from './etcd-process.js';
 import { findFreePort } from './free-port.js';
@@ -92,10 +93,26 @@ export async function prepareDataDir(dataDir: string): Promise<string> {
  * Freely chosen ports are retried if another process grabs them first. Throws an
  * `EmbeddedEtcdError`: `EtcdNotFoundError` when there is no etcd binary, and others for a data
  * dir that cannot be written, a port in use, or an etcd that exits or does not answer within
- * `startupTimeoutMs`.
+ * `startupTimeoutMs`. While etcd runs, the file `{dataDir}.lock` beside the data dir names the
+ * process that started it: a data dir in use by another live process fails at once with
+ * `EtcdDataDirInUseError`, naming that process (a lock left by a process that is gone is taken over).
  */
 export async function startEmbeddedEtcd(options: EmbeddedEtcdOptions = {}): Promise<EmbeddedEtcd> {
   const dataDir = await prepareDataDir(options.dataDir ?? '.tickflow/etcd');
+  const lock = await DataDirLock.acquire(dataDir);
+  try {
+    return await startOnDataDir(options, dataDir, lock);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function startOnDataDir(
+  options: EmbeddedEtcdOptions,
+  dataDir: string,
+  lock: DataDirLock,
+): Promise<EmbeddedEtcd> {
   const name = options.name ?? 'tickflow';
   for (let attempt = 1; ; attempt++) {
     const clientPort = options.port ?? (await findFreePort());
@@ -125,15 +142,21 @@ export async function startEmbeddedEtcd(options: EmbeddedEtcdOptions = {}): Prom
     }
     const hosts = [`http://127.0.0.1:${clientPort}`];
     let maintenance: EtcdMaintenance | undefined;
-    if (options.maintenance !== false) {
-      maintenance = new EtcdMaintenance({
-        compactRetention: spec.compactionRetention,
-        compactRetentionMs: DEFAULT_COMPACTION_RETENTION_MS,
-        ...options.maintenance,
-        hosts,
-        quotaBytes: spec.quotaBackendBytes,
-      });
-      await maintenance.start();
+    try {
+      await lock.update({ etcdPid: proc.pid, hosts });
+      if (options.maintenance !== false) {
+        maintenance = new EtcdMaintenance({
+          compactRetention: spec.compactionRetention,
+          compactRetentionMs: DEFAULT_COMPACTION_RETENTION_MS,
+          ...options.maintenance,
+          hosts,
+          quotaBytes: spec.quotaBackendBytes,
+        });
+        await maintenance.start();
+      }
+    } catch (error) {
+      await proc.stop();
+      throw error;
     }
     return {
       hosts,
@@ -145,6 +168,7 @@ export async function startEmbeddedEtcd(options: EmbeddedEtcdOptions = {}): Prom
       async stop() {
         await maintenance?.stop();
         await proc.stop();
+        await lock.release();
       },
     };
   }

@@ -106,8 +106,12 @@ export class EtcdProcess {
       if (await isHealthy(spec.clientPort)) return proc;
       if (Date.now() > deadline) {
         await proc.stop();
+        // Silence is what etcd does while it waits for the file lock of a data dir in use.
+        const hint = proc.stderrTail()
+          ? ''
+          : `; is another etcd running on data dir ${JSON.stringify(spec.dataDir)}?`;
         throw new EtcdStartError(
-          `etcd did not become healthy on 127.0.0.1:${spec.clientPort} within ${spec.startupTimeoutMs} ms`,
+          `etcd did not become healthy on 127.0.0.1:${spec.clientPort} within ${spec.startupTimeoutMs} ms${hint}`,
           proc.stderrTail(),
         );
       }

@@ -34,6 +34,8 @@ export interface HttpAppOptions {
    * token in `dapr-api-token` (or `Authorization: Bearer`), as Dapr's API token does.
    */
   apiToken?: string;
+  /** Serve HTTPS with this key and certificate; with `ca`, clients must present a certificate it signed. */
+  tls?: { key: Buffer; cert: Buffer; ca?: Buffer };
 }
 
 /** Routes anyone may call: a load balancer's or orchestrator's health probe carries no token. */
@@ -41,7 +43,15 @@ const OPEN_ROUTES = new Set(['/v1.0/healthz', '/v1.0/healthz/outbound']);
 
 /** The Fastify app with every route; not yet listening. */
 export function buildHttpApp(deps: ApiDeps, options: HttpAppOptions = {}): FastifyInstance {
+  const { tls } = options;
   const app = Fastify({
+    ...(tls !== undefined && {
+      https: {
+        key: tls.key,
+        cert: tls.cert,
+        ...(tls.ca !== undefined && { ca: tls.ca, requestCert: true, rejectUnauthorized: true }),
+      },
+    }),
     logger: false,
     bodyLimit: BODY_LIMIT,
     // Keep-alive clients (the Dapr SDK pools connections) must not hold shutdown open.

@@ -43,6 +43,8 @@ export interface ServeOptions {
   appApiToken?: string;
   /** Allows a non-loopback `host` without an API token (anyone who can reach it may do anything). */
   insecure?: boolean;
+  /** PEM files for HTTPS: certificate and key; with `caFile`, clients need a certificate it signed. */
+  tls?: { certFile: string; keyFile: string; caFile?: string };
   /**
    * For an external etcd (`etcd` URLs): also defragment it and clear its NOSPACE alarm. Default
    * off: sizes, metrics and the 80 % warning only. The embedded etcd always gets all of it.
@@ -76,6 +78,7 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
   const log = options.log ?? (() => undefined);
   const host = options.host ?? '127.0.0.1';
   checkExposure(host, options);
+  const tls = options.tls === undefined ? undefined : readTls(options.tls);
   const appUrl = options.appUrl === undefined ? undefined : checkAppUrl(options.appUrl);
   // Load user code first: a typo in the path should not cost an etcd start.
   const module =
@@ -162,6 +165,7 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
     };
     const app = buildHttpApp(deps, {
       ...(options.apiToken !== undefined && { apiToken: options.apiToken }),
+      ...(tls !== undefined && { tls }),
       onServerError: (error, request) =>
         log(
           `error: ${request.method} ${request.url}: ${error instanceof Error ? error.message : String(error)}`,
@@ -173,7 +177,7 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
 
     let stopping: Promise<void> | undefined;
     return {
-      url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      url: `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
       port,
       runtime,
       etcd,
@@ -224,6 +228,28 @@ async function startServerEtcd(dataDir: string): Promise<EmbeddedEtcd> {
         ` (if process ${error.holderPid} is not tickflow, delete ${error.lockFile})`,
     );
   }
+}
+
+/** Reads the TLS files up front, so a wrong path is one clear line, not a failed listen. */
+function readTls(files: { certFile: string; keyFile: string; caFile?: string }): {
+  key: Buffer;
+  cert: Buffer;
+  ca?: Buffer;
+} {
+  const read = (flag: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new ServeError(
+        `${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
+    }
+  };
+  return {
+    cert: read('--tls-cert', files.certFile),
+    key: read('--tls-key', files.keyFile),
+    ...(files.caFile !== undefined && { ca: read('--tls-ca', files.caFile) }),
+  };
 }
 
 /**

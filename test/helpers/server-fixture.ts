@@ -55,6 +55,8 @@ export interface ServerProcessOptions {
   bin?: string;
   /** Working directory of the server process. */
   cwd?: string;
+  /** More environment variables for the server process. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -70,6 +72,7 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.cwd !== undefined && { cwd: options.cwd }),
+    ...(options.env !== undefined && { env: { ...process.env, ...options.env } }),
   });
   let stdout = '';
   let stderr = '';
@@ -97,7 +100,7 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
         options.startupTimeoutMs ?? 60_000,
       );
       const check = (): void => {
-        const match = /listening on (http:\/\/[^\s;]+)/.exec(stdout);
+        const match = /listening on (https?:\/\/[^\s;]+)/.exec(stdout);
         if (match?.[1]) {
           clearTimeout(timer);
           resolve(match[1]);

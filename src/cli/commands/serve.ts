@@ -18,6 +18,9 @@ interface ServeFlags {
   etcdRecover?: boolean;
   appApiToken?: string;
   insecure?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsCa?: string;
 }
 
 /** `tickflow serve`: runs until SIGINT/SIGTERM, then shuts down gracefully (a second signal exits at once). */
@@ -49,6 +52,9 @@ export function registerServeCommand(program: Command, io: CliIo, setExitCode: (
       'sent to the app as dapr-api-token with every callback (default: $APP_API_TOKEN)',
     )
     .option('--insecure', 'allow a non-loopback --host without an API token')
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
+    .option('--tls-key <file>', 'the PEM private key of --tls-cert')
+    .option('--tls-ca <file>', 'require client certificates signed by this PEM CA (mutual TLS)')
     .action(async (flags: ServeFlags, command: Command) => {
       // --api-token is the program's option (client commands send it too).
       const { apiToken } = command.optsWithGlobals<{ apiToken?: string }>();
@@ -73,7 +79,22 @@ async function serve(flags: ServeFlags, apiToken: string | undefined, io: CliIo)
     ...(apiToken !== undefined && { apiToken }),
     ...(appApiToken !== undefined && { appApiToken }),
     ...(flags.insecure === true && { insecure: true }),
+    ...(flags.tlsCert !== undefined &&
+      flags.tlsKey !== undefined && {
+        tls: {
+          certFile: flags.tlsCert,
+          keyFile: flags.tlsKey,
+          ...(flags.tlsCa !== undefined && { caFile: flags.tlsCa }),
+        },
+      }),
   };
+  if (
+    (flags.tlsCert === undefined) !== (flags.tlsKey === undefined) ||
+    (flags.tlsCa !== undefined && flags.tlsCert === undefined)
+  ) {
+    io.err('error: --tls-cert and --tls-key go together (and --tls-ca needs both)\n');
+    return ExitCode.usage;
+  }
   // Signals during startup also count: the first one stops the server as soon as it is up.
   let signalled: NodeJS.Signals | undefined;
   let onFirstSignal: ((signal: NodeJS.Signals) => void) | undefined;

@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startEmbeddedEtcd, WorkflowClient, WorkflowRuntime } from '../../src/index.js';
 import { bounded } from './demo/bounded.js';
-import { planBatch, type BatchPlan, type ManagerDecision } from './demo/batch.js';
+import { planBatch, sameInEveryRun, type BatchPlan, type ManagerDecision } from './demo/batch.js';
 import { SubscriptionExtras } from './demo/extras.js';
 import { SimulatedManager } from './demo/manager.js';
 import { parseDemoOptions, type DemoOptions } from './demo/options.js';
@@ -112,7 +112,7 @@ async function runDemo(options: DemoOptions): Promise<number> {
   const tag = startedAt.getTime().toString(36).slice(-5);
   const random = new SeededRandom(options.seed);
   const store = await openStore(options, tag);
-  const services = createServices({ seed: options.seed });
+  const services = createServices({ seed: options.seed, decisionKey: sameInEveryRun });
   const runtime = registerOrderProcessing(new WorkflowRuntime({ etcd: { hosts: store.hosts } }), services);
   const client = new WorkflowClient({ etcd: { hosts: store.hosts } });
   const view = new ProgressView();

@@ -70,8 +70,20 @@ const CATALOG: ReadonlyArray<[string, number]> = [
 ];
 
 /**
- * The demo's batch, the same for the same seed: a mix of scenarios in shuffled order, arriving
- * over a few seconds, with about one in six orders grouped into a wholesale bulk order.
+ * Order ids are `{idPrefix}-001`, ... and the demo's prefix is `order-{tag}`, where the tag (five
+ * base-36 characters) is new in every run, so that runs sharing an etcd never collide. Decisions
+ * must not depend on it: this drops it from a decision key (`charge-fails:order-order-k3x9a-007:2`
+ * becomes `charge-fails:order-order-007:2`), for the simulated services and the manager, in the
+ * demo's process and in any `--join` replica.
+ */
+export function sameInEveryRun(key: string): string {
+  return key.replace(/\border-[0-9a-z]{5}-(\d{3,}|bulk)\b/g, 'order-$1');
+}
+
+/**
+ * The demo's batch, the same for the same seed whatever `idPrefix` is: a mix of scenarios in
+ * shuffled order, arriving over a few seconds, with about one in six orders grouped into a
+ * wholesale bulk order. Every draw is keyed by the order's position, not by its id.
  */
 export function planBatch(count: number, random: SeededRandom, idPrefix: string): BatchPlan {
   const scenarios: Scenario[] = count >= 12 ? ['showcase'] : [];
@@ -96,14 +108,15 @@ export function planBatch(count: number, random: SeededRandom, idPrefix: string)
   const bulkSize = count >= 12 ? Math.round(count / 6) : 0;
   const bulkAt = Math.round(spreadMs / 3);
   const orders = scenarios.map((scenario, i): PlannedOrder => {
-    const id = `${idPrefix}-${String(i + 1).padStart(3, '0')}`;
-    const order = makeOrder(id, scenario, random);
+    const seq = String(i + 1).padStart(3, '0');
+    const id = `${idPrefix}-${seq}`;
+    const order = makeOrder(id, seq, scenario, random);
     // The bulk batch takes plain-ish orders only: a wholesale account is pre-approved by contract.
     const bulk =
       i >= count - bulkSize && scenario !== 'approve' && scenario !== 'reject' && scenario !== 'ignore';
     const arrivalMs = bulk
       ? bulkAt
-      : Math.round((i / count) * spreadMs + random.int(`arrival:${id}`, 0, 150));
+      : Math.round((i / count) * spreadMs + random.int(`arrival:${seq}`, 0, 150));
     const decision: ManagerDecision | undefined =
       scenario === 'showcase'
         ? 'approve'
@@ -115,15 +128,19 @@ export function planBatch(count: number, random: SeededRandom, idPrefix: string)
   return { orders, ...(bulkSize > 0 && { bulkBatchId: `${idPrefix}-bulk` }) };
 }
 
-function makeOrder(id: string, scenario: Scenario, random: SeededRandom): Order {
-  const customer = CUSTOMERS[random.int(`customer:${id}`, 0, CUSTOMERS.length - 1)] as string;
-  const [city, country] = CITIES[random.int(`city:${id}`, 0, CITIES.length - 1)] as [string, string];
+/** One order; `seq` (its position in the batch) keys its draws. */
+function makeOrder(id: string, seq: string, scenario: Scenario, random: SeededRandom): Order {
+  const customer = CUSTOMERS[random.int(`customer:${seq}`, 0, CUSTOMERS.length - 1)] as string;
+  const [city, country] = CITIES[random.int(`city:${seq}`, 0, CITIES.length - 1)] as [string, string];
   const big = NEEDS_APPROVAL.has(scenario);
-  const lines = random.int(`lines:${id}`, 1, big ? 3 : 2);
+  const lines = random.int(`lines:${seq}`, 1, big ? 3 : 2);
   const items = Array.from({ length: lines }, (_, n) => {
-    const [sku, unitPrice] = CATALOG[random.int(`sku:${id}:${n}`, 0, CATALOG.length - 1)] as [string, number];
+    const [sku, unitPrice] = CATALOG[random.int(`sku:${seq}:${n}`, 0, CATALOG.length - 1)] as [
+      string,
+      number,
+    ];
     // Big orders are office fit-outs, past the $1,000 approval threshold; the rest stay below it.
-    const quantity = big ? random.int(`qty:${id}:${n}`, 10, 20) : random.int(`qty:${id}:${n}`, 1, 2);
+    const quantity = big ? random.int(`qty:${seq}:${n}`, 10, 20) : random.int(`qty:${seq}:${n}`, 1, 2);
     return { sku, quantity, unitPrice };
   });
   if (big && items.reduce((sum, item) => sum + item.unitPrice * item.quantity, 0) <= 100_000) {

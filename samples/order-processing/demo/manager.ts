@@ -1,7 +1,7 @@
 import type { WorkflowClient } from '../../../src/index.js';
 import type { SeededRandom } from '../services/random.js';
 import type { ApprovalDecision } from '../types.js';
-import type { ManagerDecision } from './batch.js';
+import { sameInEveryRun, type ManagerDecision } from './batch.js';
 
 /**
  * The manager who approves big orders: once an order shows up as awaiting approval, they answer
@@ -38,7 +38,7 @@ export class SimulatedManager {
       this.#log(`manager: ${orderId} awaits approval, but the manager is in a meeting`);
       return;
     }
-    const delayMs = this.#random.int(`manager:${orderId}`, 300, 1800);
+    const delayMs = this.#random.int(sameInEveryRun(`manager:${orderId}`), 300, 1800);
     const timer = setTimeout(() => {
       this.#pending.delete(timer);
       const answer: ApprovalDecision = { approved: decision === 'approve', approver: 'grace' };

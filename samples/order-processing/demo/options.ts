@@ -62,7 +62,10 @@ export function parseDemoOptions(argv: readonly string[]): DemoOptions {
       new Option('--orders <n>', 'orders to submit').default(40).argParser(integer('--orders', 1, 2000)),
     )
     .addOption(
-      new Option('--seed <s>', 'seed of the simulation: same seed, same orders and failures')
+      new Option(
+        '--seed <s>',
+        'seed of the simulation: same seed, same orders, failures and retries (timings vary)',
+      )
         .default(7)
         .argParser(integer('--seed', 0, 2 ** 32 - 1)),
     )

@@ -3,6 +3,7 @@ import { WorkflowClient, WorkflowRuntime } from '../../../src/index.js';
 import { registerOrderProcessing } from '../register.js';
 import { createServices } from '../services/index.js';
 import { handleBillingTriggers } from '../workflows/billing-schedule.js';
+import { sameInEveryRun } from './batch.js';
 import { bounded } from './bounded.js';
 import type { DemoOptions } from './options.js';
 
@@ -15,7 +16,8 @@ export async function runReplica(options: DemoOptions & { etcd: string[] }): Pro
   const etcd = { hosts: options.etcd };
   const runtime = registerOrderProcessing(
     new WorkflowRuntime({ etcd }),
-    createServices({ seed: options.seed }),
+    // The same decisions as the demo's own process makes for the orders this replica runs.
+    createServices({ seed: options.seed, decisionKey: sameInEveryRun }),
   );
   const client = new WorkflowClient({ etcd });
   const stopBilling = handleBillingTriggers(runtime.timers, client);

@@ -34,7 +34,7 @@ export class PaymentGateway {
     await this.#sim.latency(`charge:${key}:${attempt}`, 50, 250);
     if (request.token === 'tok_declined') throw new PaymentDeclinedError(`card declined for ${key}`);
     const flaky = request.token === 'tok_flaky' && attempt <= 2;
-    if (flaky || this.#sim.random.chance(`charge-fails:${key}:${attempt}`, this.#sim.transientFailureRate)) {
+    if (flaky || this.#sim.chance(`charge-fails:${key}:${attempt}`, this.#sim.transientFailureRate)) {
       throw new GatewayTimeoutError(`payment gateway timed out (attempt ${attempt})`);
     }
     let entry = this.#ledger.get(key);

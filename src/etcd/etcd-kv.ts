@@ -17,9 +17,10 @@ import { guardTarget, MAX_TXN_OPS, type StoreGuard, type StoreOp } from './store
 import { checkTxn } from './txn-check.js';
 import { CLIENT_MAX_RECEIVE_BYTES, ETCD_MAX_REQUEST_BYTES, READ_PAGE_BYTES } from './store-limits.js';
 import { RangeSizer } from './range-sizer.js';
+import { checkCredentials, etcd3Credentials, type EtcdCredentials } from './etcd-credentials.js';
 
 /** Options of `connectEtcd` (and of the `etcd` store option): where etcd is and the client's timeouts, in milliseconds. */
-export interface ConnectEtcdOptions {
+export interface ConnectEtcdOptions extends EtcdCredentials {
   /** Client URLs, e.g. `['http://127.0.0.1:2379']`. */
   hosts: string[];
   /** How long to wait for the first answer before giving up. Default 5000. */
@@ -63,6 +64,7 @@ export function checkConnectOptions(options: ConnectEtcdOptions): void {
       throw new StoreRequestError(field, value, 'an integer number of bytes >= 1024');
     }
   }
+  checkCredentials(hosts, options);
   const retry = options.retryDeadlineMs;
   if (retry !== undefined && !(Number.isFinite(retry) && retry >= 0)) {
     throw new StoreRequestError('retryDeadlineMs', retry, 'a number of milliseconds >= 0');
@@ -80,6 +82,7 @@ export async function connectEtcd(options: ConnectEtcdOptions): Promise<EtcdKv> 
   const maxRequestBytes = options.maxRequestBytes ?? ETCD_MAX_REQUEST_BYTES;
   const client = new Etcd3({
     hosts,
+    ...etcd3Credentials(options),
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + requestTimeoutMs }),
     grpcOptions: {
       // Notice a silently dead connection (etcd paused, network gone) instead of waiting forever.

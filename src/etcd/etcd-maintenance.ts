@@ -1,3 +1,4 @@
+import { etcd3Credentials, type EtcdCredentials } from './etcd-credentials.js';
 import { Etcd3, type IStatusResponse } from 'etcd3';
 import { EventEmitter } from 'eventemitter3';
 import { systemClock, type Clock } from '../common/clock.js';
@@ -17,7 +18,8 @@ import { formatBytes, isNoSpaceError, NoSpaceAlarmError } from './store-quota.js
 export const ETCD_DEFAULT_QUOTA_BYTES = 2 * 1024 ** 3;
 
 /** Options of `EtcdMaintenance`: the cluster, its quota, how often to poll, and the policy's thresholds. */
-export interface EtcdMaintenanceOptions extends Omit<MaintenancePolicyOptions, 'quotaBytes'> {
+export interface EtcdMaintenanceOptions
+  extends Omit<MaintenancePolicyOptions, 'quotaBytes'>, EtcdCredentials {
   /** Client URLs of the cluster; every member is found through them (member list). */
   hosts: string[];
   /**
@@ -432,6 +434,7 @@ export class EtcdMaintenance extends EventEmitter<EtcdMaintenanceEvents> {
   #newClient(hosts: string[]): Etcd3 {
     return new Etcd3({
       hosts,
+      ...etcd3Credentials(this.#options),
       // No retries and a breaker that only counts unreachable hosts (see the class comment).
       faultHandling: { host: hostBreaker(1_000, this.#clock), global: retryUnsent({ deadlineMs: 0 }) },
     });

@@ -1,3 +1,4 @@
+import type { EtcdCredentials } from '../etcd/etcd-credentials.js';
 import {
   describeDefrag,
   describeRecovery,
@@ -22,6 +23,8 @@ export interface EtcdUpkeepOptions {
    * than one replica defragmenting it would not take turns.
    */
   external?: Pick<EtcdMaintenanceOptions, 'defragment' | 'recover'>;
+  /** TLS and auth of the external cluster (the same the runtime connects with). */
+  credentials?: EtcdCredentials;
 }
 
 export interface EtcdUpkeep {
@@ -39,6 +42,7 @@ export async function attachEtcdUpkeep(options: EtcdUpkeepOptions): Promise<Etcd
     options.embedded === undefined
       ? new EtcdMaintenance({
           hosts: options.hosts,
+          ...options.credentials,
           defragment: options.external?.defragment ?? false,
           recover: options.external?.recover ?? false,
         })

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { EtcdDataDirInUseError } from '../etcd/embedded-etcd-errors.js';
 import { startEmbeddedEtcd, type EmbeddedEtcd } from '../etcd/embedded-etcd.js';
+import type { EtcdCredentials } from '../etcd/etcd-credentials.js';
 import { connectEtcd } from '../etcd/etcd-kv.js';
 import type { KvStore } from '../etcd/kv-store.js';
 import { WorkflowRuntimeStatus } from '../history/status.js';
@@ -43,6 +44,8 @@ export interface ServeOptions {
   appApiToken?: string;
   /** Allows a non-loopback `host` without an API token (anyone who can reach it may do anything). */
   insecure?: boolean;
+  /** TLS and user/password for an external etcd (`etcd` given as https:// URLs). */
+  etcdCredentials?: EtcdCredentials;
   /** PEM files for HTTPS: certificate and key; with `caFile`, clients need a certificate it signed. */
   tls?: { certFile: string; keyFile: string; caFile?: string };
   /**
@@ -99,7 +102,7 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
     } else {
       hosts = options.etcd;
     }
-    const kv = await connectEtcd({ hosts });
+    const kv = await connectEtcd({ hosts, ...(etcd === undefined && options.etcdCredentials) });
     undo.push(() => kv.close());
 
     const scope = {
@@ -128,6 +131,7 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
       embedded: etcd?.maintenance,
       hosts,
       ...(options.etcdMaintenance !== undefined && { external: options.etcdMaintenance }),
+      ...(options.etcdCredentials !== undefined && { credentials: options.etcdCredentials }),
     });
     undo.push(() => upkeep.stop());
 

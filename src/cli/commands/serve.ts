@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { EtcdCredentials } from '../../etcd/etcd-credentials.js';
 import type { ServeOptions, TickflowServer } from '../../server/tickflow-server.js';
 import { ExitCode } from '../cli-error.js';
 import { apiTokenFrom } from '../context.js';
@@ -21,6 +23,11 @@ interface ServeFlags {
   tlsCert?: string;
   tlsKey?: string;
   tlsCa?: string;
+  etcdCa?: string;
+  etcdCert?: string;
+  etcdKey?: string;
+  etcdUser?: string;
+  etcdPassword?: string;
 }
 
 /** `tickflow serve`: runs until SIGINT/SIGTERM, then shuts down gracefully (a second signal exits at once). */
@@ -55,6 +62,14 @@ export function registerServeCommand(program: Command, io: CliIo, setExitCode: (
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
     .option('--tls-ca <file>', 'require client certificates signed by this PEM CA (mutual TLS)')
+    .option('--etcd-ca <file>', "PEM CA of an external etcd's certificate (https:// --etcd URLs)")
+    .option('--etcd-cert <file>', 'PEM client certificate for etcd --client-cert-auth (with --etcd-key)')
+    .option('--etcd-key <file>', 'PEM key of --etcd-cert')
+    .option('--etcd-user <user>', 'etcd user name (etcd auth); the password from $TICKFLOW_ETCD_PASSWORD')
+    .option(
+      '--etcd-password <password>',
+      'etcd password (prefer $TICKFLOW_ETCD_PASSWORD: a flag shows in ps)',
+    )
     .action(async (flags: ServeFlags, command: Command) => {
       // --api-token is the program's option (client commands send it too).
       const { apiToken } = command.optsWithGlobals<{ apiToken?: string }>();
@@ -88,6 +103,13 @@ async function serve(flags: ServeFlags, apiToken: string | undefined, io: CliIo)
         },
       }),
   };
+  try {
+    const etcdCredentials = readEtcdCredentials(flags);
+    if (etcdCredentials !== undefined) options.etcdCredentials = etcdCredentials;
+  } catch (error) {
+    io.err(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return ExitCode.usage;
+  }
   if (
     (flags.tlsCert === undefined) !== (flags.tlsKey === undefined) ||
     (flags.tlsCa !== undefined && flags.tlsCert === undefined)
@@ -132,4 +154,36 @@ function describe(server: TickflowServer, flags: ServeFlags): string {
   const wf = server.runtime.registeredWorkflows.length;
   const act = server.runtime.registeredActivities.length;
   return `tickflow listening on ${server.url}; ${etcd}; ${app}; ${wf} workflows, ${act} activities`;
+}
+
+/** The --etcd-* security flags as credentials (files read now); undefined when none is given. */
+function readEtcdCredentials(flags: ServeFlags): EtcdCredentials | undefined {
+  const read = (flag: string, file: string | undefined): Buffer | undefined => {
+    if (file === undefined) return undefined;
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new Error(
+        `${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
+    }
+  };
+  const ca = read('--etcd-ca', flags.etcdCa);
+  const cert = read('--etcd-cert', flags.etcdCert);
+  const key = read('--etcd-key', flags.etcdKey);
+  if ((cert === undefined) !== (key === undefined)) throw new Error('--etcd-cert and --etcd-key go together');
+  const password = flags.etcdPassword ?? (process.env['TICKFLOW_ETCD_PASSWORD'] || undefined);
+  if (flags.etcdUser === undefined && flags.etcdPassword !== undefined) {
+    throw new Error('--etcd-password needs --etcd-user');
+  }
+  if (flags.etcdUser !== undefined && password === undefined) {
+    throw new Error('--etcd-user needs a password: set TICKFLOW_ETCD_PASSWORD (or pass --etcd-password)');
+  }
+  const tls = ca || cert ? { ...(ca && { ca }), ...(cert && key && { cert, key }) } : undefined;
+  if (tls === undefined && flags.etcdUser === undefined) return undefined;
+  return {
+    ...(tls !== undefined && { tls }),
+    ...(flags.etcdUser !== undefined &&
+      password !== undefined && { auth: { username: flags.etcdUser, password } }),
+  };
 }

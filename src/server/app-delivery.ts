@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, fetch as undiciFetch } from 'undici';
 import type { JobTrigger, TriggerResult } from '../timers/job.js';
 import { API_TOKEN_HEADER } from './api-token.js';
 import type { TimerService } from '../timers/timer-service.js';
@@ -20,6 +21,11 @@ export interface AppDeliveryOptions {
   log?: (line: string) => void;
   /** Sent in the `dapr-api-token` header of every callback, so the app can tell it is us. */
   appApiToken?: string;
+  /**
+   * PEM of the CA that signed an https app's certificate, when it is not one Node trusts. The
+   * callbacks then verify the app against this CA only.
+   */
+  appCa?: Buffer;
 }
 
 /** Jobs whose first failure was logged are remembered up to this many, then forgotten together. */
@@ -44,8 +50,12 @@ export class AppDelivery {
   /** Jobs whose first failed delivery was logged (so a retrying job logs once, not per attempt). */
   readonly #logged = new Set<string>();
 
+  /** The fetch callbacks use: Node's own, or undici's with an agent that trusts `appCa`. */
+  readonly #fetch: typeof fetch;
+
   constructor(options: AppDeliveryOptions) {
     this.#o = options;
+    this.#fetch = options.appCa === undefined ? fetch : fetchTrusting(options.appCa);
     this.#base = options.appUrl.replace(/\/+$/, '');
   }
 
@@ -74,7 +84,7 @@ export class AppDelivery {
     let outcome: DeliveryOutcome;
     let cause = '';
     try {
-      const res = await fetch(`${this.#base}/job/${encodeURIComponent(trigger.name)}`, {
+      const res = await this.#fetch(`${this.#base}/job/${encodeURIComponent(trigger.name)}`, {
         method: 'POST',
         headers: {
           ...(hasData && { 'content-type': 'application/json' }),
@@ -141,7 +151,7 @@ export class AppDelivery {
 
   async #answers(): Promise<boolean> {
     try {
-      const res = await fetch(`${this.#base}/`, {
+      const res = await this.#fetch(`${this.#base}/`, {
         method: 'GET',
         headers: this.#tokenHeader(),
         redirect: 'manual',
@@ -162,6 +172,19 @@ function causeCodes(error: unknown): string[] {
   const nested = (cause as { errors?: unknown }).errors;
   const all = Array.isArray(nested) ? nested : [cause];
   return all.map((e) => String((e as { code?: unknown }).code ?? ''));
+}
+
+/**
+ * A fetch whose TLS trusts `ca` (Node's global fetch takes no CA; its agent class is not public, so
+ * undici's own fetch and Agent are used together).
+ */
+function fetchTrusting(ca: Buffer): typeof fetch {
+  const dispatcher = new Agent({ connect: { ca } });
+  return ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
+    undiciFetch(input as Parameters<typeof undiciFetch>[0], {
+      ...(init as Parameters<typeof undiciFetch>[1]),
+      dispatcher,
+    })) as unknown as typeof fetch;
 }
 
 /** The error and its cause, in one line: fetch's own message ("fetch failed") says little. */

@@ -42,6 +42,8 @@ export interface ServeOptions {
   apiToken?: string;
   /** Sent to the app in `dapr-api-token` with every callback (Dapr's `APP_API_TOKEN`). */
   appApiToken?: string;
+  /** PEM file of the CA that signed an https app's certificate (else Node's trusted CAs). */
+  appCaFile?: string;
   /** Allows a non-loopback `host` without an API token (anyone who can reach it may do anything). */
   insecure?: boolean;
   /** TLS and user/password for an external etcd (`etcd` given as https:// URLs). */
@@ -82,6 +84,7 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
   const host = options.host ?? '127.0.0.1';
   checkExposure(host, options);
   const tls = options.tls === undefined ? undefined : readTls(options.tls);
+  const appCa = options.appCaFile === undefined ? undefined : readPem('--app-ca', options.appCaFile);
   const appUrl = options.appUrl === undefined ? undefined : checkAppUrl(options.appUrl);
   // Load user code first: a typo in the path should not cost an etcd start.
   const module =
@@ -143,6 +146,7 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
         onOutcome: (outcome) => metrics.recordDelivery(outcome),
         log,
         ...(options.appApiToken !== undefined && { appApiToken: options.appApiToken }),
+        ...(appCa !== undefined && { appCa }),
       });
       d.attach(runtime.timers);
       undo.push(async () => d.stop());
@@ -234,25 +238,26 @@ async function startServerEtcd(dataDir: string): Promise<EmbeddedEtcd> {
   }
 }
 
-/** Reads the TLS files up front, so a wrong path is one clear line, not a failed listen. */
+/** Reads a PEM file up front, so a wrong path is one clear line, not a failed listen or callback. */
+function readPem(flag: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new ServeError(
+      `${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
+  }
+}
+
 function readTls(files: { certFile: string; keyFile: string; caFile?: string }): {
   key: Buffer;
   cert: Buffer;
   ca?: Buffer;
 } {
-  const read = (flag: string, file: string): Buffer => {
-    try {
-      return readFileSync(file);
-    } catch (error) {
-      throw new ServeError(
-        `${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-      );
-    }
-  };
   return {
-    cert: read('--tls-cert', files.certFile),
-    key: read('--tls-key', files.keyFile),
-    ...(files.caFile !== undefined && { ca: read('--tls-ca', files.caFile) }),
+    cert: readPem('--tls-cert', files.certFile),
+    key: readPem('--tls-key', files.keyFile),
+    ...(files.caFile !== undefined && { ca: readPem('--tls-ca', files.caFile) }),
   };
 }
 

@@ -23,6 +23,7 @@ interface ServeFlags {
   tlsCert?: string;
   tlsKey?: string;
   tlsCa?: string;
+  appCa?: string;
   etcdCa?: string;
   etcdCert?: string;
   etcdKey?: string;
@@ -58,6 +59,7 @@ export function registerServeCommand(program: Command, io: CliIo, setExitCode: (
       '--app-api-token <token>',
       'sent to the app as dapr-api-token with every callback (default: $APP_API_TOKEN)',
     )
+    .option('--app-ca <file>', "PEM CA that signed an https app's certificate (else Node's trusted CAs)")
     .option('--insecure', 'allow a non-loopback --host without an API token')
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
@@ -94,6 +96,7 @@ async function serve(flags: ServeFlags, apiToken: string | undefined, io: CliIo)
     ...(apiToken !== undefined && { apiToken }),
     ...(appApiToken !== undefined && { appApiToken }),
     ...(flags.insecure === true && { insecure: true }),
+    ...(flags.appCa !== undefined && { appCaFile: flags.appCa }),
     ...(flags.tlsCert !== undefined &&
       flags.tlsKey !== undefined && {
         tls: {

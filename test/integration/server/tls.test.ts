@@ -86,6 +86,35 @@ test('callbacks to an https app verify its certificate (its CA given through NOD
   t.pass();
 });
 
+test("--app-ca: callbacks trust the app certificate's CA; without it the delivery fails, logged with the cause", async (t) => {
+  const calls: string[] = [];
+  const app = createHttpsServer(
+    { cert: readFileSync(certs.serverCert), key: readFileSync(certs.serverKey) },
+    (req, res) => {
+      calls.push(req.url ?? '');
+      res.statusCode = 200;
+      res.end();
+    },
+  );
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => app.close(() => resolve())));
+  const appUrl = `https://127.0.0.1:${(app.address() as AddressInfo).port}`;
+
+  const trusting = await startServerProcess({ appUrl, args: ['--app-ca', certs.ca] });
+  t.teardown(() => trusting.stop());
+  t.is((await trusting.request('POST', '/v1.0-alpha1/jobs/app-ca', { body: { dueTime: '0s' } })).status, 204);
+  await waitFor(() => calls.includes('/job/app-ca'), { what: 'the callback trusting --app-ca' });
+
+  const untrusting = await startServerProcess({ appUrl });
+  t.teardown(() => untrusting.stop());
+  const body = { dueTime: '0s', failurePolicy: { drop: {} } };
+  t.is((await untrusting.request('POST', '/v1.0-alpha1/jobs/no-ca', { body })).status, 204);
+  await waitFor(() => /job "no-ca": delivery to .* failed .*certificate/i.test(untrusting.stderr()), {
+    what: 'the failed delivery logged with its certificate cause',
+  });
+  t.false(calls.includes('/job/no-ca'));
+});
+
 test('--tls-cert without --tls-key, or an unreadable file, is one clear error', async (t) => {
   const half = await runCli(['serve', '--port', '0', '--tls-cert', certs.serverCert]);
   t.is(half.code, 2);

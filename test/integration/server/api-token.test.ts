@@ -6,8 +6,8 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { CommunicationProtocolEnum, DaprClient, LogLevel, type LoggerService } from '@dapr/dapr';
 import test from 'ava';
+import { daprHttpClient } from '../../helpers/dapr-http-client.js';
 import { waitFor } from '../../helpers/etcd-wait.js';
 import { httpRequest, runCli, startServerProcess } from '../../helpers/server-fixture.js';
 
@@ -111,23 +111,8 @@ test('header variants: missing, empty, wrong case, cut, doubled or conflicting t
   );
 });
 
-const ignore = (): void => undefined;
-const quietLogger: LoggerService = {
-  error: ignore,
-  warn: ignore,
-  info: ignore,
-  verbose: ignore,
-  debug: ignore,
-};
-
 test('the official DaprClient with daprApiToken drives a workflow', async (t) => {
-  const client = new DaprClient({
-    daprHost: '127.0.0.1',
-    daprPort: String(server.port),
-    communicationProtocol: CommunicationProtocolEnum.HTTP,
-    daprApiToken: TOKEN,
-    logger: { level: LogLevel.Error, service: quietLogger },
-  });
+  const client = daprHttpClient(server.port, { apiToken: TOKEN });
   await client.start();
   t.teardown(() => client.stop());
   const id = await client.workflow.scheduleNewWorkflow('approval', { item: 'token' }, 'token-1');

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { createServer as createHttpsServer, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { waitFor } from '../../helpers/etcd-wait.js';
 import { runCli, startServerProcess } from '../../helpers/server-fixture.js';
 import { makeTestCerts } from '../../helpers/test-certs.js';
@@ -34,6 +34,22 @@ function httpsGet(
 }
 
 const ca = readFileSync(certs.ca);
+
+/** An https app with the test server certificate that records the paths called; closed after the test. */
+async function httpsApp(t: ExecutionContext): Promise<{ calls: string[]; appUrl: string }> {
+  const calls: string[] = [];
+  const app = createHttpsServer(
+    { cert: readFileSync(certs.serverCert), key: readFileSync(certs.serverKey) },
+    (req, res) => {
+      calls.push(req.url ?? '');
+      res.statusCode = 200;
+      res.end();
+    },
+  );
+  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise<void>((resolve) => app.close(() => resolve())));
+  return { calls, appUrl: `https://127.0.0.1:${(app.address() as AddressInfo).port}` };
+}
 
 test('--tls-cert/--tls-key: the API answers over HTTPS to a client that trusts the CA, not over plain HTTP', async (t) => {
   const server = await startServerProcess({
@@ -66,18 +82,7 @@ test('--tls-ca: only clients with a certificate signed by that CA get in', async
 });
 
 test('callbacks to an https app verify its certificate (its CA given through NODE_EXTRA_CA_CERTS)', async (t) => {
-  const calls: string[] = [];
-  const app = createHttpsServer(
-    { cert: readFileSync(certs.serverCert), key: readFileSync(certs.serverKey) },
-    (req, res) => {
-      calls.push(req.url ?? '');
-      res.statusCode = 200;
-      res.end();
-    },
-  );
-  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => app.close(() => resolve())));
-  const appUrl = `https://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  const { calls, appUrl } = await httpsApp(t);
   const server = await startServerProcess({ appUrl, env: { NODE_EXTRA_CA_CERTS: certs.ca } });
   t.teardown(() => server.stop());
   const res = await server.request('POST', '/v1.0-alpha1/jobs/over-tls', { body: { dueTime: '0s' } });
@@ -87,18 +92,7 @@ test('callbacks to an https app verify its certificate (its CA given through NOD
 });
 
 test("--app-ca: callbacks trust the app certificate's CA; without it the delivery fails, logged with the cause", async (t) => {
-  const calls: string[] = [];
-  const app = createHttpsServer(
-    { cert: readFileSync(certs.serverCert), key: readFileSync(certs.serverKey) },
-    (req, res) => {
-      calls.push(req.url ?? '');
-      res.statusCode = 200;
-      res.end();
-    },
-  );
-  await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => app.close(() => resolve())));
-  const appUrl = `https://127.0.0.1:${(app.address() as AddressInfo).port}`;
+  const { calls, appUrl } = await httpsApp(t);
 
   const trusting = await startServerProcess({ appUrl, args: ['--app-ca', certs.ca] });
   t.teardown(() => trusting.stop());

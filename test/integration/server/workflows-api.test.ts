@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { CommunicationProtocolEnum, DaprClient, LogLevel, type LoggerService } from '@dapr/dapr';
 import test from 'ava';
+import { daprHttpClient } from '../../helpers/dapr-http-client.js';
 import { waitFor } from '../../helpers/etcd-wait.js';
 import { useServer, type HttpResult } from '../../helpers/server-fixture.js';
 
@@ -231,23 +231,8 @@ test('GET {prefix} lists instances by status and name prefix (tickflow extension
   t.truthy(first.continuationToken);
 });
 
-const ignore = (): void => undefined;
-const quietLogger: LoggerService = {
-  error: ignore,
-  warn: ignore,
-  info: ignore,
-  verbose: ignore,
-  debug: ignore,
-};
-
 test('the Dapr JS SDK (DaprClient over HTTP) drives workflows on tickflow', async (t) => {
-  const client = new DaprClient({
-    daprHost: '127.0.0.1',
-    daprPort: String(server.port),
-    communicationProtocol: CommunicationProtocolEnum.HTTP,
-    // The SDK logs every non-2xx it sees; the 404 after purge is expected here.
-    logger: { level: LogLevel.Error, service: quietLogger },
-  });
+  const client = daprHttpClient(server.port);
   // start() waits for GET /v1.0/metadata to answer, as it does with a Dapr sidecar.
   await client.start();
   const wf = client.workflow;

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { nanoid } from 'nanoid';
 import { EtcdDataDirError, EtcdPortInUseError } from './embedded-etcd-errors.js';
 import { DataDirLock } from './data-dir-lock.js';
+import { ensureEmbeddedAuth } from './embedded-auth.js';
 import { EtcdMaintenance, type EtcdMaintenanceOptions } from './etcd-maintenance.js';
 import { EtcdProcess, type EtcdProcessSpec } from './etcd-process.js';
 import { findFreePort } from './free-port.js';
@@ -39,6 +40,13 @@ export interface EmbeddedEtcdOptions {
    * `EmbeddedEtcd.maintenance`.
    */
   maintenance?: false | Omit<EtcdMaintenanceOptions, 'hosts' | 'quotaBytes'>;
+  /**
+   * Turn on etcd's user/password auth, with a root user whose random password is kept in an
+   * owner-only file beside the data dir (`<dataDir>.credentials.json`), so other local processes
+   * cannot change what tickflow stores. Clients then connect with `EmbeddedEtcd.auth`. Default
+   * false; `tickflow serve` turns it on.
+   */
+  auth?: boolean;
 }
 
 /** A running etcd started by `startEmbeddedEtcd`; `stop()` it when done. */
@@ -55,6 +63,8 @@ export interface EmbeddedEtcd {
   quotaBackendBytes: number;
   /** Its backend upkeep, started with it; undefined if turned off. */
   maintenance: EtcdMaintenance | undefined;
+  /** The user and password to connect with, when started with `auth: true`. */
+  auth: { username: string; password: string } | undefined;
   /** Stops the upkeep, then SIGTERM, then SIGKILL after the grace period; resolves once etcd has exited. */
   stop(): Promise<void>;
 }
@@ -142,10 +152,16 @@ async function startOnDataDir(
     }
     const hosts = [`http://127.0.0.1:${clientPort}`];
     let maintenance: EtcdMaintenance | undefined;
+    let auth: { username: string; password: string } | undefined;
     try {
       await lock.update({ etcdPid: proc.pid, hosts });
+      if (options.auth === true) {
+        const { username, password } = await ensureEmbeddedAuth(hosts, dataDir);
+        auth = { username, password };
+      }
       if (options.maintenance !== false) {
         maintenance = new EtcdMaintenance({
+          ...(auth !== undefined && { auth }),
           compactRetention: spec.compactionRetention,
           compactRetentionMs: DEFAULT_COMPACTION_RETENTION_MS,
           ...options.maintenance,
@@ -165,6 +181,7 @@ async function startOnDataDir(
       port: clientPort,
       quotaBackendBytes: spec.quotaBackendBytes,
       maintenance,
+      auth,
       async stop() {
         await maintenance?.stop();
         await proc.stop();

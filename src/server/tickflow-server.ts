@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { EtcdDataDirInUseError } from '../etcd/embedded-etcd-errors.js';
 import { startEmbeddedEtcd, type EmbeddedEtcd } from '../etcd/embedded-etcd.js';
+import { credentialsFile } from '../etcd/embedded-auth.js';
 import type { EtcdCredentials } from '../etcd/etcd-credentials.js';
 import { connectEtcd } from '../etcd/etcd-kv.js';
 import type { KvStore } from '../etcd/kv-store.js';
@@ -105,7 +106,10 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
     } else {
       hosts = options.etcd;
     }
-    const kv = await connectEtcd({ hosts, ...(etcd === undefined && options.etcdCredentials) });
+    const kv = await connectEtcd({
+      hosts,
+      ...(etcd === undefined ? options.etcdCredentials : etcd.auth !== undefined && { auth: etcd.auth }),
+    });
     undo.push(() => kv.close());
 
     const scope = {
@@ -225,14 +229,16 @@ async function logFailure(
 /** The embedded etcd in `{dataDir}/etcd`; a data dir another server runs on is refused at once. */
 async function startServerEtcd(dataDir: string): Promise<EmbeddedEtcd> {
   try {
-    return await startEmbeddedEtcd({ dataDir: join(dataDir, 'etcd') });
+    // With auth: the etcd listens on loopback, but any local process could otherwise edit it.
+    return await startEmbeddedEtcd({ dataDir: join(dataDir, 'etcd'), auth: true });
   } catch (error) {
     if (!(error instanceof EtcdDataDirInUseError)) throw error;
     const etcd = error.hosts?.join(',');
     throw new ServeError(
       `data dir ${JSON.stringify(dataDir)} is in use by process ${error.holderPid} (${error.holderCommand})` +
         (etcd === undefined ? '' : `, its etcd on ${etcd}`) +
-        `: pass another --data-dir, or --etcd ${etcd ?? '<its etcd URLs>'} to share its etcd` +
+        `: pass another --data-dir, or --etcd ${etcd ?? '<its etcd URLs>'} --etcd-user root with ` +
+        `TICKFLOW_ETCD_PASSWORD from ${credentialsFile(join(dataDir, 'etcd'))} to share its etcd` +
         ` (if process ${error.holderPid} is not tickflow, delete ${error.lockFile})`,
     );
   }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -32,6 +32,8 @@ export interface ServerProcess {
   readonly etcdPid: number | undefined;
   /** The etcd client URLs the server uses (from its startup line, or the --etcd given). */
   readonly etcdHosts: string[];
+  /** The embedded etcd's user and password (tickflow serve turns etcd auth on), read from its file. */
+  etcdAuth(): Promise<{ username: string; password: string }>;
   readonly exited: Promise<ExitStatus>;
   stdout(): string;
   stderr(): string;
@@ -130,6 +132,11 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
     dataDir,
     etcdPid: etcdLine?.[2] === undefined ? undefined : Number(etcdLine[2]),
     etcdHosts: etcdLine?.[1]?.split(',') ?? [],
+    etcdAuth: async () =>
+      JSON.parse(await readFile(join(dataDir, 'etcd.credentials.json'), 'utf8')) as {
+        username: string;
+        password: string;
+      },
     exited,
     stdout: () => stdout,
     stderr: () => stderr,

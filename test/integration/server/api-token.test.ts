@@ -3,11 +3,14 @@
  * without it, the official DaprClient with `daprApiToken` works, the CLI sends it, callbacks carry
  * the app token, header variants never get through, and a non-loopback host needs a token.
  */
+import { stat } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { daprHttpClient } from '../../helpers/dapr-http-client.js';
+import { connectEtcd } from '../../../src/etcd/etcd-kv.js';
 import { waitFor } from '../../helpers/etcd-wait.js';
 import { httpRequest, runCli, startServerProcess } from '../../helpers/server-fixture.js';
 
@@ -185,4 +188,20 @@ test('a non-loopback --host without a token is refused; a short token too', asyn
   ]);
   t.is(short.code, 1);
   t.regex(short.stderr, /at least 16 characters/);
+});
+
+test("serve's embedded etcd has auth on: without the user in the owner-only credentials file, nothing is read or written", async (t) => {
+  const file = join(server.dataDir, 'etcd.credentials.json');
+  t.is((await stat(file)).mode & 0o777, 0o600, 'only the owner may read the password');
+  const anonymous = await connectEtcd({ hosts: server.etcdHosts });
+  t.teardown(() => anonymous.close());
+  await t.throwsAsync(anonymous.range('/tickflow/', { limit: 1 }), {
+    message: /user name is empty|permission denied/i,
+  });
+  await t.throwsAsync(anonymous.txn([], [{ op: 'put', key: '/tickflow/evil', value: 'x' }]), {
+    message: /user name is empty|permission denied/i,
+  });
+  const owner = await connectEtcd({ hosts: server.etcdHosts, auth: await server.etcdAuth() });
+  t.teardown(() => owner.close());
+  t.true((await owner.range('/tickflow/', { limit: 1 })).entries.length > 0);
 });

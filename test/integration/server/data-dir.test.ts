@@ -31,11 +31,18 @@ test('a second serve on the same data dir fails at once, naming the holder, --da
   t.regex(line, /^error: data dir ".*" is in use by process (\d+) \(tickflow\.js serve /);
   t.true(line.includes(`in use by process ${first.pid} `), line);
   t.true(line.includes('pass another --data-dir'), line);
-  t.true(line.includes(`--etcd ${first.etcdHosts.join(',')}`), line);
+  t.true(
+    line.includes(`--etcd ${first.etcdHosts.join(',')} --etcd-user root with TICKFLOW_ETCD_PASSWORD from `),
+    line,
+  );
 
   // The first server is untouched, and the advice works: a server on its etcd comes up.
   t.is((await first.request('GET', '/v1.0/healthz')).status, 204);
-  const sharing = await startServerProcess({ args: ['--etcd', first.etcdHosts.join(',')] });
+  const { password } = await first.etcdAuth();
+  const sharing = await startServerProcess({
+    args: ['--etcd', first.etcdHosts.join(','), '--etcd-user', 'root'],
+    env: { TICKFLOW_ETCD_PASSWORD: password },
+  });
   t.teardown(() => sharing.stop());
   t.is((await sharing.request('GET', '/v1.0/healthz')).status, 204);
 });

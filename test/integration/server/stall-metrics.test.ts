@@ -82,7 +82,7 @@ test('a failure that repeats every second is counted in tickflow_warnings_total 
   const record = normalizeJob(name, { dueTime: new Date(), schedule: '@every 1h' }, Date.now());
   record.schedule = '@every banana';
   record.original.schedule = '@every banana';
-  const kv = await connectEtcd({ hosts: server.etcdHosts });
+  const kv = await connectEtcd({ hosts: server.etcdHosts, auth: await server.etcdAuth() });
   try {
     const key = scopeKeys('default', 'tickflow').jobKey(partition, name);
     await kv.txn([], [{ op: 'put', key, value: encodeRecord(record) }]);

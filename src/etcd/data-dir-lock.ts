@@ -206,7 +206,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** A live process that is an etcd, as far as /proc tells (elsewhere: any live process). */
+/** A live process that is an etcd, as far as /proc tells (elsewhere, every live process counts). */
 function isEtcd(pid: number): boolean {
   if (pid <= 0 || !isAlive(pid)) return false;
   try {

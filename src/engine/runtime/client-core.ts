@@ -4,7 +4,7 @@ import { GroupCommit } from '../../etcd/group-commit.js';
 import type { KvStore } from '../../etcd/kv-store.js';
 import type { StoreOp } from '../../etcd/store-op.js';
 import type { HistoryEvent } from '../../history/events.js';
-import { deserializeEvent, normalizePayload } from '../../history/serialize.js';
+import { normalizePayload } from '../../history/serialize.js';
 import { isTerminalStatus, WorkflowRuntimeStatus } from '../../history/status.js';
 import type { AnyWorkflow } from '../workflow-context.js';
 import { checkPayload, payloadBytes, resolveMaxPayloadBytes } from '../payload-limit.js';
@@ -12,6 +12,7 @@ import { directTerminationOps } from './direct-termination.js';
 import { instanceKeys, INSTANCE_ID_ALLOWED, isValidInstanceId } from './instance-keys.js';
 import type { InstanceRecord } from './instance-record.js';
 import { CorruptHistoryError, InstanceStore, type LoadedInstance } from './instance-store.js';
+import { checkPendingEvents } from './pending-events.js';
 import { isUnknownOutcome } from '../../etcd/create-once.js';
 import type { ReminderPort } from './reminder-port.js';
 import { clearInstanceOps, startInstanceOps } from './start-ops.js';
@@ -19,7 +20,6 @@ import { deliverOps, type StepContext } from './reminder-ops.js';
 import {
   WorkflowAlreadyExistsError,
   WorkflowNotFoundError,
-  WorkflowLimitError,
   WorkflowStateError,
   WorkflowValidationError,
 } from './workflow-errors.js';
@@ -246,7 +246,13 @@ export class ClientCore {
     const data = normalizePayload(eventData);
     checkPayload('data', data, this.#maxPayloadBytes);
     const loaded = await this.#require(instanceId);
-    await this.#checkPendingEvents(instanceId, loaded.record, payloadBytes(data));
+    await checkPendingEvents(
+      { kv: this.#kv, keys: this.#store.keys },
+      { maxCount: this.#maxPendingEvents, maxBytes: this.#maxPendingEventBytes },
+      instanceId,
+      loaded.record,
+      payloadBytes(data),
+    );
     await this.#deliver(instanceId, loaded, {
       type: 'EventRaised',
       timestamp: new Date(this.#clock.now()),
@@ -422,78 +428,6 @@ export class ClientCore {
     const loaded = await this.#store.load(instanceId);
     if (!loaded) throw new WorkflowNotFoundError(instanceId);
     return loaded;
-  }
-
-  /**
-   * Refuses an event past `maxPendingEvents` or `maxPendingEventBytes`: those the workflow holds
-   * unconsumed (recorded by its last step) plus those still in its inbox. Concurrent raises may pass
-   * the check together, so the limits can be exceeded by what the callers racing add; they bound
-   * growth, not an exact total.
-   */
-  async #checkPendingEvents(instanceId: string, record: InstanceRecord, dataBytes: number): Promise<void> {
-    if (isTerminalStatus(record.status)) return;
-    const held = record.pendingEvents ?? 0;
-    const heldBytes = record.pendingEventBytes ?? 0;
-    const queued = await this.#queuedEvents(
-      instanceId,
-      this.#maxPendingEvents - held,
-      this.#maxPendingEventBytes - heldBytes,
-    );
-    const hint =
-      'nothing was raised: let the workflow consume its events (waitForExternalEvent) or raise the limit';
-    if (held + queued.count >= this.#maxPendingEvents) {
-      throw new WorkflowLimitError(
-        instanceId,
-        'maxPendingEvents',
-        held + queued.count,
-        this.#maxPendingEvents,
-        hint,
-      );
-    }
-    const bytes = heldBytes + queued.bytes;
-    if (bytes + dataBytes > this.#maxPendingEventBytes) {
-      throw new WorkflowLimitError(
-        instanceId,
-        'maxPendingEventBytes',
-        bytes,
-        this.#maxPendingEventBytes,
-        `this event's ${dataBytes} bytes would pass it; ${hint}`,
-      );
-    }
-  }
-
-  /**
-   * Raised events waiting in the inbox, counted until `maxCount` events or `maxBytes` of data are
-   * seen (enough to decide): read page by page, each page bounded in bytes by the store.
-   */
-  async #queuedEvents(
-    instanceId: string,
-    maxCount: number,
-    maxBytes: number,
-  ): Promise<{ count: number; bytes: number }> {
-    let count = 0;
-    let bytes = 0;
-    let startAfter: string | undefined;
-    while (count < maxCount && bytes <= maxBytes) {
-      const page = await this.#kv.range(this.#store.keys.inboxPrefix(instanceId), {
-        limit: Math.min(maxCount - count, 1000),
-        ...(startAfter !== undefined && { startAfter }),
-      });
-      for (const entry of page.entries) {
-        let event: HistoryEvent;
-        try {
-          event = deserializeEvent(entry.value);
-        } catch {
-          continue; // unreadable: the next step clears it away
-        }
-        if (event.type !== 'EventRaised') continue;
-        count++;
-        bytes += payloadBytes(event.data);
-      }
-      startAfter = page.entries[page.entries.length - 1]?.key;
-      if (!page.more || startAfter === undefined) break;
-    }
-    return { count, bytes };
   }
 
   /** The normal way to terminate: a message the instance's next step takes. */

@@ -37,7 +37,8 @@ export interface GroupCommitOptions {
 
 /**
  * Folds many small guarded writes into few multi-op transactions, pipelined: one txn per
- * write caps out near 5k/s, batches of 128 reach well beyond (DESIGN.md §2.9).
+ * write caps out near 5k/s on a single etcd, batches of 128 reach well beyond (see
+ * `npm run bench:etcd` and docs/performance.md).
  *
  * Each item keeps its own meaning: a batch whose guards all hold commits every item at once; if
  * any guard fails the batch is re-run item by item, so one stale item never fails its neighbours.

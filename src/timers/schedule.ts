@@ -9,7 +9,7 @@ import type { ZoneOffsets } from './zone-offsets.js';
 import { nextZonedTick } from './zoned-cron.js';
 
 /**
- * The schedule grammar of the Dapr Jobs API (DESIGN.md §3), as a pure function of time.
+ * The schedule grammar of the Dapr Jobs API (docs/jobs-api.md, "Jobs"), as a pure function of time.
  *
  * Fixed-period schedules (`@every d` and bare durations) tick on the lattice
  * `anchor + k·d` (k ≥ 0). The anchor is chosen by the caller — the timer service uses the

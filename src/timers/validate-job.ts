@@ -13,7 +13,7 @@ import { resolveTimeSpec, TIME_SPEC_ALLOWED } from './time-spec.js';
  *
  * Checks run in a fixed order so a spec with several problems always reports the same one:
  * the name, the shape and type of each field (failurePolicy and data in full), then the
- * DESIGN.md §3 rules in their listed order, then the format of schedule/dueTime/ttl, then
+ * field rules of docs/jobs-api.md ("Jobs") in their listed order, then the format of schedule/dueTime/ttl, then
  * dueTime against ttl expiry.
  *
  * `null` counts as absent for optional fields, as it does for Dapr's JSON clients; `data: null`

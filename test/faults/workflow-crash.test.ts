@@ -3,7 +3,7 @@
  * timers, activities and retries; one runtime is SIGKILLed after a quarter of the orders completed
  * (a fresh one joins), another after half. Every order must complete with the result an
  * undisturbed run gives (a pure function of the order number), and no history may record a
- * completion twice (DESIGN.md §2.3: duplicated deliveries change nothing).
+ * completion twice (docs/reliability.md: duplicated deliveries change nothing).
  */
 import { fileURLToPath } from 'node:url';
 import test from 'ava';

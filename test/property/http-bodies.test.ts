@@ -1,5 +1,5 @@
 /**
- * Hostile HTTP input (DESIGN.md §2.8): random JSON shapes and raw bodies sent to the Jobs and
+ * Hostile HTTP input: random JSON shapes and raw bodies sent to the Jobs and
  * Workflow routes get a 4xx in the `{ errorCode, message }` shape, never a 5xx, and a refused
  * request stores nothing. The app runs in-process (Fastify inject) on an in-memory store; the
  * tests are serial because they count the jobs of one shared scope.

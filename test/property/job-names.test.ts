@@ -1,6 +1,6 @@
 /**
  * Job names from anywhere (HTTP paths, CLI arguments): validation agrees with an independent
- * statement of the rule (DESIGN.md §3), refusals name the field and value, and every accepted
+ * statement of the rule (docs/jobs-api.md), refusals name the field and value, and every accepted
  * name survives the round trip through the store without colliding with another.
  */
 import test from 'ava';
@@ -11,7 +11,7 @@ import { JobNotFoundError, JobValidationError } from '../../src/timers/errors.js
 import { validateJobName } from '../../src/timers/job-name.js';
 import { TimerService } from '../../src/timers/timer-service.js';
 
-/** The rule as DESIGN.md states it, written separately from the implementation. */
+/** The rule as the docs state it, written separately from the implementation. */
 function allowedByDesign(name: string): boolean {
   const chars = [...name];
   if (chars.length < 1 || chars.length > 256 || name === '.' || name === '..') return false;

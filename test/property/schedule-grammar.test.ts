@@ -1,5 +1,5 @@
 /**
- * Hostile input for the schedule grammar (DESIGN.md §2.8): any string either parses or is refused
+ * Hostile input for the schedule grammar: any string either parses or is refused
  * with a JobValidationError naming the field and the value; an accepted schedule's first fire is
  * strictly after "now" and each later tick strictly after the one before.
  */

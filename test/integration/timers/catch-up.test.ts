@@ -1,6 +1,6 @@
 /**
  * Catch-up: a recurring job stores its last *scheduled* tick, so ticks missed while no replica
- * ran all fire after a restart, in order, on the original lattice (DESIGN.md §2.6).
+ * ran all fire after a restart, in order, on the original lattice (docs/jobs-api.md: missed ticks catch up).
  */
 import test from 'ava';
 import type { EtcdKv } from '../../../src/etcd/etcd-kv.js';

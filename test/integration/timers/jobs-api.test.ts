@@ -131,7 +131,7 @@ test('data and failure policy are stored as given', async (t) => {
 });
 
 const BAD: Array<{ name?: string; spec: unknown; field: string; message?: RegExp }> = [
-  // The DESIGN.md §3 rules, in their order.
+  // The field rules of docs/jobs-api.md, in their order.
   { spec: {}, field: 'schedule', message: /needs a schedule, a dueTime, or both/ },
   { spec: { dueTime: '10s', repeats: 2 }, field: 'repeats', message: /no schedule/ },
   { spec: { schedule: '@every 1s', repeats: 0 }, field: 'repeats', message: /positive integer/ },

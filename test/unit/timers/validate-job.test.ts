@@ -109,7 +109,7 @@ test('a record survives a JSON round trip unchanged (it is stored as JSON)', (t)
   t.deepEqual(JSON.parse(JSON.stringify(record)), record);
 });
 
-// --- the DESIGN.md §3 rules, each with its field and message ---
+// --- the field rules of docs/jobs-api.md, each with its field and message ---
 
 test('rule 1: neither schedule nor dueTime', (t) => {
   rejects(t, 'x', {}, 'schedule', /needs a schedule, a dueTime, or both/);

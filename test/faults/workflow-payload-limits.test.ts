@@ -13,9 +13,6 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import type { FastifyInstance } from 'fastify';
-import type { ApiDeps } from '../../src/server/api-deps.js';
-import { buildHttpApp } from '../../src/server/http-app.js';
-import { ServerMetrics } from '../../src/server/server-metrics.js';
 import type { WorkflowRuntime } from '../../src/index.js';
 import {
   TaskFailedError,
@@ -26,6 +23,7 @@ import {
   type WorkflowContext,
 } from '../../src/index.js';
 import { within } from '../helpers/etcd-wait.js';
+import { inProcessApi } from '../helpers/in-process-api.js';
 import { useEtcd } from '../helpers/etcd.js';
 import { startRuntime, TEST_PARTITIONS, type RuntimeFixture } from '../helpers/runtime-fixture.js';
 
@@ -84,20 +82,7 @@ function register(runtime: WorkflowRuntime): void {
 
 /** The server's HTTP app on the fixture's runtime and client. */
 function httpApp(t: ExecutionContext, fixture: RuntimeFixture): FastifyInstance {
-  const deps: ApiDeps = {
-    runtime: fixture.runtime,
-    client: fixture.client,
-    metrics: new ServerMetrics(fixture.runtime, fixture.client),
-    info: {
-      version: 'test',
-      appUrl: undefined,
-      etcd: { embedded: false, hosts: [] },
-      workflowsModule: undefined,
-    },
-    isReady: () => true,
-    checkStore: async () => undefined,
-  };
-  const app = buildHttpApp(deps, { onServerError: (error) => t.log('5xx:', error) });
+  const app = inProcessApi(fixture.runtime, fixture.client, (error) => t.log('5xx:', error));
   t.teardown(() => app.close());
   return app;
 }

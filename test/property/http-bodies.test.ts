@@ -7,11 +7,9 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { MemoryKv } from '../../src/etcd/memory-kv.js';
-import type { ApiDeps } from '../../src/server/api-deps.js';
-import { buildHttpApp } from '../../src/server/http-app.js';
-import { ServerMetrics } from '../../src/server/server-metrics.js';
 import { WorkflowClient } from '../../src/workflow-client.js';
 import { WorkflowRuntime } from '../../src/workflow-runtime.js';
+import { inProcessApi } from '../helpers/in-process-api.js';
 
 const RUNS = 150;
 const kv = new MemoryKv();
@@ -23,20 +21,7 @@ runtime.registerWorkflow(async function* echo(ctx, input: unknown) {
 });
 const client = new WorkflowClient({ kv, appId: 'http-prop', partitions: 4 });
 const serverErrors: unknown[] = [];
-const deps: ApiDeps = {
-  runtime,
-  client,
-  metrics: new ServerMetrics(runtime, client),
-  info: {
-    version: 'test',
-    appUrl: undefined,
-    etcd: { embedded: false, hosts: [] },
-    workflowsModule: undefined,
-  },
-  isReady: () => true,
-  checkStore: async () => undefined,
-};
-const app = buildHttpApp(deps, { onServerError: (error) => serverErrors.push(error) });
+const app = inProcessApi(runtime, client, (error) => serverErrors.push(error));
 test.after.always(() => app.close());
 
 const jobLike = fc.record(

@@ -6,8 +6,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import test from 'ava';
-import { DEFAULT_QUOTA_BACKEND_BYTES, startEmbeddedEtcd } from '../../../src/etcd/embedded-etcd.js';
+import test, { type ExecutionContext } from 'ava';
+import {
+  DEFAULT_QUOTA_BACKEND_BYTES,
+  startEmbeddedEtcd,
+  type EmbeddedEtcd,
+} from '../../../src/etcd/embedded-etcd.js';
 import { connectEtcd } from '../../../src/etcd/etcd-kv.js';
 import { isNoSpaceError } from '../../../src/etcd/store-quota.js';
 import { startServer, type TickflowServer } from '../../../src/server/tickflow-server.js';
@@ -49,14 +53,16 @@ test('the embedded etcd: backend sizes per member and the quota in /metrics', as
   t.is(value(text, 'tickflow_etcd_nospace_alarm'), 0);
 });
 
+/** An etcd the test starts (without upkeep of its own) to stand for an external cluster. */
+async function externalEtcd(t: ExecutionContext, quotaBackendBytes: number): Promise<EmbeddedEtcd> {
+  const etcd = await startEmbeddedEtcd({ dataDir: await tempDir(), quotaBackendBytes, maintenance: false });
+  t.teardown(() => etcd.stop());
+  return etcd;
+}
+
 test('an external etcd: its quota is read from its own /metrics, and nothing is defragmented by default', async (t) => {
   const quota = 64 * 2 ** 20;
-  const external = await startEmbeddedEtcd({
-    dataDir: await tempDir(),
-    quotaBackendBytes: quota,
-    maintenance: false,
-  });
-  t.teardown(() => external.stop());
+  const external = await externalEtcd(t, quota);
   const lines: string[] = [];
   const server = await startServer({
     port: 0,
@@ -76,12 +82,7 @@ test('an external etcd: its quota is read from its own /metrics, and nothing is 
 
 test('an external etcd with --etcd-recover: NOSPACE is recovered from, with the log line and the counter', async (t) => {
   const quota = 16 * 2 ** 20;
-  const external = await startEmbeddedEtcd({
-    dataDir: await tempDir(),
-    quotaBackendBytes: quota,
-    maintenance: false,
-  });
-  t.teardown(() => external.stop());
+  const external = await externalEtcd(t, quota);
   const lines: string[] = [];
   const server = await startServer({
     port: 0,

@@ -1,58 +1,52 @@
+import { describeValue, invalidInputMessage } from '../common/invalid-input.js';
+import {
+  addDuration,
+  DurationSyntaxError,
+  GO_DURATION_SYNTAX,
+  ISO_DURATION_SYNTAX,
+  MAX_GO_DURATION,
+  nanosToMs,
+  parseDuration,
+  spanNanos,
+} from '../common/duration.js';
+import type { ParsedDuration } from '../common/duration.js';
 import { WorkflowArgumentError } from './errors.js';
 
-const UNIT_MS: Readonly<Record<string, number>> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  μs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
+/**
+ * Times as the workflow API takes them. The grammar of duration strings is common/duration.ts,
+ * shared with the timer service; this file is the workflow API's policy: what a number means
+ * (Dapr's meaning: seconds for `createTimer`, milliseconds for retry intervals), which forms
+ * are accepted where, and the wording of errors as `WorkflowArgumentError`.
+ */
 
-const DURATION_FORM = 'a duration such as "300ms", "5s", "1.5h" or "1h30m" (units ns, us, ms, s, m, h)';
-const TERM = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+const DURATION_FORMS = `a Go duration (${GO_DURATION_SYNTAX}) or an ISO 8601 duration (${ISO_DURATION_SYNTAX})`;
 
 /**
- * Parses a Go-style duration (the grammar the timer service accepts for jobs) into
- * milliseconds. Fractions of a millisecond are kept; callers round toward "later".
+ * A span of time: a number of milliseconds (as Dapr's `...InMilliseconds` retry fields), or a
+ * duration string, Go (`'1m30s'`, `'250ms'`) or ISO 8601 (`'PT1M30S'`, `'P1D'`; no years or
+ * months, which have no fixed length).
  */
-export function parseDuration(text: string, field = 'duration'): number {
-  const trimmed = text.trim();
-  if (trimmed === '0') return 0;
-  let total = 0;
-  let index = 0;
-  while (index < trimmed.length) {
-    TERM.lastIndex = index;
-    const match = TERM.exec(trimmed);
-    if (!match) throw new WorkflowArgumentError(field, text, DURATION_FORM);
-    const [, amount, unit] = match as unknown as [string, string, string];
-    total += Number(amount) * (UNIT_MS[unit] ?? Number.NaN);
-    index = TERM.lastIndex;
-  }
-  if (trimmed.length === 0 || !Number.isFinite(total))
-    throw new WorkflowArgumentError(field, text, DURATION_FORM);
-  return total;
-}
-
-/** A span of time: milliseconds, or a duration string. */
 export type DurationInput = number | string;
 
-/** Milliseconds for a `DurationInput`; numbers are taken as milliseconds. */
+/** Milliseconds for a `DurationInput`: numbers are milliseconds, strings durations; rounded up. */
 export function durationToMs(value: DurationInput, field: string): number {
-  if (typeof value === 'string') return parseDuration(value, field);
+  const allowed = `a non-negative number of milliseconds, or ${DURATION_FORMS}, without years or months`;
+  if (typeof value === 'string') {
+    const ms = nanosToMs(mapSyntax(() => spanNanos(parseDuration(value), value), value, field, allowed));
+    if (ms < 0) throw new WorkflowArgumentError(field, value, `a non-negative span: ${allowed}`);
+    return ms;
+  }
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new WorkflowArgumentError(
-      field,
-      value,
-      `a non-negative number of milliseconds or ${DURATION_FORM}`,
-    );
+    throw new WorkflowArgumentError(field, value, allowed);
   }
   return value;
 }
 
-/** When a timer should fire: a Date, seconds from now, epoch milliseconds, or a duration string. */
+/**
+ * When a timer should fire: a Date; a number of seconds from now (as in the Dapr JS SDK), or, from
+ * `EPOCH_MS_THRESHOLD` up, epoch milliseconds; or a duration string from now, Go (`'5s'`,
+ * `'1h30m'`) or ISO 8601 (`'PT5S'`, `'P1D'`, `'P1M'`: years and months are calendar units in UTC).
+ */
 export type TimerFireAt = Date | number | string;
 
 /**
@@ -63,7 +57,9 @@ export type TimerFireAt = Date | number | string;
  */
 export const EPOCH_MS_THRESHOLD = 1e11;
 
-const FIRE_AT_FORM = `a Date, seconds from now (a number below ${EPOCH_MS_THRESHOLD}), epoch milliseconds, or ${DURATION_FORM}`;
+const FIRE_AT_ALLOWED =
+  `a Date, seconds from now (a number below ${EPOCH_MS_THRESHOLD}), epoch milliseconds, ` +
+  `or a non-negative duration from now: ${DURATION_FORMS}`;
 
 /** Resolves a timer's due time against the step's deterministic now. Never rounds earlier. */
 export function resolveFireAt(value: TimerFireAt, now: Date, field = 'fireAt'): Date {
@@ -71,13 +67,45 @@ export function resolveFireAt(value: TimerFireAt, now: Date, field = 'fireAt'): 
   if (value instanceof Date) {
     ms = value.getTime();
   } else if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) throw new WorkflowArgumentError(field, value, FIRE_AT_FORM);
+    if (!Number.isFinite(value) || value < 0) throw new WorkflowArgumentError(field, value, FIRE_AT_ALLOWED);
     ms = value >= EPOCH_MS_THRESHOLD ? value : now.getTime() + value * 1000;
   } else if (typeof value === 'string') {
-    ms = now.getTime() + parseDuration(value, field);
+    const duration = parseText(value, field, FIRE_AT_ALLOWED);
+    // A past instant must be written as one (a Date); a negative span is more likely a bug.
+    if (duration.nanos < 0n) throw new WorkflowArgumentError(field, value, FIRE_AT_ALLOWED);
+    ms = mapSyntax(() => addDuration(now.getTime(), duration, value), value, field, FIRE_AT_ALLOWED);
   } else {
-    throw new WorkflowArgumentError(field, value, FIRE_AT_FORM);
+    throw new WorkflowArgumentError(field, value, FIRE_AT_ALLOWED);
   }
-  if (!Number.isFinite(ms)) throw new WorkflowArgumentError(field, value, FIRE_AT_FORM);
+  if (!Number.isFinite(ms)) throw new WorkflowArgumentError(field, value, FIRE_AT_ALLOWED);
   return new Date(Math.ceil(ms));
 }
+
+function parseText(text: string, field: string, allowed: string): ParsedDuration {
+  return mapSyntax(() => parseDuration(text), text, field, allowed);
+}
+
+/** Runs `parse`, turning a `DurationSyntaxError` into a `WorkflowArgumentError` that says why. */
+function mapSyntax<T>(parse: () => T, text: string, field: string, allowed: string): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof DurationSyntaxError)) throw error;
+    throw new WorkflowArgumentError(
+      field,
+      text,
+      allowed,
+      `${invalidInputMessage(field, text, allowed)} (${describeValue(text)} ${HINTS[error.problem]})`,
+    );
+  }
+}
+
+const HINTS: Readonly<Record<DurationSyntaxError['problem'], string>> = {
+  empty: 'is empty',
+  'no-unit': "has no unit: Go durations need one on every number (e.g. '5s')",
+  days: "uses days, which Go durations do not have: use '24h' or the ISO 8601 'P1D'",
+  'too-long': `is too long: at most ${MAX_GO_DURATION} (about 292 years)`,
+  repetition: 'is an ISO 8601 repetition, which describes a schedule, not a span',
+  calendar: "has years or months, which have no fixed length: use days (e.g. 'P30D')",
+  syntax: 'is not a duration',
+};

@@ -124,8 +124,9 @@ export class WorkflowArgumentError extends WorkflowError implements InvalidInput
   readonly value: unknown;
   readonly allowed: string;
 
-  constructor(field: string, value: unknown, allowed: string) {
-    super(invalidInputMessage(field, value, allowed));
+  /** `message` defaults to `invalid <field>: <value>; allowed: <allowed>`. */
+  constructor(field: string, value: unknown, allowed: string, message?: string) {
+    super(message ?? invalidInputMessage(field, value, allowed));
     this.field = field;
     this.value = value;
     this.allowed = allowed;

@@ -5,6 +5,16 @@
  */
 import test from 'ava';
 import fc from 'fast-check';
+import {
+  addDuration,
+  DurationSyntaxError,
+  nanosToMs,
+  parseDuration as parseAnyDuration,
+  parseGoDuration,
+} from '../../src/common/duration.js';
+import { durationToMs } from '../../src/engine/duration.js';
+import { WorkflowArgumentError } from '../../src/engine/errors.js';
+import { parseDuration as parseJobDuration } from '../../src/timers/duration.js';
 import { JobValidationError } from '../../src/timers/errors.js';
 import { nextFire } from '../../src/timers/next-fire.js';
 import { parseSchedule } from '../../src/timers/schedule.js';
@@ -117,4 +127,83 @@ test('CRON_TZ=Australia/Lord_Howe: a daily April schedule still has a next fire 
   const now = Date.parse('2026-04-04T06:00:00Z');
   const record = normalizeJob('lord-howe', { schedule: text }, now);
   t.is(nextFire(record, undefined), Date.parse('2026-04-05T04:30:00Z'));
+});
+
+/** Any text: a duration, or a DurationSyntaxError for that text; never another error or a wrong type. */
+function parsesOrRefuses(text: string): boolean {
+  try {
+    const parsed = parseAnyDuration(text);
+    return (
+      typeof parsed.nanos === 'bigint' && Number.isInteger(parsed.years) && Number.isInteger(parsed.months)
+    );
+  } catch (error) {
+    if (!(error instanceof DurationSyntaxError) || error.text !== text) throw error;
+    return true;
+  }
+}
+
+const isoText = fc
+  .tuple(
+    fc.constantFrom('P', 'P', 'P', 'R5/P', 'p', ''),
+    fc.array(
+      fc.tuple(fc.oneof(int32Text(), fc.constantFrom('1.5', '-1', '')), fc.constantFrom(...'YMWDTHMSX')),
+      {
+        maxLength: 5,
+      },
+    ),
+  )
+  .map(([head, parts]) => head + parts.map(([n, u]) => (u === 'T' ? 'T' : n + u)).join(''));
+
+function int32Text(): fc.Arbitrary<string> {
+  return fc.integer({ min: 0, max: 2 ** 31 }).map(String);
+}
+
+test('duration grammar: any text parses or is refused with a DurationSyntaxError for it', (t) => {
+  fc.assert(fc.property(fc.oneof(fc.string(), durationText, isoText), parsesOrRefuses), { numRuns: RUNS });
+  t.pass();
+});
+
+test('duration grammar: the Jobs API and the workflow API agree with it on every Go duration', (t) => {
+  fc.assert(
+    fc.property(durationText, (text) => {
+      let nanos: bigint | undefined;
+      try {
+        nanos = parseGoDuration(text);
+      } catch (error) {
+        if (!(error instanceof DurationSyntaxError)) throw error;
+      }
+      const job = attempt(() => parseJobDuration(text, 'ttl', { allowNegative: true }), JobValidationError);
+      const workflow = attempt(() => durationToMs(text, 'timeout'), WorkflowArgumentError);
+      if (nanos === undefined) return job === 'refused' && workflow === 'refused';
+      if (job !== nanosToMs(nanos)) return false;
+      return nanos < 0n ? workflow === 'refused' : workflow === nanosToMs(nanos);
+    }),
+    { numRuns: RUNS },
+  );
+  t.pass();
+});
+
+function attempt(run: () => number, refusal: new (...args: never[]) => Error): number | 'refused' {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof refusal) return 'refused';
+    throw error;
+  }
+}
+
+test('duration grammar: PT<h>H<m>M<s>S is <h>h<m>m<s>s, and adding it never lands before the base', (t) => {
+  const part = fc.integer({ min: 0, max: 100_000 });
+  fc.assert(
+    fc.property(part, part, part, nowMs, (h, m, s, now) => {
+      const iso = parseAnyDuration(`PT${h}H${m}M${s}S`);
+      const go = parseAnyDuration(`${h}h${m}m${s}s`);
+      if (iso.nanos !== go.nanos) return false;
+      return (
+        addDuration(now, iso, 'iso') === now + nanosToMs(go.nanos) && addDuration(now, iso, 'iso') >= now
+      );
+    }),
+    { numRuns: RUNS },
+  );
+  t.pass();
 });

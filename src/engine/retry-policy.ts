@@ -6,18 +6,23 @@ import type { TaskFailedError } from './errors.js';
 
 /**
  * How to retry a failed activity or child workflow. Every delay becomes a durable timer, so a
- * retry survives restarts. Intervals are milliseconds or duration strings ('5s', '1m30s').
+ * retry survives restarts. Each span is a number of **milliseconds**, as Dapr's
+ * `firstRetryIntervalInMilliseconds`, or a duration string, Go (`'5s'`, `'1m30s'`) or ISO 8601
+ * (`'PT5S'`, `'PT1M30S'`).
  */
 export interface RetryPolicy {
-  /** Total attempts including the first; 1 means no retries. */
+  /** Total attempts including the first (a count); 1 means no retries. */
   maxAttempts: number;
-  /** Delay before the second attempt. */
+  /** Delay before the second attempt: milliseconds or a duration string (at least the 100 ms floor). */
   firstRetryInterval: DurationInput;
-  /** Each further delay is the previous one times this; default 1 (constant delay). */
+  /** Each further delay is the previous one times this factor (no unit, >= 1); default 1 (constant). */
   backoffCoefficient?: number;
-  /** Upper bound for any single delay. */
+  /** Upper bound for any single delay: milliseconds or a duration string. */
   maxRetryInterval?: DurationInput;
-  /** No retry is started if it would begin later than this after the first attempt was scheduled. */
+  /**
+   * No retry is started if it would begin later than this after the first attempt was scheduled:
+   * milliseconds or a duration string.
+   */
   retryTimeout?: DurationInput;
   /** Return false to give up on this failure (e.g. a validation error no retry can fix). */
   handle?: (failure: TaskFailedError) => boolean;

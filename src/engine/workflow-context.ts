@@ -45,8 +45,9 @@ export interface CallChildWorkflowOptions {
 /** Options of `ctx.waitForExternalEvent`. */
 export interface WaitForExternalEventOptions {
   /**
-   * Give up after this long (seconds, a duration string, or an absolute Date/epoch ms): the
-   * task then fails with `TaskCanceledError`.
+   * Give up at this time: the task then fails with `TaskCanceledError`. As for `createTimer`: a
+   * `Date`; a number of **seconds** from now (from 1e11 up, epoch **milliseconds**); or a duration
+   * from now, Go (`'30s'`, `'1h30m'`) or ISO 8601 (`'PT30S'`, `'P1D'`).
    */
   timeout?: TimerFireAt;
 }
@@ -59,7 +60,13 @@ export interface WorkflowContext {
     input?: unknown,
     options?: CallActivityOptions,
   ): Task<TOutput>;
-  /** A durable timer: a Date, seconds from now, epoch ms, or a duration string ('5s', '1h30m'). */
+  /**
+   * A durable timer, due at `fireAt`: a `Date`; a number of **seconds** from now, as in the Dapr JS
+   * SDK (`createTimer(5)` is 5 s), except that numbers from `EPOCH_MS_THRESHOLD` (1e11) up are epoch
+   * **milliseconds** (a deadline computed from `getCurrentUtcDateTime().getTime()`); or a duration
+   * from now, Go (`'300ms'`, `'5s'`, `'1h30m'`) or ISO 8601 (`'PT5S'`, `'P1DT2H'`; `'P1M'` is a
+   * calendar month, in UTC). A time in the past fires at once; it never fires early.
+   */
   createTimer(fireAt: TimerFireAt): TimerTask;
   /**
    * Waits for an external event. Events raised before the wait are buffered and consumed first

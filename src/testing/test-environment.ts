@@ -114,7 +114,8 @@ export class TestWorkflowEnvironment {
   }
 
   /**
-   * Lets `duration` pass: with time skipping, every timer due meanwhile fires at its own virtual
+   * Lets `duration` pass (a number of **milliseconds**, or a Go or ISO 8601 duration string such as
+   * `'24h'` or `'P1D'`): with time skipping, every timer due meanwhile fires at its own virtual
    * time and its work completes; without, this really waits.
    */
   async sleep(duration: DurationInput): Promise<void> {

@@ -1,7 +1,8 @@
 import test from 'ava';
 import { TaskCanceledError } from '../../../src/engine/errors.js';
+import { execute } from '../../../src/engine/executor.js';
 import type { WorkflowContext } from '../../../src/engine/workflow-context.js';
-import { at, ev, HOUR, MINUTE, SECOND } from '../../helpers/history-builder.js';
+import { at, ev, HOUR, MINUTE, SECOND, startEvents } from '../../helpers/history-builder.js';
 import { ReplayHarness } from '../../helpers/replay-harness.js';
 
 async function* approval(ctx: WorkflowContext) {
@@ -157,4 +158,19 @@ test('pendingEvents counts raised events no wait has taken yet, and drops as wai
   const taken = await run.stepAt(2 * SECOND, ev.taskCompleted(1));
   t.is(taken.status, 'COMPLETED');
   t.is(taken.pendingEvents, 1);
+});
+
+test('a wait timeout takes what createTimer takes: seconds, epoch ms, a Date, Go and ISO 8601 durations', async (t) => {
+  async function* waits(ctx: WorkflowContext) {
+    const now = ctx.getCurrentUtcDateTime().getTime();
+    for (const timeout of [90, now + HOUR, new Date(now + MINUTE), '1h30m', 'PT45S', 'P1D']) {
+      ctx.waitForExternalEvent(`e${String(timeout)}`, { timeout });
+    }
+    yield ctx.createTimer('1s');
+  }
+  const result = await execute(waits, [], startEvents());
+  t.deepEqual(
+    result.actions.map((a) => (a.type === 'CreateTimer' ? a.fireAt.getTime() - at().getTime() : a.type)),
+    [90 * SECOND, HOUR, MINUTE, 90 * MINUTE, 45 * SECOND, 24 * HOUR, SECOND],
+  );
 });

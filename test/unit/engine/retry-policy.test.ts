@@ -62,3 +62,20 @@ for (const [policy, field] of invalid) {
     t.is(error?.field, field);
   });
 }
+
+test('intervals: numbers are milliseconds (as Dapr), strings Go or ISO 8601 durations', (t) => {
+  const resolved = resolveRetryPolicy({
+    maxAttempts: 3,
+    firstRetryInterval: 1500,
+    maxRetryInterval: 'PT1M',
+    retryTimeout: 'P1DT1H',
+  });
+  t.is(resolved.firstRetryMs, 1500);
+  t.is(resolved.maxRetryMs, MINUTE);
+  t.is(resolved.retryTimeoutMs, 25 * 60 * MINUTE);
+  const error = t.throws(() => resolveRetryPolicy({ maxAttempts: 3, firstRetryInterval: 'P1M' }), {
+    instanceOf: WorkflowArgumentError,
+  });
+  t.is(error?.field, 'retry.firstRetryInterval');
+  t.regex(error?.message ?? '', /no fixed length/);
+});

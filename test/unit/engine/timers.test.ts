@@ -44,12 +44,15 @@ test('createTimer accepts a Date, seconds, epoch milliseconds and duration strin
     ctx.createTimer('1h30m');
     ctx.createTimer('1.5s');
     ctx.createTimer('250ms');
+    ctx.createTimer('PT1H30M');
+    ctx.createTimer('P1DT2H');
+    ctx.createTimer(0.5);
     yield ctx.createTimer('0');
   }
   const result = await execute(forms, [], startEvents());
   t.deepEqual(
     result.actions.map((a) => (a.type === 'CreateTimer' ? a.fireAt.getTime() - at().getTime() : a.type)),
-    [2 * HOUR, 90 * SECOND, 24 * HOUR, 90 * MINUTE, 1500, 250, 0],
+    [2 * HOUR, 90 * SECOND, 24 * HOUR, 90 * MINUTE, 1500, 250, 90 * MINUTE, 26 * HOUR, 500, 0],
   );
 });
 

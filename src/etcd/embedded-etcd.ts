@@ -1,20 +1,31 @@
-import { access, constants, mkdir } from 'node:fs/promises';
+import { access, constants, mkdir, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { nanoid } from 'nanoid';
 import { EtcdDataDirError, EtcdPortInUseError } from './embedded-etcd-errors.js';
+import { StoreRequestError } from './errors.js';
 import { DataDirLock } from './data-dir-lock.js';
 import { ensureEmbeddedAuth } from './embedded-auth.js';
 import { EtcdMaintenance, type EtcdMaintenanceOptions } from './etcd-maintenance.js';
+import { clientHost, listenPeerUrl, type EtcdListen } from './etcd-listen.js';
 import { EtcdProcess, type EtcdProcessSpec } from './etcd-process.js';
 import { findFreePort } from './free-port.js';
+import { prepareSocketDir } from './socket-dir.js';
 
 /** Options of `startEmbeddedEtcd`. */
 export interface EmbeddedEtcdOptions {
   /** Where etcd keeps its data; created if missing. Default `.tickflow/etcd` (relative to cwd). */
   dataDir?: string;
-  /** Client port on 127.0.0.1. Default: a free port. */
+  /**
+   * `'socket'` (the default): etcd listens on unix sockets only, in an owner-only directory
+   * `{dataDir}.sock` (mode 0700; in the system temp dir when that path is too long for a socket),
+   * so no other local user can reach it; `hosts` is then `unix:///.../client.sock:0`.
+   * `'loopback'`: TCP ports on 127.0.0.1 (the default when `port` or `peerPort` is given), for
+   * tools that only speak TCP; any local process can connect, so pair it with `auth`.
+   */
+  listen?: 'socket' | 'loopback';
+  /** Client port on 127.0.0.1 (implies `listen: 'loopback'`). Default: a free port. */
   port?: number;
-  /** Peer port on 127.0.0.1. Default: a free port. */
+  /** Peer port on 127.0.0.1 (implies `listen: 'loopback'`). Default: a free port. */
   peerPort?: number;
   /** Member name. Default `tickflow`. */
   name?: string;
@@ -57,8 +68,10 @@ export interface EmbeddedEtcd {
   dataDir: string;
   /** The etcd process id. */
   pid: number;
-  /** The client port on 127.0.0.1. */
-  port: number;
+  /** The client port on 127.0.0.1; undefined when etcd listens on sockets. */
+  port: number | undefined;
+  /** The owner-only directory of etcd's sockets; undefined when it listens on loopback ports. */
+  socketDir: string | undefined;
   /** The --quota-backend-bytes etcd was started with. */
   quotaBackendBytes: number;
   /** Its backend upkeep, started with it; undefined if turned off. */
@@ -124,17 +137,20 @@ async function startOnDataDir(
   lock: DataDirLock,
 ): Promise<EmbeddedEtcd> {
   const name = options.name ?? 'tickflow';
+  const portGiven = (options.port ?? options.peerPort) !== undefined;
+  const onSockets = (options.listen ?? (portGiven ? 'loopback' : 'socket')) === 'socket';
+  if (onSockets && portGiven) {
+    throw new StoreRequestError('listen', options.listen, "'loopback' when port or peerPort is given");
+  }
+  const socketDir = onSockets ? await prepareSocketDir(dataDir) : undefined;
   for (let attempt = 1; ; attempt++) {
-    const clientPort = options.port ?? (await findFreePort());
-    let peerPort = options.peerPort ?? (await findFreePort());
-    while (peerPort === clientPort) peerPort = await findFreePort();
+    const listen = socketDir !== undefined ? socketListen(socketDir) : await loopbackListen(options);
     const spec: EtcdProcessSpec = {
       binary: etcdBinary(options.binary),
       name,
       dataDir,
-      clientPort,
-      peerPort,
-      initialCluster: `${name}=http://127.0.0.1:${peerPort}`,
+      listen,
+      initialCluster: `${name}=${listenPeerUrl(listen)}`,
       clusterToken: `tickflow-${nanoid(8)}`,
       compactionRetention: options.compactionRetention ?? DEFAULT_COMPACTION_RETENTION,
       quotaBackendBytes: options.quotaBackendBytes ?? DEFAULT_QUOTA_BACKEND_BYTES,
@@ -150,7 +166,7 @@ async function startOnDataDir(
       if (!(error instanceof EtcdPortInUseError) || !chosenFreely || attempt >= PORT_ATTEMPTS) throw error;
       continue;
     }
-    const hosts = [`http://127.0.0.1:${clientPort}`];
+    const hosts = [clientHost(listen)];
     let maintenance: EtcdMaintenance | undefined;
     let auth: { username: string; password: string } | undefined;
     try {
@@ -178,15 +194,29 @@ async function startOnDataDir(
       hosts,
       dataDir,
       pid: proc.pid,
-      port: clientPort,
+      port: listen.kind === 'loopback' ? listen.clientPort : undefined,
+      socketDir,
       quotaBackendBytes: spec.quotaBackendBytes,
       maintenance,
       auth,
       async stop() {
         await maintenance?.stop();
         await proc.stop();
+        // Only our sockets were in it (we hold the lock); a later start makes it again.
+        if (socketDir !== undefined) await rm(socketDir, { recursive: true, force: true });
         await lock.release();
       },
     };
   }
+}
+
+function socketListen(dir: string): EtcdListen {
+  return { kind: 'socket', dir };
+}
+
+async function loopbackListen(options: EmbeddedEtcdOptions): Promise<EtcdListen> {
+  const clientPort = options.port ?? (await findFreePort());
+  let peerPort = options.peerPort ?? (await findFreePort());
+  while (peerPort === clientPort) peerPort = await findFreePort();
+  return { kind: 'loopback', clientPort, peerPort };
 }

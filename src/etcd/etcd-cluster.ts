@@ -6,6 +6,7 @@ import {
   etcdBinary,
   prepareDataDir,
 } from './embedded-etcd.js';
+import { clientHost, httpTarget } from './etcd-listen.js';
 import { EtcdProcess, httpGet, type EtcdProcessSpec } from './etcd-process.js';
 import { findFreePort } from './free-port.js';
 
@@ -56,7 +57,7 @@ class ClusterMember implements EtcdMember {
   constructor(spec: EtcdProcessSpec) {
     this.#spec = spec;
     this.name = spec.name;
-    this.host = `http://127.0.0.1:${spec.clientPort}`;
+    this.host = clientHost(spec.listen);
     this.dataDir = spec.dataDir;
   }
 
@@ -71,7 +72,7 @@ class ClusterMember implements EtcdMember {
   /** Whether this member is the raft leader right now (from its /metrics). */
   async isLeader(): Promise<boolean> {
     if (!this.running) return false;
-    const res = await httpGet(this.#spec.clientPort, '/metrics');
+    const res = await httpGet(httpTarget(this.#spec.listen), '/metrics');
     return /^etcd_server_is_leader 1$/m.test(res?.body ?? '');
   }
 
@@ -118,8 +119,7 @@ export async function startEtcdCluster(options: EtcdClusterOptions): Promise<Etc
         binary: etcdBinary(options.binary),
         name: m.name,
         dataDir: await prepareDataDir(join(options.baseDir, m.name)),
-        clientPort: m.clientPort,
-        peerPort: m.peerPort,
+        listen: { kind: 'loopback', clientPort: m.clientPort, peerPort: m.peerPort },
         initialCluster,
         clusterToken,
         compactionRetention: DEFAULT_COMPACTION_RETENTION,

@@ -4,6 +4,8 @@ import { EventEmitter } from 'eventemitter3';
 import { systemClock, type Clock } from '../common/clock.js';
 import { CoalescedWarnings } from '../common/coalesced-warnings.js';
 import { hostBreaker } from './host-breaker.js';
+import { reachableClientUrl } from './etcd-listen.js';
+import { httpGet } from './etcd-process.js';
 import {
   MaintenancePolicy,
   type MaintenanceDecision,
@@ -410,8 +412,10 @@ export class EtcdMaintenance extends EventEmitter<EtcdMaintenanceEvents> {
         { deadline: Date.now() + this.#requestTimeoutMs },
       );
       const members = list.members.flatMap((m): Member[] => {
-        const endpoint = m.clientURLs[0];
-        return endpoint === undefined ? [] : [{ id: m.ID, name: m.name || endpoint, endpoint }];
+        const advertised = m.clientURLs[0];
+        if (advertised === undefined) return [];
+        const endpoint = reachableClientUrl(advertised, this.#options.hosts);
+        return [{ id: m.ID, name: m.name || endpoint, endpoint }];
       });
       if (members.length > 0) return members;
     } catch {
@@ -443,10 +447,12 @@ export class EtcdMaintenance extends EventEmitter<EtcdMaintenanceEvents> {
   async #readQuota(): Promise<number> {
     for (const host of this.#options.hosts) {
       try {
-        const res = await fetch(new URL('/metrics', host), {
-          signal: AbortSignal.timeout(this.#requestTimeoutMs),
-        });
-        const value = /^etcd_server_quota_backend_bytes ([\d.e+]+)$/m.exec(await res.text())?.[1];
+        const body = host.startsWith('unix://')
+          ? (await httpGet({ socketPath: host.slice('unix://'.length) }, '/metrics'))?.body
+          : await (
+              await fetch(new URL('/metrics', host), { signal: AbortSignal.timeout(this.#requestTimeoutMs) })
+            ).text();
+        const value = /^etcd_server_quota_backend_bytes ([\d.e+]+)$/m.exec(body ?? '')?.[1];
         if (value !== undefined && Number(value) > 0) return Number(value);
       } catch {
         // Metrics may be elsewhere (--listen-metrics-urls) or behind TLS: try the next, then assume.

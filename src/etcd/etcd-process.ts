@@ -1,5 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { request } from 'node:http';
+import { request, type RequestOptions } from 'node:http';
+import {
+  describeListen,
+  httpTarget,
+  listenClientUrl,
+  listenPeerUrl,
+  type EtcdListen,
+} from './etcd-listen.js';
 import {
   EtcdDataDirError,
   EtcdNotFoundError,
@@ -12,9 +19,9 @@ export interface EtcdProcessSpec {
   binary: string;
   name: string;
   dataDir: string;
-  clientPort: number;
-  peerPort: number;
-  /** `name=http://127.0.0.1:peerPort,...` for every member. */
+  /** Ports on loopback, or an owner-only socket directory (etcd then runs with it as cwd). */
+  listen: EtcdListen;
+  /** `name=<peer URL>,...` for every member. */
   initialCluster: string;
   clusterToken: string;
   compactionRetention: number;
@@ -58,6 +65,8 @@ export class EtcdProcess {
     this.#child = spawn(spec.binary, etcdArgs(spec), {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: withoutEtcdVariables(process.env),
+      // etcd binds unix sockets relative to its cwd (see etcd-listen.ts).
+      ...(spec.listen.kind === 'socket' && { cwd: spec.listen.dir }),
     });
     this.#exited = new Promise((resolve) => {
       this.#child.once('close', (code) => {
@@ -103,7 +112,7 @@ export class EtcdProcess {
     let failed: EmbeddedEtcdError | undefined;
     void failure.then((error) => (failed = error));
     while (!failed) {
-      if (await isHealthy(spec.clientPort)) return proc;
+      if (await isHealthy(spec.listen)) return proc;
       if (Date.now() > deadline) {
         await proc.stop();
         // Silence is what etcd does while it waits for the file lock of a data dir in use.
@@ -111,7 +120,7 @@ export class EtcdProcess {
           ? ''
           : `; is another etcd running on data dir ${JSON.stringify(spec.dataDir)}?`;
         throw new EtcdStartError(
-          `etcd did not become healthy on 127.0.0.1:${spec.clientPort} within ${spec.startupTimeoutMs} ms${hint}`,
+          `etcd did not become healthy on ${describeListen(spec.listen)} within ${spec.startupTimeoutMs} ms${hint}`,
           proc.stderrTail(),
         );
       }
@@ -171,8 +180,8 @@ const WATCHDOG =
   'kill -0 "$1" 2>/dev/null && kill -KILL "$1"';
 
 function etcdArgs(spec: EtcdProcessSpec): string[] {
-  const client = `http://127.0.0.1:${spec.clientPort}`;
-  const peer = `http://127.0.0.1:${spec.peerPort}`;
+  const client = listenClientUrl(spec.listen);
+  const peer = listenPeerUrl(spec.listen);
   return [
     `--name=${spec.name}`,
     `--data-dir=${spec.dataDir}`,
@@ -198,16 +207,19 @@ function withoutEtcdVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith('ETCD_')));
 }
 
-async function isHealthy(port: number): Promise<boolean> {
-  const res = await httpGet(port, '/health');
+async function isHealthy(listen: EtcdListen): Promise<boolean> {
+  const res = await httpGet(httpTarget(listen), '/health');
   return res?.status === 200 && res.body.includes('"true"');
 }
 
-/** GET on etcd's client port; undefined if it does not answer within a second. */
-export function httpGet(port: number, path: string): Promise<{ status: number; body: string } | undefined> {
+/** GET on etcd's client endpoint; undefined if it does not answer within a second. */
+export function httpGet(
+  target: Pick<RequestOptions, 'host' | 'port' | 'socketPath'>,
+  path: string,
+): Promise<{ status: number; body: string } | undefined> {
   return new Promise((resolve) => {
     // No keep-alive agent: a pooled socket would outlive the probe and hold the port's peer open.
-    const req = request({ host: '127.0.0.1', port, path, timeout: 1_000, agent: false }, (res) => {
+    const req = request({ ...target, path, timeout: 1_000, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));

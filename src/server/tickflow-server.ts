@@ -229,7 +229,8 @@ async function logFailure(
 /** The embedded etcd in `{dataDir}/etcd`; a data dir another server runs on is refused at once. */
 async function startServerEtcd(dataDir: string): Promise<EmbeddedEtcd> {
   try {
-    // With auth: the etcd listens on loopback, but any local process could otherwise edit it.
+    // On owner-only unix sockets (no TCP port) and with auth: only this user's processes can
+    // reach it, and those need the password from the owner-only credentials file.
     return await startEmbeddedEtcd({ dataDir: join(dataDir, 'etcd'), auth: true });
   } catch (error) {
     if (!(error instanceof EtcdDataDirInUseError)) throw error;

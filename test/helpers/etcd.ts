@@ -36,7 +36,8 @@ export async function useEtcd<Context>(
   const clients: EtcdKv[] = [];
   let etcd: EmbeddedEtcd;
   try {
-    etcd = await startEmbeddedEtcd({ ...options, dataDir });
+    // On a TCP port, as the tests' etcds are (the socket default has its own tests).
+    etcd = await startEmbeddedEtcd({ listen: 'loopback', ...options, dataDir });
   } catch (error) {
     await rm(dataDir, { recursive: true, force: true });
     throw error;

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,14 +32,16 @@ function isRunning(pid: number): boolean {
   }
 }
 
-test('starts on a free loopback port, keeps its data across a restart, and stops cleanly', async (t) => {
+test('starts on owner-only unix sockets, keeps its data across a restart, and stops cleanly', async (t) => {
   const dir = await tempDir(t);
   const dataDir = join(dir, 'nested', 'etcd');
   const startedAt = Date.now();
   const first = await startEmbeddedEtcd({ dataDir });
   t.log(`etcd answered ${Date.now() - startedAt} ms after spawn`);
   t.teardown(() => first.stop());
-  t.regex(first.hosts[0] ?? '', /^http:\/\/127\.0\.0\.1:\d+$/);
+  t.is(first.hosts[0], `unix://${dataDir}.sock/client.sock:0`);
+  t.is(first.port, undefined);
+  t.is(first.socketDir, `${dataDir}.sock`);
   t.true(isRunning(first.pid));
   const kv = await connectEtcd({ hosts: first.hosts });
   await kv.txn([], [{ op: 'put', key: 'survives', value: 'yes' }]);
@@ -47,10 +50,12 @@ test('starts on a free loopback port, keeps its data across a restart, and stops
   await first.stop();
   t.log(`stop took ${Date.now() - stoppingAt} ms`);
   t.false(isRunning(first.pid), 'the process is gone once stop() resolves');
+  t.false(existsSync(`${dataDir}.sock`), 'the socket directory is removed');
   await first.stop();
 
   const second = await startEmbeddedEtcd({ dataDir });
   t.teardown(() => second.stop());
+  t.deepEqual(second.hosts, first.hosts, 'the same address after a restart');
   const again = await connectEtcd({ hosts: second.hosts });
   t.is((await again.get('survives'))?.value, 'yes');
   await again.close();

@@ -190,7 +190,13 @@ test('a non-loopback --host without a token is refused; a short token too', asyn
   t.regex(short.stderr, /at least 16 characters/);
 });
 
-test("serve's embedded etcd has auth on: without the user in the owner-only credentials file, nothing is read or written", async (t) => {
+test("serve's embedded etcd is on owner-only sockets with auth on: without the user in the owner-only credentials file, nothing is read or written", async (t) => {
+  t.deepEqual(
+    server.etcdHosts,
+    [`unix://${join(server.dataDir, 'etcd.sock', 'client.sock:0')}`],
+    'no TCP port',
+  );
+  t.is((await stat(join(server.dataDir, 'etcd.sock'))).mode & 0o777, 0o700);
   const file = join(server.dataDir, 'etcd.credentials.json');
   t.is((await stat(file)).mode & 0o777, 0o600, 'only the owner may read the password');
   const anonymous = await connectEtcd({ hosts: server.etcdHosts });

@@ -50,6 +50,7 @@ export {
   type WorkflowSource,
 } from './engine/executor.js';
 export type { ExecutionResult, ExecutionWarning, WarningCode } from './engine/execution-result.js';
+export type { PatchBranch } from './engine/patch-ledger.js';
 export type {
   CancelTimerAction,
   CompleteWorkflowAction,
@@ -82,6 +83,7 @@ export type {
   HistoryEventType,
   OrchestratorStartedEvent,
   ParentInfo,
+  PatchRecordedEvent,
   Recorded,
   TaskCompletedEvent,
   TaskFailedEvent,

@@ -72,6 +72,10 @@ function detail(e: HistoryEventJson): string {
     case 'CustomStatusSet':
       add('status', e['customStatus']);
       break;
+    case 'PatchRecorded':
+      add('patch', e['patchId']);
+      if (e['deprecated'] === true) add('deprecated', true);
+      break;
     case 'ContinueAsNew':
       add('input', e['input']);
       break;

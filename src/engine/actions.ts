@@ -1,6 +1,13 @@
-import type { CarriedEvent, ExecutionStartedEvent, HistoryEvent, TimerOrigin } from '../history/events.js';
+import type {
+  CarriedEvent,
+  ExecutionStartedEvent,
+  HistoryEvent,
+  PatchRecordedEvent,
+  TimerOrigin,
+} from '../history/events.js';
 import type { FailureDetails } from '../history/failure-details.js';
 import type { CompletionStatus } from '../history/status.js';
+import type { NewPatchMarker } from './patch-ledger.js';
 
 /**
  * What a workflow step asks the runtime to do, as plain data. Each action has the sequence id
@@ -144,6 +151,16 @@ export function recordActionEvent(action: WorkflowAction, timestamp: Date): Hist
         ...(action.input !== undefined && { input: action.input }),
       };
   }
+}
+
+/** The PatchRecorded event of a version marker the code made in a step. */
+export function recordPatchMarker(marker: NewPatchMarker, timestamp: Date): PatchRecordedEvent {
+  return {
+    type: 'PatchRecorded',
+    timestamp,
+    patchId: marker.patchId,
+    ...(marker.deprecated && { deprecated: true }),
+  };
 }
 
 function optional(action: { input?: unknown; attempt?: number }): { input?: unknown; attempt?: number } {

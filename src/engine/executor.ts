@@ -4,7 +4,7 @@ import { toFailureDetails } from '../history/failure-details.js';
 import { applyEvents } from '../history/fold.js';
 import { initialWorkflowState } from '../history/workflow-state.js';
 import type { WorkflowState } from '../history/workflow-state.js';
-import { recordActionEvent } from './actions.js';
+import { recordActionEvent, recordPatchMarker } from './actions.js';
 import { BodyRunner } from './body-runner.js';
 import { NonDeterminismError, WorkflowError, WorkflowNotRegisteredError } from './errors.js';
 import type { ExecutionResult, ExecutionWarning } from './execution-result.js';
@@ -17,6 +17,7 @@ import { boundedFailure } from './bounded-failure.js';
 import { PayloadTooLargeError, payloadBytes } from './payload-limit.js';
 import { RunState } from './run-state.js';
 import type { EventNote } from './run-state.js';
+import type { PatchBranch } from './patch-ledger.js';
 import type { AnyWorkflow } from './workflow-context.js';
 
 /** Finds workflows by the name history gives them (a `Map` qualifies). */
@@ -37,6 +38,13 @@ export interface ExecutorOptions {
    * custom status, continue-as-new input, its output) may have; default 256 KiB.
    */
   maxPayloadBytes?: number;
+  /**
+   * For replay checks that re-run a recorded history step by step through `step()`, to compare
+   * the actions: every step is one history already recorded, given with its PatchRecorded
+   * events, so `ctx.patched()` answers from those as on replay instead of taking the patched
+   * branch of a new step. Default false (the runtime's steps are new).
+   */
+  recordedSteps?: boolean;
 }
 
 type Handlers = EventHandlerMap<WorkflowExecutor>;
@@ -79,6 +87,7 @@ export class WorkflowExecutor {
       () => this.#body.awaiting,
       () => this.#body.abandon(),
       options.maxPayloadBytes,
+      options.recordedSteps,
     );
     this.#ctx = new ReplayContext(this.#run);
     this.#handlers = this.#createHandlers();
@@ -87,6 +96,15 @@ export class WorkflowExecutor {
   /** The fold of all history this executor has applied (including committed steps). */
   get state(): WorkflowState {
     return this.#state;
+  }
+
+  /**
+   * Each patch id the code asked about (`ctx.patched`, `ctx.deprecatePatch`) in this generation,
+   * and how: `patched` or `unpatched` (the branch taken; `unpatched` once any call took the old
+   * branch), or `deprecated`.
+   */
+  get patchBranches(): ReadonlyMap<string, PatchBranch> {
+    return this.#run.patchBranches;
   }
 
   /** Applies events already in history; the workflow re-runs with `isReplaying()` true. */
@@ -119,7 +137,11 @@ export class WorkflowExecutor {
           ...defined('customStatus', this.#run.customStatus),
         });
       }
-      const records = actions.map((action) => recordActionEvent(action, now));
+      const markers = this.#completionRecorded ? [] : this.#run.newPatchMarkers();
+      const records = [
+        ...markers.map((marker) => recordPatchMarker(marker, now)),
+        ...actions.map((action) => recordActionEvent(action, now)),
+      ];
       newHistory.push(...records);
       // The runtime commits the records with the step; applying them marks the actions as done.
       await this.#process(records, true);
@@ -150,7 +172,9 @@ export class WorkflowExecutor {
     this.#replaying = replaying;
     this.#run.setReplaying(replaying);
     const accepted: HistoryEvent[] = [];
-    for (const event of events) {
+    for (const [index, event] of events.entries()) {
+      // A step's version markers are recorded after its code ran, which needs them before.
+      if (index === 0 || event.type === 'OrchestratorStarted') this.#run.foreseePatches(events, index);
       // Most events resume nothing; handling them without a promise turn keeps replay cheap.
       const applied = this.#apply(event);
       if (applied === true || (applied !== false && (await applied))) accepted.push(event);
@@ -256,6 +280,7 @@ export class WorkflowExecutor {
       },
       // Custom status is recomputed by re-running the code; the event exists for the fold.
       CustomStatusSet: () => undefined,
+      PatchRecorded: (_, e) => this.#note(e, run.matchPatch(e)),
       // A recorded completion is final, whatever the code would decide now.
       ContinueAsNew: () => this.#recordCompletion(),
       ExecutionCompleted: () => this.#recordCompletion(),

@@ -135,6 +135,24 @@ export class ReplayContext implements WorkflowContext {
   newGuid(): string {
     return this.#host.newGuid();
   }
+
+  now(): Date {
+    return this.getCurrentUtcDateTime();
+  }
+
+  random(): number {
+    return this.#host.random();
+  }
+
+  patched(patchId: string): boolean {
+    requireName(patchId, 'patchId');
+    return this.#host.patch(patchId, false);
+  }
+
+  deprecatePatch(patchId: string): void {
+    requireName(patchId, 'patchId');
+    this.#host.patch(patchId, true);
+  }
 }
 
 function fired(host: StepHost, timer: TimerTask): TimerFireEffect {

@@ -3,6 +3,8 @@ import type {
   ChildWorkflowFailedEvent,
   EventRaisedEvent,
   ExecutionStartedEvent,
+  HistoryEvent,
+  PatchRecordedEvent,
   TaskCompletedEvent,
   TaskFailedEvent,
   TimerFiredEvent,
@@ -13,8 +15,10 @@ import { ActionLog } from './action-log.js';
 import type { RecordEvent } from './action-log.js';
 import type { CompleteWorkflowAction, ContinueAsNewAction, WorkflowAction } from './actions.js';
 import { EventInbox } from './event-inbox.js';
+import { PatchLedger, type NewPatchMarker, type PatchBranch } from './patch-ledger.js';
 import type { WarningCode } from './execution-result.js';
 import { uuidV5 } from './guid.js';
+import { seededFraction } from './seeded-random.js';
 import { replaySafeLogger } from './logger.js';
 import { attemptField, defined } from './payload-fields.js';
 import { checkPayload, DEFAULT_MAX_PAYLOAD_BYTES } from './payload-limit.js';
@@ -49,6 +53,7 @@ export class RunState implements StepHost {
   readonly logger: WorkflowLogger;
   readonly #log = new ActionLog();
   readonly #inbox = new EventInbox();
+  readonly #patches = new PatchLedger();
   readonly #waiting = new Map<number, Waiting>();
   /** Timers whose creation history recorded and that have neither fired nor been cancelled. */
   readonly #liveTimers = new Set<number>();
@@ -56,6 +61,7 @@ export class RunState implements StepHost {
   readonly #awaited: () => Task<unknown> | undefined;
   readonly #onFinish: () => void;
   readonly #maxPayloadBytes: number;
+  readonly #recordedSteps: boolean;
   #start: ExecutionStartedEvent | undefined;
   #now: Date | undefined;
   #replaying = true;
@@ -65,17 +71,20 @@ export class RunState implements StepHost {
   #customStatus: unknown;
   #customStatusChanged = false;
   #guids = 0;
+  #randoms = 0;
 
   constructor(
     logger: WorkflowLogger,
     awaited: () => Task<unknown> | undefined,
     onFinish: () => void,
     maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES,
+    recordedSteps = false,
   ) {
     this.logger = replaySafeLogger(logger, () => this.#replaying);
     this.#awaited = awaited;
     this.#onFinish = onFinish;
     this.#maxPayloadBytes = maxPayloadBytes;
+    this.#recordedSteps = recordedSteps;
   }
 
   /**
@@ -201,6 +210,19 @@ export class RunState implements StepHost {
     return uuidV5(`${this.instanceId()}|${generation}|${this.now().toISOString()}|${this.#guids++}`);
   }
 
+  random(): number {
+    // Seeded like newGuid, from what every replay of this step sees; its own counter keeps the
+    // guids of existing histories unchanged when code starts drawing numbers.
+    const generation = this.#start?.generation ?? 0;
+    return seededFraction(
+      `${this.instanceId()}|${generation}|${this.now().toISOString()}|${this.#randoms++}`,
+    );
+  }
+
+  patch(patchId: string, deprecated: boolean): boolean {
+    return this.#patches.decide(patchId, deprecated, this.#replaying || this.#recordedSteps);
+  }
+
   // ---- called by the executor as it applies history ----------------------------------------
 
   get started(): ExecutionStartedEvent | undefined {
@@ -245,6 +267,39 @@ export class RunState implements StepHost {
 
   setNow(now: Date): void {
     this.#now = now;
+  }
+
+  /** Announces the version markers of the step starting at `events[from]`, before the code runs it. */
+  foreseePatches(events: readonly HistoryEvent[], from: number): void {
+    this.#patches.foresee(events, from);
+  }
+
+  /** Version markers made in this step, not yet recorded. */
+  newPatchMarkers(): NewPatchMarker[] {
+    return this.#patches.takeNew();
+  }
+
+  /** Each patch id the code asked about in this generation, and the branch it took. */
+  get patchBranches(): ReadonlyMap<string, PatchBranch> {
+    return this.#patches.branches;
+  }
+
+  /**
+   * Matches a version marker of history; throws `NonDeterminismError` when the code no longer asks
+   * about a patch whose marker is not deprecated.
+   */
+  matchPatch(event: PatchRecordedEvent): EventNote | undefined {
+    let outcome: 'matched' | 'duplicate';
+    try {
+      outcome = this.#patches.match(event, this.#log.peekId());
+    } catch (error) {
+      // The code was already stopped (it diverged earlier, or was terminated): nothing to match.
+      if (!this.#completion || !this.#forced) throw error;
+      return undefined;
+    }
+    if (outcome === 'matched') return undefined;
+    const reason = `PatchRecorded ${JSON.stringify(event.patchId)} was already recorded`;
+    return { code: 'duplicate-record', reason, accepted: false };
   }
 
   /** Actions made and not yet recorded, the completion last. */

@@ -44,5 +44,9 @@ export interface StepHost {
   continueAsNew(input: unknown, saveEvents: boolean): void;
   setCustomStatus(status: unknown): void;
   newGuid(): string;
+  /** A number in [0, 1) seeded from history, identical on replay. */
+  random(): number;
+  /** `ctx.patched` (deprecated false) and `ctx.deprecatePatch` (true): whether to take the patched branch. */
+  patch(patchId: string, deprecated: boolean): boolean;
   readonly logger: WorkflowLogger;
 }

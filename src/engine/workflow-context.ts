@@ -109,6 +109,30 @@ export interface WorkflowContext {
   isReplaying(): boolean;
   /** A UUID derived from instance, generation, step time and a counter: identical on replay. */
   newGuid(): string;
+  /**
+   * The step's deterministic "now", the same as `getCurrentUtcDateTime()`: use it instead of
+   * `Date.now()` / `new Date()`, which differ on every replay.
+   */
+  now(): Date;
+  /**
+   * A number in [0, 1), like `Math.random()`, but derived from instance, generation, step time and
+   * a counter: identical on replay, different across steps and instances. Not for secrets.
+   */
+  random(): number;
+  /**
+   * Versioning: whether to take the new branch of a code change named `patchId`. A new step takes
+   * it and records a PatchRecorded marker in history; on replay the answer is true from the step
+   * whose history has the marker, false in histories written before the patch (so they keep
+   * running the old branch). Throws `WorkflowArgumentError` for an empty id. See the Versioning
+   * section of docs/workflows.md.
+   */
+  patched(patchId: string): boolean;
+  /**
+   * Versioning, second deploy: the old branch of `patched(patchId)` is gone and every instance takes
+   * the new one. Records a deprecated marker (as `patched` would) so that the code before and
+   * after this deploy replay its histories, and the code that drops the call altogether too.
+   */
+  deprecatePatch(patchId: string): void;
   /** Writes only when not replaying, so each line appears once. */
   readonly logger: WorkflowLogger;
 }

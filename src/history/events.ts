@@ -24,6 +24,7 @@ export type HistoryEvent =
   | ExecutionResumedEvent
   | ExecutionTerminatedEvent
   | CustomStatusSetEvent
+  | PatchRecordedEvent
   | ContinueAsNewEvent
   | ExecutionCompletedEvent;
 
@@ -206,6 +207,23 @@ export interface ExecutionTerminatedEvent extends Recorded<'ExecutionTerminated'
 /** The custom status after a step that changed it (the fold needs it; replay recomputes it). */
 export interface CustomStatusSetEvent extends Recorded<'CustomStatusSet'> {
   customStatus?: unknown;
+}
+
+/**
+ * A version marker: the code took the patched branch of `ctx.patched(patchId)` (or declared the
+ * patch with `ctx.deprecatePatch(patchId)`) in this step, the first time it asked in this
+ * generation. On replay `ctx.patched(patchId)` answers true from this step on, and false in a
+ * history written before the patch (no marker). Markers take no sequence id, so code that adds
+ * or drops a patch check does not shift the ids of the actions around it.
+ */
+export interface PatchRecordedEvent extends Recorded<'PatchRecorded'> {
+  /** The id the code passed to `ctx.patched` / `ctx.deprecatePatch`. */
+  patchId: string;
+  /**
+   * Recorded by `ctx.deprecatePatch`: code that no longer mentions the patch at all still replays
+   * this history. A marker without it must be matched by a `patched` or `deprecatePatch` call.
+   */
+  deprecated?: boolean;
 }
 
 /** Ends this generation; the next one starts with `input` and the carried events. */

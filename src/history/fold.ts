@@ -94,6 +94,8 @@ const handlers: EventHandlerMap<StateDraft> = {
     if (e.customStatus === undefined) delete state.customStatus;
     else state.customStatus = e.customStatus;
   },
+  // A version marker changes nothing the state shows; the executor reads it on replay.
+  PatchRecorded() {},
   ContinueAsNew(state, e) {
     state.status = WorkflowRuntimeStatus.CONTINUED_AS_NEW;
     state.completedAt = e.timestamp;

@@ -40,6 +40,7 @@ const REQUIRED: { [K in HistoryEventType]: Partial<Record<Exclude<keyof EventOf<
   ExecutionResumed: { timestamp: 'date' },
   ExecutionTerminated: { timestamp: 'date' },
   CustomStatusSet: { timestamp: 'date' },
+  PatchRecorded: { timestamp: 'date', patchId: 'string' },
   ContinueAsNew: { timestamp: 'date', carriedEvents: 'array' },
   ExecutionCompleted: { timestamp: 'date', status: 'string' },
 };

@@ -2,7 +2,8 @@ import { describeAction, describeRecord } from '../engine/action-log.js';
 import type { WorkflowAction } from '../engine/actions.js';
 import { NonDeterminismError } from '../engine/errors.js';
 import { WorkflowExecutor, type WorkflowSource } from '../engine/executor.js';
-import type { HistoryEvent } from '../history/events.js';
+import { describePatchMarker, type PatchBranch } from '../engine/patch-ledger.js';
+import type { HistoryEvent, PatchRecordedEvent } from '../history/events.js';
 
 /** History events that record what the code decided (an action, or how it ended). */
 type DecisionEvent = Extract<
@@ -33,6 +34,14 @@ function isDecision(event: HistoryEvent): event is DecisionEvent {
   return DECISIONS.has(event.type);
 }
 
+/** What `findDivergence` found: the first divergence, if any, and how the code met each patch. */
+export interface DivergenceCheck {
+  /** Where the code first decides differently from history; undefined when it never does. */
+  divergence: NonDeterminismError | undefined;
+  /** Each patch id the code asked about while replaying (up to the divergence), and how. */
+  patchBranches: ReadonlyMap<string, PatchBranch>;
+}
+
 /**
  * Re-runs the code over a history step by step, as the runtime ran it, and returns the first place
  * where the code now decides differently, or undefined when it reproduces every decision.
@@ -44,27 +53,46 @@ function isDecision(event: HistoryEvent): event is DecisionEvent {
  * than the runtime's own replay, which only notices a divergence once a later record disagrees:
  * it also reports new actions at the end of a step and a completion that now comes out
  * differently, which a code change would do to instances started after it.
+ *
+ * Version markers go along with their step, so `ctx.patched()` answers as on replay (old branch
+ * in a history written before the patch), and a marker that is not deprecated must be asked
+ * about by the code in its step (code that dropped `patched` without `deprecatePatch` diverges).
  */
 export async function findDivergence(
   workflow: WorkflowSource,
   history: readonly HistoryEvent[],
-): Promise<NonDeterminismError | undefined> {
-  const executor = new WorkflowExecutor(workflow);
+): Promise<DivergenceCheck> {
+  const executor = new WorkflowExecutor(workflow, { recordedSteps: true });
+  const found = (divergence: NonDeterminismError | undefined): DivergenceCheck => ({
+    divergence,
+    patchBranches: executor.patchBranches,
+  });
   let highestId = 0;
   for (const step of splitSteps(history)) {
-    const inputs = step.filter((event) => !isDecision(event) && event.type !== 'CustomStatusSet');
+    const markers = step.filter((event): event is PatchRecordedEvent => event.type === 'PatchRecorded');
+    const inputs = step.filter(
+      (event) => !isDecision(event) && event.type !== 'CustomStatusSet' && event.type !== 'PatchRecorded',
+    );
     const recorded = step.filter(isDecision);
-    const { actions } = await executor.step(inputs);
+    // Markers last, where history has them; the executor reads them ahead for ctx.patched().
+    const { actions } = await executor.step([...inputs, ...markers]);
+    // Checked first: a marker the code no longer asks about voids the step's actions.
+    const dropped = markers.find((m) => m.deprecated !== true && !executor.patchBranches.has(m.patchId));
+    if (dropped) {
+      const stepIds = recorded.map(sequenceIdOf).filter((id): id is number => id !== undefined);
+      const at = Math.max(highestId, ...stepIds) + 1;
+      return found(new NonDeterminismError(at, describePatchMarker(dropped), 'nothing'));
+    }
     const count = Math.max(recorded.length, actions.length);
     for (let i = 0; i < count; i++) {
       const record = recorded[i];
       const divergence = compare(record, actions[i], highestId);
-      if (divergence) return divergence;
+      if (divergence) return found(divergence);
       const id = record && sequenceIdOf(record);
       if (id !== undefined) highestId = Math.max(highestId, id);
     }
   }
-  return undefined;
+  return found(undefined);
 }
 
 /** Steps of history: each starts at an OrchestratorStarted (anything before the first is a step too). */

@@ -39,6 +39,13 @@ export interface TestWorkflowEnvironmentOptions {
   /** The runtime's logger (default silent). */
   logger?: WorkflowLogger;
   /**
+   * Running instances whose executor the runtime keeps in memory between steps (default 10,000).
+   * With 0 every step replays the instance's history, as after a restart: re-register a workflow
+   * under its name (`env.runtime.registerWorkflowWithName`) and running instances go on with the
+   * new code at their next step, which is how to test a new version of a workflow (a deploy).
+   */
+  cacheSize?: number;
+  /**
    * Real milliseconds a time-skipping wait lingers, when nothing is left to skip to, for work
    * the test starts concurrently before it fails with TimeSkippingStalledError. Default 100.
    */
@@ -76,6 +83,7 @@ export function createSkipping(options: TestWorkflowEnvironmentOptions, scope: S
     clock,
     ...scope,
     ...(options.logger !== undefined && { logger: options.logger }),
+    ...(options.cacheSize !== undefined && { cacheSize: options.cacheSize }),
   });
   const probe = new IdleProbe({ kv, clock, timers: runtime.timers, runtime });
   const skipper = new TimeSkipper(clock, probe, stallGraceMs);
@@ -93,6 +101,7 @@ export async function createOnEtcd(
     kv,
     ...scope,
     ...(options.logger !== undefined && { logger: options.logger }),
+    ...(options.cacheSize !== undefined && { cacheSize: options.cacheSize }),
   });
   const client = new WorkflowClient({ kv, ...scope });
   return { runtime, client, kv, clock: systemClock, skipper: undefined, probe: undefined };

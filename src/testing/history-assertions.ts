@@ -151,6 +151,8 @@ function describeForTimeline(
       return event.name;
     case 'CustomStatusSet':
       return event.customStatus === undefined ? '' : JSON.stringify(event.customStatus);
+    case 'PatchRecorded':
+      return event.deprecated === true ? `${event.patchId} (deprecated)` : event.patchId;
     case 'ExecutionCompleted':
       return event.failureDetails ? `${event.status} ${event.failureDetails.errorType}` : event.status;
     default:

@@ -22,5 +22,7 @@ export {
   type WorkflowSet,
 } from './replay.js';
 export { toHistory, type HistoryInput } from './history-input.js';
+export { formatPatchCoverage, type PatchCoverage } from './patch-coverage.js';
+export { replaySummary } from './replay-summary.js';
 export { TestEnvironmentError, TimeSkippingStalledError } from './errors.js';
 export { NonDeterminismError } from '../engine/errors.js';

@@ -5,10 +5,19 @@ import type { HistoryEvent } from '../history/events.js';
 import { findDivergence } from './divergence.js';
 import { TestEnvironmentError } from './errors.js';
 import { toHistory, type HistoryInput } from './history-input.js';
+import { formatPatchCoverage, patchCoverage, type PatchCoverage } from './patch-coverage.js';
 
 /** The outcome of replaying one history against the current code. */
 export type ReplayResult =
-  | { ok: true; source: string; instanceId: string; workflowName: string; events: number }
+  | {
+      ok: true;
+      source: string;
+      instanceId: string;
+      workflowName: string;
+      events: number;
+      /** The patches the history's markers or the code's calls name, and how they meet. */
+      patches: PatchCoverage[];
+    }
   | {
       ok: false;
       source: string;
@@ -17,6 +26,8 @@ export type ReplayResult =
       events: number;
       /** The divergence (a NonDeterminismError), or why the history could not be replayed. */
       error: Error;
+      /** As for a success, up to the divergence; empty when the history could not be read. */
+      patches: PatchCoverage[];
     };
 
 /** What `replayHistories` found: one result per history, and the failed ones again. */
@@ -67,11 +78,15 @@ export async function replayHistories(workflows: WorkflowSet, histories: History
   return { ok: failures.length === 0, results, failures };
 }
 
-/** One line per result, as the CLI prints it. */
+/** One line per result, as the CLI prints it; the patches it meets follow `; patches:`. */
 export function formatReplayResult(result: ReplayResult): string {
   const who = [result.workflowName, result.instanceId].filter(Boolean).join(' ');
   const label = who ? `${result.source} (${who})` : result.source;
-  return result.ok ? `ok    ${label}: ${result.events} events` : `FAIL  ${label}: ${result.error.message}`;
+  const line = result.ok
+    ? `ok    ${label}: ${result.events} events`
+    : `FAIL  ${label}: ${result.error.message}`;
+  const patches = result.patches.map(formatPatchCoverage).join(', ');
+  return patches ? `${line}; patches: ${patches}` : line;
 }
 
 async function replayOne(
@@ -84,7 +99,7 @@ async function replayOne(
   try {
     events = toHistory(input, label);
   } catch (error) {
-    return { ok: false, source: label, events: 0, error: asError(error) };
+    return { ok: false, source: label, events: 0, error: asError(error), patches: [] };
   }
   const started = events.find((event) => event.type === 'ExecutionStarted');
   if (!started || started.type !== 'ExecutionStarted') {
@@ -93,7 +108,7 @@ async function replayOne(
       `${events.length} events`,
       'a history with an ExecutionStarted event',
     );
-    return { ok: false, source: label, events: events.length, error };
+    return { ok: false, source: label, events: events.length, error, patches: [] };
   }
   const base = {
     source: label,
@@ -102,13 +117,15 @@ async function replayOne(
     events: events.length,
   };
   if (byName && typeof source !== 'function' && !source.get(started.name)) {
-    return { ok: false, ...base, error: new WorkflowNotRegisteredError(started.name) };
+    const error = new WorkflowNotRegisteredError(started.name);
+    return { ok: false, ...base, error, patches: patchCoverage(events, new Map()) };
   }
   try {
-    const divergence = await findDivergence(source, events);
-    return divergence ? { ok: false, ...base, error: divergence } : { ok: true, ...base };
+    const { divergence, patchBranches } = await findDivergence(source, events);
+    const patches = patchCoverage(events, patchBranches);
+    return divergence ? { ok: false, ...base, error: divergence, patches } : { ok: true, ...base, patches };
   } catch (error) {
-    return { ok: false, ...base, error: asError(error) };
+    return { ok: false, ...base, error: asError(error), patches: patchCoverage(events, new Map()) };
   }
 }
 

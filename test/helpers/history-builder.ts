@@ -14,6 +14,7 @@ import type {
   ExecutionTerminatedEvent,
   OrchestratorStartedEvent,
   ParentInfo,
+  PatchRecordedEvent,
   TaskCompletedEvent,
   TaskFailedEvent,
   TaskScheduledEvent,
@@ -212,6 +213,12 @@ export const ev = {
     type: 'CustomStatusSet',
     timestamp: time,
     ...opt('customStatus', customStatus),
+  }),
+  patchRecorded: (patchId: string, time = at(), deprecated?: boolean): PatchRecordedEvent => ({
+    type: 'PatchRecorded',
+    timestamp: time,
+    patchId,
+    ...opt('deprecated', deprecated),
   }),
   continueAsNew: (input?: unknown, carriedEvents: CarriedEvent[] = [], time = at()): ContinueAsNewEvent => ({
     type: 'ContinueAsNew',

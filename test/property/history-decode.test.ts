@@ -30,6 +30,9 @@ const event: fc.Arbitrary<HistoryEvent> = fc.oneof(
   fc.tuple(id, time).map(([i, fireAt]) => ev.timerFired(i, fireAt)),
   fc.tuple(fc.string(), payload, time).map(([name, data, t]) => ev.eventRaised(name, data, t)),
   fc.tuple(payload, time).map(([status, t]) => ev.customStatusSet(status, t)),
+  fc
+    .tuple(fc.string(), time, fc.option(fc.boolean(), { nil: undefined }))
+    .map(([patchId, t, deprecated]) => ev.patchRecorded(patchId, t, deprecated)),
 );
 const history = fc.array(event, { maxLength: 12 });
 
@@ -67,6 +70,7 @@ test('random text and random JSON lines: events or HistorySerializationError, no
             'TaskCompleted',
             'TimerCreated',
             'ExecutionStarted',
+            'PatchRecorded',
             'Nope',
             '__proto__',
             'toString',

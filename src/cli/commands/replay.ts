@@ -3,6 +3,7 @@ import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
 import { formatReplayResult, replayHistories, type ReplayResult } from '../../testing/replay.js';
+import { replaySummary } from '../../testing/replay-summary.js';
 
 /** Where the command writes and how it ends; tests pass their own. */
 export interface ReplayCommandIo {
@@ -28,7 +29,9 @@ const HISTORY_EXTENSIONS = new Set(['.json', '.jsonl', '.ndjson']);
 /**
  * `tickflow replay --workflows ./module.ts <histories...>`: replays exported histories (files, or
  * directories of .json/.jsonl files) against the workflows the module exports and prints one line
- * per history. Exits 1 on any divergence, so a CI job fails before incompatible code ships.
+ * per history (with the patches it meets), then which instances the code would break and which
+ * patches cover which instances. Exits 1 on any divergence, so a CI job fails before
+ * incompatible code ships.
  */
 export function replayCommand(io: ReplayCommandIo = processIo): Command {
   return new Command('replay')
@@ -67,7 +70,7 @@ export async function runReplay(
     try {
       files.push(...(await historyFiles(path)));
     } catch (error) {
-      unreadable.push({ ok: false, source: path, events: 0, error: error as Error });
+      unreadable.push({ ok: false, source: path, events: 0, error: error as Error, patches: [] });
     }
   }
   const histories: Array<{ source: string; history: string }> = [];
@@ -75,7 +78,7 @@ export async function runReplay(
     try {
       histories.push({ source: file, history: await readFile(file, 'utf8') });
     } catch (error) {
-      unreadable.push({ ok: false, source: file, events: 0, error: error as Error });
+      unreadable.push({ ok: false, source: file, events: 0, error: error as Error, patches: [] });
     }
   }
   let results: ReplayResult[];
@@ -87,6 +90,7 @@ export async function runReplay(
   }
   if (results.length === 0) io.err(`no history files in ${paths.join(', ')}`);
   for (const result of results) (result.ok ? io.out : io.err)(formatReplayResult(result));
+  for (const line of replaySummary(results)) io.out(line);
   const failed = results.filter((r) => !r.ok).length;
   io.out(`${results.length - failed} ok, ${failed} failed`);
   return failed > 0 || results.length === 0 ? ReplayExitCode.diverged : ReplayExitCode.ok;

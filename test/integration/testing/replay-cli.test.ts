@@ -67,7 +67,10 @@ test('an inserted step: each history fails with the divergence, exit code 1', as
     `FAIL  ${join(path, 'b-large.jsonl')} (orderWorkflow large): non-deterministic workflow: at sequence id 2 ` +
       'history recorded TimerCreated (user) but the code now does ScheduleTask "reserveStock"',
   ]);
-  t.deepEqual(io.lines.out, ['0 ok, 2 failed']);
+  t.deepEqual(io.lines.out, [
+    'would break 2 of 2: small at sequence id 2, large at sequence id 2',
+    '0 ok, 2 failed',
+  ]);
 });
 
 test('a missing history file fails the run; a module that cannot load is a usage error', async (t) => {

@@ -86,6 +86,7 @@ test('every recorded history replays on unchanged code', async (t) => {
       instanceId: name === 'timedOut' ? 'timed-out' : name,
       workflowName: 'orderWorkflow',
       events: history.length,
+      patches: [],
     });
   }
 });

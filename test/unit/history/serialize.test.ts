@@ -40,6 +40,7 @@ const samples: { [K in HistoryEventType]: EventOf<K> } = {
   ExecutionResumed: ev.resumed(undefined, at(13)),
   ExecutionTerminated: ev.terminated({ by: 'ops' }, at(14), 'stuck'),
   CustomStatusSet: ev.customStatusSet({ stage: 2 }, at(15)),
+  PatchRecorded: ev.patchRecorded('express-shipping', at(15), true),
   ContinueAsNew: ev.continueAsNew({ n: 1 }, [{ name: 'item', data: 'B' }, { name: 'bare' }], at(16)),
   ExecutionCompleted: ev.executionCompleted('FAILED', undefined, failure('x'), at(17)),
 };
@@ -51,7 +52,7 @@ test('every event kind round-trips, Dates included', (t) => {
     const text = serializeEvent(event);
     t.deepEqual(deserializeEvent(text), event, event.type);
   }
-  t.is(new Set(all.map((e) => e.type)).size, 19);
+  t.is(new Set(all.map((e) => e.type)).size, 20);
 });
 
 test('a history round-trips as JSON lines', (t) => {
@@ -143,6 +144,13 @@ test('bad input fails with a typed error naming field, value and expectation', (
   );
   t.is(missing?.field, 'TaskScheduled.eventId');
   t.is(missing?.allowed, 'integer');
+  const marker = t.throws(
+    () => deserializeEvent('{"type":"PatchRecorded","timestamp":{"$date":"2026-01-01T00:00:00Z"},"patchId":7}'),
+    { instanceOf: HistorySerializationError },
+  );
+  t.is(marker?.field, 'PatchRecorded.patchId');
+  t.is(marker?.value, 7);
+  t.is(marker?.allowed, 'string');
   const badDate = t.throws(
     () => deserializeEvent('{"type":"OrchestratorStarted","timestamp":{"$date":"yesterday"}}'),
     {

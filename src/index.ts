@@ -28,8 +28,17 @@ export {
   TaskFailedError,
   WorkflowArgumentError,
   WorkflowError,
+  WorkflowFailure,
   WorkflowNotRegisteredError,
 } from './engine/errors.js';
+export {
+  isWorkflowFailure,
+  type ErrorClass,
+  type WorkflowFailurePolicy,
+} from './engine/workflow-failure-policy.js';
+export type { WorkflowRegistrationOptions } from './engine/runtime/runtime-core.js';
+export type { StallRetryOptions } from './engine/runtime/stall-backoff.js';
+export { WorkflowStalledError } from './engine/runtime/stall-warning.js';
 export {
   WorkflowAlreadyExistsError,
   WorkflowLimitError,
@@ -39,9 +48,13 @@ export {
   WorkflowWaitTimeoutError,
 } from './engine/runtime/workflow-errors.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES, PayloadTooLargeError } from './engine/payload-limit.js';
-export type { WorkflowState, WorkflowFailureDetails } from './engine/runtime/workflow-state-view.js';
+export type {
+  WorkflowState,
+  WorkflowFailureDetails,
+  WorkflowStallDetails,
+} from './engine/runtime/workflow-state-view.js';
 export type { ListWorkflowsPage, ListWorkflowsQuery } from './engine/runtime/client-core.js';
-export type { RuntimeEvents, StepEvent } from './engine/runtime/runtime-events.js';
+export type { RuntimeEvents, StallEvent, StepEvent } from './engine/runtime/runtime-events.js';
 export {
   execute,
   WorkflowExecutor,

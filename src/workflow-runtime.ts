@@ -1,6 +1,7 @@
 import { RuntimeCore } from './engine/runtime/runtime-core.js';
 import type { WorkflowLogger } from './engine/logger.js';
 import type { KvStore } from './etcd/kv-store.js';
+import type { StallRetryOptions } from './engine/runtime/stall-backoff.js';
 import { openStore, type StoreOptions } from './store-options.js';
 import { TimerService } from './timers/timer-service.js';
 
@@ -31,6 +32,13 @@ export interface WorkflowRuntimeOptions extends StoreOptions {
    * the workflow (an activity result over it fails the activity), and nothing is stored.
    */
   maxPayloadBytes?: number;
+  /**
+   * How a stalled step is retried: when the code throws an error that is not a workflow failure
+   * (a bug, a NonDeterminismError, an unregistered workflow) the instance stays RUNNING, nothing
+   * of the attempt is stored, and the step is tried again after `firstIntervalSeconds` (default
+   * 1), each wait doubling up to `maxIntervalSeconds` (default 300). See docs/workflows.md.
+   */
+  stallRetry?: StallRetryOptions;
   /** A dead replica's instances move to the others after about this long (default 10). */
   leaseTtlSeconds?: number;
   /** Partition count of the timer service; fixed for the life of a scope (default 32). */
@@ -76,6 +84,7 @@ export class WorkflowRuntime extends RuntimeCore {
         'activityFallbackSeconds',
         'maxHistoryEvents',
         'maxPayloadBytes',
+        'stallRetry',
       ]),
     });
     this.timers = timers;

@@ -78,6 +78,20 @@ export class TaskFailedError extends WorkflowError {
   }
 }
 
+/**
+ * Thrown by workflow code, and left uncaught, to fail the instance on purpose: the instance ends
+ * FAILED with this error's details. Any other error the code lets escape (a bug, a TypeError, a
+ * divergence from history) only stalls the step, which is retried until fixed code completes it
+ * (see docs/workflows.md). Subclass it for failures of your own; give the subclass its own `name`.
+ */
+export class WorkflowFailure extends WorkflowError {
+  override name = 'WorkflowFailure';
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 /** A task that will never complete: a cancelled timer, or a wait whose timeout fired first. */
 export class TaskCanceledError extends WorkflowError {
   override name = 'TaskCanceledError';

@@ -1,4 +1,5 @@
 import type { HistoryEvent } from '../history/events.js';
+import type { FailureDetails } from '../history/failure-details.js';
 import type { WorkflowRuntimeStatus } from '../history/status.js';
 import type { WorkflowState } from '../history/workflow-state.js';
 import type { WorkflowAction } from './actions.js';
@@ -56,4 +57,12 @@ export interface ExecutionResult {
   state: WorkflowState;
   /** Input events that changed nothing (duplicates, late deliveries), reported once here. */
   warnings: ExecutionWarning[];
+  /**
+   * Set when the step stalled: the code threw an error that is not a workflow failure (a bug, a
+   * divergence from history, an unregistered workflow; see `WorkflowFailurePolicy`). Nothing of
+   * the step may be committed (`actions` and `newHistory` are empty) and the executor is spent:
+   * retry later with a new executor, from stored history and the same new events. The details are
+   * bounded like a failure's.
+   */
+  stalled?: FailureDetails;
 }

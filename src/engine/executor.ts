@@ -19,6 +19,8 @@ import { RunState } from './run-state.js';
 import type { EventNote } from './run-state.js';
 import type { PatchBranch } from './patch-ledger.js';
 import type { AnyWorkflow } from './workflow-context.js';
+import { isWorkflowFailure, type WorkflowFailurePolicy } from './workflow-failure-policy.js';
+import type { FailureDetails } from '../history/failure-details.js';
 
 /** Finds workflows by the name history gives them (a `Map` qualifies). */
 export interface WorkflowLookup {
@@ -38,6 +40,12 @@ export interface ExecutorOptions {
    * custom status, continue-as-new input, its output) may have; default 256 KiB.
    */
   maxPayloadBytes?: number;
+  /**
+   * The failure policy of the workflow history names, by that name. Without one the defaults
+   * apply: only an uncaught TaskFailedError, TaskCanceledError or WorkflowFailure fails the
+   * instance; any other error stalls the step (`ExecutionResult.stalled`).
+   */
+  failurePolicy?: (workflowName: string) => WorkflowFailurePolicy | undefined;
   /**
    * For replay checks that re-run a recorded history step by step through `step()`, to compare
    * the actions: every step is one history already recorded, given with its PatchRecorded
@@ -73,10 +81,14 @@ export class WorkflowExecutor {
   #rejected = false;
   #work: Promise<void> | undefined;
   #busy = false;
+  readonly #failurePolicy: ExecutorOptions['failurePolicy'];
+  /** Why the code stalled (first error only); the step's work then counts for nothing. */
+  #stalled: FailureDetails | undefined;
 
   constructor(source: WorkflowSource, options: ExecutorOptions = {}) {
     this.#source = source;
     this.#logger = options.logger ?? silentLogger;
+    this.#failurePolicy = options.failurePolicy;
     this.#body = new BodyRunner({
       complete: (output) => this.#complete(output),
       fail: (error) => this.#fail(error, false),
@@ -128,6 +140,8 @@ export class WorkflowExecutor {
       this.#warnings = [];
       this.#run.beginStep();
       const newHistory = await this.#process(newEvents, false);
+      // A termination ends the instance whatever the code did; any other stall voids the step.
+      if (this.#stalled && !this.#terminated()) return this.#stalledResult(this.#stalled);
       const actions = this.#completionRecorded ? [] : this.#run.actions();
       const now = this.#run.now();
       if (this.#run.customStatusChanged && !this.#completionRecorded) {
@@ -159,6 +173,26 @@ export class WorkflowExecutor {
     } finally {
       this.#busy = false;
     }
+  }
+
+  #terminated(): boolean {
+    const completion = this.#run.completion;
+    return completion?.type === 'CompleteWorkflow' && completion.status === 'TERMINATED';
+  }
+
+  /** A step that must not be committed: what the code did is dropped, the state is unchanged. */
+  #stalledResult(stalled: FailureDetails): ExecutionResult {
+    return {
+      actions: [],
+      newHistory: [],
+      status: this.#state.status,
+      customStatus: this.#state.customStatus,
+      pendingEvents: this.#run.bufferedEvents + this.#held.length,
+      pendingEventBytes: this.#run.bufferedEventBytes + heldBytes(this.#held),
+      state: this.#state,
+      warnings: this.#warnings,
+      stalled,
+    };
   }
 
   #enter(): void {
@@ -289,6 +323,7 @@ export class WorkflowExecutor {
 
   /** The body returned: the instance completes with its output, or fails if the output is too large. */
   #complete(output: unknown): void {
+    if (this.#stalled) return;
     const result = normalizePayload(output);
     const bytes = payloadBytes(result);
     if (bytes > this.#run.maxPayloadBytes) {
@@ -308,11 +343,21 @@ export class WorkflowExecutor {
   }
 
   /**
-   * Fails the instance with the error's details. Divergence from history (and any error while
-   * applying an event) also drops the step's other actions: they came from code that no longer
-   * matches its history.
+   * An error escaped the code. A workflow failure (see `isWorkflowFailure`) fails the instance
+   * with the error's details; divergence from history (and any error while applying an event)
+   * then also drops the step's other actions: they came from code that no longer matches its
+   * history. Any other error stalls the step: the code stops here and nothing of the step counts.
    */
   #fail(error: unknown, forced: boolean): void {
+    // Once stalled, whatever the abandoned code still does (an async body settling) is void.
+    if (this.#stalled) return;
+    const name = this.#run.started?.name;
+    const policy = name === undefined ? undefined : this.#failurePolicy?.(name);
+    if (!isWorkflowFailure(error, policy)) {
+      this.#stalled = boundedFailure(toFailureDetails(error));
+      this.#body.abandon();
+      return;
+    }
     // Bounded: an error's message or stack of megabytes would otherwise fail the step's commit.
     const failureDetails = boundedFailure(toFailureDetails(error));
     if (error instanceof NonDeterminismError || error instanceof WorkflowNotRegisteredError) {

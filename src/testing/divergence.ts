@@ -62,7 +62,12 @@ export async function findDivergence(
   workflow: WorkflowSource,
   history: readonly HistoryEvent[],
 ): Promise<DivergenceCheck> {
-  const executor = new WorkflowExecutor(workflow, { recordedSteps: true });
+  // Fail-fast: code that now throws is reported as the failure it would record (a decision to
+  // compare), not as a stalled step that decides nothing.
+  const executor = new WorkflowExecutor(workflow, {
+    recordedSteps: true,
+    failurePolicy: () => ({ failFast: true }),
+  });
   const found = (divergence: NonDeterminismError | undefined): DivergenceCheck => ({
     divergence,
     patchBranches: executor.patchBranches,

@@ -63,6 +63,8 @@ export interface ListWorkflowsQuery {
   status?: WorkflowRuntimeStatus | WorkflowRuntimeStatus[];
   /** Only instances whose workflow name starts with this. */
   namePrefix?: string;
+  /** true: only instances whose step stalls (see `WorkflowState.stalled`); false: only others. */
+  stalled?: boolean;
   /** Only instances created at or after this time. */
   createdFrom?: Date;
   /** Only instances created at or before this time. */
@@ -386,10 +388,14 @@ export class ClientCore {
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 10_000) {
       throw new WorkflowValidationError('pageSize', query.pageSize, 'an integer from 1 to 10000');
     }
+    if (query.stalled !== undefined && typeof query.stalled !== 'boolean') {
+      throw new WorkflowValidationError('stalled', query.stalled, 'true, false or undefined');
+    }
     const statuses = query.status === undefined ? undefined : new Set([query.status].flat());
     const matches = (r: InstanceRecord): boolean =>
       (!statuses || statuses.has(r.status)) &&
       (query.namePrefix === undefined || r.name.startsWith(query.namePrefix)) &&
+      (query.stalled === undefined || (r.stalled !== undefined) === query.stalled) &&
       (query.createdFrom === undefined || r.createdAt >= query.createdFrom.getTime()) &&
       (query.createdTo === undefined || r.createdAt <= query.createdTo.getTime());
     const instances: WorkflowState[] = [];

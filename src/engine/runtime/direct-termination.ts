@@ -65,6 +65,7 @@ function build(
   else next.output = output;
   if (withoutInput) delete next.input;
   delete next.failureDetails;
+  delete next.stalled;
   delete next.pendingEvents;
   delete next.pendingEventBytes;
   delete next.dispatched;

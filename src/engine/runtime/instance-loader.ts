@@ -3,7 +3,7 @@ import type { Clock } from '../../common/clock.js';
 import type { GroupCommit } from '../../etcd/group-commit.js';
 import type { HistoryEvent } from '../../history/events.js';
 import { isTerminalStatus, WorkflowRuntimeStatus } from '../../history/status.js';
-import { WorkflowExecutor, type WorkflowLookup } from '../executor.js';
+import { WorkflowExecutor, type ExecutorOptions, type WorkflowLookup } from '../executor.js';
 import type { WorkflowLogger } from '../logger.js';
 import type { CachedInstance } from './executor-cache.js';
 import { reminderNames } from './instance-keys.js';
@@ -20,6 +20,8 @@ export interface InstanceLoaderDeps {
   events: EventEmitter<RuntimeEvents>;
   logger: WorkflowLogger;
   maxPayloadBytes: number;
+  /** The failure policy of each registered workflow, by name (see `WorkflowFailurePolicy`). */
+  failurePolicy?: ExecutorOptions['failurePolicy'];
 }
 
 /**
@@ -37,6 +39,7 @@ export async function loadInstance(
   const executor = new WorkflowExecutor(deps.workflows, {
     logger: deps.logger,
     maxPayloadBytes: deps.maxPayloadBytes,
+    ...(deps.failurePolicy && { failurePolicy: deps.failurePolicy }),
   });
   if (isTerminalStatus(record.status))
     return { executor, record, modRevision, chunks: { chunks: record.chunks, tail: [] } };
@@ -62,8 +65,9 @@ async function failCorrupt(
   error: CorruptHistoryError,
 ): Promise<void> {
   deps.logger.error(error.message);
+  const { stalled: _stalled, ...rest } = record;
   const failed = {
-    ...record,
+    ...rest,
     status: WorkflowRuntimeStatus.FAILED,
     lastUpdatedAt: deps.clock.now(),
     failureDetails: { errorType: error.name, message: error.message, nonRetryable: true },

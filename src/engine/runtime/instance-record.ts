@@ -30,6 +30,25 @@ export interface InstanceRecord {
   events: number;
   /** Some step's actions went out through a dispatch reminder (see `buildStepCommit`). */
   dispatched?: boolean;
+  /** The instance's step keeps stalling and is retried with backoff; cleared by the next committed step. */
+  stalled?: StallRecord;
+}
+
+/**
+ * A step that stalled: the code threw an error that is not a workflow failure. Nothing of the
+ * attempts was committed; the step is retried at `nextRetryAt` by the instance's wake reminder.
+ */
+export interface StallRecord {
+  /** The latest attempt's error, bounded like a failure's. */
+  failure: FailureDetails;
+  /** Attempts that stalled in a row. */
+  attempts: number;
+  /** When the first of them stalled (epoch ms). */
+  firstStalledAt: number;
+  /** When the latest of them stalled (epoch ms). */
+  lastStalledAt: number;
+  /** When the step is tried again (epoch ms); an event arriving sooner tries it sooner. */
+  nextRetryAt: number;
 }
 
 export function encodeInstance(record: InstanceRecord): string {

@@ -23,6 +23,8 @@ import type { RuntimeEvents } from './runtime-events.js';
 import { actionOps, dedupePuts, type StepContext } from './reminder-ops.js';
 import { StepRunner } from './step-runner.js';
 import { startChild } from './child-start.js';
+import { resolveStallBackoff, type StallRetryOptions } from './stall-backoff.js';
+import { checkFailurePolicy, type WorkflowFailurePolicy } from '../workflow-failure-policy.js';
 
 export interface RuntimeCoreOptions {
   kv: KvStore;
@@ -48,7 +50,18 @@ export interface RuntimeCoreOptions {
    * event data sent, custom status, continue-as-new input, workflow output); default 256 KiB.
    */
   maxPayloadBytes?: number;
+  /**
+   * How a stalled step (the code threw an error that is not a workflow failure) is retried: after
+   * 1 s, doubling up to 5 min by default.
+   */
+  stallRetry?: StallRetryOptions;
 }
+
+/**
+ * How a workflow is registered: which errors escaping its code fail the instance rather than
+ * stall the step (see `WorkflowFailurePolicy`; `{ failFast: true }` fails on every error).
+ */
+export type WorkflowRegistrationOptions = WorkflowFailurePolicy;
 
 /** Reminder data: instance, generation, the action's record (or records); `s` marks a start-only wake. */
 type ReminderData = { i: string; g: number; ev?: string; evs?: string[]; s?: number };
@@ -72,6 +85,7 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
   readonly #warnings: CoalescedWarnings;
   readonly #maxTxnOps: number;
   readonly #workflows = new Map<string, AnyWorkflow>();
+  readonly #failurePolicies = new Map<string, WorkflowFailurePolicy>();
   readonly #activities = new Map<string, AnyActivity>();
   readonly #activityOverrides = new Map<string, AnyActivity>();
   #unsubscribe: Array<() => void> = [];
@@ -121,7 +135,13 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
     if (!Number.isSafeInteger(maxHistoryEvents) || maxHistoryEvents < 1) {
       throw new WorkflowValidationError('maxHistoryEvents', maxHistoryEvents, 'an integer >= 1');
     }
+    const stallBackoff = resolveStallBackoff(
+      options.stallRetry,
+      (field, value, allowed) => new WorkflowValidationError(field, value, allowed),
+    );
     this.#steps = new StepRunner({
+      stallBackoff,
+      failurePolicy: (name) => this.#failurePolicies.get(name),
       store: this.#store,
       commit: this.#commit,
       reminders: this.reminders,
@@ -154,19 +174,26 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
   /**
    * Registers a workflow under its function's `name`; returns the runtime, for chaining. Throws
    * `TypeError` for an anonymous function. A second registration under a name replaces the first.
+   * `options` says which errors fail its instances (by default only uncaught TaskFailedError,
+   * TaskCanceledError and WorkflowFailure; other errors stall the step, which is retried).
    */
-  registerWorkflow(workflow: AnyWorkflow): this {
-    return this.registerWorkflowWithName(workflow.name, workflow);
+  registerWorkflow(workflow: AnyWorkflow, options?: WorkflowRegistrationOptions): this {
+    return this.registerWorkflowWithName(workflow.name, workflow, options);
   }
 
   /**
    * Registers a workflow under `name` (the name clients start it by); returns the runtime, for
-   * chaining. Throws `TypeError` for an empty name.
+   * chaining. Throws `TypeError` for an empty name and `WorkflowValidationError` for bad `options`.
    */
-  registerWorkflowWithName(name: string, workflow: AnyWorkflow): this {
+  registerWorkflowWithName(name: string, workflow: AnyWorkflow, options?: WorkflowRegistrationOptions): this {
     if (!name)
       throw new TypeError('a workflow needs a name: pass a named function or use registerWorkflowWithName');
+    const policy = checkFailurePolicy(
+      options,
+      (field, value, allowed) => new WorkflowValidationError(field, value, allowed),
+    );
     this.#workflows.set(name, workflow);
+    this.#failurePolicies.set(name, policy);
     return this;
   }
 

@@ -1,3 +1,4 @@
+import type { FailureDetails } from '../../history/failure-details.js';
 import type { WorkflowRuntimeStatus } from '../../history/status.js';
 
 /** The payload of a runtime's `step` event: one committed step of one instance. */
@@ -11,6 +12,19 @@ export interface StepEvent {
   actions: number;
 }
 
+/** The payload of a runtime's `stalled` event: an attempt at a step stalled and nothing was committed. */
+export interface StallEvent {
+  instanceId: string;
+  /** The workflow's registered name. */
+  workflowName: string;
+  /** The error the code threw (bounded like a failure's). */
+  failure: FailureDetails;
+  /** Attempts at this step that stalled in a row, this one included. */
+  attempts: number;
+  /** When the step is tried again. */
+  nextRetryAt: Date;
+}
+
 /** Typed events of a workflow runtime replica (for metrics, progress output and tests). */
 export interface RuntimeEvents {
   /** After each committed step of an instance. */
@@ -21,6 +35,13 @@ export interface RuntimeEvents {
   activityStarted: [instanceId: string, name: string, attempt: number];
   /** An activity attempt on this replica returned (`ok` true) or threw (`ok` false). */
   activityFinished: [instanceId: string, name: string, ok: boolean];
+  /**
+   * An attempt at a step stalled: the code threw an error that is not a workflow failure. The
+   * instance stays RUNNING and the step is retried with backoff (see docs/workflows.md).
+   */
+  stalled: [event: StallEvent];
+  /** A step of an instance that had stalled committed after `attempts` stalled attempts. */
+  stallCleared: [instanceId: string, attempts: number];
   /** Something failed that the runtime retries on its own (etcd unavailable, a step that could not commit, ...). */
   warning: [error: Error];
 }

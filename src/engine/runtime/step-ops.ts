@@ -52,6 +52,8 @@ export function buildStepCommit(input: StepCommitInput): StepCommit {
     lastUpdatedAt: ctx.now.getTime(),
     ...(state.name ? { name: state.name } : {}),
   };
+  // A step that commits has got past whatever stalled the instance before.
+  delete next.stalled;
   setOptional(next, 'customStatus', result.customStatus);
   setOptional(next, 'pendingEvents', result.pendingEvents > 0 ? result.pendingEvents : undefined);
   setOptional(next, 'pendingEventBytes', result.pendingEvents > 0 ? result.pendingEventBytes : undefined);

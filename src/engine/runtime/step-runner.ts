@@ -22,6 +22,11 @@ import { StepTooLargeError, stepTooLargeResult, unwritableStepResult } from './s
 import { buildStepCommit, type StepCommit } from './step-ops.js';
 import type { ReminderPort } from './reminder-port.js';
 import type { RuntimeEvents } from './runtime-events.js';
+import type { FailureDetails } from '../../history/failure-details.js';
+import type { ExecutorOptions } from '../executor.js';
+import { nextStallRecord, type StallBackoff } from './stall-backoff.js';
+import { stalledStepOps } from './stall-ops.js';
+import { WorkflowStalledError } from './stall-warning.js';
 
 export interface StepRunnerOptions {
   store: InstanceStore;
@@ -37,7 +42,11 @@ export interface StepRunnerOptions {
   maxHistoryEvents: number;
   /** JSON bytes each workflow payload may have (checked by the executor). */
   maxPayloadBytes: number;
-  /** Reports a warning (coalesced by the runtime): a step failed its instance for its size. */
+  /** The failure policy of each registered workflow, by name (see `WorkflowFailurePolicy`). */
+  failurePolicy?: ExecutorOptions['failurePolicy'];
+  /** How a stalled step is retried. */
+  stallBackoff: StallBackoff;
+  /** Reports a warning (coalesced by the runtime): a step failed its instance for its size, or stalled. */
   warn?(error: Error): void;
   /**
    * Activities run in-process after their step commits, their reminders due this much later;
@@ -180,7 +189,8 @@ export class StepRunner {
     const cached = this.#cache.get(instanceId) ?? (await loadInstance(this.#o, instanceId));
     if (!cached) return 'done';
     const { record } = cached;
-    const inbox = readInbox ? await store.inbox(instanceId, INBOX_BATCH) : NO_MESSAGES;
+    // A stalled instance's inbox holds what its failed attempts took in: every attempt needs it.
+    const inbox = readInbox || record.stalled ? await store.inbox(instanceId, INBOX_BATCH) : NO_MESSAGES;
     // A running instance takes its inbox in byte-bounded portions: every message taken lands in
     // this step's one transaction. A finished one only deletes them, so it takes the whole page.
     const portion = isTerminalStatus(record.status)
@@ -200,7 +210,8 @@ export class StepRunner {
     // A PENDING record stands for its ExecutionStarted, which the first step appends.
     const opening = record.status === WorkflowRuntimeStatus.PENDING ? [openingEvent(record)] : [];
     const incoming = [...opening, ...portion.map((m) => m.event), ...local];
-    if (incoming.length === 0 && consumed.length === 0) return 'done';
+    // A stalled instance's retry may bring nothing new: the attempt is the point of it.
+    if (incoming.length === 0 && consumed.length === 0 && !record.stalled) return 'done';
 
     const now = new Date(this.#o.clock.now());
     const startAt = record.status === WorkflowRuntimeStatus.PENDING ? record.scheduledStartAt : undefined;
@@ -220,7 +231,12 @@ export class StepRunner {
       this.#cache.delete(instanceId);
       throw error;
     }
-    if (isNoOp(result)) {
+    if (result.stalled) {
+      const requeue = [...opening, ...local];
+      return this.#stall(instanceId, record, guard, result.stalled, requeue, inbox.unreadable, cleanup, now);
+    }
+    // A stalled instance's first good attempt is committed even when it adds nothing: it clears the stall.
+    if (isNoOp(result) && !record.stalled) {
       // Only duplicates or late deliveries: appending the step's OrchestratorStarted alone would
       // make history depend on how often something was delivered. Still commit under the guard: a
       // stale cached executor may have refused an event the stored instance would accept.
@@ -311,9 +327,52 @@ export class StepRunner {
         chunks: built.chunks,
       });
     }
+    if (record.stalled) {
+      this.#o.logger.info(`${instanceId}: resumed after ${record.stalled.attempts} stalled attempts`);
+      this.#o.events.emit('stallCleared', instanceId, record.stalled.attempts);
+    }
     if (isTerminalStatus(built.record.status))
       this.#o.events.emit('completed', instanceId, built.record.status);
     return built.restarted ? 'more' : more;
+  }
+
+  /**
+   * Commits a stalled attempt (see `stalledStepOps`): nothing of what the code did, only the stall
+   * and what the attempt took in, for the retry at the next backoff. The executor is spent.
+   */
+  async #stall(
+    instanceId: string,
+    record: InstanceRecord,
+    guard: StoreGuard,
+    failure: FailureDetails,
+    requeue: HistoryEvent[],
+    unreadable: string[],
+    cleanup: StoreOp[],
+    now: Date,
+  ): Promise<'done' | 'conflict'> {
+    this.#cache.delete(instanceId);
+    const stall = nextStallRecord(record.stalled, failure, now.getTime(), this.#o.stallBackoff);
+    const ctx = { keys: this.#o.store.keys, reminders: this.#o.reminders, now };
+    const built = stalledStepOps(ctx, record, stall, requeue, unreadable);
+    // Requeued results are in the inbox now: their fallback reminders (`cleanup`) may go.
+    const outcome = await this.#commit(guard, built.ops, cleanup);
+    if (!outcome.succeeded) return 'conflict';
+    const nextRetryAt = new Date(stall.nextRetryAt);
+    if (stall.attempts === 1) {
+      this.#o.logger.warn(
+        `${instanceId}: workflow ${JSON.stringify(record.name)} stalled on ${failure.errorType}: ` +
+          `${failure.message}; retried with backoff, next at ${nextRetryAt.toISOString()}`,
+      );
+    }
+    this.#o.warn?.(new WorkflowStalledError(instanceId, record.name, failure));
+    this.#o.events.emit('stalled', {
+      instanceId,
+      workflowName: record.name,
+      failure,
+      attempts: stall.attempts,
+      nextRetryAt,
+    });
+    return 'done';
   }
 
   /**

@@ -9,6 +9,28 @@ export interface WorkflowFailureDetails {
   stackTrace?: string;
 }
 
+/**
+ * A RUNNING instance whose step stalls: its code threw an error that is not a workflow failure
+ * (a bug, a NonDeterminismError, an unregistered workflow), nothing of the attempts was stored,
+ * and the step is retried with backoff until code that gets past it is deployed.
+ */
+export interface WorkflowStallDetails {
+  /** The latest attempt's error class name, e.g. `TypeError` or `NonDeterminismError`. */
+  errorType: string;
+  /** Its message (cut at 8 KiB). */
+  message: string;
+  /** Its stack trace (cut at 16 KiB), when it had one. */
+  stackTrace?: string;
+  /** Attempts that stalled in a row. */
+  attempts: number;
+  /** When the first of them stalled. */
+  firstStalledAt: Date;
+  /** When the latest of them stalled. */
+  lastStalledAt: Date;
+  /** When the step is tried again (sooner if an event arrives for the instance). */
+  nextRetryAt: Date;
+}
+
 /** An instance as clients see it (Dapr JS SDK shape); payloads are JSON strings. */
 export interface WorkflowState {
   instanceId: string;
@@ -28,6 +50,8 @@ export interface WorkflowState {
   customStatus?: unknown;
   /** Set when the instance FAILED. */
   workflowFailureDetails?: WorkflowFailureDetails;
+  /** Set while the instance's step stalls (its status stays RUNNING). */
+  stalled?: WorkflowStallDetails;
   /** When a delayed start is due. */
   scheduledStartAt?: Date;
   /** The instance that started this one as a child workflow. */
@@ -56,6 +80,18 @@ export function toWorkflowState(record: InstanceRecord, withPayloads: boolean): 
       errorType: record.failureDetails.errorType,
       message: record.failureDetails.message,
       ...(record.failureDetails.stack !== undefined && { stackTrace: record.failureDetails.stack }),
+    };
+  }
+  if (record.stalled) {
+    const { failure, attempts, firstStalledAt, lastStalledAt, nextRetryAt } = record.stalled;
+    state.stalled = {
+      errorType: failure.errorType,
+      message: failure.message,
+      ...(failure.stack !== undefined && { stackTrace: failure.stack }),
+      attempts,
+      firstStalledAt: new Date(firstStalledAt),
+      lastStalledAt: new Date(lastStalledAt),
+      nextRetryAt: new Date(nextRetryAt),
     };
   }
   if (record.scheduledStartAt !== undefined) state.scheduledStartAt = new Date(record.scheduledStartAt);

@@ -101,6 +101,6 @@ test('an unnamed activity function is refused', async (t) => {
     yield ctx.callActivity('');
   }
   const result = await execute(anonymous, [], startEvents());
-  t.is(result.state.failureDetails?.errorType, 'WorkflowArgumentError');
-  t.regex(result.state.failureDetails?.message ?? '', /invalid activity: ""; allowed: a non-empty name/);
+  t.is(result.stalled?.errorType, 'WorkflowArgumentError');
+  t.regex(result.stalled?.message ?? '', /invalid activity: ""; allowed: a non-empty name/);
 });

@@ -5,6 +5,9 @@ import type { WorkflowLogger } from '../../../src/engine/logger.js';
 import { at, ev, SECOND, startEvents } from '../../helpers/history-builder.js';
 import { ReplayHarness, withoutStacks } from '../../helpers/replay-harness.js';
 
+/** Every error fails the instance (the registration option `failFast`). */
+const failFast = { failurePolicy: () => ({ failFast: true }) };
+
 test('a workflow that returns at once completes with its input transformed', async (t) => {
   // eslint-disable-next-line require-yield -- a generator that never waits is a valid workflow
   async function* greet(_ctx: WorkflowContext, name: string) {
@@ -42,9 +45,24 @@ test('an activity result flows into the output', async (t) => {
   t.deepEqual(second.state.pendingTasks, {});
 });
 
-test('an unregistered workflow name fails the instance without running anything', async (t) => {
+test('an unregistered workflow name stalls the step without running anything', async (t) => {
   const registry = new Map([['known', async (_ctx: WorkflowContext) => 'ran']]);
   const run = new ReplayHarness(registry);
+  const result = await run.start({ name: 'missing' });
+  // Nothing to commit: a worker that has the workflow registered will take the step.
+  t.deepEqual(result.actions, []);
+  t.deepEqual(result.newHistory, []);
+  t.not(result.status, 'FAILED');
+  t.deepEqual(withoutStacks(result.stalled), {
+    errorType: 'WorkflowNotRegisteredError',
+    message: 'workflow "missing" is not registered',
+    stack: '<stack>',
+  });
+});
+
+test('an unregistered workflow name fails the instance with failFast', async (t) => {
+  const registry = new Map([['known', async (_ctx: WorkflowContext) => 'ran']]);
+  const run = new ReplayHarness(registry, failFast);
   const result = await run.start({ name: 'missing' });
   t.deepEqual(withoutStacks(result.actions), [
     {
@@ -99,7 +117,30 @@ test('a plain async function and a plain sync function are workflows too', async
   t.deepEqual(s.actions, [{ type: 'CompleteWorkflow', id: 1, status: 'COMPLETED', result: 42 }]);
 });
 
-test('a thrown error fails the instance with its details', async (t) => {
+test('a thrown error stalls the step with its details and drops what the step did', async (t) => {
+  class OutOfStock extends Error {
+    override name = 'OutOfStock';
+  }
+  async function* failing(ctx: WorkflowContext) {
+    yield ctx.callActivity('reserve');
+    ctx.setCustomStatus('reserved');
+    ctx.callActivity('log'); // scheduled, not awaited
+    throw new OutOfStock('no widgets left');
+  }
+  const run = new ReplayHarness(failing);
+  await run.start();
+  const result = await run.stepAt(SECOND, ev.taskCompleted(1));
+  // The activity scheduled and the custom status set before the throw are not committed.
+  t.deepEqual(result.actions, []);
+  t.deepEqual(result.newHistory, []);
+  t.is(result.status, 'RUNNING');
+  t.is(result.customStatus, undefined);
+  t.like(result.stalled, { errorType: 'OutOfStock', message: 'no widgets left' });
+  t.true(result.stalled?.stack?.includes('no widgets left'));
+  t.is(result.state.failureDetails, undefined);
+});
+
+test('a thrown error fails the instance with its details under failFast', async (t) => {
   class OutOfStock extends Error {
     override name = 'OutOfStock';
   }
@@ -107,7 +148,7 @@ test('a thrown error fails the instance with its details', async (t) => {
     yield ctx.callActivity('reserve');
     throw new OutOfStock('no widgets left');
   }
-  const run = new ReplayHarness(failing);
+  const run = new ReplayHarness(failing, failFast);
   await run.start();
   const result = await run.stepAt(SECOND, ev.taskCompleted(1));
   const [action] = result.actions;
@@ -118,7 +159,7 @@ test('a thrown error fails the instance with its details', async (t) => {
   t.is(result.status, 'FAILED');
 });
 
-test('a rejected plain async function fails the instance', async (t) => {
+test('a rejected plain async function stalls the step', async (t) => {
   const result = await execute(
     async () => {
       throw new TypeError('bad input');
@@ -126,19 +167,20 @@ test('a rejected plain async function fails the instance', async (t) => {
     [],
     startEvents(),
   );
-  t.like(result.state.failureDetails, { errorType: 'TypeError', message: 'bad input' });
+  t.like(result.stalled, { errorType: 'TypeError', message: 'bad input' });
+  t.deepEqual(result.actions, []);
 });
 
-test('yielding something that is not a task fails with a clear error', async (t) => {
+test('yielding something that is not a task stalls the step with a clear error', async (t) => {
   async function* wrong(_ctx: WorkflowContext) {
     yield { kind: 'not a task' };
     return 'unreachable';
   }
   const result = await execute(wrong, [], startEvents());
-  t.is(result.status, 'FAILED');
-  t.is(result.state.failureDetails?.errorType, 'InvalidYieldError');
+  t.not(result.status, 'FAILED');
+  t.is(result.stalled?.errorType, 'InvalidYieldError');
   t.regex(
-    result.state.failureDetails?.message ?? '',
+    result.stalled?.message ?? '',
     /^workflow yielded \{"kind":"not a task"\}; only tasks from the context can be yielded/,
   );
 });
@@ -239,13 +281,16 @@ test('sendEvent emits a SendEvent action recorded as EventSent', async (t) => {
   t.like(result.newHistory[2], { type: 'EventSent', eventId: 1, instanceId: 'other', name: 'ping' });
 });
 
-test('bad context arguments fail the instance with the field named', async (t) => {
+test('bad context arguments stall the step with the field named (fail with failFast)', async (t) => {
   async function* bad(ctx: WorkflowContext) {
     yield ctx.createTimer('soon');
   }
-  const result = await execute(bad, [], startEvents());
-  t.is(result.state.failureDetails?.errorType, 'WorkflowArgumentError');
-  t.regex(result.state.failureDetails?.message ?? '', /invalid fireAt: "soon"; allowed: .*duration/);
+  const stalled = await execute(bad, [], startEvents());
+  t.is(stalled.stalled?.errorType, 'WorkflowArgumentError');
+  t.regex(stalled.stalled?.message ?? '', /invalid fireAt: "soon"; allowed: .*duration/);
+  const failed = await execute(bad, [], startEvents(), failFast);
+  t.is(failed.state.failureDetails?.errorType, 'WorkflowArgumentError');
+  t.regex(failed.state.failureDetails?.message ?? '', /invalid fireAt: "soon"; allowed: .*duration/);
 });
 
 test('a second step call while one is running is refused', async (t) => {

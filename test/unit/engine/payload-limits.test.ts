@@ -135,6 +135,8 @@ test('history chunks never pass their byte bound (in UTF-8 bytes), and an untouc
 
 const LIMIT = 1000;
 const options = { maxPayloadBytes: LIMIT };
+/** Every error fails the instance (the registration option `failFast`). */
+const failFast = { ...options, failurePolicy: () => ({ failFast: true }) };
 
 test('callActivity with an input over maxPayloadBytes throws into the workflow, which can catch it', async (t) => {
   async function* uploads(ctx: WorkflowContext) {
@@ -163,11 +165,15 @@ test('callActivity with an input over maxPayloadBytes throws into the workflow, 
   ]);
 });
 
-test('uncaught, an oversized activity input fails the workflow with PayloadTooLargeError', async (t) => {
+test('uncaught, an oversized activity input stalls the step (fails the workflow with failFast)', async (t) => {
   async function* careless(ctx: WorkflowContext) {
     yield ctx.callActivity('store', 'x'.repeat(LIMIT));
   }
-  const run = new ReplayHarness(careless, options);
+  const stalled = await new ReplayHarness(careless, options).start();
+  t.deepEqual(stalled.actions, []);
+  t.is(stalled.stalled?.errorType, 'PayloadTooLargeError');
+  t.regex(stalled.stalled?.message ?? '', /activity input is 1002 bytes.*limit of 1000 bytes/);
+  const run = new ReplayHarness(careless, failFast);
   const first = await run.start();
   const final = first.actions.at(-1);
   t.is(final?.type, 'CompleteWorkflow');
@@ -184,13 +190,19 @@ for (const [what, call] of [
   ['continueAsNew input', (ctx: WorkflowContext) => ctx.continueAsNew('x'.repeat(LIMIT))],
   ['child workflow input', (ctx: WorkflowContext) => void ctx.callChildWorkflow('child', 'x'.repeat(LIMIT))],
 ] as const) {
-  test(`${what} over maxPayloadBytes fails the step's workflow with a clear error`, async (t) => {
+  test(`${what} over maxPayloadBytes stalls the step (fails the workflow with failFast) with a clear error`, async (t) => {
     async function* oversized(ctx: WorkflowContext) {
       yield ctx.createTimer(1);
       call(ctx);
       return 'unreachable';
     }
-    const run = new ReplayHarness(oversized, options);
+    const stalling = new ReplayHarness(oversized, options);
+    await stalling.start();
+    const stalled = await stalling.stepAt(SECOND, ev.timerFired(1, at(SECOND)));
+    t.deepEqual(stalled.actions, []);
+    t.is(stalled.stalled?.errorType, 'PayloadTooLargeError');
+    t.true(stalled.stalled?.message.startsWith(`${what} is`));
+    const run = new ReplayHarness(oversized, failFast);
     await run.start();
     const done = await run.stepAt(SECOND, ev.timerFired(1, at(SECOND)));
     const final = done.actions.at(-1);
@@ -207,12 +219,17 @@ for (const [what, call] of [
   });
 }
 
-test('a workflow output over maxPayloadBytes fails the instance instead of completing it', async (t) => {
+test('a workflow output over maxPayloadBytes stalls the step, or fails the instance with failFast, instead of completing it', async (t) => {
   async function* bigResult(ctx: WorkflowContext) {
     yield ctx.createTimer(1);
     return 'x'.repeat(LIMIT);
   }
-  const run = new ReplayHarness(bigResult, options);
+  const stalling = new ReplayHarness(bigResult, options);
+  await stalling.start();
+  const stalled = await stalling.stepAt(SECOND, ev.timerFired(1, at(SECOND)));
+  t.deepEqual(stalled.actions, []);
+  t.regex(stalled.stalled?.message ?? '', /^workflow output is 1002 bytes/);
+  const run = new ReplayHarness(bigResult, failFast);
   await run.start();
   const done = await run.stepAt(SECOND, ev.timerFired(1, at(SECOND)));
   const final = done.actions.at(-1);

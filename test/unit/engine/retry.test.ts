@@ -152,9 +152,9 @@ test('child workflows retry with a fresh default instance id per attempt', async
   t.deepEqual(done.actions, [{ type: 'CompleteWorkflow', id: 4, status: 'COMPLETED', result: 'out' }]);
 });
 
-test('an invalid retry policy fails the instance naming the field', async (t) => {
+test('an invalid retry policy stalls the step naming the field', async (t) => {
   const run = new ReplayHarness(retrying({ maxAttempts: 0, firstRetryInterval: '1s' }));
   const result = await run.start({ input: 1 });
-  t.is(result.state.failureDetails?.errorType, 'WorkflowArgumentError');
-  t.is(result.state.failureDetails?.message, 'invalid retry.maxAttempts: 0; allowed: an integer >= 1');
+  t.is(result.stalled?.errorType, 'WorkflowArgumentError');
+  t.is(result.stalled?.message, 'invalid retry.maxAttempts: 0; allowed: an integer >= 1');
 });

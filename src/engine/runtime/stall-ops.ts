@@ -1,0 +1,47 @@
+import type { StoreOp } from '../../etcd/store-op.js';
+import type { HistoryEvent } from '../../history/events.js';
+import { serializeEvent } from '../../history/serialize.js';
+import { WorkflowRuntimeStatus } from '../../history/status.js';
+import type { InstanceRecord, StallRecord } from './instance-record.js';
+import { wakeOps, type StepContext } from './reminder-ops.js';
+
+/**
+ * The ops of a step that stalled (the code threw an error that is not a workflow failure).
+ * Nothing the code did is written: no history, no actions, the custom status as stored. What
+ * the step took in must not be lost, though: inbox messages stay where they are (not deleted),
+ * and the events delivered to it in-process (`requeue`: activity results, fired timers, and the
+ * ExecutionStarted of a first step) go into the inbox, so the next attempt reads them all again.
+ * The wake reminder is re-armed for `stall.nextRetryAt`; a message arriving sooner re-arms it for
+ * its own delivery, so new events try the step sooner.
+ *
+ * A PENDING instance becomes RUNNING: it has started as far as clients can see, and the inbox now
+ * holds its ExecutionStarted, as after a continue-as-new.
+ */
+export function stalledStepOps(
+  ctx: StepContext,
+  record: InstanceRecord,
+  stall: StallRecord,
+  requeue: readonly HistoryEvent[],
+  deletes: readonly string[],
+): { ops: StoreOp[]; record: InstanceRecord } {
+  const id = record.instanceId;
+  const next: InstanceRecord = {
+    ...record,
+    status: record.status === WorkflowRuntimeStatus.PENDING ? WorkflowRuntimeStatus.RUNNING : record.status,
+    lastUpdatedAt: ctx.now.getTime(),
+    stalled: stall,
+  };
+  const ops: StoreOp[] = deletes.map((key) => ({ op: 'delete', key }));
+  // The attempt number keeps names unique across attempts at the same instant.
+  const stamp = `${ctx.now.getTime().toString(36).padStart(10, '0')}~stall~${stall.attempts}`;
+  requeue.forEach((event, n) => {
+    ops.push({
+      op: 'put',
+      key: ctx.keys.inboxMessage(id, `${stamp}~${String(n).padStart(6, '0')}`),
+      value: serializeEvent(event),
+    });
+  });
+  ops.push(...wakeOps(ctx, id, new Date(stall.nextRetryAt)));
+  ops.push({ op: 'put', key: ctx.keys.record(id), value: JSON.stringify(next) });
+  return { ops, record: next };
+}

@@ -31,6 +31,7 @@ export {
   WorkflowFailure,
   WorkflowNotRegisteredError,
 } from './engine/errors.js';
+export { OutsideAwaitError } from './engine/outside-await.js';
 export {
   isWorkflowFailure,
   type ErrorClass,

@@ -1,4 +1,5 @@
 import { InvalidYieldError } from './errors.js';
+import { OutsideAwaitError, withinMicrotasks } from './outside-await.js';
 import { Task } from './task.js';
 import type { TaskOutcome } from './task.js';
 import type { AnyWorkflow, WorkflowContext } from './workflow-context.js';
@@ -23,6 +24,8 @@ export class BodyRunner {
   #generator: AnyGenerator | undefined;
   #isAsync = false;
   #awaiting: Task<unknown> | undefined;
+  /** The error for a body that awaited outside the engine (see outside-await.ts). */
+  #outsideAwait: () => Error = () => new OutsideAwaitError('(not started)');
 
   constructor(callbacks: BodyCallbacks) {
     this.#callbacks = callbacks;
@@ -39,6 +42,7 @@ export class BodyRunner {
   }
 
   start(workflow: AnyWorkflow, ctx: WorkflowContext, input: unknown): Promise<void> | undefined {
+    this.#outsideAwait = () => new OutsideAwaitError(ctx.getWorkflowName());
     let returned: unknown;
     try {
       returned = (workflow as (ctx: WorkflowContext, input: unknown) => unknown)(ctx, input);
@@ -52,7 +56,7 @@ export class BodyRunner {
       return this.#step({ ok: true, value: undefined });
     }
     if (isThenable(returned)) {
-      return Promise.resolve(returned).then(
+      return withinMicrotasks(Promise.resolve(returned), this.#outsideAwait).then(
         (output) => this.#callbacks.complete(output),
         (error: unknown) => this.#callbacks.fail(error),
       );
@@ -104,7 +108,8 @@ export class BodyRunner {
       if (!generator) return;
       let result: IteratorResult<unknown, unknown>;
       try {
-        result = await (next.ok ? generator.next(next.value) : generator.throw(next.error));
+        const step = next.ok ? generator.next(next.value) : generator.throw(next.error);
+        result = await withinMicrotasks(step, this.#outsideAwait);
       } catch (error) {
         this.#finish();
         this.#callbacks.fail(error);

@@ -1,3 +1,6 @@
+import { asError } from '../common/as-error.js';
+import { retryWithBackoff, type BackoffPolicy } from '../common/backoff.js';
+import type { Clock } from '../common/clock.js';
 import type { KvEntry, KvEvent, KvStore, WatchHandle } from '../etcd/kv-store.js';
 import type { ClusterKeys } from './cluster-keys.js';
 
@@ -13,7 +16,8 @@ export interface ClusterViewListener {
   onError(error: Error): void;
 }
 
-const RESYNC_RETRY_MS = 500;
+/** Backoff between attempts to re-list and watch again after the watch reset. */
+const RESYNC_RETRY: BackoffPolicy = { firstMs: 500, maxMs: 5_000 };
 
 /**
  * This process's picture of the live members and partition owners, kept current by one prefix
@@ -29,11 +33,12 @@ export class ClusterView {
   #revision = 0;
   #watch: WatchHandle | undefined;
   #stopped = false;
-  #resyncTimer: NodeJS.Timeout | undefined;
+  readonly #clock: Clock;
 
-  constructor(kv: KvStore, keys: ClusterKeys, listener: ClusterViewListener) {
+  constructor(kv: KvStore, keys: ClusterKeys, clock: Clock, listener: ClusterViewListener) {
     this.#kv = kv;
     this.#keys = keys;
+    this.#clock = clock;
     this.#listener = listener;
   }
 
@@ -56,7 +61,6 @@ export class ClusterView {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    clearTimeout(this.#resyncTimer);
     const watch = this.#watch;
     this.#watch = undefined;
     await watch?.cancel();
@@ -109,15 +113,12 @@ export class ClusterView {
     if (this.#stopped) return;
     this.#watch = undefined;
     this.#listener.onError(reason);
-    const retry = (): void => {
-      if (this.#stopped) return;
-      this.#sync().catch((error: unknown) => {
-        this.#listener.onError(error instanceof Error ? error : new Error(String(error)));
-        this.#resyncTimer = setTimeout(retry, RESYNC_RETRY_MS);
-        this.#resyncTimer.unref();
-      });
-    };
-    retry();
+    void retryWithBackoff(() => this.#sync(), {
+      clock: this.#clock,
+      policy: RESYNC_RETRY,
+      active: () => !this.#stopped,
+      onFailure: (error) => void this.#listener.onError(asError(error)),
+    });
   }
 
   #apply(members: Set<string>, owners: Map<number, OwnerRecord>, change: KvEntry | KvEvent): void {

@@ -6,6 +6,9 @@ import { clusterKeys, type ClusterKeys } from './cluster-keys.js';
 import { ClusterView } from './cluster-view.js';
 import { ClusterError, PartitionCountMismatchError } from './errors.js';
 import { assignPartitions } from './partition.js';
+import { asError } from '../common/as-error.js';
+import { backoffDelay, retryWithBackoff, type BackoffPolicy } from '../common/backoff.js';
+import { systemClock, type Clock } from '../common/clock.js';
 
 export interface PartitionOwnershipOptions {
   kv: KvStore;
@@ -20,8 +23,10 @@ export interface PartitionOwnershipOptions {
   onAcquire(partition: number): Promise<void>;
   /** Stop serving partition `p`; its owner key is deleted only after this resolves. */
   onRelease(partition: number): Promise<void>;
-  /** Wait before retrying after a store error. Default 500. */
+  /** First wait before retrying after a store error, doubling up to 2 s. Default 500. */
   retryDelayMs?: number;
+  /** Drives the retry waits (the time-skipping environment injects its own). Default the wall clock. */
+  clock?: Clock;
 }
 
 export type ReleaseReason = 'rebalance' | 'stop' | 'leaseLost' | 'ownerKeyLost';
@@ -36,6 +41,8 @@ export interface PartitionOwnershipEvents {
 }
 
 const DEFAULT_PARTITIONS = 32;
+/** Retries after a store error back off to this (an outage need not be polled every 500 ms). */
+const MAX_RETRY_DELAY_MS = 2_000;
 
 /**
  * Lease-based partition ownership. Each member registers under its lease and computes the same
@@ -52,7 +59,8 @@ export class PartitionOwnership extends EventEmitter<PartitionOwnershipEvents> {
   readonly #ttl: number;
   readonly #onAcquire: (partition: number) => Promise<void>;
   readonly #onRelease: (partition: number) => Promise<void>;
-  readonly #retryDelayMs: number;
+  readonly #retry: BackoffPolicy;
+  readonly #clock: Clock;
   readonly #view: ClusterView;
   #count = 0;
   #lease: KvLease | undefined;
@@ -65,7 +73,9 @@ export class PartitionOwnership extends EventEmitter<PartitionOwnershipEvents> {
   #running: Promise<void> | undefined;
   #dirty = false;
   #state: 'idle' | 'started' | 'stopping' = 'idle';
-  #retryTimer: NodeJS.Timeout | undefined;
+  #cancelRetry: (() => void) | undefined;
+  /** Failed reconciliation passes in a row, for the backoff. */
+  #passFailures = 0;
 
   constructor(options: PartitionOwnershipOptions) {
     super();
@@ -76,13 +86,15 @@ export class PartitionOwnership extends EventEmitter<PartitionOwnershipEvents> {
     this.#ttl = options.leaseTtlSeconds ?? 10;
     this.#onAcquire = options.onAcquire;
     this.#onRelease = options.onRelease;
-    this.#retryDelayMs = options.retryDelayMs ?? 500;
+    const firstMs = options.retryDelayMs ?? 500;
+    this.#retry = { firstMs, maxMs: Math.max(firstMs, MAX_RETRY_DELAY_MS) };
+    this.#clock = options.clock ?? systemClock;
     if (this.memberId === '' || this.memberId.includes('/')) {
       throw new ClusterError(
         `memberId must be non-empty and contain no "/", got ${JSON.stringify(this.memberId)}`,
       );
     }
-    this.#view = new ClusterView(this.#kv, this.#keys, {
+    this.#view = new ClusterView(this.#kv, this.#keys, this.#clock, {
       onChange: ({ members }) => {
         if (members) this.emit('membersChanged', this.#view.members());
         this.#kick();
@@ -125,7 +137,7 @@ export class PartitionOwnership extends EventEmitter<PartitionOwnershipEvents> {
   async stop(): Promise<void> {
     if (this.#state !== 'started') return;
     this.#state = 'stopping';
-    clearTimeout(this.#retryTimer);
+    this.#cancelRetry?.();
     await this.#running;
     this.#epoch++;
     const owned = [...this.#owned];
@@ -184,14 +196,12 @@ export class PartitionOwnership extends EventEmitter<PartitionOwnershipEvents> {
     this.#held.clear();
     this.emit('leaseLost', reason);
     await Promise.all(owned.map((p) => this.#callRelease(p, 'leaseLost')));
-    while (this.#state === 'started' && !this.#lease) {
-      try {
-        await this.#join();
-      } catch (error) {
-        this.emit('error', asError(error));
-        await new Promise((resolve) => setTimeout(resolve, this.#retryDelayMs));
-      }
-    }
+    await retryWithBackoff(() => this.#join(), {
+      clock: this.#clock,
+      policy: this.#retry,
+      active: () => this.#state === 'started' && !this.#lease,
+      onFailure: (error) => void this.emit('error', asError(error)),
+    });
     // Nothing is served any more and etcd answers again: if it still holds the old lease (it extends
     // leases across a restart), revoking frees the old owner keys now rather than after the TTL.
     lease.revoke().catch(() => undefined);
@@ -208,11 +218,12 @@ export class PartitionOwnership extends EventEmitter<PartitionOwnershipEvents> {
         this.#dirty = false;
         try {
           await this.#pass();
+          this.#passFailures = 0;
         } catch (error) {
           this.emit('error', asError(error));
-          clearTimeout(this.#retryTimer);
-          this.#retryTimer = setTimeout(() => this.#kick(), this.#retryDelayMs);
-          this.#retryTimer.unref();
+          this.#cancelRetry?.();
+          const delayMs = backoffDelay(this.#retry, ++this.#passFailures);
+          this.#cancelRetry = this.#clock.schedule(this.#clock.now() + delayMs, () => this.#kick());
         }
       }
     })().finally(() => (this.#running = undefined));
@@ -295,8 +306,4 @@ export class PartitionOwnership extends EventEmitter<PartitionOwnershipEvents> {
     }
     this.emit('released', p, reason);
   }
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

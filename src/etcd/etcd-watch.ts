@@ -1,4 +1,5 @@
 import type { Etcd3, IDuplexStream, IEvent, IWatchRequest, IWatchResponse } from 'etcd3';
+import { backoffDelay, type BackoffPolicy } from '../common/backoff.js';
 import { StoreUnavailableError, WatchCanceledError, WatchCompactedError } from './errors.js';
 import { closeStream } from './close-stream.js';
 import { toStoreError } from './etcd-error.js';
@@ -7,7 +8,7 @@ import type { KvEvent, WatchCallbacks, WatchHandle } from './kv-store.js';
 
 type WatchStream = IDuplexStream<IWatchRequest, IWatchResponse>;
 
-const MAX_BACKOFF_MS = 3_000;
+const RECONNECT_BACKOFF: BackoffPolicy = { firstMs: 100, maxMs: 3_000 };
 
 /**
  * A prefix watch on its own gRPC stream, written against etcd's watch RPC instead of etcd3's
@@ -146,8 +147,8 @@ export class EtcdWatch implements WatchHandle {
   }
 
   #scheduleReconnect(): void {
-    const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** this.#failures);
-    this.#failures++;
+    // Real time, not an injected clock: this waits for a real etcd to come back.
+    const delay = backoffDelay(RECONNECT_BACKOFF, ++this.#failures);
     this.#retryTimer = setTimeout(() => {
       if (this.#state === 'ended') return;
       this.#connect().catch(() => {

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { backoffDelay, type BackoffPolicy } from '../common/backoff.js';
 import type { IOptions } from 'etcd3';
 import type { Clock } from '../common/clock.js';
 import { HostCoolingDownError } from './host-breaker.js';
@@ -35,8 +36,7 @@ export interface RetryUnsentOptions {
   random?: () => number;
 }
 
-const FIRST_BACKOFF_MS = 25;
-const MAX_BACKOFF_MS = 1_000;
+const BACKOFF: BackoffPolicy = { firstMs: 25, maxMs: 1_000, jitter: 0.5 };
 
 /**
  * The pause before attempt `attempt + 1`: none after the first failure (etcd3 sends the next
@@ -44,9 +44,7 @@ const MAX_BACKOFF_MS = 1_000;
  * burst do not all come back in step.
  */
 export function backoffMs(attempt: number, random: () => number = Math.random): number {
-  if (attempt <= 1) return 0;
-  const ceiling = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (attempt - 2));
-  return ceiling / 2 + (random() * ceiling) / 2;
+  return attempt <= 1 ? 0 : backoffDelay(BACKOFF, attempt - 1, random);
 }
 
 /**

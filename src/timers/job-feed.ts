@@ -1,3 +1,5 @@
+import { asError } from '../common/as-error.js';
+import { retryWithBackoff, type BackoffPolicy } from '../common/backoff.js';
 import type { Clock } from '../common/clock.js';
 import type { GroupCommit } from '../etcd/group-commit.js';
 import type { KvEntry, KvEvent, KvStore, WatchHandle } from '../etcd/kv-store.js';
@@ -12,8 +14,9 @@ type PartitionFeed = { state: 'loading'; buffer: KvEvent[] } | { state: 'ready';
 
 const PAGE = 2000;
 /** Backoff between attempts to load a partition whose read failed. */
-const LOAD_RETRY_FIRST_MS = 250;
-const LOAD_RETRY_MAX_MS = 10_000;
+const LOAD_RETRY: BackoffPolicy = { firstMs: 250, maxMs: 10_000 };
+/** Backoff between attempts to watch and re-read after the watch lost its place. */
+const RESYNC_RETRY: BackoffPolicy = { firstMs: 500, maxMs: 10_000 };
 /** How long a released partition waits for its in-flight triggers to settle. */
 const RELEASE_DRAIN_MS = 10_000;
 
@@ -84,21 +87,26 @@ export class JobFeed {
    * is warned about. Returns when loaded, or when the partition was released or the feed stopped.
    */
   async acquire(partition: number): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      // A fresh buffer per attempt: events before this attempt's read are in what it reads.
-      const feed: PartitionFeed = { state: 'loading', buffer: [] };
-      this.#owned.set(partition, feed);
-      try {
+    let feed: PartitionFeed | undefined;
+    const stillMine = (): boolean =>
+      !this.#stopped && (feed === undefined || this.#owned.get(partition) === feed);
+    await retryWithBackoff(
+      async () => {
+        // A fresh buffer per attempt: events before this attempt's read are in what it reads.
+        feed = { state: 'loading', buffer: [] };
+        this.#owned.set(partition, feed);
         await this.#load(partition);
-        return;
-      } catch (error) {
-        if (this.#stopped || this.#owned.get(partition) !== feed) throw error;
-        this.#warn(error instanceof Error ? error : new Error(String(error)));
-        const wait = Math.min(LOAD_RETRY_MAX_MS, LOAD_RETRY_FIRST_MS * 2 ** attempt);
-        await new Promise<void>((resolve) => this.#clock.schedule(this.#clock.now() + wait, resolve));
-        if (this.#stopped || this.#owned.get(partition) !== feed) return;
-      }
-    }
+      },
+      {
+        clock: this.#clock,
+        policy: LOAD_RETRY,
+        active: stillMine,
+        onFailure: (error) => {
+          if (!stillMine()) return false;
+          this.#warn(asError(error));
+        },
+      },
+    );
   }
 
   /** Stops firing `partition`: waits for its in-flight triggers, then forgets its jobs. */
@@ -135,18 +143,19 @@ export class JobFeed {
 
   /** The watch lost its place: watch again from now and re-read every owned partition. */
   async #resync(): Promise<void> {
-    for (;;) {
-      if (this.#stopped) return;
-      try {
+    await retryWithBackoff(
+      async () => {
         for (const p of this.#owned.keys()) this.#owned.set(p, { state: 'loading', buffer: [] });
         await this.#startWatch();
         await Promise.all([...this.#owned.keys()].map((p) => this.#load(p)));
-        return;
-      } catch (error) {
-        this.#warn(error instanceof Error ? error : new Error(String(error)));
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-    }
+      },
+      {
+        clock: this.#clock,
+        policy: RESYNC_RETRY,
+        active: () => !this.#stopped,
+        onFailure: (error) => void this.#warn(asError(error)),
+      },
+    );
   }
 
   #onEvents(events: KvEvent[]): void {

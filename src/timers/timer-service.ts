@@ -162,6 +162,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
       kv: this.#kv,
       prefix: this.keys.clusterPrefix,
       partitions: this.#partitions,
+      clock: this.#clock,
       ...(options.memberId !== undefined ? { memberId: options.memberId } : {}),
       ...(options.leaseTtlSeconds !== undefined ? { leaseTtlSeconds: options.leaseTtlSeconds } : {}),
       onAcquire: async (p) => {

@@ -10,6 +10,7 @@ import type { JobTable } from './job-table.js';
 import type { LiveJob } from './live-job.js';
 import { nextFire } from './next-fire.js';
 import type { TimerServiceEvents } from './timer-events.js';
+import { asError } from '../common/as-error.js';
 
 export interface TriggerLoopOptions {
   table: JobTable;
@@ -304,8 +305,4 @@ export class TriggerLoop {
     this.#idleWaiters = [];
     for (const w of waiters) w();
   }
-}
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
 }

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, extname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { enableTypeScriptImports, isTypeScript, NO_TSX_HINT } from '../common/typescript-imports.js';
 import type { AnyActivity } from '../engine/runtime/activity-types.js';
 import type { AnyWorkflow } from '../engine/workflow-context.js';
 import type { RuntimeCore } from '../engine/runtime/runtime-core.js';
@@ -25,15 +24,10 @@ export interface WorkflowModule {
 
 const EXPECTED = 'an ES module exporting `workflows` and/or `activities` objects (name → function)';
 
-const TYPESCRIPT = new Set(['.ts', '.mts', '.cts']);
-/** tsx's loader is registered once per process. */
-let tsxRegistered = false;
-
 /**
  * Imports the module given to `--workflows` and reads its `workflows` and `activities` exports.
  * A .js/.mjs module needs nothing. Node 20 cannot import TypeScript, so for a .ts module tickflow
- * registers the `tsx` loader, found from the module's own folder (the user's project) or the
- * current directory, and says what to install when there is none.
+ * registers the `tsx` loader (`enableTypeScriptImports`), and says what to install when there is none.
  */
 export async function loadWorkflowModule(path: string): Promise<WorkflowModule> {
   const absolute = resolve(path);
@@ -44,7 +38,9 @@ export async function loadWorkflowModule(path: string): Promise<WorkflowModule> 
   }
   let exports: Record<string, unknown>;
   try {
-    if (TYPESCRIPT.has(extname(absolute))) await registerTsx(path, absolute);
+    if (isTypeScript(absolute) && !(await enableTypeScriptImports(absolute))) {
+      throw new WorkflowModuleError(path, NO_TSX_HINT);
+    }
     exports = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
   } catch (error) {
     if (error instanceof WorkflowModuleError) throw error;
@@ -59,45 +55,6 @@ export async function loadWorkflowModule(path: string): Promise<WorkflowModule> 
     workflows: functionsOf(path, exports, 'workflows') as Map<string, AnyWorkflow>,
     activities: functionsOf(path, exports, 'activities') as Map<string, AnyActivity>,
   };
-}
-
-/** Makes .ts modules importable: already so under tsx, else through the user's tsx. */
-async function registerTsx(path: string, absolute: string): Promise<void> {
-  // Under tsx (tests, `tsx` itself) a TypeScript import works already.
-  if (tsxRegistered || process.execArgv.some((arg) => arg.includes('tsx'))) return;
-  let api: string | undefined;
-  for (const base of [absolute, join(process.cwd(), 'package.json')]) {
-    api = tsxEsmApi(base);
-    if (api !== undefined) break;
-  }
-  if (api === undefined) {
-    throw new WorkflowModuleError(
-      path,
-      'is TypeScript, which Node cannot import by itself: install tsx in your project ' +
-        '(npm install --save-dev tsx) or compile the module and pass the .js file',
-    );
-  }
-  const { register } = (await import(pathToFileURL(api).href)) as { register: () => unknown };
-  register();
-  tsxRegistered = true;
-}
-
-/**
- * The file of tsx's ESM register API as seen from `base`, or undefined without tsx. `require.resolve`
- * would give its CommonJS build, so the ESM entry is read from tsx's own exports map.
- */
-function tsxEsmApi(base: string): string | undefined {
-  try {
-    const manifest = createRequire(base).resolve('tsx/package.json');
-    const { exports } = JSON.parse(readFileSync(manifest, 'utf8')) as {
-      exports?: Record<string, { import?: { default?: string } } | string>;
-    };
-    const entry = exports?.['./esm/api'];
-    const file = typeof entry === 'object' ? entry.import?.default : undefined;
-    return file === undefined ? undefined : join(dirname(manifest), file);
-  } catch {
-    return undefined; // not installed there
-  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command } from 'commander';
+import { enableTypeScriptImports, isTypeScript, NO_TSX_HINT } from '../../common/typescript-imports.js';
 import { formatReplayResult, replayHistories, type ReplayResult } from '../../testing/replay.js';
 import { replaySummary } from '../../testing/replay-summary.js';
 
@@ -58,8 +59,14 @@ export async function runReplay(
   io: ReplayCommandIo,
 ): Promise<number> {
   let exports: Record<string, unknown>;
+  const absolute = resolve(modulePath);
   try {
-    exports = (await import(pathToFileURL(resolve(modulePath)).href)) as Record<string, unknown>;
+    // The built command runs under plain Node, which cannot import a .ts module without tsx.
+    if (isTypeScript(absolute) && !(await enableTypeScriptImports(absolute))) {
+      io.err(`cannot load workflows module ${modulePath}: it ${NO_TSX_HINT}`);
+      return ReplayExitCode.usage;
+    }
+    exports = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
   } catch (error) {
     io.err(`cannot load workflows module ${modulePath}: ${(error as Error).message}`);
     return ReplayExitCode.usage;

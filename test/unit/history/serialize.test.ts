@@ -145,7 +145,8 @@ test('bad input fails with a typed error naming field, value and expectation', (
   t.is(missing?.field, 'TaskScheduled.eventId');
   t.is(missing?.allowed, 'integer');
   const marker = t.throws(
-    () => deserializeEvent('{"type":"PatchRecorded","timestamp":{"$date":"2026-01-01T00:00:00Z"},"patchId":7}'),
+    () =>
+      deserializeEvent('{"type":"PatchRecorded","timestamp":{"$date":"2026-01-01T00:00:00Z"},"patchId":7}'),
     { instanceOf: HistorySerializationError },
   );
   t.is(marker?.field, 'PatchRecorded.patchId');

@@ -58,6 +58,22 @@ test('withinMicrotasks: a short real timer is caught even when the step starts i
   t.is(outcome, 'escaped');
 });
 
+test('withinMicrotasks: one sentinel serves many steps; only those still pending are reported', async (t) => {
+  const outcomes = await Promise.allSettled([
+    withinMicrotasks(realDelay(1), escaped),
+    withinMicrotasks(Promise.resolve('settled'), escaped),
+    withinMicrotasks(readFile(fileURLToPath(import.meta.url)), escaped),
+  ]);
+  t.deepEqual(
+    outcomes.map((o) => o.status),
+    ['rejected', 'fulfilled', 'rejected'],
+  );
+  // A step begun after the sentinels fired, in a later turn, is judged by fresh ones.
+  await realDelay(5);
+  t.is(await withinMicrotasks(Promise.resolve(1), escaped), 1);
+  await t.throwsAsync(withinMicrotasks(realDelay(1), escaped), { message: 'escaped' });
+});
+
 async function* awaitsTimer(ctx: WorkflowContext) {
   yield ctx.callActivity('a');
   await realDelay(10);

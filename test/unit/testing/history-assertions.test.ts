@@ -66,6 +66,19 @@ test('a timeline names every event by what it concerns, at its offset from the s
   t.deepEqual(timeline([]), []);
 });
 
+test('a timeline shows version markers by patch id, deprecated ones said so', (t) => {
+  const marked = [
+    ...startEvents({ name: 'ship' }),
+    ev.patchRecorded('courier-pickup'),
+    ev.patchRecorded('label-v2', at(SECOND), true),
+  ];
+  t.deepEqual(timeline(marked, { times: false }), [
+    'ExecutionStarted ship',
+    'PatchRecorded courier-pickup',
+    'PatchRecorded label-v2 (deprecated)',
+  ]);
+});
+
 test('activityCalls pairs each attempt with its outcome', (t) => {
   const calls = activityCalls(history, 'charge');
   t.deepEqual(

@@ -67,6 +67,13 @@ export class ServerMetrics {
   readonly #activities = this.registry.register(
     new Counter('tickflow_workflow_activities_total', 'Activity executions finished, by result.'),
   );
+  readonly #stalls = this.registry.register(
+    new Counter(
+      'tickflow_workflow_step_stalls_total',
+      'Workflow step attempts that stalled on this replica (the code threw an error that is not a ' +
+        'workflow failure; the step is retried with backoff), by workflow.',
+    ),
+  );
   readonly httpRequests = this.registry.register(
     new Counter('tickflow_http_requests_total', 'HTTP requests served, by method, route and status.'),
   );
@@ -79,7 +86,7 @@ export class ServerMetrics {
     ),
   );
   readonly #client: WorkflowClient;
-  #instances: { at: number; counts: Map<string, number>; truncated: boolean } | undefined;
+  #instances: { at: number; counts: Map<string, number>; stalled: number; truncated: boolean } | undefined;
   #instanceScan: Promise<void> | undefined;
 
   constructor(runtime: WorkflowRuntime, client: WorkflowClient) {
@@ -97,6 +104,7 @@ export class ServerMetrics {
     timers.on('warning', (error) => this.#warnings.record('timers', error));
     runtime.on('warning', (error) => this.#warnings.record('workflows', error));
     runtime.on('step', () => this.#steps.inc());
+    runtime.on('stalled', (e) => this.#stalls.inc({ workflow: e.workflowName }));
     runtime.on('completed', (_id, status) => this.#completions.inc({ status }));
     runtime.on('activityFinished', (_id, _name, ok) =>
       this.#activities.inc({ result: ok ? 'ok' : 'failed' }),
@@ -149,6 +157,14 @@ export class ServerMetrics {
     );
     this.registry.register(
       new CallbackGauge(
+        'tickflow_workflow_instances_stalled',
+        'RUNNING workflow instances in the scope whose step stalls and is being retried ' +
+          `(counted from etcd with tickflow_workflow_instances, at most ${INSTANCE_SCAN_LIMIT}).`,
+        () => [{ labels: {}, value: this.#instances?.stalled ?? 0 }],
+      ),
+    );
+    this.registry.register(
+      new CallbackGauge(
         'tickflow_workflow_instances_truncated',
         `1 when the scope holds more instances than the ${INSTANCE_SCAN_LIMIT} counted.`,
         () => [{ labels: {}, value: this.#instances?.truncated ? 1 : 0 }],
@@ -182,6 +198,7 @@ export class ServerMetrics {
   async #countInstances(): Promise<void> {
     const counts = new Map<WorkflowRuntimeStatus | string, number>();
     let seen = 0;
+    let stalled = 0;
     let token: string | undefined;
     do {
       const page = await this.#client.listWorkflows({
@@ -190,10 +207,11 @@ export class ServerMetrics {
       });
       for (const instance of page.instances) {
         counts.set(instance.runtimeStatus, (counts.get(instance.runtimeStatus) ?? 0) + 1);
+        if (instance.stalled) stalled++;
       }
       seen += page.instances.length;
       token = page.continuationToken;
     } while (token !== undefined && seen < INSTANCE_SCAN_LIMIT);
-    this.#instances = { at: Date.now(), counts, truncated: token !== undefined };
+    this.#instances = { at: Date.now(), counts, stalled, truncated: token !== undefined };
   }
 }

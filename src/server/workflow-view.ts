@@ -27,6 +27,16 @@ export function toDaprWorkflow(state: WorkflowState): DaprWorkflowResponse {
     properties['dapr.workflow.failure.error_message'] = failure.message;
     // No stack trace over the API: it names files and paths on the server (the log keeps it).
   }
+  const stalled = state.stalled;
+  if (stalled) {
+    // The status stays RUNNING, as Dapr has no other word for it; the stall is told here.
+    properties['tickflow.stalled.error_type'] = stalled.errorType;
+    properties['tickflow.stalled.error_message'] = stalled.message;
+    properties['tickflow.stalled.attempts'] = String(stalled.attempts);
+    properties['tickflow.stalled.since'] = stalled.firstStalledAt.toISOString();
+    properties['tickflow.stalled.last_attempt_at'] = stalled.lastStalledAt.toISOString();
+    properties['tickflow.stalled.next_retry_at'] = stalled.nextRetryAt.toISOString();
+  }
   if (state.scheduledStartAt)
     properties['tickflow.scheduled_start_at'] = state.scheduledStartAt.toISOString();
   if (state.parentInstanceId !== undefined)
@@ -49,9 +59,21 @@ export interface WorkflowListItem {
   createdAt: string;
   lastUpdatedAt: string;
   customStatus?: string;
+  /** Set while the instance's step stalls (its status stays RUNNING); no stack trace. */
+  stalled?: StalledListItem;
+}
+
+/** The stall of a listed instance (see `WorkflowStallDetails`), times in ISO 8601. */
+export interface StalledListItem {
+  errorType: string;
+  errorMessage: string;
+  attempts: number;
+  since: string;
+  nextRetryAt: string;
 }
 
 export function toListItem(state: WorkflowState): WorkflowListItem {
+  const stalled = state.stalled;
   return {
     instanceID: state.instanceId,
     workflowName: state.name,
@@ -59,6 +81,15 @@ export function toListItem(state: WorkflowState): WorkflowListItem {
     createdAt: state.createdAt.toISOString(),
     lastUpdatedAt: state.lastUpdatedAt.toISOString(),
     ...(state.serializedCustomStatus !== undefined && { customStatus: state.serializedCustomStatus }),
+    ...(stalled && {
+      stalled: {
+        errorType: stalled.errorType,
+        errorMessage: stalled.message,
+        attempts: stalled.attempts,
+        since: stalled.firstStalledAt.toISOString(),
+        nextRetryAt: stalled.nextRetryAt.toISOString(),
+      },
+    }),
   };
 }
 

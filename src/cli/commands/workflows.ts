@@ -11,6 +11,13 @@ import { parseJsonOption, parsePositiveInt, parsePositiveNumber } from '../parse
 const WORKFLOWS = '/v1.0/workflows/dapr';
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'TERMINATED', 'CONTINUED_AS_NEW']);
 
+interface ListOptions {
+  status?: string;
+  name?: string;
+  stalled?: boolean;
+  limit: number;
+}
+
 interface StartOptions {
   input?: unknown;
   id?: string;
@@ -51,7 +58,7 @@ export function registerWorkflowsCommand(program: Command, io: CliIo): void {
 
   workflows
     .command('status <instanceId>')
-    .description("show an instance's status, input, output and failure")
+    .description("show an instance's status, input, output, failure, and a stalled step's error and retries")
     .action(async (id: string, _options: unknown, command: Command) => {
       const { api, out } = commandContext(command, io);
       printState(out, (await api.call('GET', `${WORKFLOWS}/${segment(id)}`)).body as DaprWorkflowResponse);
@@ -62,13 +69,15 @@ export function registerWorkflowsCommand(program: Command, io: CliIo): void {
     .description('list instances (in instance-id order)')
     .option('-s, --status <statuses>', 'only these statuses, comma-separated (e.g. RUNNING,FAILED)')
     .option('-n, --name <prefix>', 'only workflows whose name starts with this')
+    .option('--stalled', 'only instances whose step stalls (the code throws; retried with backoff)')
     .option('-l, --limit <n>', 'list at most this many', parsePositiveInt, 100)
-    .action(async (options: { status?: string; name?: string; limit: number }, command: Command) => {
+    .action(async (options: ListOptions, command: Command) => {
       const ctx = commandContext(command, io);
       const instances = await listPaged(io, 'instance', options.limit, async (size, token) => {
         const query = {
           status: options.status,
           name: options.name,
+          stalled: options.stalled ? 'true' : undefined,
           pageSize: String(size),
           continuationToken: token,
         };
@@ -82,6 +91,19 @@ export function registerWorkflowsCommand(program: Command, io: CliIo): void {
         };
       });
       if (ctx.out.json) return ctx.out.printJson(instances);
+      if (options.stalled) {
+        return ctx.out.table(
+          ['INSTANCE ID', 'WORKFLOW', 'ATTEMPTS', 'STALLED SINCE', 'NEXT RETRY', 'ERROR'],
+          instances.map((i) => [
+            i.instanceID,
+            i.workflowName,
+            String(i.stalled?.attempts ?? ''),
+            i.stalled?.since ?? '',
+            i.stalled?.nextRetryAt ?? '',
+            i.stalled ? `${i.stalled.errorType}: ${i.stalled.errorMessage}` : '',
+          ]),
+        );
+      }
       ctx.out.table(
         ['INSTANCE ID', 'WORKFLOW', 'STATUS', 'CREATED', 'UPDATED'],
         instances.map((i) => [i.instanceID, i.workflowName, i.runtimeStatus, i.createdAt, i.lastUpdatedAt]),
@@ -151,7 +173,18 @@ function printState(out: Output, state: DaprWorkflowResponse): void {
       'error',
       errorType === undefined ? undefined : `${errorType}: ${p['dapr.workflow.failure.error_message'] ?? ''}`,
     ],
+    ['stalled', stallLine(p)],
+    ['stalled since', p['tickflow.stalled.since']],
+    ['next retry', p['tickflow.stalled.next_retry_at']],
   ]);
+}
+
+/** `TypeError: boom (attempt 3)` for a stalled instance, else undefined (the row is left out). */
+function stallLine(p: Record<string, string>): string | undefined {
+  const errorType = p['tickflow.stalled.error_type'];
+  if (errorType === undefined) return undefined;
+  const message = p['tickflow.stalled.error_message'] ?? '';
+  return `${errorType}: ${message} (attempt ${p['tickflow.stalled.attempts'] ?? '?'})`;
 }
 
 /** Polls the status (the HTTP API has no push) and shows it until the instance ends. */
@@ -167,7 +200,10 @@ async function waitForEnd(
     for (;;) {
       const state = (await ctx.api.call('GET', `${WORKFLOWS}/${segment(id)}`)).body as DaprWorkflowResponse;
       const elapsed = ((Date.now() - started) / 1000).toFixed(1);
-      progress.update(`waiting for ${id}: ${state.runtimeStatus} (${elapsed} s)`);
+      const stalled = stallLine(state.properties);
+      progress.update(
+        `waiting for ${id}: ${state.runtimeStatus}${stalled ? `, stalled on ${stalled}` : ''} (${elapsed} s)`,
+      );
       if (TERMINAL.has(state.runtimeStatus)) return state;
       if (Date.now() - started > timeoutSeconds * 1000) {
         throw new CliError(`workflow ${id} is still ${state.runtimeStatus} after ${timeoutSeconds} s`);

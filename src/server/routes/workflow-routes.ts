@@ -33,6 +33,7 @@ const FORCE_QUERY = {
 interface ListQuery {
   status?: string;
   name?: string;
+  stalled?: 'true' | 'false';
   pageSize?: string;
   continuationToken?: string;
 }
@@ -151,6 +152,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: ApiDeps): voi
             properties: {
               status: { type: 'string' },
               name: { type: 'string' },
+              stalled: { type: 'string', enum: ['true', 'false'] },
               pageSize: { type: 'string', pattern: '^[0-9]{1,6}$' },
               continuationToken: { type: 'string' },
             },
@@ -163,6 +165,7 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: ApiDeps): voi
         const page = await client.listWorkflows({
           ...(q.status !== undefined && { status: parseStatuses(q.status) }),
           ...(q.name !== undefined && { namePrefix: q.name }),
+          ...(q.stalled !== undefined && { stalled: q.stalled === 'true' }),
           ...(q.pageSize !== undefined && { pageSize: Number(q.pageSize) }),
           ...(q.continuationToken !== undefined && { continuationToken: q.continuationToken }),
         });

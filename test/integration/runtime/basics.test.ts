@@ -1,6 +1,7 @@
 import test from 'ava';
 import {
   TaskFailedError,
+  WorkflowFailure,
   WorkflowRuntimeStatus,
   type WorkflowActivityContext,
   type WorkflowContext,
@@ -78,7 +79,8 @@ test('fan-out/fan-in of 10 activities', async (t) => {
 
 test('a child workflow: its output reaches the parent, and its failure too', async (t) => {
   async function shipping(_ctx: WorkflowContext, order: string): Promise<string> {
-    if (order === 'bad') throw new Error(`cannot ship ${order}`);
+    // A deliberate failure: any other error would only stall the child's step.
+    if (order === 'bad') throw new WorkflowFailure(`cannot ship ${order}`);
     return `shipped ${order}`;
   }
   async function* parentWorkflow(ctx: WorkflowContext, order: string) {

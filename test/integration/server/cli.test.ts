@@ -127,6 +127,39 @@ test('workflows start --wait shows progress, then the final status; a failure ex
   t.regex(last, /^error: workflow cli-fail ended FAILED: .*kaput/);
 });
 
+test('workflows status shows a stalled step; list --stalled lists it', async (t) => {
+  const started = await cli('workflows', 'start', 'buggy', '--input', '"the plan"', '--id', 'cli-stall');
+  t.is(started.code, 0, started.stderr);
+  await waitFor(
+    async () => {
+      const res = await server.request('GET', `/v1.0/workflows/dapr/cli-stall`);
+      return 'tickflow.stalled.attempts' in ((res.json as { properties?: object }).properties ?? {});
+    },
+    { what: 'cli-stall to stall', timeoutMs: 20_000, intervalMs: 50 },
+  );
+  const status = await cli('workflows', 'status', 'cli-stall');
+  t.is(status.code, 0, status.stderr);
+  t.regex(status.stdout, /^status: +RUNNING$/m);
+  t.regex(status.stdout, /^stalled: +TypeError: cannot read the plan \(attempt \d+\)$/m);
+  t.regex(status.stdout, /^stalled since: +\d{4}-\d\d-\d\dT/m);
+  t.regex(status.stdout, /^next retry: +\d{4}-\d\d-\d\dT/m);
+  t.notRegex(status.stdout, /^error:/m);
+
+  const listed = await cli('workflows', 'list', '--stalled');
+  t.is(listed.code, 0, listed.stderr);
+  const [header, ...rows] = listed.stdout.trimEnd().split('\n');
+  t.regex(header ?? '', /^INSTANCE ID +WORKFLOW +ATTEMPTS +STALLED SINCE +NEXT RETRY +ERROR$/);
+  t.is(rows.length, 1, listed.stdout);
+  t.regex(rows[0] ?? '', /^cli-stall +buggy +\d+ +\S+ +\S+ +TypeError: cannot read the plan$/);
+  const json = await cli('--json', 'workflows', 'list', '--stalled');
+  const [row] = JSON.parse(json.stdout) as Array<{ instanceID: string; stalled?: { errorType: string } }>;
+  t.is(row?.instanceID, 'cli-stall');
+  t.is(row?.stalled?.errorType, 'TypeError');
+
+  t.is((await cli('workflows', 'terminate', 'cli-stall')).code, 0);
+  await until('cli-stall', 'TERMINATED');
+});
+
 test('workflows status, list and history print readable output', async (t) => {
   const started = await cli(
     'workflows',

@@ -112,6 +112,59 @@ test('terminate, pause and resume over HTTP (v1.0 routes)', async (t) => {
   t.is((await server.request('GET', `${V1}/http-2`)).status, 404);
 });
 
+test('a stalled workflow stays RUNNING; its stall is in properties, the list and /metrics', async (t) => {
+  const start = await server.request('POST', `${WF}/buggy/start?instanceID=http-stall`, { body: 'the map' });
+  t.is(start.status, 202);
+  const stalled = await untilStatus(
+    'http-stall',
+    'RUNNING',
+    (s) => 'tickflow.stalled.attempts' in s.properties,
+  );
+  const p = stalled.properties;
+  t.is(p['tickflow.stalled.error_type'], 'TypeError');
+  t.is(p['tickflow.stalled.error_message'], 'cannot read the map');
+  t.regex(p['tickflow.stalled.attempts'] ?? '', /^[1-9][0-9]*$/);
+  const since = Date.parse(p['tickflow.stalled.since'] ?? '');
+  const last = Date.parse(p['tickflow.stalled.last_attempt_at'] ?? '');
+  const next = Date.parse(p['tickflow.stalled.next_retry_at'] ?? '');
+  t.true(since <= last && last < next, JSON.stringify(p));
+  t.false('dapr.workflow.failure.error_type' in p, 'not a failure');
+  t.false(
+    Object.keys(p).some((key) => key.includes('stack')),
+    'no stack trace over the API',
+  );
+
+  const listed = await server.request('GET', `${WF}?stalled=true`);
+  t.is(listed.status, 200);
+  const rows = (
+    listed.json as { instances: Array<{ instanceID: string; stalled?: Record<string, unknown> }> }
+  ).instances;
+  t.deepEqual(
+    rows.map((row) => row.instanceID),
+    ['http-stall'],
+  );
+  t.like(rows[0]?.stalled, { errorType: 'TypeError', errorMessage: 'cannot read the map' });
+  const others = await server.request('GET', `${WF}?stalled=false`);
+  const otherIds = (others.json as { instances: Array<{ instanceID: string }> }).instances.map(
+    (i) => i.instanceID,
+  );
+  t.false(otherIds.includes('http-stall'));
+  const bad = await server.request('GET', `${WF}?stalled=maybe`);
+  t.is(bad.status, 400);
+
+  const metrics = (await server.request('GET', '/metrics')).text;
+  t.regex(metrics, /^tickflow_workflow_step_stalls_total\{workflow="buggy"\} [1-9]/m);
+  t.regex(metrics, /^tickflow_workflow_instances_stalled [1-9]/m);
+  // One coalesced line in the server's log names the workflow and the error.
+  await waitFor(() => /stalled on TypeError: cannot read the map/.test(server.stdout() + server.stderr()), {
+    what: 'the stall in the server log',
+  });
+
+  t.is((await server.request('POST', `${WF}/http-stall/terminate`)).status, 202);
+  const ended = await untilStatus('http-stall', 'TERMINATED');
+  t.false('tickflow.stalled.attempts' in ended.properties);
+});
+
 test('a failed workflow reports failure details, not an output', async (t) => {
   t.is(
     (await server.request('POST', `${WF}/failing/start?instanceID=http-fail`, { body: 'boom' })).status,

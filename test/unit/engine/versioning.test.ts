@@ -12,6 +12,7 @@ import type { WorkflowContext } from '../../../src/engine/workflow-context.js';
 import type { HistoryEvent } from '../../../src/history/events.js';
 import { at, ev, SECOND, startEvents } from '../../helpers/history-builder.js';
 import { ReplayHarness } from '../../helpers/replay-harness.js';
+import { replayHistory } from '../../../src/testing/replay.js';
 
 /** Version 1: pack, wait a minute for the carrier, hand over. */
 async function* v1(ctx: WorkflowContext) {
@@ -209,4 +210,51 @@ test('patched and deprecatePatch refuse an empty id', async (t) => {
     t.true(caught instanceof WorkflowArgumentError);
     t.is((caught as WorkflowArgumentError).field, 'patchId');
   }
+});
+
+test('the replay check answers patched() as on replay and reports the patches it met', async (t) => {
+  const waiting = await waitingOnCarrier();
+  const old = await replayHistory(v2, waiting);
+  t.true(old.ok);
+  t.deepEqual(old.patches, [{ patchId: 'courier', marker: 'none', code: 'unpatched' }]);
+
+  const started = await record(v1, [startEvents()]);
+  const patched = [...started, ...(await execute(v2, started, packed)).newHistory];
+  const same = await replayHistory(v2, patched);
+  t.true(same.ok);
+  t.deepEqual(same.patches, [{ patchId: 'courier', marker: 'patched', code: 'patched' }]);
+
+  const removed = await replayHistory(v4, patched);
+  t.false(removed.ok);
+  t.deepEqual(removed.patches, [{ patchId: 'courier', marker: 'patched', code: 'absent' }]);
+  t.is(
+    removed.ok ? undefined : removed.error.message,
+    'non-deterministic workflow: at sequence id 3 history recorded PatchRecorded "courier" but the code now does nothing',
+  );
+});
+
+test('a marker of the first step is read before the code starts', async (t) => {
+  async function* fromTheStart(ctx: WorkflowContext) {
+    if (ctx.patched('audit')) yield ctx.callActivity('audit');
+    return 'done';
+  }
+  const history = await record(fromTheStart, [
+    startEvents(),
+    [ev.orchestratorStarted(at(SECOND)), ev.taskCompleted(1, null, at(SECOND))],
+  ]);
+  t.deepEqual(
+    history.map((e) => e.type),
+    [
+      'OrchestratorStarted',
+      'ExecutionStarted',
+      'PatchRecorded',
+      'TaskScheduled',
+      'OrchestratorStarted',
+      'TaskCompleted',
+      'ExecutionCompleted',
+    ],
+  );
+  const result = await replayHistory(fromTheStart, history);
+  t.true(result.ok);
+  t.deepEqual(result.patches, [{ patchId: 'audit', marker: 'patched', code: 'patched' }]);
 });

@@ -129,8 +129,10 @@ export interface WorkflowContext {
   patched(patchId: string): boolean;
   /**
    * Versioning, second deploy: the old branch of `patched(patchId)` is gone and every instance takes
-   * the new one. Records a deprecated marker (as `patched` would) so that the code before and
-   * after this deploy replay its histories, and the code that drops the call altogether too.
+   * the new one. It matches the markers `patched` recorded, and in a new step records one itself,
+   * flagged deprecated: the version before (with `patched`) still replays what this one writes,
+   * and the version after, without any call for the patch, replays deprecated markers (but not
+   * those of `patched`). Throws `WorkflowArgumentError` for an empty id.
    */
   deprecatePatch(patchId: string): void;
   /** Writes only when not replaying, so each line appears once. */

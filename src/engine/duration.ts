@@ -1,4 +1,4 @@
-import { describeValue, invalidInputMessage } from '../common/invalid-input.js';
+import { describeValue } from '../common/invalid-input.js';
 import {
   addDuration,
   DurationSyntaxError,
@@ -58,7 +58,7 @@ export type TimerFireAt = Date | number | string;
 export const EPOCH_MS_THRESHOLD = 1e11;
 
 const FIRE_AT_ALLOWED =
-  `a Date, seconds from now (a number below ${EPOCH_MS_THRESHOLD}), epoch milliseconds, ` +
+  'a Date, seconds from now (a number below 1e11), epoch milliseconds (from 1e11 up), ' +
   `or a non-negative duration from now: ${DURATION_FORMS}`;
 
 /** Resolves a timer's due time against the step's deterministic now. Never rounds earlier. */
@@ -95,7 +95,7 @@ function mapSyntax<T>(parse: () => T, text: string, field: string, allowed: stri
       field,
       text,
       allowed,
-      `${invalidInputMessage(field, text, allowed)} (${describeValue(text)} ${HINTS[error.problem]})`,
+      `invalid ${field}: ${describeValue(text)} ${HINTS[error.problem]}; allowed: ${allowed}`,
     );
   }
 }

@@ -1,3 +1,5 @@
+import { WorkflowFailure } from '../../src/index.js';
+
 /**
  * The errors the simulated services throw. A `nonRetryable` property tells tickflow's retry
  * policies to stop at once: retrying a declined card or an address the carrier cannot serve
@@ -18,8 +20,12 @@ export class ShippingUnavailableError extends Error {
   readonly nonRetryable = true;
 }
 
-/** Bad input to a sample workflow: names the field, the value received and what is allowed. */
-export class OrderValidationError extends Error {
+/**
+ * Bad input to a sample workflow: names the field, the value received and what is allowed. A
+ * `WorkflowFailure`, so a workflow that lets it escape fails on purpose: any other error would only
+ * stall the step until the code is fixed, and no code change fixes a bad order.
+ */
+export class OrderValidationError extends WorkflowFailure {
   override name = 'OrderValidationError';
   readonly nonRetryable = true;
   readonly field: string;

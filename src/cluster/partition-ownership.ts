@@ -4,9 +4,10 @@ import { nanoid } from 'nanoid';
 import type { KvLease, KvStore } from '../etcd/kv-store.js';
 import { clusterKeys, type ClusterKeys } from './cluster-keys.js';
 import { ClusterView } from './cluster-view.js';
-import { ClusterError, PartitionCountMismatchError } from './errors.js';
+import { ClusterError } from './errors.js';
 import { assignPartitions } from './partition.js';
 import { asError } from '../common/as-error.js';
+import { agreePartitionCount } from './partition-count.js';
 import { backoffDelay, retryWithBackoff, type BackoffPolicy } from '../common/backoff.js';
 import { systemClock, type Clock } from '../common/clock.js';
 
@@ -40,7 +41,6 @@ export interface PartitionOwnershipEvents {
   error: [error: Error];
 }
 
-const DEFAULT_PARTITIONS = 32;
 /** Retries after a store error back off to this (an outage need not be polled every 500 ms). */
 const MAX_RETRY_DELAY_MS = 2_000;
 
@@ -118,7 +118,7 @@ export class PartitionOwnership extends EventEmitter<PartitionOwnershipEvents> {
 
   async start(): Promise<void> {
     if (this.#state !== 'idle') throw new ClusterError('PartitionOwnership was already started');
-    this.#count = await this.#agreeOnCount();
+    this.#count = await agreePartitionCount(this.#kv, this.#keys.partitionCount, this.#requested);
     this.#state = 'started';
     try {
       await this.#join();
@@ -150,27 +150,6 @@ export class PartitionOwnership extends EventEmitter<PartitionOwnershipEvents> {
     await lease?.revoke().catch((error: unknown) => this.emit('error', asError(error)));
     await this.#view.stop();
     this.#state = 'idle';
-  }
-
-  async #agreeOnCount(): Promise<number> {
-    const proposed = this.#requested ?? DEFAULT_PARTITIONS;
-    if (!Number.isSafeInteger(proposed) || proposed < 1) {
-      throw new ClusterError(`partitions must be an integer >= 1, got ${String(proposed)}`);
-    }
-    const key = this.#keys.partitionCount;
-    const created = await this.#kv.txn(
-      [{ key, modRevision: 0 }],
-      [{ op: 'put', key, value: String(proposed) }],
-    );
-    if (created.succeeded) return proposed;
-    const stored = Number((await this.#kv.get(key))?.value);
-    if (!Number.isSafeInteger(stored) || stored < 1) {
-      throw new ClusterError(`the partition count stored under ${key} is not a positive integer`);
-    }
-    if (this.#requested !== undefined && stored !== this.#requested) {
-      throw new PartitionCountMismatchError(key, stored, this.#requested);
-    }
-    return stored;
   }
 
   async #join(): Promise<void> {

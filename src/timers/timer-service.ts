@@ -1,5 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
+import { clusterKeys } from '../cluster/cluster-keys.js';
 import { partitionOf } from '../cluster/partition.js';
+import { ScopePartitions } from '../cluster/partition-count.js';
 import { PartitionOwnership } from '../cluster/partition-ownership.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { CoalescedWarnings } from '../common/coalesced-warnings.js';
@@ -8,7 +10,7 @@ import { createOnce, isUnknownOutcome } from '../etcd/create-once.js';
 import { GroupCommit } from '../etcd/group-commit.js';
 import type { KvStore } from '../etcd/kv-store.js';
 import type { StoreOp } from '../etcd/store-op.js';
-import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from './errors.js';
+import { JobAlreadyExistsError, JobNotFoundError, JobValidationError, TimerServiceError } from './errors.js';
 import { decodeProgress, decodeRecord, encodeRecord } from './job-codec.js';
 import { JobFeed } from './job-feed.js';
 import { scopeKeys, type ScopeKeys } from './job-keys.js';
@@ -33,7 +35,11 @@ export interface TimerServiceOptions {
   appId?: string;
   /** Where time comes from (default the system clock). */
   clock?: Clock;
-  /** Number of partitions jobs hash to. Fixed for the life of a scope; every replica must agree. */
+  /**
+   * Number of partitions jobs hash to, fixed for the life of a scope. The first process of a scope
+   * stores it in etcd (default 32); every later one adopts the stored count, so omit it anywhere
+   * but where the scope is set up. A different count is a `PartitionCountMismatchError`.
+   */
   partitions?: number;
   /** Lease TTL for membership and partition ownership, in seconds (default 10); a dead replica's jobs move after this. */
   leaseTtlSeconds?: number;
@@ -67,7 +73,6 @@ export interface PartitionOverdue {
 /** The outcome of one job of `scheduleMany`: stored, or refused with `error` (e.g. `JobAlreadyExistsError`). */
 export type ScheduleResult = { name: string; ok: true } | { name: string; ok: false; error: Error };
 
-const DEFAULT_PARTITIONS = 32;
 const DEFAULT_MAX_DATA_BYTES = 1024 * 1024;
 
 /**
@@ -83,7 +88,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
   readonly keys: ScopeKeys;
   readonly #kv: KvStore;
   readonly #clock: Clock;
-  readonly #partitions: number;
+  readonly #partitions: ScopePartitions;
   readonly #maxDataBytes: number;
   readonly #commit: GroupCommit;
   readonly #table: JobTable;
@@ -112,7 +117,11 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
     this.keys = scopeKeys(this.namespace, this.appId);
     this.#kv = options.kv;
     this.#clock = options.clock ?? systemClock;
-    this.#partitions = options.partitions ?? DEFAULT_PARTITIONS;
+    this.#partitions = new ScopePartitions(
+      this.#kv,
+      clusterKeys(this.keys.clusterPrefix).partitionCount,
+      options.partitions,
+    );
     this.#maxDataBytes = options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES;
     this.#commit = new GroupCommit(this.#kv);
     // Every warning goes through one coalescer: an outage repeats the same error in every retry loop.
@@ -161,7 +170,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
     this.#ownership = new PartitionOwnership({
       kv: this.#kv,
       prefix: this.keys.clusterPrefix,
-      partitions: this.#partitions,
+      ...(options.partitions !== undefined && { partitions: options.partitions }),
       clock: this.#clock,
       ...(options.memberId !== undefined ? { memberId: options.memberId } : {}),
       ...(options.leaseTtlSeconds !== undefined ? { leaseTtlSeconds: options.leaseTtlSeconds } : {}),
@@ -225,9 +234,25 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
     return this.#commit.txnCount;
   }
 
+  /**
+   * Reads the scope's partition count from etcd, storing `partitions` (or 32) there first if this
+   * is the scope's first process. `start()` and every method that reads or writes jobs call it;
+   * call it yourself before `putJobOps`, `deleteJobOps` or `deleteJobPrefixOps`, which are
+   * synchronous. Throws `PartitionCountMismatchError` when `partitions` differs from the stored count.
+   */
+  async ready(): Promise<void> {
+    await this.#partitions.agreed();
+  }
+
+  /** The scope's partition count; undefined until `ready()` (or any job method) has read it. */
+  get partitionCount(): number | undefined {
+    return this.#partitions.count;
+  }
+
   /** Starts firing: joins the replica group and takes over this replica's share of partitions. */
   async start(): Promise<void> {
     if (this.#started) return;
+    await this.ready();
     this.#started = true;
     await this.#feed.start();
     this.#loop.start();
@@ -276,6 +301,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
    */
   async schedule(name: string, spec: JobSpec): Promise<void> {
     const record = this.#validate(name, spec);
+    await this.ready();
     const key = this.#jobKey(record.partitionKey, record.name);
     const value = encodeRecord(record);
     if (spec.overwrite === true) {
@@ -294,6 +320,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
    */
   async scheduleMany(jobs: ReadonlyArray<{ name: string; spec: JobSpec }>): Promise<ScheduleResult[]> {
     const records = jobs.map((j) => this.#validate(j.name, j.spec));
+    await this.ready();
     return Promise.all(
       records.map((record, i): Promise<ScheduleResult> => {
         const key = this.#jobKey(record.partitionKey, record.name);
@@ -335,6 +362,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
    */
   async get(name: string, options: { partitionKey?: string } = {}): Promise<JobView> {
     validateJobName(name);
+    await this.ready();
     const partition = this.#partitionOf(options.partitionKey ?? name);
     const entry = await this.#kv.get(this.keys.jobKey(partition, name));
     const record = entry && decodeRecord(entry.value);
@@ -348,6 +376,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
   /** Deletes a job; resolves whether it existed. */
   async delete(name: string, options: { partitionKey?: string } = {}): Promise<boolean> {
     validateJobName(name);
+    await this.ready();
     const partition = this.#partitionOf(options.partitionKey ?? name);
     const key = this.keys.jobKey(partition, name);
     const existed = (await this.#kv.get(key)) !== undefined;
@@ -385,19 +414,21 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
    * One page of `list`: at most `limit` jobs (default 100, at most 10,000) whose names start with
    * `prefix` and sort after `after`, in name order. Pass `next` as `after` for the following page.
    */
-  listPage(options: ListPageOptions = {}): Promise<JobPage> {
-    return listJobPage({ kv: this.#kv, keys: this.keys, partitions: this.#partitions }, options);
+  async listPage(options: ListPageOptions = {}): Promise<JobPage> {
+    const partitions = await this.#partitions.agreed();
+    return listJobPage({ kv: this.#kv, keys: this.keys, partitions }, options);
   }
 
   /** Deletes every job whose name starts with `prefix` in one transaction; resolves how many there were. */
   async deletePrefix(prefix: string): Promise<number> {
+    const partitions = await this.#partitions.agreed();
     // Counted before the delete, by keys only: the answer is what existed, not what decoded.
     const perPartition = await Promise.all(
-      Array.from({ length: this.#partitions }, (_, p) => this.#countKeys(this.keys.jobsPrefix(p) + prefix)),
+      Array.from({ length: partitions }, (_, p) => this.#countKeys(this.keys.jobsPrefix(p) + prefix)),
     );
     const count = perPartition.reduce((a, b) => a + b, 0);
     const ops: StoreOp[] = [];
-    for (let p = 0; p < this.#partitions; p++) {
+    for (let p = 0; p < partitions; p++) {
       ops.push({ op: 'deletePrefix', prefix: this.keys.jobsPrefix(p) + prefix });
       ops.push({ op: 'deletePrefix', prefix: this.keys.progressPrefix(p) + prefix });
     }
@@ -462,7 +493,13 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
   }
 
   #partitionOf(partitionKey: string): number {
-    return partitionOf(partitionKey, this.#partitions);
+    const count = this.#partitions.count;
+    if (count === undefined) {
+      throw new TimerServiceError(
+        "the scope's partition count is not known yet: await timers.ready() (or start()) before building job writes",
+      );
+    }
+    return partitionOf(partitionKey, count);
   }
 
   #jobKey(partitionKey: string, name: string): string {

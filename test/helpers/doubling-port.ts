@@ -41,6 +41,10 @@ export class DoublingPort implements ReminderPort {
     });
   }
 
+  ready(): Promise<void> {
+    return this.#inner.ready();
+  }
+
   putJobOps(name: string, spec: ReminderSpec): StoreOp[] {
     return this.#inner.putJobOps(name, spec);
   }

@@ -86,7 +86,8 @@ export async function ownAllPartitions(
 ): Promise<void> {
   const owned = new Promise<void>((resolve) => {
     const check = (): void => {
-      if (timers.ownedPartitions().length < TEST_PARTITIONS) return;
+      const total = timers.partitionCount;
+      if (total === undefined || timers.ownedPartitions().length < total) return;
       timers.off('partitionsChanged', check);
       resolve();
     };

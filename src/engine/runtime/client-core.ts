@@ -152,14 +152,14 @@ export class ClientCore {
       ...(startAt && { startAt }),
     };
     // Optimistically create (guarded on the id being free): one round trip in the common case.
-    const fresh = startInstanceOps(this.#ctx(), request, undefined);
+    const fresh = startInstanceOps(await this.#ctx(), request, undefined);
     if (await this.#createInstance(fresh)) return id;
     const existing = await this.#store.load(id);
     if (existing && !isTerminalStatus(existing.record.status)) {
       throw new WorkflowAlreadyExistsError(id, existing.record.status);
     }
     const { guards, ops } = startInstanceOps(
-      this.#ctx(),
+      await this.#ctx(),
       request,
       existing && { modRevision: existing.modRevision, generation: existing.record.generation },
     );
@@ -345,7 +345,7 @@ export class ClientCore {
       if (options.force !== true || !(error instanceof CorruptHistoryError)) throw error;
       // A record that cannot be read cannot be terminated either: force deletes what is stored
       // for the id (its children and parent cannot be known).
-      await this.#kv.txn([], clearInstanceOps(this.#ctx(), instanceId));
+      await this.#kv.txn([], clearInstanceOps(await this.#ctx(), instanceId));
       return true;
     }
     if (!loaded) return false;
@@ -373,7 +373,7 @@ export class ClientCore {
     }
     const result = await this.#kv.txn(
       [{ key: this.#store.keys.record(instanceId), modRevision: loaded.modRevision }],
-      clearInstanceOps(this.#ctx(), instanceId),
+      clearInstanceOps(await this.#ctx(), instanceId),
     );
     return result.succeeded;
   }
@@ -425,7 +425,9 @@ export class ClientCore {
     return this.#store.history(instanceId);
   }
 
-  #ctx(): StepContext {
+  /** The context of a client-side write; the first one learns the scope's partition count. */
+  async #ctx(): Promise<StepContext> {
+    await this.#reminders.ready();
     return { keys: this.#store.keys, reminders: this.#reminders, now: new Date(this.#clock.now()) };
   }
 
@@ -458,7 +460,7 @@ export class ClientCore {
   ): Promise<void> {
     let loaded = first;
     for (let attempt = 1; attempt <= DIRECT_END_ATTEMPTS; attempt++) {
-      const { guards, ops } = directTerminationOps(this.#ctx(), loaded, output);
+      const { guards, ops } = directTerminationOps(await this.#ctx(), loaded, output);
       if ((await this.#commit.submit({ guards, ops })).succeeded) return;
       const again = await this.#store.load(instanceId);
       if (!again || again.createRevision !== loaded.createRevision)
@@ -486,7 +488,7 @@ export class ClientCore {
    */
   async #deliver(instanceId: string, loaded: LoadedInstance, event: HistoryEvent): Promise<void> {
     const message = `${this.#clock.now().toString(36).padStart(10, '0')}~${randomUUID()}`;
-    const ops: StoreOp[] = deliverOps(this.#ctx(), instanceId, message, event);
+    const ops: StoreOp[] = deliverOps(await this.#ctx(), instanceId, message, event);
     const guards = [{ key: this.#store.keys.record(instanceId), createRevision: loaded.createRevision }];
     const { succeeded } = await this.#commit.submit({ guards, ops });
     if (!succeeded) throw new WorkflowNotFoundError(instanceId);

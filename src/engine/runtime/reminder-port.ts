@@ -30,6 +30,8 @@ export type ReminderResult = 'success' | 'failed' | 'undeliverable';
  */
 export interface ReminderPort {
   onTrigger(target: string, handler: (trigger: ReminderTrigger) => Promise<ReminderResult>): () => void;
+  /** Learns what the synchronous `*Ops` methods need (the scope's partition count); `start` does too. */
+  ready(): Promise<void>;
   putJobOps(name: string, spec: ReminderSpec): StoreOp[];
   deleteJobOps(name: string, partitionKey: string): StoreOp[];
   deleteJobPrefixOps(namePrefix: string, partitionKey: string): StoreOp[];

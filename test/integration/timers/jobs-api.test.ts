@@ -19,8 +19,12 @@ test.before(async () => {
 });
 
 /** Everything a service's scope has stored in etcd. */
+/** The scope's job and progress keys (the cluster keys, such as the partition count, stay). */
 async function storedKeys(service: TimerService): Promise<string[]> {
-  return (await kv.range(service.keys.root)).entries.map((e) => e.key);
+  const cluster = service.keys.clusterPrefix;
+  return (await kv.range(service.keys.root)).entries
+    .map((e) => e.key)
+    .filter((key) => !key.startsWith(cluster));
 }
 
 function zoned(date: Date, timeZone: string): Record<string, string> {

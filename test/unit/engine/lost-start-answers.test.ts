@@ -6,12 +6,20 @@
 import test from 'ava';
 import { FakeClock } from '../../../src/common/fake-clock.js';
 import { StoreUnavailableError } from '../../../src/etcd/errors.js';
-import { WorkflowAlreadyExistsError, WorkflowClient, WorkflowRuntimeStatus } from '../../../src/index.js';
+import {
+  TimerService,
+  WorkflowAlreadyExistsError,
+  WorkflowClient,
+  WorkflowRuntimeStatus,
+} from '../../../src/index.js';
 import { LosingKv } from '../../helpers/losing-kv.js';
 
-function setup(): { kv: LosingKv; client: WorkflowClient } {
+async function setup(): Promise<{ kv: LosingKv; client: WorkflowClient }> {
   const clock = new FakeClock(Date.UTC(2026, 0, 1));
   const kv = new LosingKv({ clock });
+  // The scope's partition count stored beforehand: the client then only reads it, and the losses
+  // are meant for the start's write.
+  await new TimerService({ kv, clock, partitions: 4 }).ready();
   return { kv, client: new WorkflowClient({ kv, clock, partitions: 4 }) };
 }
 
@@ -21,7 +29,7 @@ async function recordOf(kv: LosingKv, id: string) {
 }
 
 test('a start stored but unanswered resolves its id; the instance is created once', async (t) => {
-  const { kv, client } = setup();
+  const { kv, client } = await setup();
   kv.losses.push('applied');
   t.is(await client.scheduleNewWorkflow('order', { sku: 'a' }, 'o-1'), 'o-1');
   const state = await client.getWorkflowState('o-1');
@@ -32,14 +40,14 @@ test('a start stored but unanswered resolves its id; the instance is created onc
 });
 
 test('a start lost before it was stored is sent again', async (t) => {
-  const { kv, client } = setup();
+  const { kv, client } = await setup();
   kv.losses.push('not applied', 'not applied');
   t.is(await client.scheduleNewWorkflow('order', 1, 'o-2'), 'o-2');
   t.is((await client.getWorkflowState('o-2'))?.name, 'order');
 });
 
 test('an id held by another running instance still fails with WorkflowAlreadyExistsError', async (t) => {
-  const { kv, client } = setup();
+  const { kv, client } = await setup();
   await client.scheduleNewWorkflow('order', 'theirs', 'o-3');
   kv.losses.push('not applied');
   await t.throwsAsync(client.scheduleNewWorkflow('order', 'mine', 'o-3'), {
@@ -49,7 +57,7 @@ test('an id held by another running instance still fails with WorkflowAlreadyExi
 });
 
 test('every answer lost: the unknown outcome reaches the caller', async (t) => {
-  const { kv, client } = setup();
+  const { kv, client } = await setup();
   kv.losses.push('not applied', 'not applied', 'not applied', 'not applied');
   const error = await t.throwsAsync(client.scheduleNewWorkflow('order', 1, 'o-4'), {
     instanceOf: StoreUnavailableError,

@@ -79,6 +79,7 @@ function fakeReminders(): ReminderPort & { puts: Array<{ name: string; spec: Rem
   return {
     puts,
     onTrigger: () => () => undefined,
+    ready: () => Promise.resolve(),
     putJobOps: (name, spec) => {
       puts.push({ name, spec });
       return [{ op: 'put', key: `/jobs/${name}`, value: JSON.stringify(spec.data ?? null) }];

@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../common/clock.js';
 import type { WorkflowLogger } from '../engine/logger.js';
+import type { StallRetryOptions } from '../engine/runtime/stall-backoff.js';
 import type { AnyActivity } from '../engine/runtime/activity-types.js';
 import type { AnyWorkflow } from '../engine/workflow-context.js';
 import { connectEtcd } from '../etcd/etcd-kv.js';
@@ -46,6 +47,11 @@ export interface TestWorkflowEnvironmentOptions {
    */
   cacheSize?: number;
   /**
+   * How the runtime retries a stalled step (default 1 s doubling to 300 s, in virtual time with
+   * time skipping); see `WorkflowRuntimeOptions.stallRetry`.
+   */
+  stallRetry?: StallRetryOptions;
+  /**
    * Real milliseconds a time-skipping wait lingers, when nothing is left to skip to, for work
    * the test starts concurrently before it fails with TimeSkippingStalledError. Default 100.
    */
@@ -84,6 +90,7 @@ export function createSkipping(options: TestWorkflowEnvironmentOptions, scope: S
     ...scope,
     ...(options.logger !== undefined && { logger: options.logger }),
     ...(options.cacheSize !== undefined && { cacheSize: options.cacheSize }),
+    ...(options.stallRetry !== undefined && { stallRetry: options.stallRetry }),
   });
   const probe = new IdleProbe({ kv, clock, timers: runtime.timers, runtime });
   const skipper = new TimeSkipper(clock, probe, stallGraceMs);
@@ -102,6 +109,7 @@ export async function createOnEtcd(
     ...scope,
     ...(options.logger !== undefined && { logger: options.logger }),
     ...(options.cacheSize !== undefined && { cacheSize: options.cacheSize }),
+    ...(options.stallRetry !== undefined && { stallRetry: options.stallRetry }),
   });
   const client = new WorkflowClient({ kv, ...scope });
   return { runtime, client, kv, clock: systemClock, skipper: undefined, probe: undefined };

@@ -1,4 +1,5 @@
 import { invalidInputMessage, type InvalidInput } from '../common/invalid-input.js';
+import type { WorkflowStallDetails } from '../engine/runtime/workflow-state-view.js';
 
 /** Bad input to the test environment or the replay checks: names the field, the value and what is allowed. */
 export class TestEnvironmentError extends Error implements InvalidInput {
@@ -12,6 +13,32 @@ export class TestEnvironmentError extends Error implements InvalidInput {
     this.field = field;
     this.value = value;
     this.allowed = allowed;
+  }
+}
+
+/**
+ * A time-skipping wait gave up on an instance whose step keeps stalling: its code threw an error
+ * that is not a workflow failure on every one of `stall.attempts` attempts, the retries skipped
+ * through in virtual time. Fix the code and register it again (a deploy), or register the
+ * workflow with `failFast: true` to have such errors fail the instance.
+ */
+export class StepStalledError extends Error {
+  override name = 'StepStalledError';
+  readonly instanceId: string;
+  /** What the wait was for: `start` or `complete`. */
+  readonly waitedFor: string;
+  /** The stall as the client shows it: the error, attempts and retry times. */
+  readonly stall: WorkflowStallDetails;
+
+  constructor(instanceId: string, waitedFor: string, stall: WorkflowStallDetails) {
+    super(
+      `workflow instance ${JSON.stringify(instanceId)} cannot ${waitedFor}: its step stalled ` +
+        `${stall.attempts} times on ${stall.errorType}: ${stall.message} (fix the code and register ` +
+        'it again, or register the workflow with { failFast: true } to fail on such errors)',
+    );
+    this.instanceId = instanceId;
+    this.waitedFor = waitedFor;
+    this.stall = stall;
   }
 }
 

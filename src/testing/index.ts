@@ -24,5 +24,5 @@ export {
 export { toHistory, type HistoryInput } from './history-input.js';
 export { formatPatchCoverage, type PatchCoverage } from './patch-coverage.js';
 export { replaySummary } from './replay-summary.js';
-export { TestEnvironmentError, TimeSkippingStalledError } from './errors.js';
+export { StepStalledError, TestEnvironmentError, TimeSkippingStalledError } from './errors.js';
 export { NonDeterminismError } from '../engine/errors.js';

@@ -3,8 +3,16 @@ import { WorkflowWaitTimeoutError } from '../engine/runtime/workflow-errors.js';
 import { isTerminalStatus, WorkflowRuntimeStatus } from '../history/status.js';
 import type { Clock } from '../common/clock.js';
 import { WorkflowClient, type WorkflowClientOptions } from '../workflow-client.js';
-import { TimeSkippingStalledError } from './errors.js';
+import { StepStalledError, TimeSkippingStalledError } from './errors.js';
 import type { TimeSkipper } from './time-skipper.js';
+
+/**
+ * Stalled attempts after which a skipping wait gives up with StepStalledError: the retries come
+ * 1 s, 2 s, 4 s ... apart in virtual time, so 10 is about 8.5 virtual minutes of a step that
+ * keeps failing, which a test waiting for it to finish would otherwise skip through until its
+ * real-time timeout.
+ */
+const STALLED_ATTEMPTS_BEFORE_GIVING_UP = 10;
 
 /**
  * The client of a time-skipping environment. Its waits skip virtual time: while the test awaits
@@ -45,7 +53,8 @@ export class TestWorkflowClient extends WorkflowClient {
   /**
    * As `WorkflowClient.waitForWorkflowCompletion`, skipping virtual time while every instance is
    * idle. `timeoutInSeconds` is real seconds. Rejects with `TimeSkippingStalledError` when nothing
-   * is left to skip to and the instance still has not finished (e.g. it waits for an event).
+   * is left to skip to and the instance still has not finished (e.g. it waits for an event), and
+   * with `StepStalledError` once its step has stalled 10 times in a row (its code keeps throwing).
    */
   override async waitForWorkflowCompletion(
     instanceId: string,
@@ -68,6 +77,9 @@ export class TestWorkflowClient extends WorkflowClient {
         // A missing instance counts as done: the real wait below then reports it as not found.
         const state = await this.getWorkflowState(instanceId, false);
         status = state?.runtimeStatus ?? 'missing';
+        if (state?.stalled && state.stalled.attempts >= STALLED_ATTEMPTS_BEFORE_GIVING_UP) {
+          throw new StepStalledError(instanceId, what, state.stalled);
+        }
         return !state || done(state.runtimeStatus);
       },
       {

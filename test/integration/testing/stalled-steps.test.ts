@@ -5,7 +5,11 @@
  */
 import test from 'ava';
 import { WorkflowRuntimeStatus, type StallEvent, type WorkflowContext } from '../../../src/index.js';
-import { TestWorkflowEnvironment, type TestWorkflowEnvironmentOptions } from '../../../src/testing/index.js';
+import {
+  StepStalledError,
+  TestWorkflowEnvironment,
+  type TestWorkflowEnvironmentOptions,
+} from '../../../src/testing/index.js';
 
 const SECOND = 1_000;
 
@@ -133,4 +137,25 @@ test('with failFast the same bug fails the instance at once', async (t) => {
   const done = await env.client.waitForWorkflowCompletion(id);
   t.is(done.runtimeStatus, WorkflowRuntimeStatus.FAILED);
   t.is(done.workflowFailureDetails?.errorType, 'TypeError');
+});
+
+test('a wait for an instance that keeps stalling gives up after 10 attempts with the stall', async (t) => {
+  const env = await createEnv(t, {
+    workflows: { quote: quote(false) },
+    activities: { price: async () => 12.5 },
+    stallRetry: { firstIntervalSeconds: 2, maxIntervalSeconds: 10 },
+  });
+  const stalls = recordStalls(env);
+  const start = env.now().getTime();
+  const id = await env.client.scheduleNewWorkflow('quote', 'sku-1');
+  const error = await t.throwsAsync(env.client.waitForWorkflowCompletion(id), {
+    instanceOf: StepStalledError,
+  });
+  t.regex(error?.message ?? '', /cannot complete: its step stalled 10 times on TypeError: price\.toFixed/);
+  t.is(error?.stall.attempts, 10);
+  // The environment's stallRetry: 2 s, 4 s, 8 s, then 10 s apart.
+  t.deepEqual(
+    stalls.slice(0, 6).map((s) => (s.at - start) / SECOND),
+    [0, 2, 6, 14, 24, 34],
+  );
 });

@@ -13,7 +13,8 @@ import { hostBreaker } from './host-breaker.js';
 import { retryUnsent } from './retry-unsent.js';
 import { compareKeys, prefixEnd } from './key-order.js';
 import type { KvEntry, KvStore, RangeResult, TxnResult, WatchCallbacks, WatchHandle } from './kv-store.js';
-import { guardTarget, MAX_TXN_OPS, type StoreGuard, type StoreOp } from './store-op.js';
+import { guardTarget, type StoreGuard, type StoreOp } from './store-op.js';
+import { txnBatches } from './txn-batches.js';
 import { checkTxn } from './txn-check.js';
 import { CLIENT_MAX_RECEIVE_BYTES, ETCD_MAX_REQUEST_BYTES, READ_PAGE_BYTES } from './store-limits.js';
 import { RangeSizer } from './range-sizer.js';
@@ -137,10 +138,8 @@ export class EtcdKv implements KvStore {
 
   async getMany(keys: readonly string[]): Promise<Array<KvEntry | undefined>> {
     this.#assertOpen('getMany');
-    const batches: Array<readonly string[]> = [];
-    for (let i = 0; i < keys.length; i += MAX_TXN_OPS) batches.push(keys.slice(i, i + MAX_TXN_OPS));
     // One read-only transaction per batch (etcd caps a transaction's operations), sent together.
-    const answers = await Promise.all(batches.map((batch) => this.#readBatch(batch)));
+    const answers = await Promise.all(txnBatches(keys).map((batch) => this.#readBatch(batch)));
     return answers.flat();
   }
 

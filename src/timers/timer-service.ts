@@ -10,6 +10,7 @@ import { createOnce, isUnknownOutcome } from '../etcd/create-once.js';
 import { GroupCommit } from '../etcd/group-commit.js';
 import type { KvStore } from '../etcd/kv-store.js';
 import type { StoreOp } from '../etcd/store-op.js';
+import { txnBatches } from '../etcd/txn-batches.js';
 import { JobAlreadyExistsError, JobNotFoundError, JobValidationError, TimerServiceError } from './errors.js';
 import { decodeProgress, decodeRecord, encodeRecord } from './job-codec.js';
 import { JobFeed } from './job-feed.js';
@@ -432,7 +433,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
       ops.push({ op: 'deletePrefix', prefix: this.keys.jobsPrefix(p) + prefix });
       ops.push({ op: 'deletePrefix', prefix: this.keys.progressPrefix(p) + prefix });
     }
-    for (let i = 0; i < ops.length; i += 128) await this.#kv.txn([], ops.slice(i, i + 128));
+    for (const batch of txnBatches(ops)) await this.#kv.txn([], batch);
     return count;
   }
 

@@ -4,6 +4,7 @@ import { CoalescedWarnings } from '../../common/coalesced-warnings.js';
 import { GroupCommit } from '../../etcd/group-commit.js';
 import type { KvStore } from '../../etcd/kv-store.js';
 import { MAX_TXN_OPS } from '../../etcd/store-op.js';
+import { txnBatches } from '../../etcd/txn-batches.js';
 import type { HistoryEvent } from '../../history/events.js';
 import { deserializeEvent } from '../../history/serialize.js';
 import type { WorkflowLogger } from '../logger.js';
@@ -344,11 +345,9 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
         return action ? actionOps(ctx, d.i, d.g, action) : [];
       }),
     );
-    const batches = [];
-    for (let i = 0; i < ops.length; i += this.#maxTxnOps) {
-      batches.push(this.#commit.submit({ guards: [], ops: ops.slice(i, i + this.#maxTxnOps) }));
-    }
-    await Promise.all(batches);
+    await Promise.all(
+      txnBatches(ops, this.#maxTxnOps).map((batch) => this.#commit.submit({ guards: [], ops: batch })),
+    );
   }
 }
 

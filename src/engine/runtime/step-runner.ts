@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { Clock } from '../../common/clock.js';
 import { StoreTooLargeError } from '../../etcd/errors.js';
+import { txnBatches } from '../../etcd/txn-batches.js';
 import { itemBytes, type CommitOutcome, type GroupCommit } from '../../etcd/group-commit.js';
 import { ETCD_MAX_REQUEST_BYTES } from '../../etcd/store-limits.js';
 import type { StoreGuard, StoreOp } from '../../etcd/store-op.js';
@@ -400,11 +401,9 @@ export class StepRunner {
     }
     const outcome = await commit.submit({ guards: [guard], ops });
     if (outcome.succeeded) {
-      const batches = [];
-      for (let i = 0; i < cleanup.length; i += maxTxnOps) {
-        batches.push(commit.submit({ guards: [], ops: cleanup.slice(i, i + maxTxnOps) }));
-      }
-      await Promise.all(batches);
+      await Promise.all(
+        txnBatches(cleanup, maxTxnOps).map((batch) => commit.submit({ guards: [], ops: batch })),
+      );
     }
     return outcome;
   }

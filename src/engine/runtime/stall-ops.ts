@@ -5,6 +5,15 @@ import { WorkflowRuntimeStatus } from '../../history/status.js';
 import type { InstanceRecord, StallRecord } from './instance-record.js';
 import { wakeOps, type StepContext } from './reminder-ops.js';
 
+/** What a stalled attempt writes. */
+export interface StalledStepCommit {
+  /** The stall: the record, the re-armed wake, unreadable inbox messages deleted. */
+  ops: StoreOp[];
+  /** The requeued events, one inbox message each; best in the same transaction as `ops`. */
+  messages: StoreOp[];
+  record: InstanceRecord;
+}
+
 /**
  * The ops of a step that stalled (the code threw an error that is not a workflow failure).
  * Nothing the code did is written: no history, no actions, the custom status as stored. What
@@ -23,7 +32,7 @@ export function stalledStepOps(
   stall: StallRecord,
   requeue: readonly HistoryEvent[],
   deletes: readonly string[],
-): { ops: StoreOp[]; record: InstanceRecord } {
+): StalledStepCommit {
   const id = record.instanceId;
   const next: InstanceRecord = {
     ...record,
@@ -31,17 +40,15 @@ export function stalledStepOps(
     lastUpdatedAt: ctx.now.getTime(),
     stalled: stall,
   };
-  const ops: StoreOp[] = deletes.map((key) => ({ op: 'delete', key }));
   // The attempt number keeps names unique across attempts at the same instant.
   const stamp = `${ctx.now.getTime().toString(36).padStart(10, '0')}~stall~${stall.attempts}`;
-  requeue.forEach((event, n) => {
-    ops.push({
-      op: 'put',
-      key: ctx.keys.inboxMessage(id, `${stamp}~${String(n).padStart(6, '0')}`),
-      value: serializeEvent(event),
-    });
-  });
+  const messages = requeue.map((event, n): StoreOp => ({
+    op: 'put',
+    key: ctx.keys.inboxMessage(id, `${stamp}~${String(n).padStart(6, '0')}`),
+    value: serializeEvent(event),
+  }));
+  const ops: StoreOp[] = deletes.map((key) => ({ op: 'delete', key }));
   ops.push(...wakeOps(ctx, id, new Date(stall.nextRetryAt)));
   ops.push({ op: 'put', key: ctx.keys.record(id), value: JSON.stringify(next) });
-  return { ops, record: next };
+  return { ops, messages, record: next };
 }

@@ -355,8 +355,20 @@ export class StepRunner {
     const stall = nextStallRecord(record.stalled, failure, now.getTime(), this.#o.stallBackoff);
     const ctx = { keys: this.#o.store.keys, reminders: this.#o.reminders, now };
     const built = stalledStepOps(ctx, record, stall, requeue, unreadable);
+    const { maxTxnOps, commit } = this.#o;
+    const fits =
+      built.ops.length + built.messages.length + cleanup.length <= maxTxnOps &&
+      valueBytes(built.messages) <= STALL_MESSAGE_BYTES;
+    if (!fits) {
+      // Too many or too large to go with the stall (a burst of results): the messages go first,
+      // in batches. Should the stall then lose its race, the step runs again with the same events
+      // and finds them in the inbox as well: the executor ignores the duplicates.
+      for (const batch of messageBatches(built.messages, maxTxnOps)) {
+        await commit.submit({ guards: [], ops: batch });
+      }
+    }
     // Requeued results are in the inbox now: their fallback reminders (`cleanup`) may go.
-    const outcome = await this.#commit(guard, built.ops, cleanup);
+    const outcome = await this.#commit(guard, fits ? [...built.messages, ...built.ops] : built.ops, cleanup);
     if (!outcome.succeeded) return 'conflict';
     const nextRetryAt = new Date(stall.nextRetryAt);
     if (stall.attempts === 1) {
@@ -407,6 +419,34 @@ export class StepRunner {
     }
     return outcome;
   }
+}
+
+/** JSON bytes of requeued events that may go in one transaction with a stall (etcd takes 1.5 MiB). */
+const STALL_MESSAGE_BYTES = 1024 * 1024;
+
+function valueBytes(ops: readonly StoreOp[]): number {
+  let bytes = 0;
+  for (const op of ops) if (op.op === 'put') bytes += Buffer.byteLength(op.value) + op.key.length;
+  return bytes;
+}
+
+/** Inbox puts in batches of at most `maxOps` operations and STALL_MESSAGE_BYTES (at least one each). */
+function messageBatches(messages: readonly StoreOp[], maxOps: number): StoreOp[][] {
+  const batches: StoreOp[][] = [];
+  let current: StoreOp[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = valueBytes([message]);
+    if (current.length > 0 && (current.length >= maxOps || bytes + size > STALL_MESSAGE_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
 
 /** The failure message of a step that fails its instance. */

@@ -13,7 +13,7 @@ import {
 } from '../../../src/index.js';
 import { useEtcd } from '../../helpers/etcd.js';
 import { nextEvent } from '../../helpers/etcd-wait.js';
-import { startRuntime } from '../../helpers/runtime-fixture.js';
+import { completionCounts, startRuntime } from '../../helpers/runtime-fixture.js';
 
 const etcd = await useEtcd(test);
 
@@ -222,4 +222,59 @@ test('an uncaught TaskFailedError fails the instance; a terminate ends a stalled
   t.is(ended.runtimeStatus, WorkflowRuntimeStatus.TERMINATED);
   t.is(ended.stalled, undefined);
   t.deepEqual(await runtime.timers.list({ prefix: `wf~${id}~` }), [], 'no retry left behind');
+});
+
+test('a burst of results reaching a stalled instance (more than one transaction holds) is kept and recorded once after the fix', async (t) => {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  // Task 0 answers at once; the other 299 wait for the gate, then answer together.
+  async function work(_ctx: unknown, i: number): Promise<number> {
+    if (i > 0) await gate;
+    return i;
+  }
+  function fanOut(fixed: boolean) {
+    return async function* fan(ctx: WorkflowContext) {
+      const tasks = Array.from({ length: 300 }, (_, i) => ctx.callActivity<number>(work, i));
+      yield tasks[0];
+      if (!fixed) throw new Error('bug after the first result');
+      const all = yield* ctx.whenAll(tasks);
+      return all.reduce((sum, n) => sum + n, 0);
+    };
+  }
+  const buggy = await startRuntime(
+    t,
+    etcd,
+    (rt) => rt.registerWorkflowWithName('fan', fanOut(false)).registerActivity(work),
+    { stallRetry },
+  );
+  const first = nextStall(buggy.runtime, 'fan-1', 1);
+  const id = await buggy.client.scheduleNewWorkflow('fan', undefined, 'fan-1');
+  await first;
+  let finished = 0;
+  const all = new Promise<void>((resolve) =>
+    buggy.runtime.on('activityFinished', () => {
+      if (++finished === 299) resolve();
+    }),
+  );
+  release();
+  await all;
+  // Stopping lets the results in flight reach the instance (each stalled attempt keeps them).
+  await buggy.runtime.stop();
+  t.like((await buggy.client.getWorkflowState(id))?.stalled, { errorType: 'Error' });
+
+  const fixed = await startRuntime(
+    t,
+    etcd,
+    (rt) => rt.registerWorkflowWithName('fan', fanOut(true)).registerActivity(work),
+    { stallRetry, appId: buggy.appId },
+  );
+  const done = await fixed.client.waitForWorkflowCompletion(id, true, 60);
+  t.is(done.runtimeStatus, WorkflowRuntimeStatus.COMPLETED);
+  t.is(done.serializedOutput, String((299 * 300) / 2));
+  const counts = completionCounts(await fixed.client.getWorkflowHistory(id));
+  t.is(counts.size, 300);
+  t.true(
+    [...counts.values()].every((n) => n === 1),
+    'each result recorded once',
+  );
 });

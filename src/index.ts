@@ -171,6 +171,8 @@ export type { StoreGuard, StoreOp } from './etcd/store-op.js';
 export { StoreError, StoreRequestError, StoreTooLargeError, StoreUnavailableError } from './etcd/errors.js';
 export { EtcdNotFoundError, EmbeddedEtcdError } from './etcd/embedded-etcd-errors.js';
 
+// The root of every error, with a stable `code`.
+export { TickflowError, errorCode, type TickflowErrorOptions } from './common/tickflow-error.js';
 // Bad input: every validation error (JobValidationError, WorkflowValidationError, ...) has these fields.
 export type { InvalidInput } from './common/invalid-input.js';
 

@@ -1,3 +1,4 @@
+import { TickflowError } from '../common/tickflow-error.js';
 /** Exit codes of the `tickflow` command. */
 export const ExitCode = {
   ok: 0,
@@ -10,7 +11,7 @@ export const ExitCode = {
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** An error the CLI reports as one line on stderr before exiting with `exitCode`. */
-export class CliError extends Error {
+export class CliError extends TickflowError {
   override name = 'CliError';
   readonly exitCode: ExitCode;
   constructor(message: string, exitCode: ExitCode = ExitCode.failure) {

@@ -1,5 +1,6 @@
+import { TickflowError } from '../common/tickflow-error.js';
 /** Base class for partition-ownership errors. */
-export class ClusterError extends Error {
+export class ClusterError extends TickflowError {
   override name = 'ClusterError';
 }
 

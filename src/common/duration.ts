@@ -1,3 +1,4 @@
+import { TickflowError } from './tickflow-error.js';
 /**
  * The one duration grammar of tickflow: Go durations (`300ms`, `1h30m`, `1.5h`, `-5s`), which is
  * what Dapr's Jobs API takes for schedules, dueTime, ttl and retry intervals, and ISO 8601
@@ -38,7 +39,7 @@ export type DurationProblem =
   | 'syntax';
 
 /** A text that is not a duration of the form asked for. Layers catch it and rethrow their own error. */
-export class DurationSyntaxError extends Error {
+export class DurationSyntaxError extends TickflowError {
   override name = 'DurationSyntaxError';
   /** The text that was refused. */
   readonly text: string;

@@ -1,10 +1,11 @@
 import { invalidInputMessage } from './invalid-input.js';
+import { TickflowError } from './tickflow-error.js';
 
 /**
  * Stands for warnings held back because one like them was reported shortly before; `cause` is the
  * latest of them.
  */
-export class RepeatedWarning extends Error {
+export class RepeatedWarning extends TickflowError {
   override name = 'RepeatedWarning';
   /** How many were held back. */
   readonly repeated: number;

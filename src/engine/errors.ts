@@ -1,29 +1,11 @@
-import { describeValue, invalidInputMessage, type InvalidInput } from '../common/invalid-input.js';
+import { describeValue, type InvalidInput } from '../common/invalid-input.js';
 import type { FailureDetails } from '../history/failure-details.js';
-
-/** Marks tickflow's workflow errors, whichever copy of the package made them. */
-const WORKFLOW_ERROR = Symbol.for('tickflow.WorkflowError');
+import { TickflowError } from '../common/tickflow-error.js';
 
 /** Base class so callers can catch every engine error in one place. */
-export class WorkflowError extends Error {
+export class WorkflowError extends TickflowError {
   override name = 'WorkflowError';
-
-  /**
-   * `error instanceof TaskFailedError` must hold when the error comes from another copy of
-   * tickflow: a workflow module that imports tickflow's sources, run by the `tickflow` command
-   * from the built package, sees the engine's class, not its own. So besides the prototype chain,
-   * an error of another copy counts when it carries the brand and its class has the same name.
-   */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
-    if (typeof value !== 'object' || value === null || !(WORKFLOW_ERROR in value)) return false;
-    for (let proto: unknown = Object.getPrototypeOf(value); proto; proto = Object.getPrototypeOf(proto)) {
-      if ((proto as { constructor?: { name?: string } }).constructor?.name === this.name) return true;
-    }
-    return false;
-  }
 }
-Object.defineProperty(WorkflowError.prototype, WORKFLOW_ERROR, { value: true });
 
 /**
  * The workflow code no longer makes the decisions its history recorded. Replaying further would
@@ -134,15 +116,12 @@ export class InvalidYieldError extends WorkflowError {
 /** Bad input to a context method. Names the field, the value received and what is allowed. */
 export class WorkflowArgumentError extends WorkflowError implements InvalidInput {
   override name = 'WorkflowArgumentError';
-  readonly field: string;
-  readonly value: unknown;
-  readonly allowed: string;
+  declare readonly field: string;
+  declare readonly value: unknown;
+  declare readonly allowed: string;
 
   /** `message` defaults to `invalid <field>: <value>; allowed: <allowed>`. */
   constructor(field: string, value: unknown, allowed: string, message?: string) {
-    super(message ?? invalidInputMessage(field, value, allowed));
-    this.field = field;
-    this.value = value;
-    this.allowed = allowed;
+    super(message, { invalid: { field, value, allowed } });
   }
 }

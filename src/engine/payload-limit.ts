@@ -22,10 +22,10 @@ export const MAX_PAYLOAD_BYTES_CEILING = 1024 * 1024;
 /** A payload over `maxPayloadBytes`; nothing was stored. The HTTP API answers 413. */
 export class PayloadTooLargeError extends WorkflowError implements InvalidInput {
   override name = 'PayloadTooLargeError';
-  readonly field: string;
+  declare readonly field: string;
   /** `"<n> bytes"`, as `InvalidInput` errors describe the value received. */
-  readonly value: string;
-  readonly allowed: string;
+  declare readonly value: string;
+  declare readonly allowed: string;
   /** The payload's size, in bytes of JSON. */
   readonly bytes: number;
   /** The `maxPayloadBytes` it is over. */
@@ -37,10 +37,8 @@ export class PayloadTooLargeError extends WorkflowError implements InvalidInput 
     super(
       `${field} is ${bytes} bytes of JSON, over the limit of ${limit} bytes (maxPayloadBytes); ` +
         'store large data elsewhere (a blob store, a database) and pass a reference',
+      { invalid: { field, value: `${bytes} bytes`, allowed: `at most ${limit} bytes of JSON` } },
     );
-    this.field = field;
-    this.value = `${bytes} bytes`;
-    this.allowed = `at most ${limit} bytes of JSON`;
     this.bytes = bytes;
     this.limit = limit;
   }

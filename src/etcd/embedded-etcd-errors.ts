@@ -1,5 +1,6 @@
+import { TickflowError } from '../common/tickflow-error.js';
 /** Base class for failures to run the embedded etcd process; each message says what to do. */
-export class EmbeddedEtcdError extends Error {
+export class EmbeddedEtcdError extends TickflowError {
   override name = 'EmbeddedEtcdError';
   /** The last lines etcd wrote to stderr, if it got that far. */
   readonly stderrTail: string;

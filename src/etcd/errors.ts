@@ -1,7 +1,8 @@
-import { invalidInputMessage, type InvalidInput } from '../common/invalid-input.js';
+import type { InvalidInput } from '../common/invalid-input.js';
+import { TickflowError } from '../common/tickflow-error.js';
 
 /** Base class so callers can catch every store error in one place. */
-export class StoreError extends Error {
+export class StoreError extends TickflowError {
   override name = 'StoreError';
 }
 
@@ -35,15 +36,12 @@ export class StoreUnavailableError extends StoreError {
 /** The request itself is malformed (too many ops, duplicate keys, empty key). Nothing was stored. */
 export class StoreRequestError extends StoreError implements InvalidInput {
   override name = 'StoreRequestError';
-  readonly field: string;
-  readonly value: unknown;
-  readonly allowed: string;
+  declare readonly field: string;
+  declare readonly value: unknown;
+  declare readonly allowed: string;
 
   constructor(field: string, value: unknown, allowed: string, options: { cause?: unknown } = {}) {
-    super(invalidInputMessage(field, value, allowed), { cause: options.cause });
-    this.field = field;
-    this.value = value;
-    this.allowed = allowed;
+    super(undefined, { cause: options.cause, invalid: { field, value, allowed } });
   }
 }
 

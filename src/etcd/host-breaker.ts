@@ -1,5 +1,6 @@
 import { GRPCUnavailableError, type IOptions } from 'etcd3';
 import { systemClock, type Clock } from '../common/clock.js';
+import { TickflowError } from '../common/tickflow-error.js';
 
 type HostPolicyFactory = NonNullable<NonNullable<IOptions['faultHandling']>['host']>;
 type HostPolicy = ReturnType<HostPolicyFactory>;
@@ -9,7 +10,7 @@ type HostPolicy = ReturnType<HostPolicyFactory>;
  * request was not sent. When every host is cooling down etcd3 gives up with this error, and
  * `retryAt` tells the retry policy when the first of them may be called again.
  */
-export class HostCoolingDownError extends Error {
+export class HostCoolingDownError extends TickflowError {
   override name = 'HostCoolingDownError';
   /** The earliest time (by the breaker's clock) at which any host of this client reopens. */
   readonly retryAt: number;

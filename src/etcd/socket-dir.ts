@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdDataDirError } from './embedded-etcd-errors.js';
 import { CLIENT_SOCKET, MAX_SOCKET_PATH, PEER_SOCKET, clientSocketPath } from './etcd-listen.js';
+import { TickflowError } from '../common/tickflow-error.js';
 
 /**
  * The owner-only directory that holds the embedded etcd's sockets: `{dataDir}.sock` beside the
@@ -39,4 +40,4 @@ export async function prepareSocketDir(dataDir: string): Promise<string> {
   return dir;
 }
 
-class SocketDirProblem extends Error {}
+class SocketDirProblem extends TickflowError {}

@@ -1,3 +1,4 @@
+import { TickflowError } from '../common/tickflow-error.js';
 /**
  * etcd's backend quota, as tickflow sees it: how a write refused for lack of space reads, and the
  * warnings the maintenance loop reports about it. Kept apart from errors.ts, whose store errors
@@ -23,7 +24,7 @@ export function isNoSpaceError(error: unknown): boolean {
 }
 
 /** A member's backend has grown past the warning share of the quota. */
-export class StoreQuotaWarning extends Error {
+export class StoreQuotaWarning extends TickflowError {
   override name = 'StoreQuotaWarning';
   readonly member: string;
   readonly dbSizeBytes: number;
@@ -42,7 +43,7 @@ export class StoreQuotaWarning extends Error {
 }
 
 /** etcd's NOSPACE alarm is raised and tickflow will not (or cannot) clear it by itself. */
-export class NoSpaceAlarmError extends Error {
+export class NoSpaceAlarmError extends TickflowError {
   override name = 'NoSpaceAlarmError';
 }
 

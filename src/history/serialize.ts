@@ -1,8 +1,9 @@
 import { describeValue } from '../common/invalid-input.js';
 import type { EventOf, HistoryEvent, HistoryEventType } from './events.js';
+import { TickflowError } from '../common/tickflow-error.js';
 
 /** A stored history line that cannot be turned back into an event. */
-export class HistorySerializationError extends Error {
+export class HistorySerializationError extends TickflowError {
   override name = 'HistorySerializationError';
   readonly field: string;
   readonly value: unknown;

@@ -8,6 +8,7 @@ import {
 import { PayloadTooLargeError } from '../engine/payload-limit.js';
 import { StoreTooLargeError, StoreUnavailableError } from '../etcd/errors.js';
 import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from '../timers/errors.js';
+import { TickflowError } from '../common/tickflow-error.js';
 
 /** The JSON body of every error response (Dapr's shape, plus the offending field when known). */
 export interface ErrorBody {
@@ -18,7 +19,7 @@ export interface ErrorBody {
 }
 
 /** An error with its HTTP status and Dapr-style error code, thrown by route handlers. */
-export class ApiError extends Error {
+export class ApiError extends TickflowError {
   override name = 'ApiError';
   readonly status: number;
   readonly errorCode: string;

@@ -17,6 +17,7 @@ import { attachEtcdUpkeep } from './etcd-metrics.js';
 import { buildHttpApp } from './http-app.js';
 import { ServerMetrics } from './server-metrics.js';
 import { loadWorkflowModule, registerWorkflowModule } from './workflow-module.js';
+import { TickflowError } from '../common/tickflow-error.js';
 
 export interface ServeOptions {
   /** Interface to listen on. Default 127.0.0.1. */
@@ -72,7 +73,7 @@ export interface TickflowServer {
 }
 
 /** Bad serve options or a failed start; the message is one line fit for a terminal. */
-export class ServeError extends Error {
+export class ServeError extends TickflowError {
   override name = 'ServeError';
 }
 

@@ -5,9 +5,10 @@ import { enableTypeScriptImports, isTypeScript, NO_TSX_HINT } from '../common/ty
 import type { AnyActivity } from '../engine/runtime/activity-types.js';
 import type { AnyWorkflow } from '../engine/workflow-context.js';
 import type { RuntimeCore } from '../engine/runtime/runtime-core.js';
+import { TickflowError } from '../common/tickflow-error.js';
 
 /** `--workflows` could not be used; the message says which file and what is wrong. */
-export class WorkflowModuleError extends Error {
+export class WorkflowModuleError extends TickflowError {
   override name = 'WorkflowModuleError';
   readonly path: string;
   constructor(path: string, message: string, options: { cause?: unknown } = {}) {

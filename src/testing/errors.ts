@@ -1,18 +1,16 @@
-import { invalidInputMessage, type InvalidInput } from '../common/invalid-input.js';
+import type { InvalidInput } from '../common/invalid-input.js';
 import type { WorkflowStallDetails } from '../engine/runtime/workflow-state-view.js';
+import { TickflowError } from '../common/tickflow-error.js';
 
 /** Bad input to the test environment or the replay checks: names the field, the value and what is allowed. */
-export class TestEnvironmentError extends Error implements InvalidInput {
+export class TestEnvironmentError extends TickflowError implements InvalidInput {
   override name = 'TestEnvironmentError';
-  readonly field: string;
-  readonly value: unknown;
-  readonly allowed: string;
+  declare readonly field: string;
+  declare readonly value: unknown;
+  declare readonly allowed: string;
 
   constructor(field: string, value: unknown, allowed: string) {
-    super(invalidInputMessage(field, value, allowed));
-    this.field = field;
-    this.value = value;
-    this.allowed = allowed;
+    super(undefined, { invalid: { field, value, allowed } });
   }
 }
 
@@ -22,7 +20,7 @@ export class TestEnvironmentError extends Error implements InvalidInput {
  * through in virtual time. Fix the code and register it again (a deploy), or register the
  * workflow with `failFast: true` to have such errors fail the instance.
  */
-export class StepStalledError extends Error {
+export class StepStalledError extends TickflowError {
   override name = 'StepStalledError';
   readonly instanceId: string;
   /** What the wait was for: `start` or `complete`. */
@@ -46,7 +44,7 @@ export class StepStalledError extends Error {
  * A time-skipping wait cannot finish: every instance is idle, no timer is left to skip to, and
  * the awaited condition does not hold (typically the workflow waits for an external event).
  */
-export class TimeSkippingStalledError extends Error {
+export class TimeSkippingStalledError extends TickflowError {
   override name = 'TimeSkippingStalledError';
   readonly instanceId: string;
   /** What the wait was for: `start` or `complete`. */

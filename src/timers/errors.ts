@@ -1,22 +1,20 @@
-import { invalidInputMessage, type InvalidInput } from '../common/invalid-input.js';
+import type { InvalidInput } from '../common/invalid-input.js';
+import { TickflowError } from '../common/tickflow-error.js';
 
 /** Base class so callers can catch every timer-service error in one place. */
-export class TimerServiceError extends Error {
+export class TimerServiceError extends TickflowError {
   override name = 'TimerServiceError';
 }
 
 /** Bad job input. Names the field, the value received, and what is allowed. Nothing was stored. */
 export class JobValidationError extends TimerServiceError implements InvalidInput {
   override name = 'JobValidationError';
-  readonly field: string;
-  readonly value: unknown;
-  readonly allowed: string;
+  declare readonly field: string;
+  declare readonly value: unknown;
+  declare readonly allowed: string;
 
   constructor(field: string, value: unknown, allowed: string, message?: string) {
-    super(message ?? invalidInputMessage(field, value, allowed));
-    this.field = field;
-    this.value = value;
-    this.allowed = allowed;
+    super(message, { invalid: { field, value, allowed } });
   }
 }
 

@@ -3,6 +3,7 @@ import type { HistoryEvent } from '../../history/events.js';
 import { deserializeEvent, deserializeHistory } from '../../history/serialize.js';
 import type { InstanceKeys } from './instance-keys.js';
 import { decodeInstance, type InstanceRecord } from './instance-record.js';
+import { TickflowError } from '../../common/tickflow-error.js';
 
 export interface LoadedInstance {
   record: InstanceRecord;
@@ -17,7 +18,7 @@ export interface InboxMessage {
 }
 
 /** A stored history that cannot be read back; the instance is failed with this reason. */
-export class CorruptHistoryError extends Error {
+export class CorruptHistoryError extends TickflowError {
   override name = 'CorruptHistoryError';
 }
 

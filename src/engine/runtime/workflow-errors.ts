@@ -1,4 +1,4 @@
-import { invalidInputMessage, type InvalidInput } from '../../common/invalid-input.js';
+import type { InvalidInput } from '../../common/invalid-input.js';
 import { WorkflowError } from '../errors.js';
 
 /** There is no instance with this id (never started, or purged). The HTTP API answers 404. */
@@ -53,14 +53,11 @@ export class WorkflowWaitTimeoutError extends WorkflowError {
 /** Bad client input (instance id, event name, ...). Names the field, the value and what is allowed. */
 export class WorkflowValidationError extends WorkflowError implements InvalidInput {
   override name = 'WorkflowValidationError';
-  readonly field: string;
-  readonly value: unknown;
-  readonly allowed: string;
+  declare readonly field: string;
+  declare readonly value: unknown;
+  declare readonly allowed: string;
   constructor(field: string, value: unknown, allowed: string) {
-    super(invalidInputMessage(field, value, allowed));
-    this.field = field;
-    this.value = value;
-    this.allowed = allowed;
+    super(undefined, { invalid: { field, value, allowed } });
   }
 }
 

@@ -74,7 +74,7 @@ test('failureTypes adds classes (instanceof) and class names (name or prototype 
 
 test('WorkflowFailure of another tickflow copy is recognised by brand and name', (t) => {
   // As the class of a second copy of the package would make it: same name, same brand.
-  const Brand = Symbol.for('tickflow.WorkflowError');
+  const Brand = Symbol.for('tickflow.TickflowError');
   class WorkflowFailureCopy extends Error {}
   Object.defineProperty(WorkflowFailureCopy, 'name', { value: 'WorkflowFailure' });
   Object.defineProperty(WorkflowFailureCopy.prototype, Brand, { value: true });

@@ -106,7 +106,14 @@ export function registerWorkflowsCommand(program: Command, io: CliIo): void {
       }
       ctx.out.table(
         ['INSTANCE ID', 'WORKFLOW', 'STATUS', 'CREATED', 'UPDATED'],
-        instances.map((i) => [i.instanceID, i.workflowName, i.runtimeStatus, i.createdAt, i.lastUpdatedAt]),
+        instances.map((i) => [
+          i.instanceID,
+          i.workflowName,
+          // RUNNING is all Dapr can say of a stalled instance; the list says more.
+          i.stalled ? `${i.runtimeStatus} (stalled)` : i.runtimeStatus,
+          i.createdAt,
+          i.lastUpdatedAt,
+        ]),
       );
     });
 

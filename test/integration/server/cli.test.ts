@@ -151,6 +151,8 @@ test('workflows status shows a stalled step; list --stalled lists it', async (t)
   t.regex(header ?? '', /^INSTANCE ID +WORKFLOW +ATTEMPTS +STALLED SINCE +NEXT RETRY +ERROR$/);
   t.is(rows.length, 1, listed.stdout);
   t.regex(rows[0] ?? '', /^cli-stall +buggy +\d+ +\S+ +\S+ +TypeError: cannot read the plan$/);
+  const all = await cli('workflows', 'list', '--name', 'buggy');
+  t.regex(all.stdout, /^cli-stall +buggy +RUNNING \(stalled\) +\d{4}-/m);
   const json = await cli('--json', 'workflows', 'list', '--stalled');
   const [row] = JSON.parse(json.stdout) as Array<{ instanceID: string; stalled?: { errorType: string } }>;
   t.is(row?.instanceID, 'cli-stall');

@@ -132,7 +132,7 @@ export type {
   JsonValue,
   TriggerHandler,
   TriggerResult,
-} from './timers/job.js';
+} from './timers/schedule/job.js';
 export type { JobView } from './timers/job-view.js';
 export type { TimerServiceEvents, TriggerEvent } from './timers/timer-events.js';
 export {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, fetch as undiciFetch } from 'undici';
-import type { JobTrigger, TriggerResult } from '../timers/job.js';
+import type { JobTrigger, TriggerResult } from '../timers/schedule/job.js';
 import { API_TOKEN_HEADER } from './api-token.js';
 import type { TimerService } from '../timers/timer-service.js';
 

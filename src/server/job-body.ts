@@ -1,4 +1,4 @@
-import type { FailurePolicySpec, JobSpec, JsonValue } from '../timers/job.js';
+import type { FailurePolicySpec, JobSpec, JsonValue } from '../timers/schedule/job.js';
 import type { JobView } from '../timers/job-view.js';
 import { JobValidationError } from '../timers/errors.js';
 import { ApiError, ErrorCode } from './api-error.js';

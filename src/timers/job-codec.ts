@@ -2,14 +2,14 @@ import {
   DEFAULT_MAX_RETRIES,
   DEFAULT_RETRY_INTERVAL_MS,
   defaultFailurePolicySpec,
-} from './failure-policy.js';
+} from './schedule/failure-policy.js';
 import {
   DEFAULT_TARGET,
   type FailurePolicy,
   type FailurePolicySpec,
   type JobProgress,
   type JobRecord,
-} from './job.js';
+} from './schedule/job.js';
 
 /**
  * Job records are stored as JSON with the JobRecord field names, but fields that hold their default

@@ -4,7 +4,7 @@ import type { Clock } from '../common/clock.js';
 import type { GroupCommit } from '../etcd/group-commit.js';
 import type { KvEntry, KvEvent, KvStore, WatchHandle } from '../etcd/kv-store.js';
 import { decodeProgress, decodeRecord } from './job-codec.js';
-import type { JobProgress } from './job.js';
+import type { JobProgress } from './schedule/job.js';
 import type { ScopeKeys } from './job-keys.js';
 import type { JobTable } from './job-table.js';
 import type { JobWaker } from './job-waker.js';

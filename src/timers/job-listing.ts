@@ -3,9 +3,9 @@ import { compareKeys } from '../etcd/key-order.js';
 import { JobValidationError } from './errors.js';
 import { decodeProgress, decodeRecord } from './job-codec.js';
 import type { ScopeKeys } from './job-keys.js';
-import { currentProgress } from './job.js';
+import { currentProgress } from './schedule/job.js';
 import { toJobView, type JobView } from './job-view.js';
-import { nextFire } from './next-fire.js';
+import { nextFire } from './schedule/next-fire.js';
 
 /** One page of jobs; `next` is the `after` of the following page, absent on the last. */
 export interface JobPage {

@@ -1,9 +1,9 @@
 import { DormantJob } from './dormant-job.js';
 import { DormantQueue } from './dormant-queue.js';
 import { DueQueue } from './due-queue.js';
-import type { JobProgress, JobRecord } from './job.js';
+import type { JobProgress, JobRecord } from './schedule/job.js';
 import type { LiveJob } from './live-job.js';
-import { nextFire } from './next-fire.js';
+import { nextFire } from './schedule/next-fire.js';
 
 /** How far ahead of now a job's next tick may be for the job to be kept in full (live). */
 export const DEFAULT_HORIZON_MS = 60_000;

@@ -1,4 +1,4 @@
-import type { FailurePolicySpec, JobProgress, JobRecord, JsonValue } from './job.js';
+import type { FailurePolicySpec, JobProgress, JobRecord, JsonValue } from './schedule/job.js';
 
 /** A job as `get`/`list` return it: the caller's original strings plus its progress. */
 export interface JobView {

@@ -1,4 +1,4 @@
-import type { JobProgress, JobRecord } from './job.js';
+import type { JobProgress, JobRecord } from './schedule/job.js';
 
 export type LiveJobState = 'waiting' | 'inflight' | 'staged' | 'done';
 

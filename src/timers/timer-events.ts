@@ -1,4 +1,4 @@
-import type { TriggerResult } from './job.js';
+import type { TriggerResult } from './schedule/job.js';
 
 /** The payload of a timer service's `triggered` event: one delivery and its result. Times are epoch milliseconds. */
 export interface TriggerEvent {

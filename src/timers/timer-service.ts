@@ -15,14 +15,14 @@ import { JobAlreadyExistsError, JobNotFoundError, JobValidationError, TimerServi
 import { decodeProgress, decodeRecord, encodeRecord } from './job-codec.js';
 import { JobFeed } from './job-feed.js';
 import { scopeKeys, type ScopeKeys } from './job-keys.js';
-import { validateJobName } from './job-name.js';
+import { validateJobName } from './schedule/job-name.js';
 import { DEFAULT_HORIZON_MS, JobTable } from './job-table.js';
 import { JobWaker } from './job-waker.js';
-import { currentProgress, type JobRecord, type JobSpec, type TriggerHandler } from './job.js';
-import { nextFire } from './next-fire.js';
+import { currentProgress, type JobRecord, type JobSpec, type TriggerHandler } from './schedule/job.js';
+import { nextFire } from './schedule/next-fire.js';
 import type { TimerServiceEvents } from './timer-events.js';
 import { TriggerLoop } from './trigger-loop.js';
-import { normalizeJob } from './validate-job.js';
+import { normalizeJob } from './schedule/validate-job.js';
 import { toJobView, type JobView } from './job-view.js';
 import { listJobPage, MAX_LIST_PAGE, type JobPage, type ListPageOptions } from './job-listing.js';
 

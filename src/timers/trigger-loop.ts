@@ -3,12 +3,12 @@ import type { EventEmitter } from 'eventemitter3';
 import type { Clock } from '../common/clock.js';
 import type { GroupCommit } from '../etcd/group-commit.js';
 import type { StoreGuard, StoreOp } from '../etcd/store-op.js';
-import { afterFailure } from './failure-decision.js';
-import type { JobProgress, JobTrigger, TriggerHandler, TriggerResult } from './job.js';
+import { afterFailure } from './schedule/failure-decision.js';
+import type { JobProgress, JobTrigger, TriggerHandler, TriggerResult } from './schedule/job.js';
 import type { ScopeKeys } from './job-keys.js';
 import type { JobTable } from './job-table.js';
 import type { LiveJob } from './live-job.js';
-import { nextFire } from './next-fire.js';
+import { nextFire } from './schedule/next-fire.js';
 import type { TimerServiceEvents } from './timer-events.js';
 import { asError } from '../common/as-error.js';
 

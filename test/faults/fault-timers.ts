@@ -6,7 +6,7 @@
 import { nanoid } from 'nanoid';
 import type { Clock } from '../../src/common/clock.js';
 import type { KvStore } from '../../src/etcd/kv-store.js';
-import type { JobSpec } from '../../src/timers/job.js';
+import type { JobSpec } from '../../src/timers/schedule/job.js';
 import { TimerService } from '../../src/timers/timer-service.js';
 
 export interface Delivery {

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { FakeClock } from '../../src/common/fake-clock.js';
 import { MemoryKv } from '../../src/etcd/memory-kv.js';
 import { JobNotFoundError, JobValidationError } from '../../src/timers/errors.js';
-import { validateJobName } from '../../src/timers/job-name.js';
+import { validateJobName } from '../../src/timers/schedule/job-name.js';
 import { TimerService } from '../../src/timers/timer-service.js';
 
 /** The rule as the docs state it, written separately from the implementation. */

@@ -14,11 +14,11 @@ import {
 } from '../../src/common/duration.js';
 import { durationToMs } from '../../src/engine/duration.js';
 import { WorkflowArgumentError } from '../../src/engine/errors.js';
-import { parseDuration as parseJobDuration } from '../../src/timers/duration.js';
+import { parseDuration as parseJobDuration } from '../../src/timers/schedule/duration.js';
 import { JobValidationError } from '../../src/timers/errors.js';
-import { nextFire } from '../../src/timers/next-fire.js';
-import { parseSchedule } from '../../src/timers/schedule.js';
-import { normalizeJob } from '../../src/timers/validate-job.js';
+import { nextFire } from '../../src/timers/schedule/next-fire.js';
+import { parseSchedule } from '../../src/timers/schedule/schedule.js';
+import { normalizeJob } from '../../src/timers/schedule/validate-job.js';
 import { cronText, durationText, nowMs, scheduleSoup } from './arbitraries.js';
 
 /** Runs per property: enough to hit edge cases, small enough for a loaded 2-core machine. */

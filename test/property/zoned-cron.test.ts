@@ -8,7 +8,7 @@ import test from 'ava';
 import { CronExpressionParser } from 'cron-parser';
 import fc from 'fast-check';
 import { JobValidationError } from '../../src/timers/errors.js';
-import { parseSchedule } from '../../src/timers/schedule.js';
+import { parseSchedule } from '../../src/timers/schedule/schedule.js';
 import { cronText, nowMs } from './arbitraries.js';
 
 const MIN = 60_000;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { JobResponse } from '../../server/job-body.js';
-import type { FailurePolicySpec } from '../../timers/job.js';
+import type { FailurePolicySpec } from '../../timers/schedule/job.js';
 import { usageError } from '../cli-error.js';
 import { commandContext, segment } from '../context.js';
 import { compactJson, type CliIo } from '../output.js';

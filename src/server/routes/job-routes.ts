@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { validateJobName } from '../../timers/job-name.js';
+import { validateJobName } from '../../timers/schedule/job-name.js';
 import { ErrorCode } from '../api-error.js';
 import type { ApiDeps } from '../api-deps.js';
 import { APP_TARGET } from '../app-delivery.js';

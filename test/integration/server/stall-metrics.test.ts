@@ -8,7 +8,7 @@ import { partitionOf } from '../../../src/cluster/partition.js';
 import { connectEtcd } from '../../../src/etcd/etcd-kv.js';
 import { encodeRecord } from '../../../src/timers/job-codec.js';
 import { scopeKeys } from '../../../src/timers/job-keys.js';
-import { normalizeJob } from '../../../src/timers/validate-job.js';
+import { normalizeJob } from '../../../src/timers/schedule/validate-job.js';
 import { waitFor } from '../../helpers/etcd-wait.js';
 import { useServer, type HttpResult } from '../../helpers/server-fixture.js';
 import { RecorderApp } from './recorder-app.js';

@@ -5,7 +5,7 @@
 import test from 'ava';
 import type { EtcdKv } from '../../../src/etcd/etcd-kv.js';
 import { JobNotFoundError } from '../../../src/timers/errors.js';
-import type { JobSpec, TriggerResult } from '../../../src/timers/job.js';
+import type { JobSpec, TriggerResult } from '../../../src/timers/schedule/job.js';
 import type { TimerService } from '../../../src/timers/timer-service.js';
 import { useEtcd } from '../../helpers/etcd.js';
 import { newService, Recorder } from './timer-fixture.js';

@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { JobNotFoundError } from '../../../src/timers/errors.js';
-import type { TriggerResult } from '../../../src/timers/job.js';
+import type { TriggerResult } from '../../../src/timers/schedule/job.js';
 import { useEtcd } from '../../helpers/etcd.js';
 import { nextEvent, waitFor } from '../../helpers/etcd-wait.js';
 import { ControlledKv } from './controlled-kv.js';

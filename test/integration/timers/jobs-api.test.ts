@@ -6,7 +6,7 @@
 import test, { type ExecutionContext } from 'ava';
 import type { EtcdKv } from '../../../src/etcd/etcd-kv.js';
 import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from '../../../src/timers/errors.js';
-import type { JobSpec, TriggerResult } from '../../../src/timers/job.js';
+import type { JobSpec, TriggerResult } from '../../../src/timers/schedule/job.js';
 import type { TimerService } from '../../../src/timers/timer-service.js';
 import { useEtcd } from '../../helpers/etcd.js';
 import { waitFor } from '../../helpers/etcd-wait.js';

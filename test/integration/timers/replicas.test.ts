@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { partitionOf } from '../../../src/cluster/partition.js';
-import type { JobSpec } from '../../../src/timers/job.js';
+import type { JobSpec } from '../../../src/timers/schedule/job.js';
 import type { TimerService } from '../../../src/timers/timer-service.js';
 import { useEtcd } from '../../helpers/etcd.js';
 import { waitFor } from '../../helpers/etcd-wait.js';

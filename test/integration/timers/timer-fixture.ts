@@ -4,7 +4,7 @@
  */
 import { nanoid } from 'nanoid';
 import type { KvStore } from '../../../src/etcd/kv-store.js';
-import type { JobTrigger, JsonValue, TriggerResult } from '../../../src/timers/job.js';
+import type { JobTrigger, JsonValue, TriggerResult } from '../../../src/timers/schedule/job.js';
 import type { TriggerEvent } from '../../../src/timers/timer-events.js';
 import { TimerService, type TimerServiceOptions } from '../../../src/timers/timer-service.js';
 import { waitFor, type WaitOptions } from '../../helpers/etcd-wait.js';

@@ -6,7 +6,7 @@ import {
   daysInMonth,
   isLeapYear,
   weekdayOfDays,
-} from '../../../src/timers/civil-time.js';
+} from '../../../src/timers/schedule/civil-time.js';
 
 test('day counts agree with Date for every day from 1600 to 2400', (t) => {
   const first = Date.UTC(1600, 0, 1) / MS_PER_DAY;

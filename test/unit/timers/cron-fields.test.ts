@@ -1,9 +1,9 @@
 import test, { type ExecutionContext } from 'ava';
 import { CronExpressionParser } from 'cron-parser';
 import fc from 'fast-check';
-import { cronFieldProblem } from '../../../src/timers/cron-fields.js';
+import { cronFieldProblem } from '../../../src/timers/schedule/cron-fields.js';
 import { JobValidationError } from '../../../src/timers/errors.js';
-import { parseSchedule } from '../../../src/timers/schedule.js';
+import { parseSchedule } from '../../../src/timers/schedule/schedule.js';
 
 /** The message of the error parseSchedule throws for `text`, checked for the InvalidInput shape. */
 function refusal(t: ExecutionContext, text: string): string {

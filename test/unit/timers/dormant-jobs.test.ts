@@ -9,7 +9,7 @@ import { StoreUnavailableError } from '../../../src/etcd/errors.js';
 import type { KvEntry, KvEvent, WatchCallbacks, WatchHandle } from '../../../src/etcd/kv-store.js';
 import { MemoryKv } from '../../../src/etcd/memory-kv.js';
 import { JobValidationError } from '../../../src/timers/errors.js';
-import type { JobTrigger, JsonValue } from '../../../src/timers/job.js';
+import type { JobTrigger, JsonValue } from '../../../src/timers/schedule/job.js';
 import { TimerService } from '../../../src/timers/timer-service.js';
 import { waitFor } from '../../helpers/etcd-wait.js';
 import { memorySteps } from '../../helpers/memory-steps.js';

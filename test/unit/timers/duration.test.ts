@@ -1,5 +1,5 @@
 import test from 'ava';
-import { parseDuration } from '../../../src/timers/duration.js';
+import { parseDuration } from '../../../src/timers/schedule/duration.js';
 import { JobValidationError } from '../../../src/timers/errors.js';
 
 const S = 1_000;

@@ -8,8 +8,8 @@ import { DEFAULT_MIN_INTERVAL_MS } from '../../../src/common/interval-floor.js';
 import { WorkflowArgumentError } from '../../../src/engine/errors.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../../../src/engine/retry-policy.js';
 import { JobValidationError } from '../../../src/timers/errors.js';
-import type { JobSpec } from '../../../src/timers/job.js';
-import { normalizeJob } from '../../../src/timers/validate-job.js';
+import type { JobSpec } from '../../../src/timers/schedule/job.js';
+import { normalizeJob } from '../../../src/timers/schedule/validate-job.js';
 
 const NOW = Date.UTC(2026, 0, 1);
 

@@ -4,8 +4,8 @@
  */
 import test from 'ava';
 import { decodeProgress, decodeRecord, encodeRecord } from '../../../src/timers/job-codec.js';
-import type { JobSpec } from '../../../src/timers/job.js';
-import { normalizeJob } from '../../../src/timers/validate-job.js';
+import type { JobSpec } from '../../../src/timers/schedule/job.js';
+import { normalizeJob } from '../../../src/timers/schedule/validate-job.js';
 
 const NOW = Date.UTC(2026, 0, 1);
 

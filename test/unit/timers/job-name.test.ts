@@ -1,6 +1,6 @@
 import test from 'ava';
 import { JobValidationError } from '../../../src/timers/errors.js';
-import { validateJobName } from '../../../src/timers/job-name.js';
+import { validateJobName } from '../../../src/timers/schedule/job-name.js';
 
 const good = [
   'a',

@@ -7,8 +7,8 @@ import { FakeClock } from '../../../src/common/fake-clock.js';
 import { DormantJob } from '../../../src/timers/dormant-job.js';
 import { JobTable, type TableJob } from '../../../src/timers/job-table.js';
 import type { LiveJob } from '../../../src/timers/live-job.js';
-import type { JobProgress, JobRecord } from '../../../src/timers/job.js';
-import { normalizeJob } from '../../../src/timers/validate-job.js';
+import type { JobProgress, JobRecord } from '../../../src/timers/schedule/job.js';
+import { normalizeJob } from '../../../src/timers/schedule/validate-job.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 

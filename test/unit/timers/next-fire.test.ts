@@ -1,9 +1,14 @@
 import test from 'ava';
-import { afterFailure, retryAt } from '../../../src/timers/failure-decision.js';
-import type { JobRecord, JobSpec } from '../../../src/timers/job.js';
-import { completeTick, failedAttempt, nextFire, scheduleFor } from '../../../src/timers/next-fire.js';
-import type { TickState } from '../../../src/timers/next-fire.js';
-import { normalizeJob } from '../../../src/timers/validate-job.js';
+import { afterFailure, retryAt } from '../../../src/timers/schedule/failure-decision.js';
+import type { JobRecord, JobSpec } from '../../../src/timers/schedule/job.js';
+import {
+  completeTick,
+  failedAttempt,
+  nextFire,
+  scheduleFor,
+} from '../../../src/timers/schedule/next-fire.js';
+import type { TickState } from '../../../src/timers/schedule/next-fire.js';
+import { normalizeJob } from '../../../src/timers/schedule/validate-job.js';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 const S = 1_000;

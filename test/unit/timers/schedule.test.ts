@@ -1,6 +1,6 @@
 import test from 'ava';
 import { JobValidationError } from '../../../src/timers/errors.js';
-import { parseSchedule } from '../../../src/timers/schedule.js';
+import { parseSchedule } from '../../../src/timers/schedule/schedule.js';
 
 const at = (iso: string): number => Date.parse(iso);
 const S = 1_000;

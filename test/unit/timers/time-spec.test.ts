@@ -1,6 +1,6 @@
 import test from 'ava';
 import { JobValidationError } from '../../../src/timers/errors.js';
-import { parseRfc3339, resolveTimeSpec } from '../../../src/timers/time-spec.js';
+import { parseRfc3339, resolveTimeSpec } from '../../../src/timers/schedule/time-spec.js';
 
 const BASE = Date.UTC(2026, 0, 1, 12, 0, 0);
 

@@ -7,7 +7,7 @@ import { FakeClock } from '../../../src/common/fake-clock.js';
 import { MemoryKv } from '../../../src/etcd/memory-kv.js';
 import { StoreUnavailableError } from '../../../src/etcd/errors.js';
 import { partitionOf } from '../../../src/cluster/partition.js';
-import type { JobTrigger, TriggerResult } from '../../../src/timers/job.js';
+import type { JobTrigger, TriggerResult } from '../../../src/timers/schedule/job.js';
 import { TimerService } from '../../../src/timers/timer-service.js';
 import { waitFor } from '../../helpers/etcd-wait.js';
 import { memorySteps } from '../../helpers/memory-steps.js';

@@ -1,9 +1,9 @@
 import test from 'ava';
 import type { ExecutionContext } from 'ava';
 import { JobValidationError } from '../../../src/timers/errors.js';
-import { DEFAULT_TARGET } from '../../../src/timers/job.js';
-import type { JobRecord, JobSpec } from '../../../src/timers/job.js';
-import { normalizeJob } from '../../../src/timers/validate-job.js';
+import { DEFAULT_TARGET } from '../../../src/timers/schedule/job.js';
+import type { JobRecord, JobSpec } from '../../../src/timers/schedule/job.js';
+import { normalizeJob } from '../../../src/timers/schedule/validate-job.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 const S = 1_000;

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { CronExpressionParser } from 'cron-parser';
-import { MS_PER_DAY, daysFromCivil } from '../../../src/timers/civil-time.js';
-import { WallClockCron } from '../../../src/timers/wall-clock-cron.js';
+import { MS_PER_DAY, daysFromCivil } from '../../../src/timers/schedule/civil-time.js';
+import { WallClockCron } from '../../../src/timers/schedule/wall-clock-cron.js';
 
 const cron = (text: string): WallClockCron =>
   new WallClockCron(CronExpressionParser.parse(text, { tz: 'UTC', currentDate: 0 }).fields);

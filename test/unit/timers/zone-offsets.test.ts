@@ -1,5 +1,5 @@
 import test from 'ava';
-import { MAX_INSTANT, ZoneOffsets, zoneOffsets } from '../../../src/timers/zone-offsets.js';
+import { MAX_INSTANT, ZoneOffsets, zoneOffsets } from '../../../src/timers/schedule/zone-offsets.js';
 
 const at = (iso: string): number => Date.parse(iso);
 const H = 3_600_000;

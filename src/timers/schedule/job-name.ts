@@ -1,4 +1,4 @@
-import { JobValidationError } from './errors.js';
+import { JobValidationError } from '../errors.js';
 
 export const MAX_JOB_NAME_LENGTH = 256;
 

@@ -1,5 +1,5 @@
 import { DURATION_ALLOWED, looksLikeDuration, parseDuration } from './duration.js';
-import { JobValidationError } from './errors.js';
+import { JobValidationError } from '../errors.js';
 
 /**
  * dueTime and ttl: an instant (RFC3339 string or Date) or a Go duration from a base time.

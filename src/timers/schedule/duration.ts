@@ -5,8 +5,8 @@ import {
   MAX_GO_DURATION,
   nanosToMs,
   parseGoDuration,
-} from '../common/duration.js';
-import { JobValidationError } from './errors.js';
+} from '../../common/duration.js';
+import { JobValidationError } from '../errors.js';
 
 /**
  * Durations as the Jobs API takes them (schedules, dueTime, ttl, failure-policy intervals): Go

@@ -1,6 +1,6 @@
-import { DEFAULT_MIN_INTERVAL_MS, formatFloor } from '../common/interval-floor.js';
+import { DEFAULT_MIN_INTERVAL_MS, formatFloor } from '../../common/interval-floor.js';
 import { parseDuration } from './duration.js';
-import { JobValidationError } from './errors.js';
+import { JobValidationError } from '../errors.js';
 import type { FailurePolicy, FailurePolicySpec } from './job.js';
 
 /**

@@ -2,7 +2,7 @@ import { CronExpressionParser } from 'cron-parser';
 import type { CronFieldCollection } from 'cron-parser';
 import { CRON_FIELDS, cronFieldProblem, cronFieldSyntax, failingCronField } from './cron-fields.js';
 import { DURATION_ALLOWED, looksLikeDuration, parseDuration } from './duration.js';
-import { JobValidationError } from './errors.js';
+import { JobValidationError } from '../errors.js';
 import { WallClockCron } from './wall-clock-cron.js';
 import { MAX_INSTANT, zoneOffsets } from './zone-offsets.js';
 import type { ZoneOffsets } from './zone-offsets.js';

@@ -1,4 +1,4 @@
-import { JobValidationError } from './errors.js';
+import { JobValidationError } from '../errors.js';
 import type { JsonValue } from './job.js';
 
 export const JSON_DATA_ALLOWED =

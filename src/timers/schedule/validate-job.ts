@@ -1,5 +1,5 @@
-import { DEFAULT_MIN_INTERVAL_MS, formatFloor } from '../common/interval-floor.js';
-import { JobValidationError } from './errors.js';
+import { DEFAULT_MIN_INTERVAL_MS, formatFloor } from '../../common/interval-floor.js';
+import { JobValidationError } from '../errors.js';
 import { normalizeFailurePolicy } from './failure-policy.js';
 import { DEFAULT_TARGET } from './job.js';
 import type { JobRecord, JobSpec } from './job.js';

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { enableTypeScriptImports, isTypeScript, NO_TSX_HINT } from '../common/typescript-imports.js';
 import type { AnyActivity } from '../engine/runtime/activity-types.js';
 import type { AnyWorkflow } from '../engine/workflow-context.js';
-import type { RuntimeCore } from '../engine/runtime/runtime-core.js';
+import type { RuntimeCore, WorkflowRegistrationOptions } from '../engine/runtime/runtime-core.js';
 import { TickflowError } from '../common/tickflow-error.js';
 
 /** `--workflows` could not be used; the message says which file and what is wrong. */
@@ -21,9 +21,13 @@ export interface WorkflowModule {
   path: string;
   workflows: Map<string, AnyWorkflow>;
   activities: Map<string, AnyActivity>;
+  /** Registration options by workflow export key (the `workflowOptions` export), e.g. `failFast`. */
+  workflowOptions: Map<string, WorkflowRegistrationOptions>;
 }
 
-const EXPECTED = 'an ES module exporting `workflows` and/or `activities` objects (name → function)';
+const EXPECTED =
+  'an ES module exporting `workflows` and/or `activities` objects (name → function), and optionally ' +
+  '`workflowOptions` (name → registration options)';
 
 /**
  * Imports the module given to `--workflows` and reads its `workflows` and `activities` exports.
@@ -51,10 +55,12 @@ export async function loadWorkflowModule(path: string): Promise<WorkflowModule> 
   if (exports['workflows'] === undefined && exports['activities'] === undefined) {
     throw new WorkflowModuleError(path, `exports neither workflows nor activities; expected ${EXPECTED}`);
   }
+  const workflows = functionsOf(path, exports, 'workflows') as Map<string, AnyWorkflow>;
   return {
     path: absolute,
-    workflows: functionsOf(path, exports, 'workflows') as Map<string, AnyWorkflow>,
+    workflows,
     activities: functionsOf(path, exports, 'activities') as Map<string, AnyActivity>,
+    workflowOptions: optionsOf(path, exports, workflows),
   };
 }
 
@@ -65,9 +71,15 @@ export async function loadWorkflowModule(path: string): Promise<WorkflowModule> 
  */
 export function registerWorkflowModule(runtime: RuntimeCore, module: WorkflowModule): void {
   for (const [key, fn] of module.workflows) {
-    runtime.registerWorkflowWithName(key, fn);
+    const options = module.workflowOptions.get(key);
+    try {
+      runtime.registerWorkflowWithName(key, fn, options);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new WorkflowModuleError(module.path, `workflowOptions.${key}: ${reason}`, { cause: error });
+    }
     if (fn.name && fn.name !== key && !module.workflows.has(fn.name))
-      runtime.registerWorkflowWithName(fn.name, fn);
+      runtime.registerWorkflowWithName(fn.name, fn, options);
   }
   for (const [key, fn] of module.activities) {
     runtime.registerActivityWithName(key, fn);
@@ -95,6 +107,44 @@ function functionsOf(
       throw new WorkflowModuleError(path, `${name}.${key} must be a function, got ${describe(fn)}`);
     }
     found.set(key, fn as (...args: never[]) => unknown);
+  }
+  return found;
+}
+
+/**
+ * The optional `workflowOptions` export: registration options (`failFast`, `failureTypes`) by
+ * workflow export key. Its shape is checked here so a typo names the file; the fields are checked
+ * by the registration itself.
+ */
+function optionsOf(
+  path: string,
+  exports: Record<string, unknown>,
+  workflows: ReadonlyMap<string, unknown>,
+): Map<string, WorkflowRegistrationOptions> {
+  const value = exports['workflowOptions'];
+  const found = new Map<string, WorkflowRegistrationOptions>();
+  if (value === undefined) return found;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new WorkflowModuleError(
+      path,
+      `export \`workflowOptions\` must be an object of workflow name → options, got ${describe(value)}`,
+    );
+  }
+  for (const [key, options] of Object.entries(value)) {
+    if (!workflows.has(key)) {
+      const known = [...workflows.keys()].join(', ') || 'none';
+      throw new WorkflowModuleError(
+        path,
+        `workflowOptions.${key} names no exported workflow (workflows: ${known})`,
+      );
+    }
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+      throw new WorkflowModuleError(
+        path,
+        `workflowOptions.${key} must be an object such as { failFast: true }, got ${describe(options)}`,
+      );
+    }
+    found.set(key, options as WorkflowRegistrationOptions);
   }
   return found;
 }

@@ -165,6 +165,15 @@ test('a stalled workflow stays RUNNING; its stall is in properties, the list and
   t.false('tickflow.stalled.attempts' in ended.properties);
 });
 
+test('a workflow the module registers fail-fast (workflowOptions) fails on the same bug', async (t) => {
+  const start = await server.request('POST', `${WF}/brittle/start?instanceID=http-brittle`, { body: 'x' });
+  t.is(start.status, 202);
+  const failed = await untilStatus('http-brittle', 'FAILED');
+  t.is(failed.properties['dapr.workflow.failure.error_type'], 'TypeError');
+  t.is(failed.properties['dapr.workflow.failure.error_message'], 'cannot read x');
+  t.false('tickflow.stalled.attempts' in failed.properties);
+});
+
 test('a failed workflow reports failure details, not an output', async (t) => {
   t.is(
     (await server.request('POST', `${WF}/failing/start?instanceID=http-fail`, { body: 'boom' })).status,

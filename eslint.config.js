@@ -5,6 +5,60 @@ import importX from 'eslint-plugin-import-x';
 import prettier from 'eslint-config-prettier';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
+/**
+ * The layering of src/ (docs/architecture.md): which folder may import which. Arrows not listed
+ * here must never exist; composition roots (src/*.ts, server, cli, testing) may import anything.
+ */
+const layers = [
+  {
+    target: './src/common',
+    from: './src',
+    except: ['./common'],
+    message: 'src/common imports nothing else of tickflow',
+  },
+  {
+    target: './src/history',
+    from: './src',
+    except: ['./common', './history'],
+    message: 'history is pure: common only',
+  },
+  {
+    target: './src/engine',
+    from: './src',
+    except: ['./common', './history', './engine'],
+    message: 'the engine is pure: common and history only (never etcd, the runtime or timers)',
+  },
+  {
+    target: './src/runtime',
+    from: ['./src/timers', './src/cluster', './src/server', './src/cli', './src/testing'],
+    message: 'the runtime reaches the timer service only through the ReminderPort it declares',
+  },
+  {
+    target: './src/timers/schedule',
+    from: './src',
+    except: ['./common', './timers/schedule', './timers/errors.ts'],
+    message: 'the schedule grammar is pure: common and timers/errors only',
+  },
+  {
+    target: './src/timers',
+    from: ['./src/engine', './src/runtime', './src/history', './src/server', './src/cli', './src/testing'],
+    message:
+      'timers never import the workflow engine, runtime or history (the runtime talks to them through ReminderPort)',
+  },
+  {
+    target: './src/cluster',
+    from: './src',
+    except: ['./common', './etcd', './cluster'],
+    message: 'cluster: common and etcd only',
+  },
+  {
+    target: './src/etcd',
+    from: './src',
+    except: ['./common', './etcd'],
+    message: 'the store layer imports common only',
+  },
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -33,6 +87,7 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': ['error', { zones: layers }],
     },
     settings: {
       'import-x/resolver-next': [createTypeScriptImportResolver()],

@@ -14,7 +14,7 @@ export type {
   WorkflowContext,
   WorkflowReference,
 } from './engine/workflow-context.js';
-export type { Activity, AnyActivity, WorkflowActivityContext } from './engine/runtime/activity-types.js';
+export type { Activity, AnyActivity, WorkflowActivityContext } from './runtime/activities/activity-types.js';
 export type { RetryPolicy } from './engine/retry-policy.js';
 export type { DurationInput, TimerFireAt } from './engine/duration.js';
 export { Task, type TaskOutcome } from './engine/task.js';
@@ -37,9 +37,9 @@ export {
   type ErrorClass,
   type WorkflowFailurePolicy,
 } from './engine/workflow-failure-policy.js';
-export type { WorkflowRegistrationOptions } from './engine/runtime/runtime-core.js';
-export type { StallRetryOptions } from './engine/runtime/stall-backoff.js';
-export { WorkflowStalledError } from './engine/runtime/stall-warning.js';
+export type { WorkflowRegistrationOptions } from './runtime/runtime-core.js';
+export type { StallRetryOptions } from './runtime/steps/stall-backoff.js';
+export { WorkflowStalledError } from './runtime/steps/stall-warning.js';
 export {
   WorkflowAlreadyExistsError,
   WorkflowLimitError,
@@ -47,15 +47,15 @@ export {
   WorkflowStateError,
   WorkflowValidationError,
   WorkflowWaitTimeoutError,
-} from './engine/runtime/workflow-errors.js';
+} from './runtime/workflow-errors.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES, PayloadTooLargeError } from './engine/payload-limit.js';
 export type {
   WorkflowState,
   WorkflowFailureDetails,
   WorkflowStallDetails,
-} from './engine/runtime/workflow-state-view.js';
-export type { ListWorkflowsPage, ListWorkflowsQuery } from './engine/runtime/client-core.js';
-export type { RuntimeEvents, StallEvent, StepEvent } from './engine/runtime/runtime-events.js';
+} from './runtime/instances/workflow-state-view.js';
+export type { ListWorkflowsPage, ListWorkflowsQuery } from './runtime/client-core.js';
+export type { RuntimeEvents, StallEvent, StepEvent } from './runtime/runtime-events.js';
 export {
   execute,
   WorkflowExecutor,

@@ -1,4 +1,4 @@
-import { ClientCore } from './engine/runtime/client-core.js';
+import { ClientCore } from './runtime/client-core.js';
 import type { KvStore } from './etcd/kv-store.js';
 import { openStore, type StoreOptions } from './store-options.js';
 import { TimerService } from './timers/timer-service.js';

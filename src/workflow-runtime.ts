@@ -1,7 +1,7 @@
-import { RuntimeCore } from './engine/runtime/runtime-core.js';
+import { RuntimeCore } from './runtime/runtime-core.js';
 import type { WorkflowLogger } from './engine/logger.js';
 import type { KvStore } from './etcd/kv-store.js';
-import type { StallRetryOptions } from './engine/runtime/stall-backoff.js';
+import type { StallRetryOptions } from './runtime/steps/stall-backoff.js';
 import { openStore, type StoreOptions } from './store-options.js';
 import { TimerService } from './timers/timer-service.js';
 

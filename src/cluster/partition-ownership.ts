@@ -45,8 +45,9 @@ export interface PartitionOwnershipEvents {
 const MAX_RETRY_DELAY_MS = 2_000;
 
 /**
- * Lease-based partition ownership. Each member registers under its lease and computes the same
- * assignment from the same member list; an owner key per partition, created only when absent and
+ * Lease-based partition ownership (the "one owner per partition" guarantee of
+ * docs/architecture.md). Each member registers under its lease and computes the same assignment
+ * from the same member list; an owner key per partition, created only when absent and
  * living under its owner's lease, guarantees at most one live owner at a time. A member hands a
  * partition over by first stopping (onRelease) and only then deleting its owner key; the next
  * owner claims when it sees the key gone.

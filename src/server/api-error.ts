@@ -4,7 +4,7 @@ import {
   WorkflowNotFoundError,
   WorkflowStateError,
   WorkflowValidationError,
-} from '../engine/runtime/workflow-errors.js';
+} from '../runtime/workflow-errors.js';
 import { PayloadTooLargeError } from '../engine/payload-limit.js';
 import { StoreTooLargeError, StoreUnavailableError } from '../etcd/errors.js';
 import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from '../timers/errors.js';

@@ -2,9 +2,9 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { enableTypeScriptImports, isTypeScript, NO_TSX_HINT } from '../common/typescript-imports.js';
-import type { AnyActivity } from '../engine/runtime/activity-types.js';
+import type { AnyActivity } from '../runtime/activities/activity-types.js';
 import type { AnyWorkflow } from '../engine/workflow-context.js';
-import type { RuntimeCore, WorkflowRegistrationOptions } from '../engine/runtime/runtime-core.js';
+import type { RuntimeCore, WorkflowRegistrationOptions } from '../runtime/runtime-core.js';
 import { TickflowError } from '../common/tickflow-error.js';
 
 /** `--workflows` could not be used; the message says which file and what is wrong. */

@@ -1,4 +1,4 @@
-import type { WorkflowState } from '../engine/runtime/workflow-state-view.js';
+import type { WorkflowState } from '../runtime/instances/workflow-state-view.js';
 
 /** `GET /v1.0/workflows/dapr/{instanceId}`, in the shape Dapr (and its SDKs) use. */
 export interface DaprWorkflowResponse {

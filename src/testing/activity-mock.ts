@@ -1,4 +1,4 @@
-import type { Activity, AnyActivity, WorkflowActivityContext } from '../engine/runtime/activity-types.js';
+import type { Activity, AnyActivity, WorkflowActivityContext } from '../runtime/activities/activity-types.js';
 import type { ActivityReference } from '../engine/workflow-context.js';
 import { TestEnvironmentError } from './errors.js';
 

@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../common/clock.js';
 import type { WorkflowLogger } from '../engine/logger.js';
-import type { StallRetryOptions } from '../engine/runtime/stall-backoff.js';
-import type { AnyActivity } from '../engine/runtime/activity-types.js';
+import type { StallRetryOptions } from '../runtime/steps/stall-backoff.js';
+import type { AnyActivity } from '../runtime/activities/activity-types.js';
 import type { AnyWorkflow } from '../engine/workflow-context.js';
 import { connectEtcd } from '../etcd/etcd-kv.js';
 import type { KvStore } from '../etcd/kv-store.js';

@@ -1,5 +1,5 @@
 import type { InvalidInput } from '../common/invalid-input.js';
-import type { WorkflowStallDetails } from '../engine/runtime/workflow-state-view.js';
+import type { WorkflowStallDetails } from '../runtime/instances/workflow-state-view.js';
 import { TickflowError } from '../common/tickflow-error.js';
 
 /** Bad input to the test environment or the replay checks: names the field, the value and what is allowed. */

@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'eventemitter3';
-import type { RuntimeEvents } from '../engine/runtime/runtime-events.js';
+import type { RuntimeEvents } from '../runtime/runtime-events.js';
 import type { MemoryKv } from '../etcd/memory-kv.js';
 import type { SkippingClock } from './skipping-clock.js';
 

@@ -1,5 +1,5 @@
-import type { WorkflowState } from '../engine/runtime/workflow-state-view.js';
-import { WorkflowWaitTimeoutError } from '../engine/runtime/workflow-errors.js';
+import type { WorkflowState } from '../runtime/instances/workflow-state-view.js';
+import { WorkflowWaitTimeoutError } from '../runtime/workflow-errors.js';
 import { isTerminalStatus, WorkflowRuntimeStatus } from '../history/status.js';
 import type { Clock } from '../common/clock.js';
 import { WorkflowClient, type WorkflowClientOptions } from '../workflow-client.js';

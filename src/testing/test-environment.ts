@@ -1,7 +1,7 @@
 import { nanoid } from 'nanoid';
 import type { Clock } from '../common/clock.js';
 import { durationToMs, type DurationInput } from '../engine/duration.js';
-import type { Activity } from '../engine/runtime/activity-types.js';
+import type { Activity } from '../runtime/activities/activity-types.js';
 import type { ActivityReference } from '../engine/workflow-context.js';
 import type { KvStore } from '../etcd/kv-store.js';
 import type { HistoryEvent } from '../history/events.js';

@@ -1,5 +1,5 @@
 /**
- * etcd layout of the timer service (one scope = namespace + appId):
+ * etcd layout of the timer service (one scope = namespace + appId; all of it in docs/architecture.md):
  *
  *   /tickflow/{ns}/{app}/timers/jobs/{pp}/{name}      JobRecord (JSON); its mod revision is the job's identity
  *   /tickflow/{ns}/{app}/timers/progress/{pp}/{name}  JobProgress (JSON); written only if the job's

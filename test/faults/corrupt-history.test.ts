@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { waitFor } from '../helpers/etcd-wait.js';
-import { instanceKeys } from '../../src/engine/runtime/instance-keys.js';
+import { instanceKeys } from '../../src/runtime/instances/instance-keys.js';
 import {
   MemoryKv,
   WorkflowClient,

@@ -3,7 +3,7 @@ import type {
   ReminderResult,
   ReminderSpec,
   ReminderTrigger,
-} from '../../src/engine/runtime/reminder-port.js';
+} from '../../src/runtime/reminders/reminder-port.js';
 import type { StoreOp } from '../../src/etcd/store-op.js';
 import type { TimerService } from '../../src/index.js';
 

@@ -1,6 +1,6 @@
 import type { ExecutionContext } from 'ava';
 import { nanoid } from 'nanoid';
-import { RuntimeCore, type RuntimeCoreOptions } from '../../src/engine/runtime/runtime-core.js';
+import { RuntimeCore, type RuntimeCoreOptions } from '../../src/runtime/runtime-core.js';
 import {
   TimerService,
   WorkflowClient,

@@ -1,5 +1,5 @@
 import test, { type ExecutionContext } from 'ava';
-import type { RuntimeCore } from '../../../src/engine/runtime/runtime-core.js';
+import type { RuntimeCore } from '../../../src/runtime/runtime-core.js';
 import {
   type WorkflowClient,
   WorkflowRuntimeStatus,

@@ -4,7 +4,7 @@
  * cannot be read is purged. Client only, on the in-memory store: no runtime is needed to end one.
  */
 import test from 'ava';
-import { instanceKeys } from '../../../src/engine/runtime/instance-keys.js';
+import { instanceKeys } from '../../../src/runtime/instances/instance-keys.js';
 import { MemoryKv } from '../../../src/etcd/memory-kv.js';
 import { WorkflowClient, WorkflowRuntimeStatus } from '../../../src/index.js';
 

@@ -15,8 +15,8 @@ import {
   PayloadTooLargeError,
   resolveMaxPayloadBytes,
 } from '../../../src/engine/payload-limit.js';
-import { appendToChunks } from '../../../src/engine/runtime/history-chunks.js';
-import { inboxPortion } from '../../../src/engine/runtime/inbox-portion.js';
+import { appendToChunks } from '../../../src/runtime/instances/history-chunks.js';
+import { inboxPortion } from '../../../src/runtime/instances/inbox-portion.js';
 import type { WorkflowContext } from '../../../src/engine/workflow-context.js';
 import type { HistoryEvent } from '../../../src/history/events.js';
 import { serializeEvent } from '../../../src/history/serialize.js';

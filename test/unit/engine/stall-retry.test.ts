@@ -3,18 +3,18 @@
  * stall record kept across attempts, the ops of a stalled attempt, and the client's view of it.
  */
 import test from 'ava';
-import { instanceKeys, reminderNames } from '../../../src/engine/runtime/instance-keys.js';
-import type { InstanceRecord } from '../../../src/engine/runtime/instance-record.js';
-import type { ReminderPort, ReminderSpec } from '../../../src/engine/runtime/reminder-port.js';
+import { instanceKeys, reminderNames } from '../../../src/runtime/instances/instance-keys.js';
+import type { InstanceRecord } from '../../../src/runtime/instances/instance-record.js';
+import type { ReminderPort, ReminderSpec } from '../../../src/runtime/reminders/reminder-port.js';
 import {
   DEFAULT_STALL_BACKOFF,
   nextStallRecord,
   resolveStallBackoff,
   stallDelayMs,
-} from '../../../src/engine/runtime/stall-backoff.js';
-import { stalledStepOps } from '../../../src/engine/runtime/stall-ops.js';
-import { toWorkflowState } from '../../../src/engine/runtime/workflow-state-view.js';
-import { WorkflowValidationError } from '../../../src/engine/runtime/workflow-errors.js';
+} from '../../../src/runtime/steps/stall-backoff.js';
+import { stalledStepOps } from '../../../src/runtime/steps/stall-ops.js';
+import { toWorkflowState } from '../../../src/runtime/instances/workflow-state-view.js';
+import { WorkflowValidationError } from '../../../src/runtime/workflow-errors.js';
 import { deserializeEvent } from '../../../src/history/serialize.js';
 import { WorkflowRuntimeStatus } from '../../../src/history/status.js';
 import { at, ev, SECOND, T0 } from '../../helpers/history-builder.js';

@@ -3,7 +3,7 @@
  * `tickflow.stalled.*` properties and in list rows, never a stack trace.
  */
 import test from 'ava';
-import type { WorkflowState } from '../../../src/engine/runtime/workflow-state-view.js';
+import type { WorkflowState } from '../../../src/runtime/instances/workflow-state-view.js';
 import { WorkflowRuntimeStatus } from '../../../src/history/status.js';
 import { toDaprWorkflow, toListItem } from '../../../src/server/workflow-view.js';
 

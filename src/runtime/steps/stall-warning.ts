@@ -1,5 +1,5 @@
 import type { FailureDetails } from '../../history/failure-details.js';
-import { WorkflowError } from '../errors.js';
+import { WorkflowError } from '../../engine/errors.js';
 
 /**
  * The runtime's warning for a stalled step: the code of workflow `workflowName` threw an error

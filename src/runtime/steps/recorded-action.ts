@@ -1,5 +1,5 @@
 import type { HistoryEvent } from '../../history/events.js';
-import type { WorkflowAction } from '../actions.js';
+import type { WorkflowAction } from '../../engine/actions.js';
 
 /** The action a recorded history event stands for (the inverse of `recordActionEvent`). */
 export function actionFromRecord(event: HistoryEvent): WorkflowAction | undefined {

@@ -1,10 +1,10 @@
 import type { GroupCommit } from '../../etcd/group-commit.js';
 import type { ChildWorkflowCreatedEvent, HistoryEvent } from '../../history/events.js';
 import { isTerminalStatus } from '../../history/status.js';
-import type { InstanceStore, LoadedInstance } from './instance-store.js';
-import type { StepContext } from './reminder-ops.js';
+import type { InstanceStore, LoadedInstance } from '../instances/instance-store.js';
+import type { StepContext } from '../reminders/reminder-ops.js';
 import { startInstanceOps } from './start-ops.js';
-import { WorkflowAlreadyExistsError } from './workflow-errors.js';
+import { WorkflowAlreadyExistsError } from '../workflow-errors.js';
 
 export interface ChildStartDeps {
   store: InstanceStore;

@@ -1,9 +1,9 @@
 import type { StoreOp } from '../../etcd/store-op.js';
 import type { HistoryEvent } from '../../history/events.js';
 import { serializeEvent } from '../../history/serialize.js';
-import type { WorkflowAction } from '../actions.js';
-import { recordActionEvent } from '../actions.js';
-import { reminderNames, ReminderTarget, type InstanceKeys } from './instance-keys.js';
+import type { WorkflowAction } from '../../engine/actions.js';
+import { recordActionEvent } from '../../engine/actions.js';
+import { reminderNames, ReminderTarget, type InstanceKeys } from '../instances/instance-keys.js';
 import type { ReminderPort } from './reminder-port.js';
 
 /** Infrastructure retries of runtime reminders never give up: the work must happen eventually. */

@@ -3,13 +3,13 @@ import type { Clock } from '../../common/clock.js';
 import type { StoreOp } from '../../etcd/store-op.js';
 import type { HistoryEvent } from '../../history/events.js';
 import { toFailureDetails } from '../../history/failure-details.js';
-import { boundedFailure } from '../bounded-failure.js';
-import { PayloadTooLargeError, payloadBytes } from '../payload-limit.js';
+import { boundedFailure } from '../../engine/bounded-failure.js';
+import { PayloadTooLargeError, payloadBytes } from '../../engine/payload-limit.js';
 import type { AnyActivity, WorkflowActivityContext } from './activity-types.js';
 import type { ConcurrencyLimit } from './concurrency-limit.js';
-import { reminderNames } from './instance-keys.js';
-import type { ReminderPort } from './reminder-port.js';
-import type { RuntimeEvents } from './runtime-events.js';
+import { reminderNames } from '../instances/instance-keys.js';
+import type { ReminderPort } from '../reminders/reminder-port.js';
+import type { RuntimeEvents } from '../runtime-events.js';
 
 /** One activity call as history records it (a TaskScheduled, or the action it records). */
 export interface ActivityCall {

@@ -2,10 +2,10 @@ import type { KvStore } from '../../etcd/kv-store.js';
 import type { HistoryEvent } from '../../history/events.js';
 import { deserializeEvent } from '../../history/serialize.js';
 import { isTerminalStatus } from '../../history/status.js';
-import { payloadBytes } from '../payload-limit.js';
+import { payloadBytes } from '../../engine/payload-limit.js';
 import type { InstanceKeys } from './instance-keys.js';
 import type { InstanceRecord } from './instance-record.js';
-import { WorkflowLimitError } from './workflow-errors.js';
+import { WorkflowLimitError } from '../workflow-errors.js';
 
 /**
  * Refuses an event past `maxCount` (the client's maxPendingEvents) or `maxBytes`

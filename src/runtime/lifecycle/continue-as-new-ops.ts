@@ -2,10 +2,10 @@ import type { StoreOp } from '../../etcd/store-op.js';
 import type { ExecutionStartedEvent, HistoryEvent } from '../../history/events.js';
 import { serializeEvent } from '../../history/serialize.js';
 import { WorkflowRuntimeStatus } from '../../history/status.js';
-import type { WorkflowAction } from '../actions.js';
-import { reminderNames } from './instance-keys.js';
-import { setOptional, type InstanceRecord } from './instance-record.js';
-import { actionOps, dedupePuts, wakeOps, type StepContext } from './reminder-ops.js';
+import type { WorkflowAction } from '../../engine/actions.js';
+import { reminderNames } from '../instances/instance-keys.js';
+import { setOptional, type InstanceRecord } from '../instances/instance-record.js';
+import { actionOps, dedupePuts, wakeOps, type StepContext } from '../reminders/reminder-ops.js';
 
 /**
  * The ops of a step that continues as new (`next` is the record the step computed): this

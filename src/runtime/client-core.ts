@@ -1,29 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { systemClock, type Clock } from '../../common/clock.js';
-import { GroupCommit } from '../../etcd/group-commit.js';
-import type { KvStore } from '../../etcd/kv-store.js';
-import type { StoreOp } from '../../etcd/store-op.js';
-import type { HistoryEvent } from '../../history/events.js';
-import { normalizePayload } from '../../history/serialize.js';
-import { isTerminalStatus, WorkflowRuntimeStatus } from '../../history/status.js';
-import type { AnyWorkflow } from '../workflow-context.js';
-import { checkPayload, payloadBytes, resolveMaxPayloadBytes } from '../payload-limit.js';
-import { directTerminationOps } from './direct-termination.js';
-import { instanceKeys, INSTANCE_ID_ALLOWED, isValidInstanceId } from './instance-keys.js';
-import type { InstanceRecord } from './instance-record.js';
-import { CorruptHistoryError, InstanceStore, type LoadedInstance } from './instance-store.js';
-import { checkPendingEvents } from './pending-events.js';
-import { isUnknownOutcome } from '../../etcd/create-once.js';
-import type { ReminderPort } from './reminder-port.js';
-import { clearInstanceOps, startInstanceOps } from './start-ops.js';
-import { deliverOps, type StepContext } from './reminder-ops.js';
+import { systemClock, type Clock } from '../common/clock.js';
+import { GroupCommit } from '../etcd/group-commit.js';
+import type { KvStore } from '../etcd/kv-store.js';
+import type { StoreOp } from '../etcd/store-op.js';
+import type { HistoryEvent } from '../history/events.js';
+import { normalizePayload } from '../history/serialize.js';
+import { isTerminalStatus, WorkflowRuntimeStatus } from '../history/status.js';
+import type { AnyWorkflow } from '../engine/workflow-context.js';
+import { checkPayload, payloadBytes, resolveMaxPayloadBytes } from '../engine/payload-limit.js';
+import { directTerminationOps } from './lifecycle/direct-termination.js';
+import { instanceKeys, INSTANCE_ID_ALLOWED, isValidInstanceId } from './instances/instance-keys.js';
+import type { InstanceRecord } from './instances/instance-record.js';
+import { CorruptHistoryError, InstanceStore, type LoadedInstance } from './instances/instance-store.js';
+import { checkPendingEvents } from './instances/pending-events.js';
+import { isUnknownOutcome } from '../etcd/create-once.js';
+import type { ReminderPort } from './reminders/reminder-port.js';
+import { clearInstanceOps, startInstanceOps } from './lifecycle/start-ops.js';
+import { deliverOps, type StepContext } from './reminders/reminder-ops.js';
 import {
   WorkflowAlreadyExistsError,
   WorkflowNotFoundError,
   WorkflowStateError,
   WorkflowValidationError,
 } from './workflow-errors.js';
-import { toWorkflowState, type WorkflowState } from './workflow-state-view.js';
+import { toWorkflowState, type WorkflowState } from './instances/workflow-state-view.js';
 import { waitForRecord } from './record-wait.js';
 
 /** Raised events an instance may hold unconsumed before `raiseEvent` refuses more. */

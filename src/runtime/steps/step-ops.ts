@@ -1,14 +1,14 @@
 import type { StoreOp } from '../../etcd/store-op.js';
 import { serializeEvent } from '../../history/serialize.js';
-import type { ScheduleTaskAction } from '../actions.js';
-import { recordActionEvent } from '../actions.js';
-import type { ExecutionResult } from '../execution-result.js';
-import { continueAsNewOps } from './continue-as-new-ops.js';
-import { finishedReminderOps, notifyParent } from './finish-ops.js';
-import { appendToChunks, type ChunkLimits, type ChunkState } from './history-chunks.js';
-import { reminderNames, ReminderTarget } from './instance-keys.js';
-import { setOptional, type InstanceRecord } from './instance-record.js';
-import { actionOps, dedupePuts, RETRY_FOREVER, type StepContext } from './reminder-ops.js';
+import type { ScheduleTaskAction } from '../../engine/actions.js';
+import { recordActionEvent } from '../../engine/actions.js';
+import type { ExecutionResult } from '../../engine/execution-result.js';
+import { continueAsNewOps } from '../lifecycle/continue-as-new-ops.js';
+import { finishedReminderOps, notifyParent } from '../lifecycle/finish-ops.js';
+import { appendToChunks, type ChunkLimits, type ChunkState } from '../instances/history-chunks.js';
+import { reminderNames, ReminderTarget } from '../instances/instance-keys.js';
+import { setOptional, type InstanceRecord } from '../instances/instance-record.js';
+import { actionOps, dedupePuts, RETRY_FOREVER, type StepContext } from '../reminders/reminder-ops.js';
 
 export interface StepCommitInput {
   ctx: StepContext;
@@ -36,7 +36,8 @@ export interface StepCommit {
 }
 
 /**
- * Everything one step changes, as a single transaction's ops (the caller adds the revision guard).
+ * Everything one step changes, as a single transaction's ops (the caller adds the revision guard;
+ * docs/architecture.md, "The step transaction").
  * When the actions alone would overflow a transaction, they are handed to one dispatch reminder,
  * committed with the step, whose handler writes them in batches: nothing is lost either way.
  */

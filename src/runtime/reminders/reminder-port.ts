@@ -26,7 +26,7 @@ export type ReminderResult = 'success' | 'failed' | 'undeliverable';
 
 /**
  * What the workflow runtime needs of the timer service, declared here so the engine depends on
- * this small interface rather than on `src/timers` (the layering in docs/development.md). `TimerService` satisfies it.
+ * this small interface rather than on `src/timers` (the layering in docs/architecture.md). `TimerService` satisfies it.
  */
 export interface ReminderPort {
   onTrigger(target: string, handler: (trigger: ReminderTrigger) => Promise<ReminderResult>): () => void;

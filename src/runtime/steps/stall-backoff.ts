@@ -1,6 +1,6 @@
 import { DEFAULT_MIN_INTERVAL_MS } from '../../common/interval-floor.js';
 import type { FailureDetails } from '../../history/failure-details.js';
-import type { StallRecord } from './instance-record.js';
+import type { StallRecord } from '../instances/instance-record.js';
 
 /** How a stalled step is retried (the runtime option `stallRetry`). */
 export interface StallRetryOptions {

@@ -2,8 +2,8 @@ import type { StoreOp } from '../../etcd/store-op.js';
 import type { HistoryEvent } from '../../history/events.js';
 import { serializeEvent } from '../../history/serialize.js';
 import { WorkflowRuntimeStatus } from '../../history/status.js';
-import type { InstanceRecord, StallRecord } from './instance-record.js';
-import { wakeOps, type StepContext } from './reminder-ops.js';
+import type { InstanceRecord, StallRecord } from '../instances/instance-record.js';
+import { wakeOps, type StepContext } from '../reminders/reminder-ops.js';
 
 /** What a stalled attempt writes. */
 export interface StalledStepCommit {

@@ -1,5 +1,5 @@
-import type { ExecutionResult } from '../execution-result.js';
-import { failedStepResult } from './failed-step.js';
+import type { ExecutionResult } from '../../engine/execution-result.js';
+import { failedStepResult } from '../steps/failed-step.js';
 import type { InstanceRecord } from './instance-record.js';
 
 /** Events a generation's history may hold by default (like Temporal's ~50k hard limit). */

@@ -1,6 +1,6 @@
 import type { FailureDetails } from '../../history/failure-details.js';
-import type { ExecutionResult } from '../execution-result.js';
-import type { InstanceRecord } from './instance-record.js';
+import type { ExecutionResult } from '../../engine/execution-result.js';
+import type { InstanceRecord } from '../instances/instance-record.js';
 
 /**
  * A step replaced by one that fails the instance with `failureDetails`: used when the step as the

@@ -1,10 +1,10 @@
 import type { StoreOp } from '../../etcd/store-op.js';
 import type { HistoryEvent, ParentInfo } from '../../history/events.js';
-import type { WorkflowAction } from '../actions.js';
-import type { ExecutionResult } from '../execution-result.js';
-import { reminderNames } from './instance-keys.js';
-import type { InstanceRecord } from './instance-record.js';
-import { deliverOps, type StepContext } from './reminder-ops.js';
+import type { WorkflowAction } from '../../engine/actions.js';
+import type { ExecutionResult } from '../../engine/execution-result.js';
+import { reminderNames } from '../instances/instance-keys.js';
+import type { InstanceRecord } from '../instances/instance-record.js';
+import { deliverOps, type StepContext } from '../reminders/reminder-ops.js';
 
 /** At most this many reminders are deleted one by one when an instance finishes; more, by prefix. */
 const MAX_EXPLICIT_REMINDER_DELETES = 16;

@@ -5,10 +5,10 @@ import type { HistoryEvent } from '../../history/events.js';
 import { serializeHistory } from '../../history/serialize.js';
 import { WorkflowRuntimeStatus } from '../../history/status.js';
 import { notifyParent } from './finish-ops.js';
-import { reminderNames } from './instance-keys.js';
-import type { InstanceRecord } from './instance-record.js';
-import type { LoadedInstance } from './instance-store.js';
-import type { StepContext } from './reminder-ops.js';
+import { reminderNames } from '../instances/instance-keys.js';
+import type { InstanceRecord } from '../instances/instance-record.js';
+import type { LoadedInstance } from '../instances/instance-store.js';
+import type { StepContext } from '../reminders/reminder-ops.js';
 import { openingEvent } from './start-ops.js';
 
 /**

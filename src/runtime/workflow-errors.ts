@@ -1,5 +1,5 @@
-import type { InvalidInput } from '../../common/invalid-input.js';
-import { WorkflowError } from '../errors.js';
+import type { InvalidInput } from '../common/invalid-input.js';
+import { WorkflowError } from '../engine/errors.js';
 
 /** There is no instance with this id (never started, or purged). The HTTP API answers 404. */
 export class WorkflowNotFoundError extends WorkflowError {

@@ -1,6 +1,6 @@
-import type { WorkflowExecutor } from '../executor.js';
-import type { ChunkState } from './history-chunks.js';
-import type { InstanceRecord } from './instance-record.js';
+import type { WorkflowExecutor } from '../../engine/executor.js';
+import type { ChunkState } from '../instances/history-chunks.js';
+import type { InstanceRecord } from '../instances/instance-record.js';
 
 /** A running instance kept in memory between steps, valid while its record's revision is unchanged. */
 export interface CachedInstance {

@@ -1,7 +1,7 @@
-import { WorkflowError } from '../errors.js';
-import type { ExecutionResult } from '../execution-result.js';
+import { WorkflowError } from '../../engine/errors.js';
+import type { ExecutionResult } from '../../engine/execution-result.js';
 import { failedStepResult } from './failed-step.js';
-import type { InstanceRecord } from './instance-record.js';
+import type { InstanceRecord } from '../instances/instance-record.js';
 
 /**
  * Reported (coalesced) as a runtime warning each time a step is replaced by a failure because its

@@ -2,9 +2,9 @@ import type { StoreGuard, StoreOp } from '../../etcd/store-op.js';
 import type { ExecutionStartedEvent, ParentInfo } from '../../history/events.js';
 import { normalizePayload } from '../../history/serialize.js';
 import { WorkflowRuntimeStatus } from '../../history/status.js';
-import { reminderNames } from './instance-keys.js';
-import type { InstanceRecord } from './instance-record.js';
-import { wakeOps, type StepContext } from './reminder-ops.js';
+import { reminderNames } from '../instances/instance-keys.js';
+import type { InstanceRecord } from '../instances/instance-record.js';
+import { wakeOps, type StepContext } from '../reminders/reminder-ops.js';
 
 export interface StartRequest {
   instanceId: string;

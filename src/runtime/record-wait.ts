@@ -1,5 +1,5 @@
-import type { KvStore } from '../../etcd/kv-store.js';
-import { decodeInstance, type InstanceRecord } from './instance-record.js';
+import type { KvStore } from '../etcd/kv-store.js';
+import { decodeInstance, type InstanceRecord } from './instances/instance-record.js';
 import { WorkflowNotFoundError, WorkflowWaitTimeoutError } from './workflow-errors.js';
 
 export interface RecordWait {

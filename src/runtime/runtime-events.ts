@@ -1,5 +1,5 @@
-import type { FailureDetails } from '../../history/failure-details.js';
-import type { WorkflowRuntimeStatus } from '../../history/status.js';
+import type { FailureDetails } from '../history/failure-details.js';
+import type { WorkflowRuntimeStatus } from '../history/status.js';
 
 /** The payload of a runtime's `step` event: one committed step of one instance. */
 export interface StepEvent {

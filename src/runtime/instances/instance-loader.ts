@@ -3,13 +3,13 @@ import type { Clock } from '../../common/clock.js';
 import type { GroupCommit } from '../../etcd/group-commit.js';
 import type { HistoryEvent } from '../../history/events.js';
 import { isTerminalStatus, WorkflowRuntimeStatus } from '../../history/status.js';
-import { WorkflowExecutor, type ExecutorOptions, type WorkflowLookup } from '../executor.js';
-import type { WorkflowLogger } from '../logger.js';
-import type { CachedInstance } from './executor-cache.js';
+import { WorkflowExecutor, type ExecutorOptions, type WorkflowLookup } from '../../engine/executor.js';
+import type { WorkflowLogger } from '../../engine/logger.js';
+import type { CachedInstance } from '../steps/executor-cache.js';
 import { reminderNames } from './instance-keys.js';
 import { CorruptHistoryError, type InstanceStore } from './instance-store.js';
-import type { ReminderPort } from './reminder-port.js';
-import type { RuntimeEvents } from './runtime-events.js';
+import type { ReminderPort } from '../reminders/reminder-port.js';
+import type { RuntimeEvents } from '../runtime-events.js';
 
 export interface InstanceLoaderDeps {
   store: InstanceStore;

@@ -1,5 +1,5 @@
 /**
- * etcd layout of workflow instances (one scope = namespace + appId):
+ * etcd layout of workflow instances (one scope = namespace + appId; all of it in docs/architecture.md):
  *
  *   /tickflow/{ns}/{app}/wf/instances/{id}            InstanceRecord (JSON): status, generation, payloads;
  *                                                     its mod revision guards every step (optimistic lock)

@@ -22,7 +22,8 @@ export function backoffDelay(
   random: () => number = Math.random,
 ): number {
   const { firstMs, maxMs, factor = 2, jitter = 0 } = policy;
-  const ceiling = Math.min(maxMs, firstMs * factor ** Math.max(0, failures - 1));
+  // Past 2^60 the cap has long applied; bounding the power keeps it finite (no Infinity * 0).
+  const ceiling = Math.min(maxMs, firstMs * factor ** Math.min(Math.max(0, failures - 1), 60));
   return ceiling * (1 - jitter) + random() * ceiling * jitter;
 }
 

@@ -1,3 +1,4 @@
+import { backoffDelay } from '../../common/backoff.js';
 import { DEFAULT_MIN_INTERVAL_MS } from '../../common/interval-floor.js';
 import type { FailureDetails } from '../../history/failure-details.js';
 import type { StallRecord } from '../instances/instance-record.js';
@@ -54,9 +55,7 @@ export function resolveStallBackoff(
 
 /** The wait after the `attempts`-th stalled attempt in a row: first, doubling, capped at max. */
 export function stallDelayMs(backoff: StallBackoff, attempts: number): number {
-  // 2^40 ms is decades: past it the cap has long applied, and the power stays finite.
-  const doublings = Math.min(Math.max(attempts - 1, 0), 40);
-  return Math.min(backoff.firstMs * 2 ** doublings, backoff.maxMs);
+  return backoffDelay(backoff, Math.max(attempts, 1));
 }
 
 /** The stall record after one more attempt stalled at `now` with `failure`. */

@@ -9,59 +9,18 @@ import {
 } from '../../../src/timers/schedule/next-fire.js';
 import type { TickState } from '../../../src/timers/schedule/next-fire.js';
 import { normalizeJob } from '../../../src/timers/schedule/validate-job.js';
+import { driveJob, type Delivery } from '../../helpers/drive-job.js';
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 const S = 1_000;
 
 const job = (spec: JobSpec, createdAt = T0): JobRecord => normalizeJob('job', spec, createdAt);
 
-interface Delivery {
-  tick: number;
-  at: number;
-  attempt: number;
-}
-
-/**
- * Drives a job the way the trigger loop does: deliver the next tick no earlier than it is due
- * (and no earlier than the previous delivery ended), apply the outcome, repeat until nextFire
- * says the job is over. `fails` decides each attempt's outcome; `latency` is added per delivery.
- */
-function drive(
-  record: JobRecord,
-  options: { fails?: (d: Delivery) => boolean; start?: number; latency?: number; limit?: number } = {},
-): Delivery[] {
-  const { fails = () => false, latency = 0, limit = 10_000 } = options;
-  const deliveries: Delivery[] = [];
-  let progress: TickState | undefined;
-  let now = options.start ?? record.createdAt;
-  let retryAtMs: number | undefined;
-  while (deliveries.length < limit) {
-    const tick = nextFire(record, progress);
-    if (tick === undefined) break;
-    now = Math.max(now, retryAtMs ?? tick) + latency;
-    const delivery = { tick, at: now, attempt: (progress?.attempts ?? 0) + 1 };
-    deliveries.push(delivery);
-    retryAtMs = undefined;
-    if (!fails(delivery)) {
-      progress = completeTick(progress, tick);
-      continue;
-    }
-    const decision = afterFailure(record, progress, now);
-    if (decision.kind === 'retry') {
-      progress = failedAttempt(progress);
-      retryAtMs = decision.retryAt;
-    } else {
-      progress = completeTick(progress, tick);
-    }
-  }
-  return deliveries;
-}
-
 const ticksOf = (deliveries: Delivery[]): number[] => deliveries.map((d) => d.tick);
 
-test('a dueTime-only one-shot has exactly one tick, at its dueTime', (t) => {
+test('a dueTime-only one-shot has exactly one tick, at its dueTime', async (t) => {
   const record = job({ dueTime: '10s' });
-  t.deepEqual(ticksOf(drive(record)), [T0 + 10 * S]);
+  t.deepEqual(ticksOf(await driveJob({ dueTime: '10s' })), [T0 + 10 * S]);
   t.is(nextFire(record, { count: 1, lastTick: T0 + 10 * S }), undefined);
 });
 
@@ -70,43 +29,50 @@ test('a past dueTime fires at once: nextFire returns the dueTime itself, not a l
   t.is(nextFire(record, undefined), Date.UTC(2025, 11, 31));
 });
 
-test('@every 1s + repeats 2 → exactly 2 ticks', (t) => {
-  t.deepEqual(ticksOf(drive(job({ schedule: '@every 1s', repeats: 2 }))), [T0 + S, T0 + 2 * S]);
+test('@every 1s + repeats 2 → exactly 2 ticks', async (t) => {
+  t.deepEqual(ticksOf(await driveJob({ schedule: '@every 1s', repeats: 2 })), [T0 + S, T0 + 2 * S]);
 });
 
-test('@every 1s + ttl 3s → 3 ticks; a tick exactly at the expiry still fires', (t) => {
-  t.deepEqual(ticksOf(drive(job({ schedule: '@every 1s', ttl: '3s' }))), [T0 + S, T0 + 2 * S, T0 + 3 * S]);
-  t.deepEqual(ticksOf(drive(job({ schedule: '@every 1s', ttl: '2999ms' }))), [T0 + S, T0 + 2 * S]);
+test('@every 1s + ttl 3s → 3 ticks; a tick exactly at the expiry still fires', async (t) => {
+  t.deepEqual(ticksOf(await driveJob({ schedule: '@every 1s', ttl: '3s' })), [
+    T0 + S,
+    T0 + 2 * S,
+    T0 + 3 * S,
+  ]);
+  t.deepEqual(ticksOf(await driveJob({ schedule: '@every 1s', ttl: '2999ms' })), [T0 + S, T0 + 2 * S]);
 });
 
-test('dueTime + @every: the first tick is the dueTime and the period is anchored there', (t) => {
-  const record = job({ schedule: '@every 1s', dueTime: '2500ms', repeats: 3 });
-  t.deepEqual(ticksOf(drive(record)), [T0 + 2500, T0 + 3500, T0 + 4500]);
+test('dueTime + @every: the first tick is the dueTime and the period is anchored there', async (t) => {
+  const deliveries = await driveJob({ schedule: '@every 1s', dueTime: '2500ms', repeats: 3 });
+  t.deepEqual(ticksOf(deliveries), [T0 + 2500, T0 + 3500, T0 + 4500]);
 });
 
-test('dueTime + @every + ttl: the ttl counts from the dueTime', (t) => {
-  const record = job({ schedule: '@every 1s', dueTime: '1h', ttl: '2s' });
+test('dueTime + @every + ttl: the ttl counts from the dueTime', async (t) => {
   const due = T0 + 3_600 * S;
-  t.deepEqual(ticksOf(drive(record)), [due, due + S, due + 2 * S]);
+  t.deepEqual(ticksOf(await driveJob({ schedule: '@every 1s', dueTime: '1h', ttl: '2s' })), [
+    due,
+    due + S,
+    due + 2 * S,
+  ]);
 });
 
-test('without dueTime, @every is anchored at creation (not at a round second)', (t) => {
+test('without dueTime, @every is anchored at creation (not at a round second)', async (t) => {
   const created = T0 + 123;
-  t.deepEqual(ticksOf(drive(job({ schedule: '@every 1s', repeats: 3 }, created))), [
+  t.deepEqual(ticksOf(await driveJob({ schedule: '@every 1s', repeats: 3 }, { createdAt: created })), [
     created + S,
     created + 2 * S,
     created + 3 * S,
   ]);
 });
 
-test('cron: the first tick is the first match after creation; dueTime overrides the first tick', (t) => {
+test('cron: the first tick is the first match after creation; dueTime overrides the first tick', async (t) => {
   const created = Date.UTC(2026, 0, 1, 0, 10, 0);
-  t.deepEqual(ticksOf(drive(job({ schedule: '0 30 * * * *', repeats: 2 }, created))), [
+  t.deepEqual(ticksOf(await driveJob({ schedule: '0 30 * * * *', repeats: 2 }, { createdAt: created })), [
     Date.UTC(2026, 0, 1, 0, 30),
     Date.UTC(2026, 0, 1, 1, 30),
   ]);
-  const withDue = job({ schedule: '0 30 * * * *', dueTime: '2026-01-01T00:45:00Z', repeats: 3 }, created);
-  t.deepEqual(ticksOf(drive(withDue)), [
+  const withDue = { schedule: '0 30 * * * *', dueTime: '2026-01-01T00:45:00Z', repeats: 3 };
+  t.deepEqual(ticksOf(await driveJob(withDue, { createdAt: created })), [
     Date.UTC(2026, 0, 1, 0, 45),
     Date.UTC(2026, 0, 1, 1, 30),
     Date.UTC(2026, 0, 1, 2, 30),
@@ -125,11 +91,12 @@ test('a ttl already passed when the first tick comes means no tick at all', (t) 
   t.is(nextFire(record, undefined), undefined);
 });
 
-test('catch-up: after long downtime every missed tick comes, in order, on the original cadence', (t) => {
-  const record = job({ schedule: '@every 1s' });
+test('catch-up: after long downtime every missed tick comes, in order, on the original cadence', async (t) => {
   const lastTick = T0 + 5 * S;
   // The service comes back an hour later; deliveries then take 37 ms each.
-  const deliveries = drive(record, { start: lastTick + 3_600 * S, latency: 37, limit: 3_605 }).slice(5);
+  const deliveries = (
+    await driveJob({ schedule: '@every 1s' }, { start: lastTick + 3_600 * S, latency: 37, limit: 3_605 })
+  ).slice(5);
   t.is(deliveries[0]?.tick, lastTick + S);
   t.true(
     deliveries.every((d, i) => d.tick === lastTick + (i + 1) * S),
@@ -160,8 +127,8 @@ test('catch-up from a stored lastTick alone walks forward one tick at a time', (
 
 const alwaysFails = (): boolean => true;
 
-test('default policy: 4 attempts, 1 s apart, then the tick is given up', (t) => {
-  const deliveries = drive(job({ dueTime: '1s' }), { fails: alwaysFails });
+test('default policy: 4 attempts, 1 s apart, then the tick is given up', async (t) => {
+  const deliveries = await driveJob({ dueTime: '1s' }, { fails: alwaysFails });
   t.deepEqual(
     deliveries.map((d) => [d.attempt, d.at - T0]),
     [
@@ -173,14 +140,15 @@ test('default policy: 4 attempts, 1 s apart, then the tick is given up', (t) => 
   );
 });
 
-test('drop: 1 attempt', (t) => {
-  t.is(drive(job({ dueTime: '1s', failurePolicy: { drop: {} } }), { fails: alwaysFails }).length, 1);
+test('drop: 1 attempt', async (t) => {
+  t.is((await driveJob({ dueTime: '1s', failurePolicy: { drop: {} } }, { fails: alwaysFails })).length, 1);
 });
 
-test('constant, maxRetries 4, no interval: 5 attempts at 1 s spacing', (t) => {
-  const deliveries = drive(job({ dueTime: '1s', failurePolicy: { constant: { maxRetries: 4 } } }), {
-    fails: alwaysFails,
-  });
+test('constant, maxRetries 4, no interval: 5 attempts at 1 s spacing', async (t) => {
+  const deliveries = await driveJob(
+    { dueTime: '1s', failurePolicy: { constant: { maxRetries: 4 } } },
+    { fails: alwaysFails },
+  );
   t.is(deliveries.length, 5);
   t.deepEqual(
     deliveries.slice(1).map((d, i) => d.at - (deliveries[i]?.at ?? 0)),
@@ -188,17 +156,19 @@ test('constant, maxRetries 4, no interval: 5 attempts at 1 s spacing', (t) => {
   );
 });
 
-test('constant, maxRetries 0: 1 attempt; interval is honoured', (t) => {
+test('constant, maxRetries 0: 1 attempt; interval is honoured', async (t) => {
   t.is(
-    drive(job({ dueTime: '1s', failurePolicy: { constant: { maxRetries: 0 } } }), { fails: alwaysFails })
-      .length,
+    (
+      await driveJob(
+        { dueTime: '1s', failurePolicy: { constant: { maxRetries: 0 } } },
+        { fails: alwaysFails },
+      )
+    ).length,
     1,
   );
-  const spaced = drive(
-    job({ dueTime: '1s', failurePolicy: { constant: { interval: '250ms', maxRetries: 2 } } }),
-    {
-      fails: alwaysFails,
-    },
+  const spaced = await driveJob(
+    { dueTime: '1s', failurePolicy: { constant: { interval: '250ms', maxRetries: 2 } } },
+    { fails: alwaysFails },
   );
   t.deepEqual(
     spaced.map((d) => d.at - T0),
@@ -206,20 +176,22 @@ test('constant, maxRetries 0: 1 attempt; interval is honoured', (t) => {
   );
 });
 
-test('constant without maxRetries retries forever', (t) => {
-  const deliveries = drive(job({ dueTime: '1s', failurePolicy: { constant: {} } }), {
-    fails: alwaysFails,
-    limit: 500,
-  });
+test('constant without maxRetries retries forever', async (t) => {
+  const deliveries = await driveJob(
+    { dueTime: '1s', failurePolicy: { constant: {} } },
+    { fails: alwaysFails, limit: 500 },
+  );
   t.is(deliveries.length, 500);
   t.true(deliveries.every((d) => d.tick === T0 + S));
   const record = job({ dueTime: '1s', failurePolicy: { constant: {} } });
   t.is(retryAt(record, { attempts: 1_000_000 }, T0), T0 + S);
 });
 
-test('a success after failures resets the attempt count for the next tick', (t) => {
-  const record = job({ schedule: '@every 10s', repeats: 2 });
-  const deliveries = drive(record, { fails: (d) => d.tick === T0 + 10 * S && d.attempt < 3 });
+test('a success after failures resets the attempt count for the next tick', async (t) => {
+  const deliveries = await driveJob(
+    { schedule: '@every 10s', repeats: 2 },
+    { fails: (d) => d.tick === T0 + 10 * S && d.attempt < 3 },
+  );
   t.deepEqual(
     deliveries.map((d) => [d.tick - T0, d.attempt]),
     [
@@ -231,10 +203,12 @@ test('a success after failures resets the attempt count for the next tick', (t) 
   );
 });
 
-test('retries and give-ups never shift the cadence; a given-up tick counts towards repeats', (t) => {
-  const record = job({ schedule: '@every 1s', repeats: 3 });
+test('retries and give-ups never shift the cadence; a given-up tick counts towards repeats', async (t) => {
   // Every attempt fails; each takes 300 ms, so the retries of one tick run into the next ones.
-  const deliveries = drive(record, { fails: alwaysFails, latency: 300 });
+  const deliveries = await driveJob(
+    { schedule: '@every 1s', repeats: 3 },
+    { fails: alwaysFails, latency: 300 },
+  );
   const ticks = [...new Set(ticksOf(deliveries))];
   t.deepEqual(ticks, [T0 + S, T0 + 2 * S, T0 + 3 * S]);
   t.is(deliveries.length, 12);

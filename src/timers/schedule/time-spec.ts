@@ -1,8 +1,16 @@
+import {
+  addDuration,
+  DurationSyntaxError,
+  ISO_DURATION_SYNTAX,
+  looksLikeIsoDuration,
+  parseIsoDuration,
+} from '../../common/duration.js';
 import { DURATION_ALLOWED, looksLikeDuration, parseDuration } from './duration.js';
 import { JobValidationError } from '../errors.js';
 
 /**
- * dueTime and ttl: an instant (RFC3339 string or Date) or a Go duration from a base time.
+ * dueTime and ttl: an instant (RFC3339 string or Date), or a Go duration or a non-repeating
+ * ISO 8601 duration from a base time, as Dapr's Jobs API takes them.
  *
  * Only full RFC3339 date-times are instants. Date-only strings ("2026-01-01"), offset-less
  * local times, and free text ("tomorrow") are rejected: each would need a guess about the
@@ -12,7 +20,7 @@ import { JobValidationError } from '../errors.js';
 export const TIME_SPEC_ALLOWED =
   'an RFC3339 timestamp with a time and an offset (e.g. 2026-01-01T09:00:00Z, ' +
   '2026-01-01T10:00:00.250+01:00), a valid Date, or a non-negative duration from now ' +
-  `(${DURATION_ALLOWED})`;
+  `(${DURATION_ALLOWED}; or a non-repeating ISO 8601 duration: ${ISO_DURATION_SYNTAX})`;
 
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
@@ -41,6 +49,7 @@ export function resolveTimeSpec(value: unknown, field: string, baseMs: number): 
     );
   }
   if (DATE_LIKE.test(value)) return parseRfc3339(value, field);
+  if (looksLikeIsoDuration(value)) return resolveIsoDuration(value, field, baseMs);
   // A bare number goes to the duration parser too, whose error says the unit is missing.
   if (looksLikeDuration(value) || /^[-+]?[\d.]+$/.test(value)) {
     const at = baseMs + parseDuration(value, field);
@@ -60,6 +69,26 @@ export function resolveTimeSpec(value: unknown, field: string, baseMs: number): 
     TIME_SPEC_ALLOWED,
     `${field} ${JSON.stringify(value)} is neither an RFC3339 timestamp nor a duration; allowed: ${TIME_SPEC_ALLOWED}`,
   );
+}
+
+/**
+ * `P1DT2H` from `baseMs`: years and months are calendar units in UTC (as Dapr resolves them). A
+ * repetition (`R5/PT10S`) is refused: it describes a schedule, and a job's repeats go in
+ * `schedule` and `repeats`.
+ */
+function resolveIsoDuration(value: string, field: string, baseMs: number): number {
+  try {
+    return addDuration(baseMs, parseIsoDuration(value), value);
+  } catch (error) {
+    if (!(error instanceof DurationSyntaxError)) throw error;
+    const why =
+      error.problem === 'repetition'
+        ? 'is a repetition; a job repeats by its schedule and repeats, so only a non-repeating ISO 8601 duration is taken here'
+        : error.problem === 'too-long'
+          ? 'is too far ahead'
+          : `is not an ISO 8601 duration (${ISO_DURATION_SYNTAX})`;
+    throw new JobValidationError(field, value, TIME_SPEC_ALLOWED, `${field} ${JSON.stringify(value)} ${why}`);
+  }
 }
 
 /**

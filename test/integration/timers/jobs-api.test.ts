@@ -75,6 +75,8 @@ test('grammar forms round-trip through schedule and get, with the first fire whe
     ],
     ['every', { schedule: '@every 1h30m' }, (c, next) => t.is(next?.getTime(), c + 5_400_000)],
     ['bare-duration', { schedule: '2h45m' }, (c, next) => t.is(next?.getTime(), c + 9_900_000)],
+    ['iso-due-time', { dueTime: 'PT1H30M' }, (c, next) => t.is(next?.getTime(), c + 5_400_000)],
+    ['iso-ttl', { schedule: '@every 1h', ttl: 'P1DT2H' }, (c, next) => t.is(next?.getTime(), c + 3_600_000)],
     [
       'daily',
       { schedule: '@daily' },

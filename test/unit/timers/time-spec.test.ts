@@ -50,7 +50,22 @@ test('a duration counts from the base time', (t) => {
   t.is(resolveTimeSpec('0', 'dueTime', BASE), BASE);
 });
 
+test('a non-repeating ISO 8601 duration counts from the base time, as in Dapr', (t) => {
+  t.is(resolveTimeSpec('PT10S', 'dueTime', BASE), BASE + 10_000);
+  t.is(resolveTimeSpec('PT1H30M', 'ttl', BASE), BASE + 5_400_000);
+  t.is(resolveTimeSpec('P1DT2H', 'dueTime', BASE), BASE + 26 * 3_600_000);
+  t.is(resolveTimeSpec('P2W', 'ttl', BASE), BASE + 14 * 86_400_000);
+  // Calendar months in UTC: 31 January plus one month is 3 March (as Go's AddDate).
+  t.is(resolveTimeSpec('P1M', 'ttl', Date.UTC(2026, 0, 31)), Date.UTC(2026, 2, 3));
+  t.is(resolveTimeSpec('P1Y', 'ttl', BASE), Date.UTC(2027, 0, 1, 12, 0, 0));
+});
+
 const rejected: [unknown, RegExp][] = [
+  ['R5/PT10S', /is a repetition; a job repeats by its schedule and repeats/],
+  ['P', /is not an ISO 8601 duration/],
+  ['PT', /is not an ISO 8601 duration/],
+  ['P1.5D', /is not an ISO 8601 duration/],
+  ['PT-5S', /is not an ISO 8601 duration/],
   ['tomorrow', /neither an RFC3339 timestamp nor a duration/],
   ['2026-01-01', /not an RFC3339 date-time/],
   ['2026-01-01T09:00:00', /not an RFC3339 date-time/],

@@ -31,6 +31,9 @@ export async function waitForRecord(kv: KvStore, key: string, wait: RecordWait):
       void cancelWatch?.();
       outcome();
     };
+    // Real time on purpose, not the injected clock: the timeout is the caller's budget for waiting.
+    // On the time-skipping environment's clock a 30 s budget would run out before a workflow's
+    // 1 h timer, since skipping jumps to whichever comes first.
     const timer = setTimeout(
       () => finish(() => reject(new WorkflowWaitTimeoutError(instanceId, what, timeoutInSeconds))),
       timeoutInSeconds * 1000,

@@ -48,8 +48,13 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
 export interface RetryOptions {
   clock: Clock;
   policy: BackoffPolicy;
-  /** Checked before every attempt and after every pause: once false, the loop ends. Default always. */
+  /**
+   * Checked after every failure and after every pause (the first attempt always runs): once
+   * false, the loop ends. Default always.
+   */
   active?: () => boolean;
+  /** Aborting it ends the current pause at once (then `active()` decides). */
+  signal?: AbortSignal;
   /**
    * Told about every failure before the pause (to warn, count, log). Returning `false` ends the
    * loop and rethrows the error: for failures that another attempt cannot fix.
@@ -69,7 +74,7 @@ export async function retryWithBackoff<T>(
   options: RetryOptions,
 ): Promise<T | undefined> {
   const active = options.active ?? ((): boolean => true);
-  for (let failures = 0; active();) {
+  for (let failures = 0; ;) {
     try {
       return await attempt(failures);
     } catch (error) {
@@ -77,8 +82,8 @@ export async function retryWithBackoff<T>(
       const delayMs = backoffDelay(options.policy, failures, options.random);
       if (options.onFailure?.(error, failures, delayMs) === false) throw error;
       if (!active()) return undefined;
-      await sleep(options.clock, delayMs);
+      await sleep(options.clock, delayMs, options.signal);
+      if (!active()) return undefined;
     }
   }
-  return undefined;
 }

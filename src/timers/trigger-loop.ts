@@ -11,6 +11,7 @@ import type { LiveJob } from './live-job.js';
 import { nextFire } from './schedule/next-fire.js';
 import type { TimerServiceEvents } from './timer-events.js';
 import { asError } from '../common/as-error.js';
+import { retryWithBackoff, type BackoffPolicy } from '../common/backoff.js';
 
 export interface TriggerLoopOptions {
   table: JobTable;
@@ -28,7 +29,7 @@ export interface TriggerLoopOptions {
   onSleep(): void;
 }
 
-const COMMIT_RETRY_MS = 250;
+const COMMIT_RETRY: BackoffPolicy = { firstMs: 250, maxMs: 250 };
 /** How long a job whose next tick could not be computed waits before it is computed again. */
 const NEXT_FIRE_RETRY_MS = 1_000;
 
@@ -45,8 +46,8 @@ export class TriggerLoop {
   #running = false;
   /** Set when the replica begins to stop: no new triggers, and commits stop retrying. */
   #stopping = false;
-  /** Commits sleeping before a retry; stopping wakes them so they can give up at once. */
-  readonly #retrySleepers = new Set<() => void>();
+  /** Commits sleeping before a retry; stopping aborts their pause so they can give up at once. */
+  #stopSignal = new AbortController();
   /** Cancels for pending recomputations of a next tick that threw. */
   readonly #advanceRetries = new Set<() => void>();
   #idleWaiters: Array<() => void> = [];
@@ -63,6 +64,7 @@ export class TriggerLoop {
   start(): void {
     this.#running = true;
     this.#stopping = false;
+    this.#stopSignal = new AbortController();
     this.wake();
   }
 
@@ -73,7 +75,7 @@ export class TriggerLoop {
    */
   beginStop(): void {
     this.#stopping = true;
-    for (const wake of [...this.#retrySleepers]) wake();
+    this.#stopSignal.abort();
   }
 
   stop(): void {
@@ -279,24 +281,17 @@ export class TriggerLoop {
     const guards: StoreGuard[] = [
       { key: this.#o.keys.jobKey(job.partition, job.name), modRevision: job.modRevision },
     ];
-    for (;;) {
-      try {
-        const { succeeded } = await this.#o.commit.submit({ guards, ops });
-        return succeeded;
-      } catch (error) {
-        this.#o.warn(asError(error));
-        if (!this.#running || this.#stopping || !this.#o.table.isCurrent(job)) return false;
-        await new Promise<void>((resolve) => {
-          const wake = (): void => {
-            this.#retrySleepers.delete(wake);
-            cancel();
-            resolve();
-          };
-          const cancel = this.#o.clock.schedule(this.#o.clock.now() + COMMIT_RETRY_MS, wake);
-          this.#retrySleepers.add(wake);
-        });
-      }
-    }
+    const committed = await retryWithBackoff(
+      async () => (await this.#o.commit.submit({ guards, ops })).succeeded,
+      {
+        clock: this.#o.clock,
+        policy: COMMIT_RETRY,
+        signal: this.#stopSignal.signal,
+        active: () => this.#running && !this.#stopping && this.#o.table.isCurrent(job),
+        onFailure: (error) => void this.#o.warn(asError(error)),
+      },
+    );
+    return committed ?? false;
   }
 
   #notifyIdle(): void {

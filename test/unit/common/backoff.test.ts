@@ -102,3 +102,24 @@ test('retryWithBackoff ends with undefined once inactive, and rethrows when onFa
     { is: permanent },
   );
 });
+
+test('the first attempt always runs; aborting the signal ends the pause and active() decides', async (t) => {
+  const clock = new FakeClock(0);
+  let attempts = 0;
+  let active = false;
+  const stop = new AbortController();
+  const done = retryWithBackoff(
+    async () => {
+      attempts++;
+      if (attempts === 1) active = true;
+      throw new Error('down');
+    },
+    { clock, policy: { firstMs: 60_000, maxMs: 60_000 }, active: () => active, signal: stop.signal },
+  );
+  await settle();
+  t.is(attempts, 1, 'ran although active() was false before it');
+  active = false;
+  stop.abort();
+  t.is(await done, undefined, 'gave up without waiting the minute');
+  t.is(attempts, 1);
+});

@@ -44,7 +44,10 @@ function build(
   const now = ctx.now;
   const result = output === undefined ? {} : { output };
   const events: HistoryEvent[] = [{ type: 'OrchestratorStarted', timestamp: now }];
-  if (record.status === WorkflowRuntimeStatus.PENDING) {
+  // A first step that stalled left the instance RUNNING with its ExecutionStarted in the inbox
+  // (deleted below): history gets it from the record, as for a PENDING one.
+  const unstarted = record.stalled !== undefined && record.events === 0 && record.generation === 0;
+  if (record.status === WorkflowRuntimeStatus.PENDING || unstarted) {
     const opening = openingEvent(record);
     if (withoutInput) delete opening.input;
     events.push(opening);

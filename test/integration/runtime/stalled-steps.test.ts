@@ -163,6 +163,17 @@ test('an unregistered workflow stalls on its first step and starts once a replic
   const started = await without.client.waitForWorkflowStart(id, false, 10);
   t.is(started.runtimeStatus, WorkflowRuntimeStatus.RUNNING);
   t.is(started.stalled?.errorType, 'WorkflowNotRegisteredError');
+  // A second one, ended with force while its first step stalls: its history still opens with
+  // its ExecutionStarted, which was waiting in the inbox.
+  const forcedStall = nextStall(without.runtime, 'later-2');
+  const forced = await without.client.scheduleNewWorkflow('later', 1, 'later-2');
+  await forcedStall;
+  await without.client.terminateWorkflow(forced, 'gave up', { force: true });
+  t.deepEqual(
+    (await without.client.getWorkflowHistory(forced)).map((e) => e.type),
+    ['OrchestratorStarted', 'ExecutionStarted', 'ExecutionTerminated', 'ExecutionCompleted'],
+  );
+  t.is((await without.client.getWorkflowState(forced))?.stalled, undefined);
   await without.runtime.stop();
   const withIt = await startRuntime(t, etcd, (rt) => rt.registerWorkflow(later), {
     stallRetry,

@@ -1,30 +1,25 @@
 import { EventEmitter } from 'eventemitter3';
 import { clusterKeys } from '../cluster/cluster-keys.js';
-import { partitionOf } from '../cluster/partition.js';
 import { ScopePartitions } from '../cluster/partition-count.js';
 import { PartitionOwnership } from '../cluster/partition-ownership.js';
 import { systemClock, type Clock } from '../common/clock.js';
 import { CoalescedWarnings } from '../common/coalesced-warnings.js';
-import { DEFAULT_MIN_INTERVAL_MS, MAX_MIN_INTERVAL_MS } from '../common/interval-floor.js';
-import { createOnce, isUnknownOutcome } from '../etcd/create-once.js';
 import { GroupCommit } from '../etcd/group-commit.js';
 import type { KvStore } from '../etcd/kv-store.js';
 import type { StoreOp } from '../etcd/store-op.js';
-import { txnBatches } from '../etcd/txn-batches.js';
-import { JobAlreadyExistsError, JobNotFoundError, JobValidationError, TimerServiceError } from './errors.js';
-import { decodeProgress, decodeRecord, encodeRecord } from './job-codec.js';
+import { JobValidationError } from './errors.js';
 import { JobFeed } from './job-feed.js';
 import { scopeKeys, type ScopeKeys } from './job-keys.js';
-import { validateJobName } from './schedule/job-name.js';
 import { DEFAULT_HORIZON_MS, JobTable } from './job-table.js';
 import { JobWaker } from './job-waker.js';
-import { currentProgress, type JobRecord, type JobSpec, type TriggerHandler } from './schedule/job.js';
-import { nextFire } from './schedule/next-fire.js';
+import type { JobSpec, TriggerHandler } from './schedule/job.js';
 import type { TimerServiceEvents } from './timer-events.js';
 import { TriggerLoop } from './trigger-loop.js';
-import { normalizeJob } from './schedule/validate-job.js';
-import { toJobView, type JobView } from './job-view.js';
-import { listJobPage, MAX_LIST_PAGE, type JobPage, type ListPageOptions } from './job-listing.js';
+import type { JobView } from './job-view.js';
+import type { JobPage, ListPageOptions } from './job-listing.js';
+import { checkMinInterval, JobStore, type ScheduleResult } from './job-store.js';
+
+export type { ScheduleResult } from './job-store.js';
 
 /** Options of a `TimerService`: its store, scope, partitioning and limits. */
 export interface TimerServiceOptions {
@@ -71,9 +66,6 @@ export interface PartitionOverdue {
   ageMs: number;
 }
 
-/** The outcome of one job of `scheduleMany`: stored, or refused with `error` (e.g. `JobAlreadyExistsError`). */
-export type ScheduleResult = { name: string; ok: true } | { name: string; ok: false; error: Error };
-
 const DEFAULT_MAX_DATA_BYTES = 1024 * 1024;
 
 /**
@@ -90,7 +82,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
   readonly #kv: KvStore;
   readonly #clock: Clock;
   readonly #partitions: ScopePartitions;
-  readonly #maxDataBytes: number;
+  readonly #jobs: JobStore;
   readonly #commit: GroupCommit;
   readonly #table: JobTable;
   readonly #loop: TriggerLoop;
@@ -98,7 +90,6 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
   readonly #feed: JobFeed;
   readonly #ownership: PartitionOwnership;
   readonly #warnings: CoalescedWarnings;
-  readonly #minIntervalMs: number;
   /**
    * Owned partitions whose jobs are in the table: acquired and loaded. The feed lists a partition
    * as owned from the start of its load, so owned-but-not-here means "still loading" (or a load
@@ -123,7 +114,6 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
       clusterKeys(this.keys.clusterPrefix).partitionCount,
       options.partitions,
     );
-    this.#maxDataBytes = options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES;
     this.#commit = new GroupCommit(this.#kv);
     // Every warning goes through one coalescer: an outage repeats the same error in every retry loop.
     this.#warnings = new CoalescedWarnings({
@@ -136,7 +126,15 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
     if (!(horizonMs >= 1_000)) {
       throw new JobValidationError('horizonMs', horizonMs, 'a number of milliseconds >= 1000, or Infinity');
     }
-    this.#minIntervalMs = checkMinInterval(options.minIntervalMs);
+    this.#jobs = new JobStore({
+      kv: this.#kv,
+      keys: this.keys,
+      clock: this.#clock,
+      partitions: this.#partitions,
+      commit: this.#commit,
+      maxDataBytes: options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES,
+      minIntervalMs: checkMinInterval(options.minIntervalMs),
+    });
     this.#table = new JobTable({ horizonMs });
     this.#waker = new JobWaker({
       kv: this.#kv,
@@ -241,8 +239,8 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
    * call it yourself before `putJobOps`, `deleteJobOps` or `deleteJobPrefixOps`, which are
    * synchronous. Throws `PartitionCountMismatchError` when `partitions` differs from the stored count.
    */
-  async ready(): Promise<void> {
-    await this.#partitions.agreed();
+  ready(): Promise<void> {
+    return this.#jobs.ready();
   }
 
   /** The scope's partition count; undefined until `ready()` (or any job method) has read it. */
@@ -300,18 +298,8 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
    * `JobAlreadyExistsError` when the name is taken and `spec.overwrite` is not set; with
    * `overwrite`, the job replaces the old one and starts afresh.
    */
-  async schedule(name: string, spec: JobSpec): Promise<void> {
-    const record = this.#validate(name, spec);
-    await this.ready();
-    const key = this.#jobKey(record.partitionKey, record.name);
-    const value = encodeRecord(record);
-    if (spec.overwrite === true) {
-      // Not re-sent after a lost answer: a replacement that landed may have fired since, and a
-      // second one would restart the job. The caller sees `outcomeUnknown` and decides.
-      await this.#kv.txn([], [{ op: 'put', key, value }]);
-      return;
-    }
-    if (!(await createOnce(this.#kv, key, value))) throw new JobAlreadyExistsError(record.name);
+  schedule(name: string, spec: JobSpec): Promise<void> {
+    return this.#jobs.schedule(name, spec);
   }
 
   /**
@@ -319,41 +307,8 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
    * nothing is stored and the first error is thrown. Existing names without overwrite are reported
    * per job.
    */
-  async scheduleMany(jobs: ReadonlyArray<{ name: string; spec: JobSpec }>): Promise<ScheduleResult[]> {
-    const records = jobs.map((j) => this.#validate(j.name, j.spec));
-    await this.ready();
-    return Promise.all(
-      records.map((record, i): Promise<ScheduleResult> => {
-        const key = this.#jobKey(record.partitionKey, record.name);
-        const name = record.name;
-        const value = encodeRecord(record);
-        return this.#commit
-          .submit({
-            guards: jobs[i]?.spec.overwrite === true ? [] : [{ key, modRevision: 0 }],
-            ops: [{ op: 'put', key, value }],
-          })
-          .then(
-            ({ succeeded }): ScheduleResult =>
-              succeeded ? { name, ok: true } : { name, ok: false, error: new JobAlreadyExistsError(name) },
-            async (error: unknown): Promise<ScheduleResult> => {
-              try {
-                // The batch's answer was lost: settle this job's create on its own (see createOnce).
-                if (!isUnknownOutcome(error) || jobs[i]?.spec.overwrite === true) throw error;
-                const created = await createOnce(this.#kv, key, value, { sentBefore: true });
-                return created
-                  ? { name, ok: true }
-                  : { name, ok: false, error: new JobAlreadyExistsError(name) };
-              } catch (failure) {
-                return {
-                  name,
-                  ok: false,
-                  error: failure instanceof Error ? failure : new Error(String(failure)),
-                };
-              }
-            },
-          );
-      }),
-    );
+  scheduleMany(jobs: ReadonlyArray<{ name: string; spec: JobSpec }>): Promise<ScheduleResult[]> {
+    return this.#jobs.scheduleMany(jobs);
   }
 
   /**
@@ -361,34 +316,13 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
    * scheduled with, if any. Throws `JobNotFoundError` when there is no such job and
    * `JobValidationError` for an invalid name.
    */
-  async get(name: string, options: { partitionKey?: string } = {}): Promise<JobView> {
-    validateJobName(name);
-    await this.ready();
-    const partition = this.#partitionOf(options.partitionKey ?? name);
-    const entry = await this.#kv.get(this.keys.jobKey(partition, name));
-    const record = entry && decodeRecord(entry.value);
-    if (!entry || !record) throw new JobNotFoundError(name);
-    const progressEntry = await this.#kv.get(this.keys.progressKey(partition, name));
-    const stored = progressEntry && decodeProgress(progressEntry.value);
-    const progress = currentProgress(stored, entry.modRevision);
-    return toJobView(record, progress, nextFire(record, progress));
+  get(name: string, options: { partitionKey?: string } = {}): Promise<JobView> {
+    return this.#jobs.get(name, options);
   }
 
   /** Deletes a job; resolves whether it existed. */
-  async delete(name: string, options: { partitionKey?: string } = {}): Promise<boolean> {
-    validateJobName(name);
-    await this.ready();
-    const partition = this.#partitionOf(options.partitionKey ?? name);
-    const key = this.keys.jobKey(partition, name);
-    const existed = (await this.#kv.get(key)) !== undefined;
-    await this.#kv.txn(
-      [],
-      [
-        { op: 'delete', key },
-        { op: 'delete', key: this.keys.progressKey(partition, name) },
-      ],
-    );
-    return existed;
+  delete(name: string, options: { partitionKey?: string } = {}): Promise<boolean> {
+    return this.#jobs.delete(name, options);
   }
 
   /**
@@ -396,69 +330,28 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
    * count and next fire time (as `get` returns them). Reads every page; use `listPage` to bound a
    * listing of many jobs.
    */
-  async list(options: { prefix?: string } = {}): Promise<JobView[]> {
-    const views: JobView[] = [];
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.listPage({
-        limit: MAX_LIST_PAGE,
-        ...(options.prefix !== undefined && { prefix: options.prefix }),
-        ...(after !== undefined && { after }),
-      });
-      views.push(...page.jobs);
-      if (page.next === undefined) return views;
-      after = page.next;
-    }
+  list(options: { prefix?: string } = {}): Promise<JobView[]> {
+    return this.#jobs.list(options);
   }
 
   /**
    * One page of `list`: at most `limit` jobs (default 100, at most 10,000) whose names start with
    * `prefix` and sort after `after`, in name order. Pass `next` as `after` for the following page.
    */
-  async listPage(options: ListPageOptions = {}): Promise<JobPage> {
-    const partitions = await this.#partitions.agreed();
-    return listJobPage({ kv: this.#kv, keys: this.keys, partitions }, options);
+  listPage(options: ListPageOptions = {}): Promise<JobPage> {
+    return this.#jobs.listPage(options);
   }
 
   /** Deletes every job whose name starts with `prefix` in one transaction; resolves how many there were. */
-  async deletePrefix(prefix: string): Promise<number> {
-    const partitions = await this.#partitions.agreed();
-    // Counted before the delete, by keys only: the answer is what existed, not what decoded.
-    const perPartition = await Promise.all(
-      Array.from({ length: partitions }, (_, p) => this.#countKeys(this.keys.jobsPrefix(p) + prefix)),
-    );
-    const count = perPartition.reduce((a, b) => a + b, 0);
-    const ops: StoreOp[] = [];
-    for (let p = 0; p < partitions; p++) {
-      ops.push({ op: 'deletePrefix', prefix: this.keys.jobsPrefix(p) + prefix });
-      ops.push({ op: 'deletePrefix', prefix: this.keys.progressPrefix(p) + prefix });
-    }
-    for (const batch of txnBatches(ops)) await this.#kv.txn([], batch);
-    return count;
-  }
-
-  /** How many keys start with `prefix` (read in pages; nothing is decoded). */
-  async #countKeys(prefix: string): Promise<number> {
-    let count = 0;
-    let startAfter: string | undefined;
-    for (;;) {
-      const page = await this.#kv.range(prefix, {
-        limit: 1_000,
-        ...(startAfter !== undefined && { startAfter }),
-      });
-      count += page.entries.length;
-      const last = page.entries[page.entries.length - 1];
-      if (!page.more || !last) return count;
-      startAfter = last.key;
-    }
+  deletePrefix(prefix: string): Promise<number> {
+    return this.#jobs.deletePrefix(prefix);
   }
 
   // --- Operations for callers that commit jobs inside their own transactions (the workflow runtime).
 
   /** Validates a job and returns the write that creates (or replaces) it. */
   putJobOps(name: string, spec: JobSpec): StoreOp[] {
-    const record = this.#validate(name, spec);
-    return [{ op: 'put', key: this.#jobKey(record.partitionKey, record.name), value: encodeRecord(record) }];
+    return this.#jobs.putJobOps(name, spec);
   }
 
   /**
@@ -466,56 +359,11 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
    * `KvStore.txn`. `partitionKey` defaults to the name, as in `schedule`.
    */
   deleteJobOps(name: string, partitionKey: string = name): StoreOp[] {
-    const partition = this.#partitionOf(partitionKey);
-    return [
-      { op: 'delete', key: this.keys.jobKey(partition, name) },
-      { op: 'delete', key: this.keys.progressKey(partition, name) },
-    ];
+    return this.#jobs.deleteJobOps(name, partitionKey);
   }
 
   /** Deletes every job whose name starts with `namePrefix` within the partition of `partitionKey`. */
   deleteJobPrefixOps(namePrefix: string, partitionKey: string): StoreOp[] {
-    const partition = this.#partitionOf(partitionKey);
-    return [
-      { op: 'deletePrefix', prefix: this.keys.jobsPrefix(partition) + namePrefix },
-      { op: 'deletePrefix', prefix: this.keys.progressPrefix(partition) + namePrefix },
-    ];
+    return this.#jobs.deleteJobPrefixOps(namePrefix, partitionKey);
   }
-
-  #validate(name: string, spec: JobSpec): JobRecord {
-    const record = normalizeJob(name, spec, this.#clock.now(), { minIntervalMs: this.#minIntervalMs });
-    if (record.data !== undefined) {
-      const bytes = Buffer.byteLength(JSON.stringify(record.data));
-      if (bytes > this.#maxDataBytes) {
-        throw new JobValidationError('data', `${bytes} bytes`, `at most ${this.#maxDataBytes} bytes of JSON`);
-      }
-    }
-    return record;
-  }
-
-  #partitionOf(partitionKey: string): number {
-    const count = this.#partitions.count;
-    if (count === undefined) {
-      throw new TimerServiceError(
-        "the scope's partition count is not known yet: await timers.ready() (or start()) before building job writes",
-      );
-    }
-    return partitionOf(partitionKey, count);
-  }
-
-  #jobKey(partitionKey: string, name: string): string {
-    return this.keys.jobKey(this.#partitionOf(partitionKey), name);
-  }
-}
-
-function checkMinInterval(value: number | undefined): number {
-  if (value === undefined) return DEFAULT_MIN_INTERVAL_MS;
-  if (typeof value !== 'number' || !(value >= 0 && value <= MAX_MIN_INTERVAL_MS)) {
-    throw new JobValidationError(
-      'minIntervalMs',
-      value,
-      `a number of milliseconds from 0 to ${MAX_MIN_INTERVAL_MS}`,
-    );
-  }
-  return value;
 }

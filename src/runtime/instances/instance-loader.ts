@@ -1,24 +1,12 @@
-import type { EventEmitter } from 'eventemitter3';
-import type { Clock } from '../../common/clock.js';
-import type { GroupCommit } from '../../etcd/group-commit.js';
 import type { HistoryEvent } from '../../history/events.js';
 import { isTerminalStatus, WorkflowRuntimeStatus } from '../../history/status.js';
-import { WorkflowExecutor, type ExecutorOptions, type WorkflowLookup } from '../../engine/executor.js';
-import type { WorkflowLogger } from '../../engine/logger.js';
+import { WorkflowExecutor, type ExecutorOptions } from '../../engine/executor.js';
 import type { CachedInstance } from '../steps/executor-cache.js';
 import { reminderNames } from './instance-keys.js';
-import { CorruptHistoryError, type InstanceStore } from './instance-store.js';
-import type { ReminderPort } from '../reminders/reminder-port.js';
-import type { RuntimeEvents } from '../runtime-events.js';
+import { CorruptHistoryError } from './instance-store.js';
+import type { StepDeps } from '../step-deps.js';
 
-export interface InstanceLoaderDeps {
-  store: InstanceStore;
-  commit: GroupCommit;
-  reminders: ReminderPort;
-  workflows: WorkflowLookup;
-  clock: Clock;
-  events: EventEmitter<RuntimeEvents>;
-  logger: WorkflowLogger;
+export interface InstanceLoaderDeps extends StepDeps {
   maxPayloadBytes: number;
   /** The failure policy of each registered workflow, by name (see `WorkflowFailurePolicy`). */
   failurePolicy?: ExecutorOptions['failurePolicy'];

@@ -1,16 +1,12 @@
-import type { EventEmitter } from 'eventemitter3';
-import type { Clock } from '../../common/clock.js';
 import { StoreTooLargeError } from '../../etcd/errors.js';
 import { txnBatches } from '../../etcd/txn-batches.js';
-import { itemBytes, type CommitOutcome, type GroupCommit } from '../../etcd/group-commit.js';
+import { itemBytes, type CommitOutcome } from '../../etcd/group-commit.js';
 import { ETCD_MAX_REQUEST_BYTES } from '../../etcd/store-limits.js';
 import type { StoreGuard, StoreOp } from '../../etcd/store-op.js';
 import type { HistoryEvent } from '../../history/events.js';
 import { isTerminalStatus, WorkflowRuntimeStatus } from '../../history/status.js';
 import type { ScheduleTaskAction } from '../../engine/actions.js';
 import type { ExecutionResult } from '../../engine/execution-result.js';
-import type { WorkflowLookup } from '../../engine/executor.js';
-import type { WorkflowLogger } from '../../engine/logger.js';
 import { ExecutorCache } from './executor-cache.js';
 import { historyLimitResult } from '../instances/history-limit.js';
 import { inboxPortion, INBOX_STEP_BYTES } from '../instances/inbox-portion.js';
@@ -21,22 +17,14 @@ import { wakeOps } from '../reminders/reminder-ops.js';
 import { openingEvent } from '../lifecycle/start-ops.js';
 import { StepTooLargeError, stepTooLargeResult, unwritableStepResult } from './step-size-limit.js';
 import { buildStepCommit, type StepCommit } from './step-ops.js';
-import type { ReminderPort } from '../reminders/reminder-port.js';
-import type { RuntimeEvents } from '../runtime-events.js';
+import type { StepDeps } from '../step-deps.js';
 import type { FailureDetails } from '../../history/failure-details.js';
 import type { ExecutorOptions } from '../../engine/executor.js';
 import { nextStallRecord, type StallBackoff } from './stall-backoff.js';
 import { stalledStepOps } from './stall-ops.js';
 import { WorkflowStalledError } from './stall-warning.js';
 
-export interface StepRunnerOptions {
-  store: InstanceStore;
-  commit: GroupCommit;
-  reminders: ReminderPort;
-  workflows: WorkflowLookup;
-  clock: Clock;
-  events: EventEmitter<RuntimeEvents>;
-  logger: WorkflowLogger;
+export interface StepRunnerOptions extends StepDeps {
   cacheSize: number;
   maxTxnOps: number;
   /** Events one generation's history may hold; a step past it fails the instance. */

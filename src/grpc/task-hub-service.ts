@@ -1,0 +1,278 @@
+import {
+  status,
+  type handleUnaryCall,
+  type MethodDefinition,
+  type ServiceDefinition,
+  type UntypedHandleCall,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import type { WorkflowState } from '../runtime/instances/workflow-state-view.js';
+import type { WorkflowClient } from '../workflow-client.js';
+import { toGrpcFailure, type GrpcFailure } from './task-hub-errors.js';
+import type {
+  CreateInstanceRequest,
+  CreateInstanceResponse,
+  EmptyMessage,
+  GetInstanceRequest,
+  GetInstanceResponse,
+  PurgeInstanceFilter,
+  PurgeInstancesRequest,
+  PurgeInstancesResponse,
+  QueryInstancesRequest,
+  QueryInstancesResponse,
+  RaiseEventRequest,
+  SuspendOrResumeRequest,
+  TerminateRequest,
+} from './task-hub-messages.js';
+import { TASK_HUB_SERVICE_NAME, taskHubServiceDefinition } from './task-hub-proto.js';
+import { toListQuery, toPurgeQuery } from './task-hub-query.js';
+import { toOrchestrationState } from './task-hub-state.js';
+import { waitWithinDeadline, type CallLifetime } from './task-hub-wait.js';
+import { fromTimestamp, optionalString, parsePayload } from './task-hub-wire.js';
+
+/** What the service needs of a `WorkflowClient`: instance management, nothing else. */
+export type TaskHubClient = Pick<
+  WorkflowClient,
+  | 'scheduleNewWorkflow'
+  | 'getWorkflowState'
+  | 'waitForWorkflowStart'
+  | 'waitForWorkflowCompletion'
+  | 'raiseEvent'
+  | 'terminateWorkflow'
+  | 'suspendWorkflow'
+  | 'resumeWorkflow'
+  | 'purgeWorkflow'
+  | 'listWorkflows'
+>;
+
+/** Options of `createTaskHubService`. */
+export interface TaskHubServiceOptions {
+  /** The client the calls are served with (the server's own `WorkflowClient`). */
+  client: TaskHubClient;
+  /**
+   * Where failures the caller cannot fix (INTERNAL, UNAVAILABLE) are logged, with their stack
+   * traces, which the caller never gets. Default: standard error.
+   */
+  log?: (line: string) => void;
+}
+
+/** A gRPC service ready for grpc-js `Server.addService(definition, implementation)`. */
+export interface TaskHubService {
+  definition: ServiceDefinition;
+  implementation: UntypedServiceImplementation;
+}
+
+/** Instances per listing page when purging by filter: large, as only ids are read. */
+const PURGE_PAGE_SIZE = 1000;
+/** Instance reads in flight at once when a query asks for payloads. */
+const PAYLOAD_READS = 32;
+
+/** Why a method of the service answers UNIMPLEMENTED; the others get a generic message. */
+const NOT_SERVED: Readonly<Record<string, string>> = {
+  GetWorkItems:
+    'is not implemented yet: tickflow runs only workflows registered in its own process for now; ' +
+    'remote workers (the work-item stream) are planned',
+  CompleteActivityTask: 'is not implemented yet: it answers work items of GetWorkItems, which is planned',
+  CompleteOrchestratorTask: 'is not implemented yet: it answers work items of GetWorkItems, which is planned',
+  RewindInstance: 'is not implemented: tickflow cannot rewind an instance',
+  CreateTaskHub:
+    'is not implemented: a tickflow server serves one task hub, its app id, which needs no creating',
+  DeleteTaskHub: 'is not implemented: a tickflow server serves one task hub, its app id',
+};
+
+/**
+ * The instance-management half of the Durable Task sidecar protocol (`TaskHubSidecarService`,
+ * from the proto `@dapr/durabletask-js` ships), served with `client`, with Dapr's semantics:
+ * Hello, StartInstance, GetInstance, WaitForInstanceStart, WaitForInstanceCompletion,
+ * RaiseEvent, TerminateInstance, SuspendInstance, ResumeInstance, PurgeInstances and
+ * QueryInstances. Every other method (the work-item stream among them) answers UNIMPLEMENTED
+ * naming itself. Errors map as over HTTP (see `toGrpcFailure`).
+ */
+export function createTaskHubService(options: TaskHubServiceOptions): TaskHubService {
+  const { client } = options;
+  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+
+  const unary = <Request, Response>(
+    method: string,
+    serve: (request: Request, call: CallLifetime) => Promise<Response>,
+  ): handleUnaryCall<Request, Response> => {
+    return (call, callback) => {
+      serve(call.request, call).then(
+        (response) => callback(null, response),
+        (error: unknown) => {
+          const failure = toGrpcFailure(error);
+          if (failure.code === status.INTERNAL || failure.code === status.UNAVAILABLE) {
+            const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+            log(`gRPC ${TASK_HUB_SERVICE_NAME}/${method} failed: ${detail}`);
+          }
+          callback(failure);
+        },
+      );
+    };
+  };
+
+  const served: UntypedServiceImplementation = {
+    Hello: unary<EmptyMessage, EmptyMessage>('Hello', () => Promise.resolve({})),
+
+    StartInstance: unary<CreateInstanceRequest, CreateInstanceResponse>('StartInstance', async (request) => {
+      // Versions are not a tickflow concept (nor a Dapr one, which ignores them): the name decides.
+      const input = parsePayload('input', request.input);
+      const startAt = fromTimestamp(request.scheduledStartTimestamp);
+      // An empty id asks for a generated one, as in Dapr.
+      const instanceId = await client.scheduleNewWorkflow(
+        request.name,
+        input,
+        request.instanceId || undefined,
+        startAt,
+      );
+      return { instanceId };
+    }),
+
+    GetInstance: unary<GetInstanceRequest, GetInstanceResponse>('GetInstance', async (request) => {
+      // An unknown instance is an answer here, not an error: the SDKs return undefined for it.
+      const state = await client.getWorkflowState(request.instanceId, request.getInputsAndOutputs);
+      return instanceResponse(state, request.getInputsAndOutputs);
+    }),
+
+    WaitForInstanceStart: unary<GetInstanceRequest, GetInstanceResponse>(
+      'WaitForInstanceStart',
+      async (request, call) => {
+        const { instanceId, getInputsAndOutputs } = request;
+        const state = await waitWithinDeadline(call, instanceId, 'start', (seconds) =>
+          client.waitForWorkflowStart(instanceId, getInputsAndOutputs, seconds),
+        );
+        return instanceResponse(state, getInputsAndOutputs);
+      },
+    ),
+
+    WaitForInstanceCompletion: unary<GetInstanceRequest, GetInstanceResponse>(
+      'WaitForInstanceCompletion',
+      async (request, call) => {
+        const { instanceId, getInputsAndOutputs } = request;
+        const state = await waitWithinDeadline(call, instanceId, 'complete', (seconds) =>
+          client.waitForWorkflowCompletion(instanceId, getInputsAndOutputs, seconds),
+        );
+        return instanceResponse(state, getInputsAndOutputs);
+      },
+    ),
+
+    RaiseEvent: unary<RaiseEventRequest, EmptyMessage>('RaiseEvent', async (request) => {
+      await client.raiseEvent(request.instanceId, request.name, parsePayload('input', request.input));
+      return {};
+    }),
+
+    TerminateInstance: unary<TerminateRequest, EmptyMessage>('TerminateInstance', async (request) => {
+      await client.terminateWorkflow(request.instanceId, parsePayload('output', request.output), {
+        recursive: request.recursive,
+      });
+      return {};
+    }),
+
+    SuspendInstance: unary<SuspendOrResumeRequest, EmptyMessage>('SuspendInstance', async (request) => {
+      await client.suspendWorkflow(request.instanceId, optionalString(request.reason));
+      return {};
+    }),
+
+    ResumeInstance: unary<SuspendOrResumeRequest, EmptyMessage>('ResumeInstance', async (request) => {
+      await client.resumeWorkflow(request.instanceId, optionalString(request.reason));
+      return {};
+    }),
+
+    PurgeInstances: unary<PurgeInstancesRequest, PurgeInstancesResponse>(
+      'PurgeInstances',
+      async (request, call) => {
+        if (request.request === 'purgeInstanceFilter' && request.purgeInstanceFilter) {
+          return { deletedInstanceCount: await purgeByFilter(client, request.purgeInstanceFilter, call) };
+        }
+        // Recursive, as Dapr purges: this proto has no flag for it. An unknown instance purges
+        // nothing (count 0, as the SDKs expect); an unfinished one is FAILED_PRECONDITION.
+        const purged = await client.purgeWorkflow(request.instanceId ?? '', { recursive: true });
+        return { deletedInstanceCount: purged ? 1 : 0 };
+      },
+    ),
+
+    QueryInstances: unary<QueryInstancesRequest, QueryInstancesResponse>(
+      'QueryInstances',
+      async (request) => {
+        const page = await client.listWorkflows(toListQuery(request.query));
+        const withPayloads = request.query?.fetchInputsAndOutputs === true;
+        const states = withPayloads ? await withInputsAndOutputs(client, page.instances) : page.instances;
+        return {
+          orchestrationState: states.map((state) => toOrchestrationState(state, withPayloads)),
+          ...(page.continuationToken !== undefined && {
+            continuationToken: { value: page.continuationToken },
+          }),
+        };
+      },
+    ),
+  };
+
+  const definition = taskHubServiceDefinition();
+  const implementation: UntypedServiceImplementation = {};
+  for (const [name, method] of Object.entries(definition)) {
+    implementation[name] = served[name] ?? unimplemented(name, method);
+  }
+  return { definition, implementation };
+}
+
+function instanceResponse(state: WorkflowState | undefined, withPayloads: boolean): GetInstanceResponse {
+  return state
+    ? { exists: true, orchestrationState: toOrchestrationState(state, withPayloads) }
+    : { exists: false };
+}
+
+/**
+ * Purges the finished instances `filter` names, page by page, and counts them. Stops early when
+ * the caller has gone (what is purged by then stays purged).
+ */
+async function purgeByFilter(
+  client: TaskHubClient,
+  filter: PurgeInstanceFilter,
+  call: Pick<CallLifetime, 'cancelled'>,
+): Promise<number> {
+  const query = toPurgeQuery(filter);
+  let deleted = 0;
+  let continuationToken: string | undefined;
+  do {
+    const page = await client.listWorkflows({
+      ...query,
+      pageSize: PURGE_PAGE_SIZE,
+      ...(continuationToken !== undefined && { continuationToken }),
+    });
+    for (const { instanceId } of page.instances) {
+      if (call.cancelled) return deleted;
+      // Recursive: a child listed later is then gone already and not counted twice.
+      if (await client.purgeWorkflow(instanceId, { recursive: true })) deleted++;
+    }
+    continuationToken = page.continuationToken;
+  } while (continuationToken !== undefined);
+  return deleted;
+}
+
+/** The listed instances read again with their payloads (the listing has none); purged ones drop out. */
+async function withInputsAndOutputs(
+  client: TaskHubClient,
+  listed: readonly WorkflowState[],
+): Promise<WorkflowState[]> {
+  const states: WorkflowState[] = [];
+  for (let i = 0; i < listed.length; i += PAYLOAD_READS) {
+    const batch = listed.slice(i, i + PAYLOAD_READS);
+    const read = await Promise.all(batch.map((state) => client.getWorkflowState(state.instanceId, true)));
+    for (const state of read) if (state) states.push(state);
+  }
+  return states;
+}
+
+/** A handler answering UNIMPLEMENTED, shaped for the method's kind of call. */
+function unimplemented(name: string, method: MethodDefinition<unknown, unknown>): UntypedHandleCall {
+  const failure: GrpcFailure = {
+    code: status.UNIMPLEMENTED,
+    details: `${TASK_HUB_SERVICE_NAME}/${name} ${NOT_SERVED[name] ?? 'is not implemented by tickflow'}`,
+  };
+  if (method.responseStream) {
+    return (call: { emit(event: 'error', failure: GrpcFailure): boolean }) => {
+      call.emit('error', failure);
+    };
+  }
+  return (_call: unknown, callback: (failure: GrpcFailure) => void) => callback(failure);
+}

@@ -7,7 +7,7 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 
 /**
  * The layering of src/ (docs/architecture.md): which folder may import which. Arrows not listed
- * here must never exist; composition roots (src/*.ts, server, cli, testing) may import anything.
+ * here must never exist; composition roots (src/*.ts, server, grpc, cli, testing) may import anything.
  */
 const layers = [
   {
@@ -50,6 +50,23 @@ const layers = [
     from: './src',
     except: ['./common', './etcd', './cluster'],
     message: 'cluster: common and etcd only',
+  },
+  {
+    // src/grpc is a composition layer like src/server (it may import anything); only the server
+    // and the CLI start it, so library users never load grpc-js or the protos.
+    target: [
+      './src/*.ts',
+      './src/common',
+      './src/history',
+      './src/engine',
+      './src/runtime',
+      './src/timers',
+      './src/cluster',
+      './src/etcd',
+      './src/testing',
+    ],
+    from: './src/grpc',
+    message: 'src/grpc is composed by src/server and src/cli only',
   },
   {
     target: './src/etcd',

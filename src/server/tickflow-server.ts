@@ -24,6 +24,12 @@ export interface ServeOptions {
   host?: string;
   /** Default 3500 (Dapr's HTTP port); 0 picks a free port (see `TickflowServer.port`). */
   port?: number;
+  /**
+   * The gRPC API's port (Dapr's Jobs methods, health, reflection). Default 50001 (Dapr's gRPC
+   * port); 0 picks a free port (see `TickflowServer.grpcPort`); `false` serves no gRPC. It listens
+   * on `host`, with the same token and TLS as HTTP.
+   */
+  grpcPort?: number | false;
   /** `'embedded'` (default) runs etcd as a child process; otherwise the client URLs of a cluster. */
   etcd?: 'embedded' | string[];
   /** State of the embedded etcd lives in `{dataDir}/etcd`. Default `.tickflow`. */
@@ -63,6 +69,8 @@ export interface TickflowServer {
   /** `http://host:port` the API answers on. */
   readonly url: string;
   readonly port: number;
+  /** The gRPC API's port, or undefined when gRPC is off. */
+  readonly grpcPort: number | undefined;
   readonly runtime: WorkflowRuntime;
   readonly etcd: EmbeddedEtcd | undefined;
   /**
@@ -78,6 +86,7 @@ export class ServeError extends TickflowError {
 }
 
 const DEFAULT_PORT = 3500;
+const DEFAULT_GRPC_PORT = 50001;
 const STORE_CHECK_TIMEOUT_MS = 2_000;
 
 /** Starts etcd (or connects), a timer-service replica, a workflow runtime and the HTTP API. */
@@ -186,18 +195,23 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
     });
     const port = await listen(app, host, options.port ?? DEFAULT_PORT);
     undo.push(() => app.close());
+    const grpcPort = options.grpcPort ?? DEFAULT_GRPC_PORT;
+    const grpc =
+      grpcPort === false ? undefined : await startGrpc(host, grpcPort, deps, log, options.apiToken, tls);
+    if (grpc) undo.push(() => grpc.stop());
     ready = true;
 
     let stopping: Promise<void> | undefined;
     return {
       url: `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
       port,
+      grpcPort: grpc?.port,
       runtime,
       etcd,
       stop: () =>
         (stopping ??= (async () => {
           ready = false;
-          await app.close();
+          await Promise.all([app.close(), grpc?.stop()]);
           // No new callbacks start; the runtime's stop waits for those in flight.
           delivery?.stop();
           await runtime.stop();
@@ -208,6 +222,32 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
     };
   } catch (error) {
     await rollback();
+    throw error;
+  }
+}
+
+/** The gRPC API, loaded only when served (grpc-js and the protos cost ~100 ms and memory). */
+async function startGrpc(
+  host: string,
+  port: number,
+  deps: ApiDeps,
+  log: (line: string) => void,
+  apiToken: string | undefined,
+  tls: { key: Buffer; cert: Buffer; ca?: Buffer } | undefined,
+): Promise<{ port: number; stop(): Promise<void> }> {
+  const { startGrpcApi } = await import('../grpc/grpc-api.js');
+  const { GrpcListenError } = await import('../grpc/grpc-server.js');
+  try {
+    return await startGrpcApi({
+      host,
+      port,
+      deps,
+      log,
+      ...(apiToken !== undefined && { apiToken }),
+      ...(tls !== undefined && { tls }),
+    });
+  } catch (error) {
+    if (error instanceof GrpcListenError) throw new ServeError(`${error.message}; pass another --grpc-port`);
     throw error;
   }
 }

@@ -26,6 +26,8 @@ export interface ServerProcess {
   /** `http://127.0.0.1:PORT` of the API. */
   readonly url: string;
   readonly port: number;
+  /** The gRPC API's port (the fixture asks for a free one), from the startup line; undefined with --no-grpc. */
+  readonly grpcPort: number | undefined;
   readonly pid: number;
   readonly dataDir: string;
   /** The embedded etcd's pid, from the server's startup line. */
@@ -71,6 +73,8 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
   if (options.appUrl !== undefined) args.push('--app-url', options.appUrl);
   if (options.workflows !== undefined) args.push('--workflows', options.workflows);
   args.push(...(options.args ?? []));
+  // Dapr's 50001 by default: concurrent test servers would collide on it.
+  if (!args.some((a) => a === '--grpc-port' || a === '--no-grpc')) args.push('--grpc-port', '0');
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.cwd !== undefined && { cwd: options.cwd }),
@@ -124,10 +128,12 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
   // "...; embedded etcd http://127.0.0.1:41017 (pid 4242); ..." or "...; etcd http://...; ..."
   // (/v1.0/metadata shows addresses and pids only to callers with the API token).
   const etcdLine = /; (?:embedded )?etcd (\S+?)(?: \(pid (\d+)\))?;/.exec(stdout);
+  const grpcLine = /; gRPC on \S+:(\d+);/.exec(stdout);
   let stopped: Promise<ExitStatus> | undefined;
   return {
     url,
     port: Number(new URL(url).port),
+    grpcPort: grpcLine?.[1] === undefined ? undefined : Number(grpcLine[1]),
     pid: child.pid ?? -1,
     dataDir,
     etcdPid: etcdLine?.[2] === undefined ? undefined : Number(etcdLine[2]),

@@ -9,6 +9,9 @@ import { parseEtcdOption, parseHttpUrl, parsePort, parsePositiveNumber } from '.
 
 interface ServeFlags {
   port: number;
+  grpcPort: number;
+  /** False with --no-grpc. */
+  grpc: boolean;
   host: string;
   etcd: 'embedded' | string[];
   dataDir: string;
@@ -39,7 +42,14 @@ export function registerServeCommand(program: Command, io: CliIo, setExitCode: (
       'run etcd (or connect to it), a timer-service replica, the workflow runtime and the HTTP API',
     )
     .option('--port <port>', 'HTTP port (0 picks a free one)', parsePort, 3500)
-    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option(
+      '--grpc-port <port>',
+      "gRPC port: Dapr's Jobs methods, health, reflection (0 picks a free one)",
+      parsePort,
+      50001,
+    )
+    .option('--no-grpc', 'serve no gRPC API')
+    .option('--host <host>', 'interface to listen on (HTTP and gRPC)', '127.0.0.1')
     .option('--etcd <where>', '"embedded", or etcd client URLs, comma-separated', parseEtcdOption, 'embedded')
     .option('--data-dir <dir>', 'where the embedded etcd keeps its data', '.tickflow')
     .option(
@@ -84,6 +94,7 @@ async function serve(flags: ServeFlags, apiToken: string | undefined, io: CliIo)
   const options: ServeOptions = {
     host: flags.host,
     port: flags.port,
+    grpcPort: flags.grpc ? flags.grpcPort : false,
     etcd: flags.etcd,
     dataDir: flags.dataDir,
     appId: flags.appId,
@@ -156,7 +167,9 @@ function describe(server: TickflowServer, flags: ServeFlags): string {
   const app = flags.appUrl === undefined ? 'no app (job triggers are staged)' : `app ${flags.appUrl}`;
   const wf = server.runtime.registeredWorkflows.length;
   const act = server.runtime.registeredActivities.length;
-  return `tickflow listening on ${server.url}; ${etcd}; ${app}; ${wf} workflows, ${act} activities`;
+  const host = new URL(server.url).hostname;
+  const grpc = server.grpcPort === undefined ? 'no gRPC' : `gRPC on ${host}:${server.grpcPort}`;
+  return `tickflow listening on ${server.url}; ${grpc}; ${etcd}; ${app}; ${wf} workflows, ${act} activities`;
 }
 
 /** The --etcd-* security flags as credentials (files read now); undefined when none is given. */

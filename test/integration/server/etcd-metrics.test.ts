@@ -42,7 +42,7 @@ function value(text: string, series: string): number | undefined {
 }
 
 test('the embedded etcd: backend sizes per member and the quota in /metrics', async (t) => {
-  const server = await startServer({ port: 0, dataDir: await tempDir() });
+  const server = await startServer({ port: 0, grpcPort: false, dataDir: await tempDir() });
   servers.push(server);
   t.truthy(server.etcd?.maintenance, 'the embedded etcd comes with its upkeep');
   const text = await scrape(server);
@@ -66,6 +66,7 @@ test('an external etcd: its quota is read from its own /metrics, and nothing is 
   const lines: string[] = [];
   const server = await startServer({
     port: 0,
+    grpcPort: false,
     etcd: external.hosts,
     log: (line) => lines.push(line),
   });
@@ -86,6 +87,7 @@ test('an external etcd with --etcd-recover: NOSPACE is recovered from, with the 
   const lines: string[] = [];
   const server = await startServer({
     port: 0,
+    grpcPort: false,
     etcd: external.hosts,
     etcdMaintenance: { defragment: true, recover: true },
     log: (line) => lines.push(line),

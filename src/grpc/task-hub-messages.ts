@@ -1,20 +1,21 @@
 /**
  * The messages of `orchestrator_service.proto` that instance management reads and writes, as
- * proto-loader hands them over with `TASK_HUB_LOAD_OPTIONS`: plain objects, scalars always
- * present, an absent message field `null`, 64-bit numbers as numbers and enums as their names
- * (a number only for a value this proto does not know). Only the fields tickflow uses are
- * declared; the decoder guarantees their types.
+ * proto-loader hands them over with `TASK_HUB_LOAD_OPTIONS`: plain objects, a field left at its
+ * default absent (proto3 sends no defaults), 64-bit numbers as decimal strings and enums as
+ * their names (a number only for a value this proto does not know). Only the fields tickflow
+ * uses are declared; the decoder guarantees their types.
  */
 
 /** `google.protobuf.Timestamp`. */
 export interface Timestamp {
-  seconds: number;
-  nanos: number;
+  /** A decimal string when decoded; a number is accepted when encoding. */
+  seconds?: string | number;
+  nanos?: number;
 }
 
 /** `google.protobuf.StringValue`: a string that may be absent (null), unlike a plain string field. */
 export interface StringValue {
-  value: string;
+  value?: string;
 }
 
 /** The names of the proto's `OrchestrationStatus` values. */
@@ -32,11 +33,11 @@ export type OrchestrationStatusName =
 export type OrchestrationStatusField = OrchestrationStatusName | number;
 
 export interface CreateInstanceRequest {
-  instanceId: string;
-  name: string;
-  version: StringValue | null;
-  input: StringValue | null;
-  scheduledStartTimestamp: Timestamp | null;
+  instanceId?: string;
+  name?: string;
+  version?: StringValue;
+  input?: StringValue;
+  scheduledStartTimestamp?: Timestamp;
 }
 
 export interface CreateInstanceResponse {
@@ -44,8 +45,8 @@ export interface CreateInstanceResponse {
 }
 
 export interface GetInstanceRequest {
-  instanceId: string;
-  getInputsAndOutputs: boolean;
+  instanceId?: string;
+  getInputsAndOutputs?: boolean;
 }
 
 export interface TaskFailureDetails {
@@ -72,36 +73,36 @@ export interface GetInstanceResponse {
 }
 
 export interface RaiseEventRequest {
-  instanceId: string;
-  name: string;
-  input: StringValue | null;
+  instanceId?: string;
+  name?: string;
+  input?: StringValue;
 }
 
 export interface TerminateRequest {
-  instanceId: string;
-  output: StringValue | null;
-  recursive: boolean;
+  instanceId?: string;
+  output?: StringValue;
+  recursive?: boolean;
 }
 
 /** `SuspendRequest` and `ResumeRequest`, which have the same fields. */
 export interface SuspendOrResumeRequest {
-  instanceId: string;
-  reason: StringValue | null;
+  instanceId?: string;
+  reason?: StringValue;
 }
 
 export interface InstanceQuery {
-  runtimeStatus: OrchestrationStatusField[];
-  createdTimeFrom: Timestamp | null;
-  createdTimeTo: Timestamp | null;
-  taskHubNames: StringValue[];
-  maxInstanceCount: number;
-  continuationToken: StringValue | null;
-  instanceIdPrefix: StringValue | null;
-  fetchInputsAndOutputs: boolean;
+  runtimeStatus?: OrchestrationStatusField[];
+  createdTimeFrom?: Timestamp;
+  createdTimeTo?: Timestamp;
+  taskHubNames?: StringValue[];
+  maxInstanceCount?: number;
+  continuationToken?: StringValue;
+  instanceIdPrefix?: StringValue;
+  fetchInputsAndOutputs?: boolean;
 }
 
 export interface QueryInstancesRequest {
-  query: InstanceQuery | null;
+  query?: InstanceQuery;
 }
 
 export interface QueryInstancesResponse {
@@ -110,17 +111,16 @@ export interface QueryInstancesResponse {
 }
 
 export interface PurgeInstanceFilter {
-  createdTimeFrom: Timestamp | null;
-  createdTimeTo: Timestamp | null;
-  runtimeStatus: OrchestrationStatusField[];
+  createdTimeFrom?: Timestamp;
+  createdTimeTo?: Timestamp;
+  runtimeStatus?: OrchestrationStatusField[];
 }
 
 export interface PurgeInstancesRequest {
   /** Which member of the `request` oneof is set, if any. */
   request?: 'instanceId' | 'purgeInstanceFilter';
-  /** Oneof members are left out when not chosen (no default for them). */
   instanceId?: string;
-  purgeInstanceFilter?: PurgeInstanceFilter | null;
+  purgeInstanceFilter?: PurgeInstanceFilter;
 }
 
 export interface PurgeInstancesResponse {

@@ -11,7 +11,7 @@ import { fromTimestamp, optionalString } from './task-hub-wire.js';
  * filtered one: `instanceIdPrefix` (the listing filters by name, not id) and `taskHubNames`
  * (tickflow has one task hub per app id, which the server is already bound to).
  */
-export function toListQuery(query: InstanceQuery | null): ListWorkflowsQuery {
+export function toListQuery(query: InstanceQuery | undefined): ListWorkflowsQuery {
   if (!query) return {};
   const idPrefix = optionalString(query.instanceIdPrefix);
   if (idPrefix !== undefined) {
@@ -21,24 +21,25 @@ export function toListQuery(query: InstanceQuery | null): ListWorkflowsQuery {
       'none: tickflow lists by status and creation time only',
     );
   }
-  if (query.taskHubNames.some((name) => name.value !== '')) {
+  const hubs = (query.taskHubNames ?? []).flatMap((name) => optionalString(name) ?? []);
+  if (hubs.length > 0) {
     throw new WorkflowValidationError(
       'query.taskHubNames',
-      query.taskHubNames.map((name) => name.value),
+      hubs,
       'none: a tickflow server serves one task hub, its app id',
     );
   }
   const from = fromTimestamp(query.createdTimeFrom);
   const to = fromTimestamp(query.createdTimeTo);
   const token = optionalString(query.continuationToken);
+  const statuses = query.runtimeStatus ?? [];
   return {
-    ...(query.runtimeStatus.length > 0 && {
-      status: fromStatusFilter('query.runtimeStatus', query.runtimeStatus),
-    }),
+    ...(statuses.length > 0 && { status: fromStatusFilter('query.runtimeStatus', statuses) }),
     ...(from && { createdFrom: from }),
     ...(to && { createdTo: to }),
-    // 0 is proto3's "not set": the listing's default page size then.
-    ...(query.maxInstanceCount !== 0 && { pageSize: query.maxInstanceCount }),
+    // Absent (0, proto3's "not set"): the listing's default page size.
+    ...(query.maxInstanceCount !== undefined &&
+      query.maxInstanceCount !== 0 && { pageSize: query.maxInstanceCount }),
     ...(token !== undefined && { continuationToken: token }),
   };
 }
@@ -50,11 +51,12 @@ export function toListQuery(query: InstanceQuery | null): ListWorkflowsQuery {
  */
 export function toPurgeQuery(filter: PurgeInstanceFilter): ListWorkflowsQuery {
   const finished = ['COMPLETED', 'FAILED', 'TERMINATED'] as const;
-  const named = new Set(fromStatusFilter('purgeInstanceFilter.runtimeStatus', filter.runtimeStatus));
+  const statuses = filter.runtimeStatus ?? [];
+  const named = new Set(fromStatusFilter('purgeInstanceFilter.runtimeStatus', statuses));
   const from = fromTimestamp(filter.createdTimeFrom);
   const to = fromTimestamp(filter.createdTimeTo);
   return {
-    status: filter.runtimeStatus.length === 0 ? [...finished] : finished.filter((s) => named.has(s)),
+    status: statuses.length === 0 ? [...finished] : finished.filter((s) => named.has(s)),
     ...(from && { createdFrom: from }),
     ...(to && { createdTo: to }),
   };

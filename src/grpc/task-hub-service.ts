@@ -6,6 +6,7 @@ import {
   type UntypedHandleCall,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import type { PackageDefinition } from '@grpc/proto-loader';
 import type { WorkflowState } from '../runtime/instances/workflow-state-view.js';
 import type { WorkflowClient } from '../workflow-client.js';
 import { toGrpcFailure, type GrpcFailure } from './task-hub-errors.js';
@@ -24,7 +25,7 @@ import type {
   SuspendOrResumeRequest,
   TerminateRequest,
 } from './task-hub-messages.js';
-import { TASK_HUB_SERVICE_NAME, taskHubServiceDefinition } from './task-hub-proto.js';
+import { loadTaskHubProto, TASK_HUB_SERVICE_NAME } from './task-hub-proto.js';
 import { toListQuery, toPurgeQuery } from './task-hub-query.js';
 import { toOrchestrationState } from './task-hub-state.js';
 import { waitWithinDeadline, type CallLifetime } from './task-hub-wait.js';
@@ -60,6 +61,8 @@ export interface TaskHubServiceOptions {
 export interface TaskHubService {
   definition: ServiceDefinition;
   implementation: UntypedServiceImplementation;
+  /** Every message of the proto, for server reflection. */
+  packageDefinition: PackageDefinition;
 }
 
 /** Instances per listing page when purging by filter: large, as only ids are read. */
@@ -120,7 +123,7 @@ export function createTaskHubService(options: TaskHubServiceOptions): TaskHubSer
       const startAt = fromTimestamp(request.scheduledStartTimestamp);
       // An empty id asks for a generated one, as in Dapr.
       const instanceId = await client.scheduleNewWorkflow(
-        request.name,
+        request.name ?? '',
         input,
         request.instanceId || undefined,
         startAt,
@@ -130,14 +133,15 @@ export function createTaskHubService(options: TaskHubServiceOptions): TaskHubSer
 
     GetInstance: unary<GetInstanceRequest, GetInstanceResponse>('GetInstance', async (request) => {
       // An unknown instance is an answer here, not an error: the SDKs return undefined for it.
-      const state = await client.getWorkflowState(request.instanceId, request.getInputsAndOutputs);
-      return instanceResponse(state, request.getInputsAndOutputs);
+      const { instanceId = '', getInputsAndOutputs = false } = request;
+      const state = await client.getWorkflowState(instanceId, getInputsAndOutputs);
+      return instanceResponse(state, getInputsAndOutputs);
     }),
 
     WaitForInstanceStart: unary<GetInstanceRequest, GetInstanceResponse>(
       'WaitForInstanceStart',
       async (request, call) => {
-        const { instanceId, getInputsAndOutputs } = request;
+        const { instanceId = '', getInputsAndOutputs = false } = request;
         const state = await waitWithinDeadline(call, instanceId, 'start', (seconds) =>
           client.waitForWorkflowStart(instanceId, getInputsAndOutputs, seconds),
         );
@@ -148,7 +152,7 @@ export function createTaskHubService(options: TaskHubServiceOptions): TaskHubSer
     WaitForInstanceCompletion: unary<GetInstanceRequest, GetInstanceResponse>(
       'WaitForInstanceCompletion',
       async (request, call) => {
-        const { instanceId, getInputsAndOutputs } = request;
+        const { instanceId = '', getInputsAndOutputs = false } = request;
         const state = await waitWithinDeadline(call, instanceId, 'complete', (seconds) =>
           client.waitForWorkflowCompletion(instanceId, getInputsAndOutputs, seconds),
         );
@@ -157,24 +161,26 @@ export function createTaskHubService(options: TaskHubServiceOptions): TaskHubSer
     ),
 
     RaiseEvent: unary<RaiseEventRequest, EmptyMessage>('RaiseEvent', async (request) => {
-      await client.raiseEvent(request.instanceId, request.name, parsePayload('input', request.input));
+      const data = parsePayload('input', request.input);
+      await client.raiseEvent(request.instanceId ?? '', request.name ?? '', data);
       return {};
     }),
 
     TerminateInstance: unary<TerminateRequest, EmptyMessage>('TerminateInstance', async (request) => {
-      await client.terminateWorkflow(request.instanceId, parsePayload('output', request.output), {
-        recursive: request.recursive,
+      const output = parsePayload('output', request.output);
+      await client.terminateWorkflow(request.instanceId ?? '', output, {
+        recursive: request.recursive === true,
       });
       return {};
     }),
 
     SuspendInstance: unary<SuspendOrResumeRequest, EmptyMessage>('SuspendInstance', async (request) => {
-      await client.suspendWorkflow(request.instanceId, optionalString(request.reason));
+      await client.suspendWorkflow(request.instanceId ?? '', optionalString(request.reason));
       return {};
     }),
 
     ResumeInstance: unary<SuspendOrResumeRequest, EmptyMessage>('ResumeInstance', async (request) => {
-      await client.resumeWorkflow(request.instanceId, optionalString(request.reason));
+      await client.resumeWorkflow(request.instanceId ?? '', optionalString(request.reason));
       return {};
     }),
 
@@ -207,12 +213,12 @@ export function createTaskHubService(options: TaskHubServiceOptions): TaskHubSer
     ),
   };
 
-  const definition = taskHubServiceDefinition();
+  const { definition, packageDefinition } = loadTaskHubProto();
   const implementation: UntypedServiceImplementation = {};
   for (const [name, method] of Object.entries(definition)) {
     implementation[name] = served[name] ?? unimplemented(name, method);
   }
-  return { definition, implementation };
+  return { definition, implementation, packageDefinition };
 }
 
 function instanceResponse(state: WorkflowState | undefined, withPayloads: boolean): GetInstanceResponse {

@@ -13,9 +13,11 @@ export function toTimestamp(date: Date): Timestamp {
  * as absent because the official JS client sends it for "no start time", and proto3 cannot tell
  * a zero timestamp from an unset scalar in other SDKs' hand-built messages either.
  */
-export function fromTimestamp(timestamp: Timestamp | null | undefined): Date | undefined {
-  if (!timestamp || (timestamp.seconds === 0 && timestamp.nanos === 0)) return undefined;
-  return new Date(timestamp.seconds * 1000 + Math.floor(timestamp.nanos / 1_000_000));
+export function fromTimestamp(timestamp: Timestamp | undefined): Date | undefined {
+  if (!timestamp) return undefined;
+  // Seconds of any representable time fit a double exactly; a larger value gives an Invalid Date.
+  const ms = Number(timestamp.seconds ?? 0) * 1000 + Math.floor((timestamp.nanos ?? 0) / 1_000_000);
+  return ms === 0 ? undefined : new Date(ms);
 }
 
 /**
@@ -24,8 +26,8 @@ export function fromTimestamp(timestamp: Timestamp | null | undefined): Date | u
  * official client sends an empty StringValue for `undefined`). Throws `WorkflowValidationError`
  * naming `field` when the text is not JSON.
  */
-export function parsePayload(field: string, payload: StringValue | null | undefined): unknown {
-  if (!payload || payload.value === '') return undefined;
+export function parsePayload(field: string, payload: StringValue | undefined): unknown {
+  if (payload?.value === undefined || payload.value === '') return undefined;
   try {
     return JSON.parse(payload.value) as unknown;
   } catch {
@@ -38,8 +40,8 @@ export function parsePayload(field: string, payload: StringValue | null | undefi
 }
 
 /** A plain string from a StringValue; absent or empty means none. */
-export function optionalString(value: StringValue | null | undefined): string | undefined {
-  return value && value.value !== '' ? value.value : undefined;
+export function optionalString(value: StringValue | undefined): string | undefined {
+  return value?.value === '' ? undefined : value?.value;
 }
 
 /** Text as a StringValue, or nothing when there is none. */

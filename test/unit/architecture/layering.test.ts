@@ -63,6 +63,17 @@ const forbidden: Array<[layer: string, file: string, importLine: string]> = [
     "import type { JobSpec } from '../timers/schedule/job.js';",
   ],
   ['common -> etcd', 'src/common/clock.ts', "import type { KvStore } from '../etcd/kv-store.js';"],
+  ['timers -> grpc', 'src/timers/job-view.ts', "import type { GrpcService } from '../grpc/grpc-server.js';"],
+  [
+    'runtime -> grpc',
+    'src/runtime/record-wait.ts',
+    "import type { GrpcService } from '../grpc/grpc-server.js';",
+  ],
+  [
+    'library root -> grpc',
+    'src/workflow-client.ts',
+    "import type { GrpcService } from './grpc/grpc-server.js';",
+  ],
 ];
 
 for (const [arrow, file, importLine] of forbidden) {
@@ -83,6 +94,16 @@ const allowed: Array<[layer: string, file: string, importLine: string]> = [
   [
     'server -> anything',
     'src/server/job-body.ts',
+    "import type { RuntimeCore } from '../runtime/runtime-core.js';",
+  ],
+  [
+    'server -> grpc',
+    'src/server/tickflow-server.ts',
+    "import type { GrpcService } from '../grpc/grpc-server.js';",
+  ],
+  [
+    'grpc -> anything',
+    'src/grpc/grpc-api.ts',
     "import type { RuntimeCore } from '../runtime/runtime-core.js';",
   ],
 ];

@@ -1,6 +1,6 @@
 /**
  * The messages of `orchestrator_service.proto` that instance management reads and writes, as
- * proto-loader hands them over with `TASK_HUB_LOAD_OPTIONS`: plain objects, a field left at its
+ * proto-loader hands them over with `PROTO_LOADER_OPTIONS`: plain objects, a field left at its
  * default absent (proto3 sends no defaults), 64-bit numbers as decimal strings and enums as
  * their names (a number only for a value this proto does not know). Only the fields tickflow
  * uses are declared; the decoder guarantees their types.

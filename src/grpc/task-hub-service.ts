@@ -1,15 +1,18 @@
 import {
+  Metadata,
   status,
   type handleUnaryCall,
-  type MethodDefinition,
   type ServiceDefinition,
   type UntypedHandleCall,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { PackageDefinition } from '@grpc/proto-loader';
 import type { WorkflowState } from '../runtime/instances/workflow-state-view.js';
+import { WorkflowWaitTimeoutError } from '../runtime/workflow-errors.js';
 import type { WorkflowClient } from '../workflow-client.js';
-import { toGrpcFailure, type GrpcFailure } from './task-hub-errors.js';
+import { toGrpcError, type GrpcError } from './grpc-errors.js';
+import { loadOrchestratorProtos, TASK_HUB_SERVICE } from './protos.js';
+import { withUnimplemented } from './unimplemented.js';
 import type {
   CreateInstanceRequest,
   CreateInstanceResponse,
@@ -25,7 +28,6 @@ import type {
   SuspendOrResumeRequest,
   TerminateRequest,
 } from './task-hub-messages.js';
-import { loadTaskHubProto, TASK_HUB_SERVICE_NAME } from './task-hub-proto.js';
 import { toListQuery, toPurgeQuery } from './task-hub-query.js';
 import { toOrchestrationState } from './task-hub-state.js';
 import { waitWithinDeadline, type CallLifetime } from './task-hub-wait.js';
@@ -70,18 +72,14 @@ const PURGE_PAGE_SIZE = 1000;
 /** Instance reads in flight at once when a query asks for payloads. */
 const PAYLOAD_READS = 32;
 
-/** Why a method of the service answers UNIMPLEMENTED; the others get a generic message. */
-const NOT_SERVED: Readonly<Record<string, string>> = {
-  GetWorkItems:
-    'is not implemented yet: tickflow runs only workflows registered in its own process for now; ' +
-    'remote workers (the work-item stream) are planned',
-  CompleteActivityTask: 'is not implemented yet: it answers work items of GetWorkItems, which is planned',
-  CompleteOrchestratorTask: 'is not implemented yet: it answers work items of GetWorkItems, which is planned',
-  RewindInstance: 'is not implemented: tickflow cannot rewind an instance',
-  CreateTaskHub:
-    'is not implemented: a tickflow server serves one task hub, its app id, which needs no creating',
-  DeleteTaskHub: 'is not implemented: a tickflow server serves one task hub, its app id',
-};
+/**
+ * The work-item stream and its answers, which remote workers need: planned (issue 17), so they
+ * say so rather than only that they are not served. Every other method not served below answers
+ * UNIMPLEMENTED naming itself (`withUnimplemented`).
+ */
+const NOT_YET =
+  'is not implemented yet: tickflow runs only workflows registered in its own process for now; ' +
+  'remote workers (GetWorkItems and its answers) are planned';
 
 /**
  * The instance-management half of the Durable Task sidecar protocol (`TaskHubSidecarService`,
@@ -89,7 +87,8 @@ const NOT_SERVED: Readonly<Record<string, string>> = {
  * Hello, StartInstance, GetInstance, WaitForInstanceStart, WaitForInstanceCompletion,
  * RaiseEvent, TerminateInstance, SuspendInstance, ResumeInstance, PurgeInstances and
  * QueryInstances. Every other method (the work-item stream among them) answers UNIMPLEMENTED
- * naming itself. Errors map as over HTTP (see `toGrpcFailure`).
+ * naming itself. Errors map as over HTTP (`toGrpcError`), and a wait that reaches the call's
+ * deadline is DEADLINE_EXCEEDED.
  */
 export function createTaskHubService(options: TaskHubServiceOptions): TaskHubService {
   const { client } = options;
@@ -103,10 +102,14 @@ export function createTaskHubService(options: TaskHubServiceOptions): TaskHubSer
       serve(call.request, call).then(
         (response) => callback(null, response),
         (error: unknown) => {
-          const failure = toGrpcFailure(error);
+          // HTTP has no wait with a deadline; over gRPC it is the caller's deadline that ran out.
+          const failure: GrpcError =
+            error instanceof WorkflowWaitTimeoutError
+              ? { code: status.DEADLINE_EXCEEDED, details: error.message, metadata: new Metadata() }
+              : toGrpcError(error);
           if (failure.code === status.INTERNAL || failure.code === status.UNAVAILABLE) {
             const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-            log(`gRPC ${TASK_HUB_SERVICE_NAME}/${method} failed: ${detail}`);
+            log(`gRPC ${TASK_HUB_SERVICE}/${method} failed: ${detail}`);
           }
           callback(failure);
         },
@@ -213,12 +216,17 @@ export function createTaskHubService(options: TaskHubServiceOptions): TaskHubSer
     ),
   };
 
-  const { definition, packageDefinition } = loadTaskHubProto();
-  const implementation: UntypedServiceImplementation = {};
-  for (const [name, method] of Object.entries(definition)) {
-    implementation[name] = served[name] ?? unimplemented(name, method);
+  const protos = loadOrchestratorProtos();
+  const definition = protos.service(TASK_HUB_SERVICE);
+  for (const name of ['GetWorkItems', 'CompleteActivityTask', 'CompleteOrchestratorTask']) {
+    const method = definition[name];
+    if (method) served[name] = notYet(name, method);
   }
-  return { definition, implementation, packageDefinition };
+  return {
+    definition,
+    implementation: withUnimplemented(definition, served),
+    packageDefinition: protos.packageDefinition,
+  };
 }
 
 function instanceResponse(state: WorkflowState | undefined, withPayloads: boolean): GetInstanceResponse {
@@ -269,16 +277,17 @@ async function withInputsAndOutputs(
   return states;
 }
 
-/** A handler answering UNIMPLEMENTED, shaped for the method's kind of call. */
-function unimplemented(name: string, method: MethodDefinition<unknown, unknown>): UntypedHandleCall {
-  const failure: GrpcFailure = {
+/** A handler answering UNIMPLEMENTED with NOT_YET, shaped for the method's kind of call. */
+function notYet(name: string, method: { responseStream: boolean }): UntypedHandleCall {
+  const failure: GrpcError = {
     code: status.UNIMPLEMENTED,
-    details: `${TASK_HUB_SERVICE_NAME}/${name} ${NOT_SERVED[name] ?? 'is not implemented by tickflow'}`,
+    details: `${TASK_HUB_SERVICE}/${name} ${NOT_YET}`,
+    metadata: new Metadata(),
   };
   if (method.responseStream) {
-    return (call: { emit(event: 'error', failure: GrpcFailure): boolean }) => {
+    return (call: { emit(event: 'error', failure: GrpcError): boolean }) => {
       call.emit('error', failure);
     };
   }
-  return (_call: unknown, callback: (failure: GrpcFailure) => void) => callback(failure);
+  return (_call: unknown, callback: (failure: GrpcError) => void) => callback(failure);
 }

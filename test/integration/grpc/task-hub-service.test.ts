@@ -16,7 +16,7 @@ import emptyPb from 'google-protobuf/google/protobuf/empty_pb.js';
 import timestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js';
 import wrappersPb from 'google-protobuf/google/protobuf/wrappers_pb.js';
 import { WorkflowFailure, WorkflowRuntimeStatus, type WorkflowContext } from '../../../src/index.js';
-import { loadTaskHubProto } from '../../../src/grpc/task-hub-proto.js';
+import { loadOrchestratorProtos, TASK_HUB_SERVICE } from '../../../src/grpc/protos.js';
 import { createTaskHubService, type TaskHubClient } from '../../../src/grpc/task-hub-service.js';
 import { useEtcd } from '../../helpers/etcd.js';
 import { nextEvent } from '../../helpers/etcd-wait.js';
@@ -118,7 +118,7 @@ function call<Request, Response>(
 
 /** A call with a message as a plain object, through the service's own definition. */
 function rawCall(address: string, method: string, request: object): Promise<unknown> {
-  const definition = loadTaskHubProto().definition[method];
+  const definition = loadOrchestratorProtos().service(TASK_HUB_SERVICE)[method];
   if (!definition) throw new Error(`no method ${method}`);
   const client = new Client(address, credentials.createInsecure());
   return new Promise<unknown>((resolve, reject) => {
@@ -149,7 +149,7 @@ test('start, get with and without payloads, wait for completion; a failure comes
 
   const id = await hub.scheduleNewOrchestration('greet', 'world', 'greet-1');
   t.is(id, 'greet-1');
-  const done = await hub.waitForOrchestrationCompletion(id, true, 30);
+  const done = await hub.waitForOrchestrationCompletion(id, true, 10);
   t.is(done?.runtimeStatus, PROTO_STATUS.COMPLETED);
   t.is(done?.name, 'greet');
   t.is(done?.serializedInput, '"world"');
@@ -167,7 +167,7 @@ test('start, get with and without payloads, wait for completion; a failure comes
   // A generated id when none is given.
   const generated = await hub.scheduleNewOrchestration('failing');
   t.regex(generated, /^[0-9a-f-]{36}$/);
-  const failed = await hub.waitForOrchestrationCompletion(generated, true, 30);
+  const failed = await hub.waitForOrchestrationCompletion(generated, true, 10);
   t.is(failed?.runtimeStatus, PROTO_STATUS.FAILED);
   t.is(failed?.failureDetails?.errorType, 'WorkflowFailure');
   t.is(failed?.failureDetails?.message, 'no such order');
@@ -179,8 +179,8 @@ test('not found, already exists and bad input come back with their gRPC status',
   const { hub, stub, logged } = await start(t);
   t.is(await hub.getOrchestrationState('nobody'), undefined);
   const notFound = { code: status.NOT_FOUND, message: /"nobody" not found/ } as const;
-  await t.throwsAsync(hub.waitForOrchestrationStart('nobody', false, 30), notFound);
-  await t.throwsAsync(hub.waitForOrchestrationCompletion('nobody', false, 30), notFound);
+  await t.throwsAsync(hub.waitForOrchestrationStart('nobody', false, 1), notFound);
+  await t.throwsAsync(hub.waitForOrchestrationCompletion('nobody', false, 1), notFound);
   await t.throwsAsync(hub.raiseOrchestrationEvent('nobody', 'go', 1), notFound);
   await t.throwsAsync(hub.terminateOrchestration('nobody'), notFound);
   await t.throwsAsync(hub.suspendOrchestration('nobody'), notFound);
@@ -226,11 +226,11 @@ test('a start time in the future: PENDING with its scheduled start, then runs (D
   t.is(state?.getOrchestrationstatus(), PROTO_STATUS.PENDING);
   t.is(state?.getScheduledstarttimestamp()?.toDate().getTime(), startAt.getTime());
 
-  const started = await dapr.waitForWorkflowStart(id, false, 30);
+  const started = await dapr.waitForWorkflowStart(id, false, 10);
   t.true(Date.now() >= startAt.getTime());
   t.is(started?.runtimeStatus, DaprStatus.RUNNING);
   await dapr.raiseEvent(id, 'go', 'went');
-  const done = await dapr.waitForWorkflowCompletion(id, true, 30);
+  const done = await dapr.waitForWorkflowCompletion(id, true, 10);
   t.is(done?.serializedOutput, '"went"');
   t.true(await dapr.purgeWorkflow(id));
   t.is(await dapr.getWorkflowState(id, false), undefined);
@@ -240,7 +240,7 @@ test('a start time in the future: PENDING with its scheduled start, then runs (D
 test('suspend holds a raised event until resume', async (t) => {
   const { hub, runtime } = await start(t);
   const id = await hub.scheduleNewOrchestration('waiter');
-  await hub.waitForOrchestrationStart(id, false, 30);
+  await hub.waitForOrchestrationStart(id, false, 10);
   const suspendedStep = nextEvent(runtime, 'step', { filter: (e) => e.instanceId === id });
   await hub.suspendOrchestration(id);
   t.is((await suspendedStep)[0].status, WorkflowRuntimeStatus.SUSPENDED);
@@ -254,7 +254,7 @@ test('suspend holds a raised event until resume', async (t) => {
     'the event was taken in while suspended',
   );
   await hub.resumeOrchestration(id);
-  const done = await hub.waitForOrchestrationCompletion(id, true, 30);
+  const done = await hub.waitForOrchestrationCompletion(id, true, 10);
   t.is(done?.runtimeStatus, PROTO_STATUS.COMPLETED);
   t.is(done?.serializedOutput, '"after resume"');
 });
@@ -270,17 +270,17 @@ test('terminate: the output is kept; recursive ends the child too, otherwise onl
 
   // The official client sends recursive = false.
   await hub.terminateOrchestration(alone, { reason: 'operator' });
-  const ended = await hub.waitForOrchestrationCompletion(alone, true, 30);
+  const ended = await hub.waitForOrchestrationCompletion(alone, true, 10);
   t.is(ended?.runtimeStatus, PROTO_STATUS.TERMINATED);
   t.is(ended?.serializedOutput, '{"reason":"operator"}');
   t.is((await client.getWorkflowState(`${alone}-child`))?.runtimeStatus, WorkflowRuntimeStatus.RUNNING);
 
   // Neither official client can send recursive = true (their generated messages predate it).
   await rawCall(address, 'TerminateInstance', { instanceId: together, recursive: true });
-  const child = await hub.waitForOrchestrationCompletion(`${together}-child`, true, 30);
+  const child = await hub.waitForOrchestrationCompletion(`${together}-child`, true, 10);
   t.is(child?.runtimeStatus, PROTO_STATUS.TERMINATED);
   t.is(
-    (await hub.waitForOrchestrationCompletion(together, false, 30))?.runtimeStatus,
+    (await hub.waitForOrchestrationCompletion(together, false, 10))?.runtimeStatus,
     PROTO_STATUS.TERMINATED,
   );
 });
@@ -288,7 +288,7 @@ test('terminate: the output is kept; recursive ends the child too, otherwise onl
 test('purge: an unfinished instance is FAILED_PRECONDITION; by filter, the finished ones it names', async (t) => {
   const { hub, stub, client } = await start(t);
   const running = await hub.scheduleNewOrchestration('waiter', undefined, 'running');
-  await hub.waitForOrchestrationStart(running, false, 30);
+  await hub.waitForOrchestrationStart(running, false, 10);
   await t.throwsAsync(hub.purgeOrchestration(running), {
     code: status.FAILED_PRECONDITION,
     message: /is RUNNING; terminate it before purging/,
@@ -296,8 +296,8 @@ test('purge: an unfinished instance is FAILED_PRECONDITION; by filter, the finis
 
   const greeted = await hub.scheduleNewOrchestration('greet', 'a', 'greeted');
   const failed = await hub.scheduleNewOrchestration('failing', undefined, 'failed');
-  await hub.waitForOrchestrationCompletion(greeted, false, 30);
-  await hub.waitForOrchestrationCompletion(failed, false, 30);
+  await hub.waitForOrchestrationCompletion(greeted, false, 10);
+  await hub.waitForOrchestrationCompletion(failed, false, 10);
 
   const byFilter = new pb.PurgeInstancesRequest();
   const filter = new pb.PurgeInstanceFilter();
@@ -316,9 +316,9 @@ test('query: status filter, pages with a continuation token, payloads on request
   const { hub, stub } = await start(t);
   const ids = ['q-1', 'q-2', 'q-3'];
   for (const id of ids) await hub.scheduleNewOrchestration('greet', id, id);
-  for (const id of ids) await hub.waitForOrchestrationCompletion(id, false, 30);
+  for (const id of ids) await hub.waitForOrchestrationCompletion(id, false, 10);
   const waiting = await hub.scheduleNewOrchestration('waiter', undefined, 'q-0');
-  await hub.waitForOrchestrationStart(waiting, false, 30);
+  await hub.waitForOrchestrationStart(waiting, false, 10);
 
   const query = (configure: (q: pb.InstanceQuery) => void): pb.QueryInstancesRequest => {
     const request = new pb.QueryInstancesRequest();
@@ -408,7 +408,7 @@ test('query: status filter, pages with a continuation token, payloads on request
 test("a wait ends at the call's deadline with DEADLINE_EXCEEDED; unserved methods are UNIMPLEMENTED", async (t) => {
   const { hub, stub } = await start(t);
   const id = await hub.scheduleNewOrchestration('waiter');
-  await hub.waitForOrchestrationStart(id, false, 30);
+  await hub.waitForOrchestrationStart(id, false, 10);
   const before = Date.now();
   await t.throwsAsync(
     call(stub, stub.waitForInstanceCompletion, getRequest(id, false), new Date(Date.now() + 300)),
@@ -420,7 +420,7 @@ test("a wait ends at the call's deadline with DEADLINE_EXCEEDED; unserved method
 
   await t.throwsAsync(call(stub, stub.rewindInstance, new pb.RewindInstanceRequest()), {
     code: status.UNIMPLEMENTED,
-    message: /TaskHubSidecarService\/RewindInstance is not implemented/,
+    message: /tickflow does not serve \/TaskHubSidecarService\/RewindInstance/,
   });
   await t.throwsAsync(call(stub, stub.completeActivityTask, new pb.ActivityResponse()), {
     code: status.UNIMPLEMENTED,

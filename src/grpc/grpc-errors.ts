@@ -1,8 +1,8 @@
 import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
 import { toApiError } from '../server/api-error.js';
 
-/** What a handler answers with when it fails: a gRPC status with details and metadata. */
-export type GrpcError = Pick<StatusObject, 'code' | 'details' | 'metadata'>;
+/** What a handler answers with when it fails: a gRPC status with details and, optionally, metadata. */
+export type GrpcError = Pick<StatusObject, 'code' | 'details'> & Partial<Pick<StatusObject, 'metadata'>>;
 
 /**
  * The HTTP API's status for a typed error (toApiError: one mapping for both faces) → its gRPC

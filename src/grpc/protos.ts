@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { loadSync, type Options, type PackageDefinition, type ServiceDefinition } from '@grpc/proto-loader';
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import { loadSync, type Options, type PackageDefinition } from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { TickflowError } from '../common/tickflow-error.js';
 
@@ -23,8 +24,9 @@ export interface LoadedProtos {
   /** Every message and service of the files and their imports (what reflection describes). */
   readonly packageDefinition: PackageDefinition;
   /**
-   * The service of that fully-qualified name (e.g. `dapr.proto.runtime.v1.Dapr`); throws
-   * `ProtoLoadError` if the files declare no such service.
+   * The service of that fully-qualified name (e.g. `dapr.proto.runtime.v1.Dapr`), typed as
+   * grpc-js's `Server.addService` takes it; throws `ProtoLoadError` if the files declare no such
+   * service.
    */
   service(name: string): ServiceDefinition;
 }

@@ -10,6 +10,7 @@ import type { PackageDefinition } from '@grpc/proto-loader';
 import type { WorkflowState } from '../runtime/instances/workflow-state-view.js';
 import { WorkflowWaitTimeoutError } from '../runtime/workflow-errors.js';
 import type { WorkflowClient } from '../workflow-client.js';
+import { ApiError, ErrorCode } from '../server/api-error.js';
 import { toGrpcError, type GrpcError } from './grpc-errors.js';
 import { loadOrchestratorProtos, TASK_HUB_SERVICE } from './protos.js';
 import { withUnimplemented } from './unimplemented.js';
@@ -52,6 +53,12 @@ export type TaskHubClient = Pick<
 export interface TaskHubServiceOptions {
   /** The client the calls are served with (the server's own `WorkflowClient`). */
   client: TaskHubClient;
+  /**
+   * The workflow names this server runs (`WorkflowRuntime.registeredWorkflows`). When given and
+   * not empty, starting another name is refused (INVALID_ARGUMENT, `ERR_WORKFLOW_NOT_REGISTERED`,
+   * listing them) as over HTTP: no one here would run it. Without it any name is accepted.
+   */
+  registeredWorkflows?: () => readonly string[];
   /**
    * Where failures the caller cannot fix (INTERNAL, UNAVAILABLE) are logged, with their stack
    * traces, which the caller never gets. Default: standard error.
@@ -122,11 +129,13 @@ export function createTaskHubService(options: TaskHubServiceOptions): TaskHubSer
 
     StartInstance: unary<CreateInstanceRequest, CreateInstanceResponse>('StartInstance', async (request) => {
       // Versions are not a tickflow concept (nor a Dapr one, which ignores them): the name decides.
+      const name = request.name ?? '';
+      checkRegistered(name, options.registeredWorkflows?.() ?? []);
       const input = parsePayload('input', request.input);
       const startAt = fromTimestamp(request.scheduledStartTimestamp);
       // An empty id asks for a generated one, as in Dapr.
       const instanceId = await client.scheduleNewWorkflow(
-        request.name ?? '',
+        name,
         input,
         request.instanceId || undefined,
         startAt,
@@ -227,6 +236,19 @@ export function createTaskHubService(options: TaskHubServiceOptions): TaskHubSer
     implementation: withUnimplemented(definition, served),
     packageDefinition: protos.packageDefinition,
   };
+}
+
+/** Refuses a name that none of `registered` is, as the HTTP API's start route does. */
+function checkRegistered(name: string, registered: readonly string[]): void {
+  // An empty name is left to the client's own validation, which names the field.
+  if (registered.length === 0 || name === '' || registered.includes(name)) return;
+  throw new ApiError(
+    400,
+    ErrorCode.workflowNotRegistered,
+    `no workflow named ${JSON.stringify(name)} is registered on this server; ` +
+      `registered: ${registered.map((n) => JSON.stringify(n)).join(', ')}`,
+    { field: 'name', allowed: registered.join(', ') },
+  );
 }
 
 function instanceResponse(state: WorkflowState | undefined, withPayloads: boolean): GetInstanceResponse {

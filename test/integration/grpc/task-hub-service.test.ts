@@ -70,9 +70,18 @@ interface Served extends RuntimeFixture {
 }
 
 /** Serves `client` on a loopback port; the server goes when the test ends. */
-async function serve(t: ExecutionContext, client: TaskHubClient, logged: string[]): Promise<string> {
+async function serve(
+  t: ExecutionContext,
+  client: TaskHubClient,
+  logged: string[],
+  registeredWorkflows?: () => readonly string[],
+): Promise<string> {
   const server = new Server();
-  const { definition, implementation } = createTaskHubService({ client, log: (line) => logged.push(line) });
+  const { definition, implementation } = createTaskHubService({
+    client,
+    log: (line) => logged.push(line),
+    ...(registeredWorkflows && { registeredWorkflows }),
+  });
   server.addService(definition, implementation);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) =>
@@ -89,7 +98,7 @@ async function start(t: ExecutionContext): Promise<Served> {
     rt.registerWorkflow(greet).registerWorkflow(failing).registerWorkflow(waiter).registerWorkflow(parent),
   );
   const logged: string[] = [];
-  const address = await serve(t, fixture.client, logged);
+  const address = await serve(t, fixture.client, logged, () => fixture.runtime.registeredWorkflows);
   const hub = new TaskHubGrpcClient(address);
   const stub = new grpcPb.TaskHubSidecarServiceClient(address, credentials.createInsecure());
   t.teardown(() => stub.close());
@@ -181,7 +190,9 @@ test('not found, already exists and bad input come back with their gRPC status',
   const notFound = { code: status.NOT_FOUND, message: /"nobody" not found/ } as const;
   await t.throwsAsync(hub.waitForOrchestrationStart('nobody', false, 1), notFound);
   await t.throwsAsync(hub.waitForOrchestrationCompletion('nobody', false, 1), notFound);
-  await t.throwsAsync(hub.raiseOrchestrationEvent('nobody', 'go', 1), notFound);
+  const raised = await t.throwsAsync<ServiceError>(hub.raiseOrchestrationEvent('nobody', 'go', 1), notFound);
+  // The HTTP API's error code rides along, as for every gRPC error of tickflow.
+  t.deepEqual(raised?.metadata.get('error-code'), ['ERR_INSTANCE_ID_NOT_FOUND']);
   await t.throwsAsync(hub.terminateOrchestration('nobody'), notFound);
   await t.throwsAsync(hub.suspendOrchestration('nobody'), notFound);
   await t.throwsAsync(hub.resumeOrchestration('nobody'), notFound);
@@ -205,6 +216,10 @@ test('not found, already exists and bad input come back with their gRPC status',
   await t.throwsAsync(call(stub, stub.startInstance, badInput), {
     code: status.INVALID_ARGUMENT,
     message: /invalid input: "\{not json"; allowed: JSON text/,
+  });
+  await t.throwsAsync(hub.scheduleNewOrchestration('nameless'), {
+    code: status.INVALID_ARGUMENT,
+    message: /no workflow named "nameless" is registered on this server; registered: "greet", /,
   });
   const noName = new pb.CreateInstanceRequest();
   await t.throwsAsync(call(stub, stub.startInstance, noName), { code: status.INVALID_ARGUMENT });

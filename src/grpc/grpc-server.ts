@@ -1,6 +1,7 @@
 import {
   Server,
   ServerCredentials,
+  setLogger,
   type ServiceDefinition,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
@@ -108,7 +109,23 @@ function credentials(tls: GrpcServerOptions['tls']): ServerCredentials {
   );
 }
 
+/**
+ * grpc-js prints its own line for a failed bind ("No address added out of total 1 resolved"), on
+ * top of the error it hands back, which GrpcListenError turns into one clear line. Its logger is
+ * process-wide (the etcd client's grpc-js is the same module), so only that line is dropped;
+ * everything else still reaches the console as grpc-js writes it.
+ */
+function quietBindFailures(): void {
+  setLogger({
+    error: (...args: unknown[]) => {
+      if (args.some((a) => typeof a === 'string' && a.includes('No address added out of total'))) return;
+      console.error(...args);
+    },
+  });
+}
+
 function bind(server: Server, options: GrpcServerOptions): Promise<number> {
+  quietBindFailures();
   const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
   return new Promise((resolve, reject) => {
     server.bindAsync(address, credentials(options.tls), (error, port) => {

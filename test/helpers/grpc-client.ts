@@ -4,6 +4,7 @@ import {
   credentials,
   loadPackageDefinition,
   Metadata,
+  type ChannelCredentials,
   type Client,
   type GrpcObject,
   type ServiceClientConstructor,
@@ -46,13 +47,19 @@ export class GrpcTestClient {
     return GrpcTestClient.#make(serviceCtor(root, 'dapr.proto.runtime.v1.Dapr'), port, token);
   }
 
-  static health(port: number): GrpcTestClient {
+  /** The health service; plaintext unless `channel` says otherwise (e.g. `credentials.createSsl`). */
+  static health(port: number, channel?: ChannelCredentials): GrpcTestClient {
     const root = loadPackageDefinition(loadHealthProtos().packageDefinition);
-    return GrpcTestClient.#make(serviceCtor(root, 'grpc.health.v1.Health'), port, undefined);
+    return GrpcTestClient.#make(serviceCtor(root, 'grpc.health.v1.Health'), port, undefined, channel);
   }
 
-  static #make(ctor: ServiceClientConstructor, port: number, token: string | undefined): GrpcTestClient {
-    return new GrpcTestClient(new ctor(`127.0.0.1:${port}`, credentials.createInsecure()), token);
+  static #make(
+    ctor: ServiceClientConstructor,
+    port: number,
+    token: string | undefined,
+    channel: ChannelCredentials = credentials.createInsecure(),
+  ): GrpcTestClient {
+    return new GrpcTestClient(new ctor(`127.0.0.1:${port}`, channel), token);
   }
 
   /** Calls a unary method; `token` overrides the client's (null: send none). */

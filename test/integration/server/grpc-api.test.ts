@@ -1,8 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import test from 'ava';
 import { anyFromJobData, type ProtoAny } from '../../../src/grpc/job-data.js';
 import { GrpcTestClient, listServicesByReflection } from '../../helpers/grpc-client.js';
-import { startServerProcess } from '../../helpers/server-fixture.js';
+import { runCli, startServerProcess } from '../../helpers/server-fixture.js';
 import { RecorderApp } from './recorder-app.js';
 
 // Two `tickflow serve` processes: an open one with the recorder app, and one behind an API token.
@@ -189,4 +192,29 @@ test('the other Dapr methods answer UNIMPLEMENTED naming the method', async (t) 
   const res = await dapr.call('GetState', { store_name: 's', key: 'k' });
   t.is(res.code, status.UNIMPLEMENTED);
   if (!res.ok) t.regex(res.details, /dapr\.proto\.runtime\.v1\.Dapr\/GetState/);
+});
+
+test('a taken --grpc-port is one clear error; --no-grpc serves none', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'tickflow-grpc-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const taken = await runCli([
+    'serve',
+    '--port',
+    '0',
+    '--grpc-port',
+    String(grpcPort(server)),
+    '--data-dir',
+    dir,
+  ]);
+  t.is(taken.code, 1, taken.stderr);
+  t.regex(
+    taken.stderr.trim(),
+    new RegExp(
+      `^error: gRPC port ${grpcPort(server)} on 127\\.0\\.0\\.1 is already in use; pass another --grpc-port$`,
+    ),
+  );
+  const off = await startServerProcess({ args: ['--no-grpc'] });
+  t.teardown(() => off.stop());
+  t.is(off.grpcPort, undefined);
+  t.regex(off.stdout(), /; no gRPC;/);
 });

@@ -1,5 +1,4 @@
 import {
-  Metadata,
   status,
   type handleUnaryCall,
   type ServiceDefinition,
@@ -112,7 +111,7 @@ export function createTaskHubService(options: TaskHubServiceOptions): TaskHubSer
           // HTTP has no wait with a deadline; over gRPC it is the caller's deadline that ran out.
           const failure: GrpcError =
             error instanceof WorkflowWaitTimeoutError
-              ? { code: status.DEADLINE_EXCEEDED, details: error.message, metadata: new Metadata() }
+              ? { code: status.DEADLINE_EXCEEDED, details: error.message }
               : toGrpcError(error);
           if (failure.code === status.INTERNAL || failure.code === status.UNAVAILABLE) {
             const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -304,7 +303,6 @@ function notYet(name: string, method: { responseStream: boolean }): UntypedHandl
   const failure: GrpcError = {
     code: status.UNIMPLEMENTED,
     details: `${TASK_HUB_SERVICE}/${name} ${NOT_YET}`,
-    metadata: new Metadata(),
   };
   if (method.responseStream) {
     return (call: { emit(event: 'error', failure: GrpcError): boolean }) => {

@@ -221,6 +221,12 @@ test('not found, already exists and bad input come back with their gRPC status',
     code: status.INVALID_ARGUMENT,
     message: /no workflow named "nameless" is registered on this server; registered: "greet", /,
   });
+  // Over maxPayloadBytes (256 KiB): refused before anything is stored.
+  await t.throwsAsync(hub.scheduleNewOrchestration('greet', 'x'.repeat(300_000), 'too-big'), {
+    code: status.RESOURCE_EXHAUSTED,
+    message: /input/,
+  });
+  t.is(await hub.getOrchestrationState('too-big'), undefined);
   const noName = new pb.CreateInstanceRequest();
   await t.throwsAsync(call(stub, stub.startInstance, noName), { code: status.INVALID_ARGUMENT });
   // Caller mistakes are not the server's failures: nothing logged.

@@ -188,8 +188,8 @@ test('not found, already exists and bad input come back with their gRPC status',
   const { hub, stub, logged } = await start(t);
   t.is(await hub.getOrchestrationState('nobody'), undefined);
   const notFound = { code: status.NOT_FOUND, message: /"nobody" not found/ } as const;
-  await t.throwsAsync(hub.waitForOrchestrationStart('nobody', false, 1), notFound);
-  await t.throwsAsync(hub.waitForOrchestrationCompletion('nobody', false, 1), notFound);
+  await t.throwsAsync(hub.waitForOrchestrationStart('nobody', false, 5), notFound);
+  await t.throwsAsync(hub.waitForOrchestrationCompletion('nobody', false, 5), notFound);
   const raised = await t.throwsAsync<ServiceError>(hub.raiseOrchestrationEvent('nobody', 'go', 1), notFound);
   // The HTTP API's error code rides along, as for every gRPC error of tickflow.
   t.deepEqual(raised?.metadata.get('error-code'), ['ERR_INSTANCE_ID_NOT_FOUND']);

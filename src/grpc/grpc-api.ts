@@ -1,5 +1,6 @@
 import type { ApiDeps } from '../server/api-deps.js';
 import { daprService } from './dapr-service.js';
+import { createTaskHubService } from './task-hub-service.js';
 import { startGrpcServer, type GrpcServer, type GrpcService } from './grpc-server.js';
 import { loadDaprRuntimeProtos } from './protos.js';
 
@@ -18,7 +19,7 @@ export interface GrpcApiOptions {
 
 /**
  * tickflow's gRPC face, as `tickflow serve` runs it: Dapr's runtime service (the Jobs methods),
- * any `services` given, health and reflection, on one port. Imported on demand: loading the protos
+ * the Durable Task sidecar's instance management (`TaskHubSidecarService`), any `services` given, health and reflection, on one port. Imported on demand: loading the protos
  * and grpc-js costs time and memory that the CLI's client commands should not pay.
  */
 export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcServer> {
@@ -26,10 +27,15 @@ export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcServer>
   const dapr = daprService(loadDaprRuntimeProtos(), options.deps, (method, error) =>
     log(`error: gRPC ${method}: ${error instanceof Error ? error.message : String(error)}`),
   );
+  const taskHub = createTaskHubService({
+    client: options.deps.client,
+    registeredWorkflows: () => options.deps.runtime.registeredWorkflows,
+    log,
+  });
   return startGrpcServer({
     host: options.host,
     port: options.port,
-    services: [dapr, ...(options.services ?? [])],
+    services: [dapr, taskHub, ...(options.services ?? [])],
     ...(options.apiToken !== undefined && { apiToken: options.apiToken }),
     ...(options.tls !== undefined && { tls: options.tls }),
   });

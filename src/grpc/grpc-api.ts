@@ -35,7 +35,9 @@ export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcServer>
   return startGrpcServer({
     host: options.host,
     port: options.port,
-    services: [dapr, taskHub, ...(options.services ?? [])],
+    // The Durable Task protos bundle their own google/protobuf files, which do not merge with
+    // Dapr's for reflection: the sidecar service is served but not described (see GrpcService).
+    services: [dapr, { ...taskHub, packageDefinition: undefined }, ...(options.services ?? [])],
     ...(options.apiToken !== undefined && { apiToken: options.apiToken }),
     ...(options.tls !== undefined && { tls: options.tls }),
   });

@@ -17,8 +17,13 @@ import { HEALTH_SERVICE, loadHealthProtos } from './protos.js';
 export interface GrpcService {
   readonly definition: ServiceDefinition;
   readonly implementation: UntypedServiceImplementation;
-  /** The protos it comes from, so server reflection can describe it. */
-  readonly packageDefinition: PackageDefinition;
+  /**
+   * The protos it comes from, so server reflection can describe it; undefined leaves it out of
+   * reflection. One reflection service describes one merged set of protos, and two packages that
+   * each bundle their own copies of google/protobuf/*.proto cannot be merged cleanly (reflection
+   * then warns about every shared type on stderr at start-up).
+   */
+  readonly packageDefinition: PackageDefinition | undefined;
 }
 
 export interface GrpcServerOptions {
@@ -66,14 +71,14 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   for (const service of options.services) {
     server.addService(service.definition, service.implementation);
     const name = serviceNameOf(service.definition);
-    names.push(name);
+    if (service.packageDefinition !== undefined) names.push(name);
     health.setStatus(name, 'SERVING');
   }
   health.addToServer(server);
   const described = Object.assign(
     {},
     healthProtos.packageDefinition,
-    ...options.services.map((s) => s.packageDefinition),
+    ...options.services.map((s) => s.packageDefinition ?? {}),
   ) as PackageDefinition;
   new ReflectionService(described, { services: names }).addToServer(server);
 

@@ -144,6 +144,7 @@ export class TriggerLoop {
       scheduledAt: new Date(job.tick),
       attempt: job.progress.attempts + 1,
       count: job.progress.count,
+      jobRevision: job.modRevision,
     };
     // Plain callbacks rather than an async closure: this runs once per trigger, and at burst rates
     // every promise hop and closure shows up in GC time.

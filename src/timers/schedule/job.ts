@@ -115,6 +115,12 @@ export interface JobTrigger {
   attempt: number;
   /** Ticks completed before this one. */
   count: number;
+  /**
+   * The etcd mod revision of the job record this tick belongs to: the same for every delivery of
+   * one incarnation of the job (redeliveries included), new after an overwrite. With the scope,
+   * `name` and `scheduledAt` it identifies one tick, e.g. for an at-least-once delivery id.
+   */
+  jobRevision: number;
 }
 
 /**

@@ -28,6 +28,8 @@ export interface JobStoreOptions {
   commit: GroupCommit;
   maxDataBytes: number;
   minIntervalMs: number;
+  /** The resolved zone of cron schedules without `CRON_TZ=`, stored with each job. */
+  cronTimeZone: string;
 }
 
 /**
@@ -43,6 +45,7 @@ export class JobStore {
   readonly #commit: GroupCommit;
   readonly #maxDataBytes: number;
   readonly #minIntervalMs: number;
+  readonly #cronTimeZone: string;
 
   constructor(options: JobStoreOptions) {
     this.#kv = options.kv;
@@ -52,6 +55,7 @@ export class JobStore {
     this.#commit = options.commit;
     this.#maxDataBytes = options.maxDataBytes;
     this.#minIntervalMs = options.minIntervalMs;
+    this.#cronTimeZone = options.cronTimeZone;
   }
 
   /** Agrees the scope's partition count (see `TimerService.ready`). */
@@ -248,7 +252,10 @@ export class JobStore {
   }
 
   #validate(name: string, spec: JobSpec): JobRecord {
-    const record = normalizeJob(name, spec, this.#clock.now(), { minIntervalMs: this.#minIntervalMs });
+    const record = normalizeJob(name, spec, this.#clock.now(), {
+      minIntervalMs: this.#minIntervalMs,
+      cronTimeZone: this.#cronTimeZone,
+    });
     if (record.data !== undefined) {
       const bytes = Buffer.byteLength(JSON.stringify(record.data));
       if (bytes > this.#maxDataBytes) {

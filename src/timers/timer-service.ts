@@ -18,6 +18,8 @@ import { TriggerLoop } from './trigger-loop.js';
 import type { JobView } from './job-view.js';
 import type { JobPage, ListPageOptions } from './job-listing.js';
 import { checkMinInterval, JobStore, type ScheduleResult } from './job-store.js';
+import { localTimeZone } from './local-time-zone.js';
+import { resolveCronTimeZone, type CronTimeZone } from './schedule/cron-time-zone.js';
 
 export type { ScheduleResult } from './job-store.js';
 
@@ -57,6 +59,14 @@ export interface TimerServiceOptions {
    * the floor off; at most 1000 (cron's own resolution and the default retry interval).
    */
   minIntervalMs?: number;
+  /**
+   * The zone a cron schedule without `CRON_TZ=` runs in: `'local'` (default: this process's zone,
+   * `$TZ` else the system's, as Dapr uses the server's), `'UTC'`, or an IANA name such as
+   * `'Europe/Paris'`. Resolved when the service is created and stored with each job it schedules,
+   * so a job keeps firing in the zone it was scheduled under wherever it is fired later. Anything
+   * else is a `JobValidationError` (field `cronTimeZone`).
+   */
+  cronTimeZone?: CronTimeZone;
 }
 
 /** How overdue one owned partition is; see `TimerService.overdue`. */
@@ -79,6 +89,11 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
   readonly appId: string;
   /** @internal The scope's etcd key layout (the workflow runtime writes reminder-jobs with it). */
   readonly keys: ScopeKeys;
+  /**
+   * The IANA zone the `cronTimeZone` option resolved to (`'UTC'` for UTC and its aliases): what
+   * this instance stores with the cron jobs it schedules without `CRON_TZ=`.
+   */
+  readonly cronTimeZone: string;
   readonly #kv: KvStore;
   readonly #clock: Clock;
   readonly #partitions: ScopePartitions;
@@ -100,13 +115,14 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
 
   /**
    * Creates the service; it fires nothing until `start()`. Throws `JobValidationError` for a
-   * `horizonMs` below 1000 or a `minIntervalMs` outside 0-1000.
+   * `horizonMs` below 1000, a `minIntervalMs` outside 0-1000 or an unknown `cronTimeZone`.
    */
   constructor(options: TimerServiceOptions) {
     super();
     this.namespace = options.namespace ?? 'default';
     this.appId = options.appId ?? 'tickflow';
     this.keys = scopeKeys(this.namespace, this.appId);
+    this.cronTimeZone = resolveCronTimeZone(options.cronTimeZone, localTimeZone);
     this.#kv = options.kv;
     this.#clock = options.clock ?? systemClock;
     this.#partitions = new ScopePartitions(
@@ -134,6 +150,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
       commit: this.#commit,
       maxDataBytes: options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES,
       minIntervalMs: checkMinInterval(options.minIntervalMs),
+      cronTimeZone: this.cronTimeZone,
     });
     this.#table = new JobTable({ horizonMs });
     this.#waker = new JobWaker({

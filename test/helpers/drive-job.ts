@@ -30,6 +30,8 @@ export interface DriveOptions {
   latency?: number;
   /** Stop after this many deliveries. Default 10,000. */
   limit?: number;
+  /** The service's `cronTimeZone`. Default 'UTC', so no test depends on the machine's zone. */
+  cronTimeZone?: string;
 }
 
 const NAME = 'job';
@@ -41,7 +43,13 @@ export async function driveJob(spec: JobSpec, options: DriveOptions = {}): Promi
   const clock = new FakeClock(options.createdAt ?? Date.UTC(2026, 0, 1));
   const kv = new MemoryKv({ clock });
   const steps = memorySteps(kv, clock);
-  const timers = new TimerService({ kv, clock, partitions: 1, appId: 'drive' });
+  const timers = new TimerService({
+    kv,
+    clock,
+    partitions: 1,
+    appId: 'drive',
+    cronTimeZone: options.cronTimeZone ?? 'UTC',
+  });
   const deliveries: Delivery[] = [];
   let inFlight = 0;
   timers.onTrigger('app', async (trigger) => {

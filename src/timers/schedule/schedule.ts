@@ -16,7 +16,8 @@ import { nextZonedTick } from './zoned-cron.js';
  * job's dueTime when it has one, else its creation time — so that every replica, and every
  * restart, derives the same ticks from the stored record instead of from "when it last ran".
  *
- * Cron is matched on the wall clock of its zone (UTC unless CRON_TZ says otherwise) and mapped to
+ * Cron is matched on the wall clock of its zone (UTC unless CRON_TZ says otherwise; the timer service
+ * stores a job's cron with a CRON_TZ= of its default zone, see cron-time-zone.ts) and mapped to
  * instants by zoned-cron.ts, pinned by the unit tests across DST changes: a local time swallowed by
  * the spring-forward gap fires once, shifted by the gap (02:30 in a one-hour gap fires at 03:30), so
  * a daily job never loses a day; a local time repeated by fall-back fires once, at its first
@@ -54,6 +55,11 @@ const DESCRIPTORS: Readonly<Record<string, string>> = {
 
 const FIELD = 'schedule';
 const TZ_PREFIX = /^(?:CRON_TZ|TZ)=(\S*)(?:\s+|$)/;
+
+/** Whether the schedule names its own zone (`CRON_TZ=` or `TZ=` prefix). */
+export function hasZonePrefix(text: string): boolean {
+  return TZ_PREFIX.test(text.trim());
+}
 
 /** Parses a schedule; throws JobValidationError (field `schedule`) on anything else. */
 export function parseSchedule(text: string): Schedule {

@@ -1,5 +1,6 @@
 import { DEFAULT_MIN_INTERVAL_MS, formatFloor } from '../../common/interval-floor.js';
 import { JobValidationError } from '../errors.js';
+import { pinCronZone } from './cron-time-zone.js';
 import { normalizeFailurePolicy } from './failure-policy.js';
 import { DEFAULT_TARGET } from './job.js';
 import type { JobRecord, JobSpec } from './job.js';
@@ -27,6 +28,11 @@ import { resolveTimeSpec, TIME_SPEC_ALLOWED } from './time-spec.js';
 export interface NormalizeJobOptions {
   /** The shortest fixed period and retry interval accepted, in milliseconds. */
   minIntervalMs?: number;
+  /**
+   * The zone, resolved (`resolveCronTimeZone`), a cron schedule without `CRON_TZ=` runs in; it is
+   * stored with the job (cron-time-zone.ts says why). Default UTC.
+   */
+  cronTimeZone?: string;
 }
 
 const SPEC_KEYS = [
@@ -89,7 +95,8 @@ export function normalizeJob(
     );
   }
 
-  if (schedule !== undefined) checkPeriod(schedule, parseSchedule(schedule).periodMs, minIntervalMs);
+  const parsed = schedule === undefined ? undefined : parseSchedule(schedule);
+  if (schedule !== undefined && parsed !== undefined) checkPeriod(schedule, parsed.periodMs, minIntervalMs);
   const dueAt = dueTime === undefined ? undefined : resolveTimeSpec(dueTime, 'dueTime', nowMs);
   const expiresAt = ttl === undefined ? undefined : resolveTimeSpec(ttl, 'ttl', dueAt ?? nowMs);
   if (dueAt !== undefined && expiresAt !== undefined && dueAt > expiresAt) {
@@ -111,7 +118,12 @@ export function normalizeJob(
     original: { failurePolicy: failure.original },
   };
   if (dueAt !== undefined) record.dueAt = dueAt;
-  if (schedule !== undefined) record.schedule = schedule;
+  if (schedule !== undefined) {
+    record.schedule =
+      options.cronTimeZone === undefined || parsed === undefined
+        ? schedule
+        : pinCronZone(schedule, options.cronTimeZone, parsed.kind);
+  }
   if (repeats !== undefined) record.repeats = repeats;
   if (expiresAt !== undefined) record.expiresAt = expiresAt;
   if (data !== undefined) record.data = data;

@@ -113,7 +113,8 @@ test('the real timer service runs on the virtual clock: cron ticks, failure poli
     if (e.name === 'hourly') fired.push(e.firedAt - start);
   });
   await env.runtime.timers.schedule('hourly', {
-    schedule: '0 0 * * * *',
+    // Pinned: without CRON_TZ the hour would be the machine's, and :30 zones exist.
+    schedule: 'CRON_TZ=UTC 0 0 * * * *',
     repeats: 3,
     failurePolicy: { constant: { interval: '5s', maxRetries: 2 } },
   });

@@ -15,7 +15,15 @@ export function uniqueAppId(): string {
 }
 
 export function newService(kv: KvStore, options: Partial<TimerServiceOptions> = {}): TimerService {
-  return new TimerService({ kv, appId: uniqueAppId(), partitions: 8, leaseTtlSeconds: 3, ...options });
+  // Cron without CRON_TZ runs in the process's zone by default; tests must not depend on the machine's.
+  return new TimerService({
+    kv,
+    appId: uniqueAppId(),
+    partitions: 8,
+    leaseTtlSeconds: 3,
+    cronTimeZone: 'UTC',
+    ...options,
+  });
 }
 
 /** One call of a trigger handler, as the handler itself saw it. */

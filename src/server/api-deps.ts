@@ -5,7 +5,10 @@ import type { ServerMetrics } from './server-metrics.js';
 /** Facts about this server that `/v1.0/metadata` reports. */
 export interface ServerInfo {
   version: string;
+  /** The app's instances, comma-separated, or undefined without an app. */
   appUrl: string | undefined;
+  /** How triggers reach the app: `http`, `grpc` or `grpcs`. */
+  appProtocol?: string;
   etcd: { embedded: boolean; hosts: string[]; pid?: number };
   /** Where `--workflows` came from, if given. */
   workflowsModule: string | undefined;

@@ -53,7 +53,10 @@ export class ServerMetrics {
     ),
   );
   readonly #deliveries = this.registry.register(
-    new Counter('tickflow_app_deliveries_total', 'Job callbacks POSTed to the app, by outcome.'),
+    new Counter(
+      'tickflow_app_deliveries_total',
+      'Job callback attempts to the app, by outcome (ok, not_found, app_error, timeout, refused, unreachable).',
+    ),
   );
   readonly #steps = this.registry.register(
     new Counter('tickflow_workflow_steps_total', 'Workflow steps committed by this replica.'),
@@ -174,6 +177,17 @@ export class ServerMetrics {
 
   recordDelivery(outcome: DeliveryOutcome): void {
     this.#deliveries.inc({ outcome });
+  }
+
+  /** Exports, per app instance, whether deliveries go to it (1) or it is being probed (0). */
+  watchAppInstances(states: () => Array<{ instance: string; reachable: boolean }>): void {
+    this.registry.register(
+      new CallbackGauge(
+        'tickflow_app_instance_reachable',
+        'Per app instance (--app-url), 1 while it takes deliveries, 0 while it cannot be reached and is probed.',
+        () => states().map(({ instance, reachable }) => ({ labels: { instance }, value: reachable ? 1 : 0 })),
+      ),
+    );
   }
 
   /** The `/metrics` body. */

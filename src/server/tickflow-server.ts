@@ -11,8 +11,10 @@ import { WorkflowRuntimeStatus } from '../history/status.js';
 import { WorkflowClient } from '../workflow-client.js';
 import { WorkflowRuntime } from '../workflow-runtime.js';
 import type { ApiDeps, ServerInfo } from './api-deps.js';
-import { fetchBlocksPort, portOf } from './fetch-blocked-ports.js';
 import { AppDelivery } from './app-delivery.js';
+import { parseAppEndpoints, type AppProtocol } from './delivery/app-endpoints.js';
+import type { DeliveryTransport } from './delivery/delivery-transport.js';
+import { HttpTransport } from './delivery/http-transport.js';
 import { attachEtcdUpkeep } from './etcd-metrics.js';
 import { buildHttpApp } from './http-app.js';
 import { ServerMetrics } from './server-metrics.js';
@@ -34,8 +36,14 @@ export interface ServeOptions {
   etcd?: 'embedded' | string[];
   /** State of the embedded etcd lives in `{dataDir}/etcd`. Default `.tickflow`. */
   dataDir?: string;
-  /** Where job triggers go (`POST {appUrl}/job/{name}`); without it they stay staged. */
-  appUrl?: string;
+  /**
+   * Where job triggers go: with `appProtocol` `http`, base URLs (`POST {appUrl}/job/{name}`); with
+   * `grpc`/`grpcs`, `host:port` of the app's gRPC server (`OnJobEventAlpha1`). Several (an array,
+   * or comma-separated) are instances of one app, load-balanced. Without it triggers stay staged.
+   */
+  appUrl?: string | readonly string[];
+  /** How triggers reach the app: `http` (default), `grpc` or `grpcs` (Dapr's `--app-protocol`). */
+  appProtocol?: string;
   /** An ES module exporting `workflows` and `activities` objects. */
   workflowsModule?: string;
   appId?: string;
@@ -96,7 +104,9 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
   checkExposure(host, options);
   const tls = options.tls === undefined ? undefined : readTls(options.tls);
   const appCa = options.appCaFile === undefined ? undefined : readPem('--app-ca', options.appCaFile);
-  const appUrl = options.appUrl === undefined ? undefined : checkAppUrl(options.appUrl);
+  const appProtocol = (options.appProtocol ?? 'http') as AppProtocol;
+  const appUrls = options.appUrl === undefined ? [] : parseAppEndpoints([options.appUrl].flat(), appProtocol);
+  const appUrl = appUrls.length === 0 ? undefined : appUrls.join(',');
   // Load user code first: a typo in the path should not cost an etcd start.
   const module =
     options.workflowsModule === undefined ? undefined : await loadWorkflowModule(options.workflowsModule);
@@ -153,17 +163,16 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
     undo.push(() => upkeep.stop());
 
     let delivery: AppDelivery | undefined;
-    if (appUrl !== undefined) {
+    if (appUrls.length > 0) {
       const d = new AppDelivery({
-        appUrl,
+        instances: await appTransports(appUrls, appProtocol, options.appApiToken, appCa),
         timeoutMs: options.appTimeoutMs ?? 10_000,
         onOutcome: (outcome) => metrics.recordDelivery(outcome),
         log,
-        ...(options.appApiToken !== undefined && { appApiToken: options.appApiToken }),
-        ...(appCa !== undefined && { appCa }),
       });
+      metrics.watchAppInstances(() => d.instanceStates());
       d.attach(runtime.timers);
-      undo.push(async () => d.stop());
+      undo.push(async () => d.close());
       delivery = d;
     }
     await runtime.start();
@@ -173,6 +182,7 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
     const info: ServerInfo = {
       version: packageVersion(),
       appUrl,
+      appProtocol,
       etcd: { embedded: etcd !== undefined, hosts, ...(etcd && { pid: etcd.pid }) },
       workflowsModule: module?.path,
     };
@@ -215,6 +225,7 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
           // No new callbacks start; the runtime's stop waits for those in flight.
           delivery?.stop();
           await runtime.stop();
+          delivery?.close();
           await upkeep.stop();
           await kv.close();
           await etcd?.stop();
@@ -224,6 +235,22 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
     await rollback();
     throw error;
   }
+}
+
+/** One transport per app instance; the gRPC one is loaded only when used, as the gRPC API. */
+async function appTransports(
+  urls: readonly string[],
+  protocol: AppProtocol,
+  appApiToken: string | undefined,
+  appCa: Buffer | undefined,
+): Promise<DeliveryTransport[]> {
+  const token = appApiToken === undefined ? {} : { appApiToken };
+  if (protocol === 'http') {
+    return urls.map((appUrl) => new HttpTransport({ appUrl, ...token, ...(appCa && { appCa }) }));
+  }
+  const { AppCallbackTransport } = await import('../grpc/app-callback-transport.js');
+  const tls = protocol === 'grpcs' ? { tls: appCa === undefined ? {} : { ca: appCa } } : {};
+  return urls.map((address) => new AppCallbackTransport({ address, ...token, ...tls }));
 }
 
 /** The gRPC API, loaded only when served (grpc-js and the protos cost ~100 ms and memory). */
@@ -344,27 +371,6 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
   }
   const address = app.server.address();
   return typeof address === 'object' && address ? address.port : port;
-}
-
-function checkAppUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new ServeError(
-      `--app-url ${JSON.stringify(text)} is not a URL; expected e.g. http://127.0.0.1:3000`,
-    );
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ServeError(`--app-url ${JSON.stringify(text)} must be an http:// or https:// URL`);
-  }
-  if (fetchBlocksPort(url)) {
-    throw new ServeError(
-      `--app-url ${JSON.stringify(text)}: port ${portOf(url)} is on the Fetch standard's list of blocked ` +
-        `ports, which Node's fetch refuses to call ("bad port"); let the app listen on another port, e.g. 3000 or 8080`,
-    );
-  }
-  return text.replace(/\/+$/, '');
 }
 
 async function checkStore(kv: KvStore): Promise<void> {

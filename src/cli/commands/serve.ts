@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import type { EtcdCredentials } from '../../etcd/etcd-credentials.js';
 import type { ServeOptions, TickflowServer } from '../../server/tickflow-server.js';
 import { ExitCode } from '../cli-error.js';
@@ -15,7 +15,9 @@ interface ServeFlags {
   host: string;
   etcd: 'embedded' | string[];
   dataDir: string;
-  appUrl?: string;
+  /** Every --app-url given, each possibly comma-separated. */
+  appUrl?: string[];
+  appProtocol: string;
   workflows?: string;
   appId: string;
   namespace: string;
@@ -54,8 +56,14 @@ export function registerServeCommand(program: Command, io: CliIo, setExitCode: (
     .option('--data-dir <dir>', 'where the embedded etcd keeps its data', '.tickflow')
     .option(
       '--app-url <url>',
-      'job triggers go to POST {url}/job/{name} (without it they stay staged)',
-      parseHttpUrl,
+      'job triggers go to POST {url}/job/{name} (gRPC: host:port); repeat or comma-separate for ' +
+        'several instances, load-balanced (without it triggers stay staged)',
+      collectAppUrl,
+    )
+    .option(
+      '--app-protocol <protocol>',
+      "how triggers reach the app: http, or grpc/grpcs (the app's AppCallbackAlpha.OnJobEventAlpha1)",
+      'http',
     )
     .option('--workflows <module>', 'ES module (.js or .ts) exporting `workflows` and `activities` objects')
     .option('--app-id <id>', 'app id: jobs and workflows are scoped by namespace and app id', 'tickflow')
@@ -101,7 +109,7 @@ async function serve(flags: ServeFlags, apiToken: string | undefined, io: CliIo)
     namespace: flags.namespace,
     appTimeoutMs: flags.appTimeout * 1000,
     log: (line) => io.err(`${line}\n`),
-    ...(flags.appUrl !== undefined && { appUrl: flags.appUrl }),
+    ...(flags.appUrl !== undefined && { appUrl: flags.appUrl, appProtocol: flags.appProtocol }),
     ...(flags.workflows !== undefined && { workflowsModule: flags.workflows }),
     ...(flags.etcdRecover === true && { etcdMaintenance: { defragment: true, recover: true } }),
     ...(apiToken !== undefined && { apiToken }),
@@ -164,12 +172,33 @@ function describe(server: TickflowServer, flags: ServeFlags): string {
   const etcd = server.etcd
     ? `embedded etcd ${server.etcd.hosts.join(',')} (pid ${server.etcd.pid})`
     : `etcd ${String(flags.etcd)}`;
-  const app = flags.appUrl === undefined ? 'no app (job triggers are staged)' : `app ${flags.appUrl}`;
+  const app =
+    flags.appUrl === undefined
+      ? 'no app (job triggers are staged)'
+      : `app ${flags.appUrl.join(',')}${flags.appProtocol === 'http' ? '' : ` (${flags.appProtocol})`}`;
   const wf = server.runtime.registeredWorkflows.length;
   const act = server.runtime.registeredActivities.length;
   const host = new URL(server.url).hostname;
   const grpc = server.grpcPort === undefined ? 'no gRPC' : `gRPC on ${host}:${server.grpcPort}`;
   return `tickflow listening on ${server.url}; ${grpc}; ${etcd}; ${app}; ${wf} workflows, ${act} activities`;
+}
+
+/**
+ * One --app-url value (maybe several, comma-separated), added to those given before. A URL is
+ * checked here (scheme, ports fetch refuses); a `host:port` is left for the server to check
+ * against --app-protocol, which commander may not have parsed yet.
+ */
+function collectAppUrl(value: string, previous: string[] | undefined): string[] {
+  for (const part of value.split(',')) {
+    const text = part.trim();
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) parseHttpUrl(text);
+    else if (!/^(\[[0-9a-f:.]+\]|[^:/[\]\s]+):\d+$/i.test(text)) {
+      throw new InvalidArgumentError(
+        'Expected an http:// or https:// URL, e.g. http://127.0.0.1:3000 (or host:port with --app-protocol grpc).',
+      );
+    }
+  }
+  return [...(previous ?? []), value];
 }
 
 /** The --etcd-* security flags as credentials (files read now); undefined when none is given. */

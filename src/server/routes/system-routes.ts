@@ -45,7 +45,7 @@ export function registerSystemRoutes(app: FastifyInstance, deps: ApiDeps): void 
       appConnectionProperties:
         info.appUrl === undefined
           ? {}
-          : { protocol: 'http', ...(detailed && { channelAddress: info.appUrl }) },
+          : { protocol: info.appProtocol ?? 'http', ...(detailed && { channelAddress: info.appUrl }) },
       etcd: detailed ? info.etcd : { embedded: info.etcd.embedded },
     };
   });

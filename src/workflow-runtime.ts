@@ -3,7 +3,7 @@ import type { WorkflowLogger } from './engine/logger.js';
 import type { KvStore } from './etcd/kv-store.js';
 import type { StallRetryOptions } from './runtime/steps/stall-backoff.js';
 import { openStore, type StoreOptions } from './store-options.js';
-import { TimerService } from './timers/timer-service.js';
+import { TimerService, type TimerServiceOptions } from './timers/timer-service.js';
 
 /** Options of a `WorkflowRuntime`: where the store is, plus the replica's limits and tuning. */
 export interface WorkflowRuntimeOptions extends StoreOptions {
@@ -45,6 +45,11 @@ export interface WorkflowRuntimeOptions extends StoreOptions {
   partitions?: number;
   /** This replica's id among the scope's replicas (default: host name, process id and a random suffix). */
   memberId?: string;
+  /**
+   * The zone of cron jobs scheduled through `timers` without `CRON_TZ=`: `'local'` (default, this
+   * process's zone), `'UTC'` or an IANA name; see `TimerServiceOptions.cronTimeZone`.
+   */
+  cronTimeZone?: TimerServiceOptions['cronTimeZone'];
 }
 
 /**
@@ -69,7 +74,15 @@ export class WorkflowRuntime extends RuntimeCore {
     const { kv, owned } = openStore(options);
     const timers = new TimerService({
       kv,
-      ...pick(options, ['namespace', 'appId', 'clock', 'partitions', 'leaseTtlSeconds', 'memberId']),
+      ...pick(options, [
+        'namespace',
+        'appId',
+        'clock',
+        'partitions',
+        'leaseTtlSeconds',
+        'memberId',
+        'cronTimeZone',
+      ]),
     });
     super({
       kv,

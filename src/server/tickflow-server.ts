@@ -20,6 +20,8 @@ import { buildHttpApp } from './http-app.js';
 import { ServerMetrics } from './server-metrics.js';
 import { loadWorkflowModule, registerWorkflowModule } from './workflow-module.js';
 import { TickflowError } from '../common/tickflow-error.js';
+import { localTimeZone } from '../timers/local-time-zone.js';
+import { resolveCronTimeZone } from '../timers/schedule/cron-time-zone.js';
 
 export interface ServeOptions {
   /** Interface to listen on. Default 127.0.0.1. */
@@ -52,6 +54,11 @@ export interface ServeOptions {
   appTimeoutMs?: number;
   /** Lease TTL of this replica's partitions. */
   leaseTtlSeconds?: number;
+  /**
+   * The zone of cron jobs without `CRON_TZ=`: `'local'` (default, the server's zone), `'UTC'` or
+   * an IANA name; stored with each job when it is scheduled (see docs/jobs-api.md, "Time zones").
+   */
+  cronTimeZone?: string;
   /** Warnings and server errors, one line each. */
   log?: (line: string) => void;
   /** Every route but health requires this token in `dapr-api-token` (Dapr's `DAPR_API_TOKEN`). */
@@ -107,6 +114,9 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
   const appProtocol = (options.appProtocol ?? 'http') as AppProtocol;
   const appUrls = options.appUrl === undefined ? [] : parseAppEndpoints([options.appUrl].flat(), appProtocol);
   const appUrl = appUrls.length === 0 ? undefined : appUrls.join(',');
+  // A misspelt zone, or a TZ without an IANA name, should not cost an etcd start: the runtime
+  // would refuse it only after one.
+  resolveCronTimeZone(options.cronTimeZone, localTimeZone);
   // Load user code first: a typo in the path should not cost an etcd start.
   const module =
     options.workflowsModule === undefined ? undefined : await loadWorkflowModule(options.workflowsModule);
@@ -140,6 +150,7 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
       kv,
       ...scope,
       ...(options.leaseTtlSeconds !== undefined && { leaseTtlSeconds: options.leaseTtlSeconds }),
+      ...(options.cronTimeZone !== undefined && { cronTimeZone: options.cronTimeZone }),
     });
     if (module) registerWorkflowModule(runtime, module);
     const client = new WorkflowClient({ kv, ...scope });

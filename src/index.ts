@@ -2,7 +2,15 @@
 
 // Workflows: authoring, runtime and client.
 export { WorkflowRuntime, type WorkflowRuntimeOptions } from './workflow-runtime.js';
-export { WorkflowClient, type WorkflowClientOptions } from './workflow-client.js';
+export { WorkflowClient, type WorkflowClientOptions, type WorkflowJobSpec } from './workflow-client.js';
+export {
+  WorkflowJobTargetName,
+  type RaiseEventJobTarget,
+  type StartWorkflowJobTarget,
+  type WorkflowJobTarget,
+  type WorkflowJobTargetKind,
+} from './runtime/job-targets/workflow-job-target.js';
+export { JobTargetTriggerError, JobTargetValidationError } from './runtime/job-targets/job-target-errors.js';
 export type { StoreOptions } from './store-options.js';
 export type {
   ActivityReference,

@@ -1,4 +1,8 @@
 import { RuntimeCore } from './runtime/runtime-core.js';
+import { ClientCore } from './runtime/client-core.js';
+import { attachWorkflowJobHandlers } from './runtime/job-targets/workflow-job-handlers.js';
+import { CoalescedWarnings } from './common/coalesced-warnings.js';
+import { systemClock } from './common/clock.js';
 import type { WorkflowLogger } from './engine/logger.js';
 import type { KvStore } from './etcd/kv-store.js';
 import type { StallRetryOptions } from './runtime/steps/stall-backoff.js';
@@ -64,6 +68,7 @@ export class WorkflowRuntime extends RuntimeCore {
   readonly timers: TimerService;
   readonly #kv: KvStore;
   readonly #ownsKv: boolean;
+  readonly #jobWarnings: CoalescedWarnings;
 
   /**
    * Creates a replica (it does nothing until `start()`). Connects to etcd lazily, on first use.
@@ -103,6 +108,22 @@ export class WorkflowRuntime extends RuntimeCore {
     this.timers = timers;
     this.#kv = kv;
     this.#ownsKv = owned;
+    // Jobs that start workflows or raise events (docs/jobs-api.md) are acted on by every replica,
+    // each for the jobs of its partitions. Their own coalescer: a job failing every tick (its
+    // instance gone) reads as one warning line plus a count, through the runtime's `warning`.
+    const warnings = new CoalescedWarnings({
+      clock: options.clock ?? systemClock,
+      emit: (error) => this.emit('warning', error),
+    });
+    attachWorkflowJobHandlers(timers, {
+      client: new ClientCore({
+        kv,
+        reminders: timers,
+        ...pick(options, ['namespace', 'appId', 'clock', 'maxPayloadBytes']),
+      }),
+      warn: (error) => warnings.report(error),
+    });
+    this.#jobWarnings = warnings;
   }
 
   /**
@@ -111,6 +132,8 @@ export class WorkflowRuntime extends RuntimeCore {
    */
   override async stop(): Promise<void> {
     await super.stop();
+    // Counts still owed are reported now, and no timer is left armed after stop.
+    this.#jobWarnings.flush();
     if (this.#ownsKv) await this.#kv.close();
   }
 }

@@ -129,28 +129,8 @@ export class ClientCore {
     instanceId?: string,
     startAt?: Date,
   ): Promise<string> {
-    const name = typeof workflow === 'string' ? workflow : workflow.name;
-    if (typeof name !== 'string' || name.length === 0) {
-      throw new WorkflowValidationError(
-        'workflow',
-        name,
-        'a registered workflow name or a named workflow function',
-      );
-    }
-    const id = instanceId ?? randomUUID();
-    validateId(id);
-    if (startAt !== undefined && (!(startAt instanceof Date) || Number.isNaN(startAt.getTime()))) {
-      throw new WorkflowValidationError('startAt', startAt, 'a valid Date');
-    }
-    // Before anything is stored: an input over the limit would leave its instance unable to step.
-    checkPayload('workflow', name, this.#maxPayloadBytes);
-    checkPayload('input', normalizePayload(input), this.#maxPayloadBytes);
-    const request = {
-      instanceId: id,
-      name,
-      ...(input !== undefined && { input }),
-      ...(startAt && { startAt }),
-    };
+    const request = this.#startRequest(workflow, input, instanceId ?? randomUUID(), startAt);
+    const id = request.instanceId;
     // Optimistically create (guarded on the id being free): one round trip in the common case.
     const fresh = startInstanceOps(await this.#ctx(), request, undefined);
     if (await this.#createInstance(fresh)) return id;
@@ -166,6 +146,53 @@ export class ClientCore {
     const result = await this.#commit.submit({ guards, ops });
     if (!result.succeeded) throw new WorkflowAlreadyExistsError(id, 'being started concurrently');
     return id;
+  }
+
+  /**
+   * Starts a new instance under `instanceId` unless an instance with that id exists, in any
+   * status (a finished one is kept, not replaced as `scheduleNewWorkflow` would). Resolves true
+   * when this call started it, false when the id was taken. For callers that may repeat a start
+   * (an at-least-once job tick): repeating it can never start the workflow twice, as long as the
+   * instance is not purged in between. Throws as `scheduleNewWorkflow` does for bad input.
+   */
+  async scheduleNewWorkflowIfAbsent(
+    workflow: string | AnyWorkflow,
+    input: unknown,
+    instanceId: string,
+    startAt?: Date,
+  ): Promise<boolean> {
+    const request = this.#startRequest(workflow, input, instanceId, startAt);
+    return this.#createInstance(startInstanceOps(await this.#ctx(), request, undefined));
+  }
+
+  /** Checks a start's arguments; nothing is stored for one that fails. */
+  #startRequest(
+    workflow: string | AnyWorkflow,
+    input: unknown,
+    id: string,
+    startAt: Date | undefined,
+  ): { instanceId: string; name: string; input?: unknown; startAt?: Date } {
+    const name = typeof workflow === 'string' ? workflow : workflow.name;
+    if (typeof name !== 'string' || name.length === 0) {
+      throw new WorkflowValidationError(
+        'workflow',
+        name,
+        'a registered workflow name or a named workflow function',
+      );
+    }
+    validateId(id);
+    if (startAt !== undefined && (!(startAt instanceof Date) || Number.isNaN(startAt.getTime()))) {
+      throw new WorkflowValidationError('startAt', startAt, 'a valid Date');
+    }
+    // Before anything is stored: an input over the limit would leave its instance unable to step.
+    checkPayload('workflow', name, this.#maxPayloadBytes);
+    checkPayload('input', normalizePayload(input), this.#maxPayloadBytes);
+    return {
+      instanceId: id,
+      name,
+      ...(input !== undefined && { input }),
+      ...(startAt && { startAt }),
+    };
   }
 
   /**
@@ -242,6 +269,22 @@ export class ClientCore {
    * unconsumed events or `maxPendingEventBytes` of their data.
    */
   async raiseEvent(instanceId: string, eventName: string, eventData?: unknown): Promise<void> {
+    await this.raiseEventAs(instanceId, eventName, eventData, undefined);
+  }
+
+  /**
+   * `raiseEvent` with the inbox message key chosen by the caller (else a fresh one). Raises under
+   * one key store one message while the instance has not taken it: a job tick delivered again
+   * puts the same key, which overwrites rather than duplicates. Messages are taken in key order,
+   * and keys begin with their time in base 36 (`inboxMessageTime`) to keep arrival order.
+   * @internal
+   */
+  async raiseEventAs(
+    instanceId: string,
+    eventName: string,
+    eventData: unknown,
+    messageKey: string | undefined,
+  ): Promise<void> {
     if (typeof eventName !== 'string' || eventName.length === 0 || eventName.length > 256) {
       throw new WorkflowValidationError('eventName', eventName, 'a string of 1-256 characters');
     }
@@ -255,12 +298,17 @@ export class ClientCore {
       loaded.record,
       payloadBytes(data),
     );
-    await this.#deliver(instanceId, loaded, {
-      type: 'EventRaised',
-      timestamp: new Date(this.#clock.now()),
-      name: eventName,
-      ...(data !== undefined && { data }),
-    });
+    await this.#deliver(
+      instanceId,
+      loaded,
+      {
+        type: 'EventRaised',
+        timestamp: new Date(this.#clock.now()),
+        name: eventName,
+        ...(data !== undefined && { data }),
+      },
+      messageKey,
+    );
   }
 
   /**
@@ -486,8 +534,13 @@ export class ClientCore {
    * create revision, not its mod revision: steps may run meanwhile, but a purge (and a new instance
    * under the same id) must not receive a message meant for the one that is gone.
    */
-  async #deliver(instanceId: string, loaded: LoadedInstance, event: HistoryEvent): Promise<void> {
-    const message = `${this.#clock.now().toString(36).padStart(10, '0')}~${randomUUID()}`;
+  async #deliver(
+    instanceId: string,
+    loaded: LoadedInstance,
+    event: HistoryEvent,
+    messageKey?: string,
+  ): Promise<void> {
+    const message = messageKey ?? `${inboxMessageTime(this.#clock.now())}~${randomUUID()}`;
     const ops: StoreOp[] = deliverOps(await this.#ctx(), instanceId, message, event);
     const guards = [{ key: this.#store.keys.record(instanceId), createRevision: loaded.createRevision }];
     const { succeeded } = await this.#commit.submit({ guards, ops });
@@ -527,6 +580,14 @@ export class ClientCore {
     }
     return events.flatMap((e) => (e.type === 'ChildWorkflowCreated' ? [e.instanceId] : []));
   }
+}
+
+/**
+ * The leading part of an inbox message key: its time in base 36, padded so keys sort by time.
+ * @internal
+ */
+export function inboxMessageTime(epochMs: number): string {
+  return epochMs.toString(36).padStart(10, '0');
 }
 
 function validateId(instanceId: unknown): asserts instanceId is string {

@@ -9,6 +9,7 @@ import { PayloadTooLargeError } from '../engine/payload-limit.js';
 import { StoreTooLargeError, StoreUnavailableError } from '../etcd/errors.js';
 import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from '../timers/errors.js';
 import { TickflowError } from '../common/tickflow-error.js';
+import { JobTargetValidationError } from '../runtime/job-targets/job-target-errors.js';
 
 /** The JSON body of every error response (Dapr's shape, plus the offending field when known). */
 export interface ErrorBody {
@@ -80,6 +81,13 @@ export function toApiError(error: unknown, fallbackCode: string = ErrorCode.inte
   if (error instanceof JobValidationError) {
     const code = error.field === 'name' ? ErrorCode.jobNameInvalid : ErrorCode.jobInvalid;
     return new ApiError(400, code, error.message, { field: error.field, allowed: error.allowed });
+  }
+  // A bad job target (or a job name that cannot name the instances it starts): bad job input.
+  if (error instanceof JobTargetValidationError) {
+    return new ApiError(400, ErrorCode.jobInvalid, error.message, {
+      field: error.field,
+      allowed: error.allowed,
+    });
   }
   if (error instanceof JobAlreadyExistsError)
     return new ApiError(409, ErrorCode.jobAlreadyExists, error.message);

@@ -2,6 +2,8 @@ import type { FailurePolicySpec, JobSpec, JsonValue } from '../timers/schedule/j
 import type { JobView } from '../timers/job-view.js';
 import { JobValidationError } from '../timers/errors.js';
 import { ApiError, ErrorCode } from './api-error.js';
+import { targetFields, targetSpecFromBody } from './job-target-body.js';
+import type { WorkflowJobTarget } from '../runtime/job-targets/workflow-job-target.js';
 
 /**
  * The body of `POST /v1.0-alpha1/jobs/{name}`. Dapr's HTTP API is protobuf JSON, which accepts
@@ -18,6 +20,8 @@ export interface JobRequestBody {
   overwrite?: boolean | null;
   failurePolicy?: Record<string, unknown> | null;
   failure_policy?: Record<string, unknown> | null;
+  /** What a tick does: `{ app: {} }` (default), `{ workflow: ... }`, `{ raiseEvent: ... }`. */
+  target?: Record<string, unknown> | null;
   /** Not allowed: the name comes from the URL. Declared so the error can say exactly that. */
   name?: unknown;
 }
@@ -39,6 +43,7 @@ export const JOB_BODY_SCHEMA = {
     overwrite: { type: ['boolean', 'null'] },
     failurePolicy: optionalObject,
     failure_policy: optionalObject,
+    target: optionalObject,
     name: {},
   },
 } as const;
@@ -77,6 +82,11 @@ export function jobSpecFromBody(body: JobRequestBody): JobSpec {
   if (overwrite !== undefined) spec.overwrite = overwrite;
   const policy = oneOf(body, 'failurePolicy', 'failure_policy');
   if (policy !== undefined) spec.failurePolicy = failurePolicyFromBody(policy);
+  const target = present(body.target);
+  if (target !== undefined) {
+    const { data, ...rest } = spec;
+    return { ...rest, ...targetSpecFromBody(target, data) };
+  }
   return spec;
 }
 
@@ -88,6 +98,8 @@ export interface JobResponse {
   repeats?: number;
   ttl?: string;
   data?: JsonValue;
+  /** A job that acts on workflows; absent for the app's jobs. */
+  target?: WorkflowJobTarget;
   failurePolicy: FailurePolicySpec;
   /** Ticks delivered so far (absent in listings). */
   count?: number;
@@ -101,7 +113,7 @@ export function jobResponse(view: JobView): JobResponse {
     ...(view.dueTime !== undefined && { dueTime: view.dueTime }),
     ...(view.repeats !== undefined && { repeats: view.repeats }),
     ...(view.ttl !== undefined && { ttl: view.ttl }),
-    ...(view.data !== undefined && { data: view.data }),
+    ...targetFields(view),
     failurePolicy: view.failurePolicy,
     ...(view.count !== undefined && { count: view.count }),
     ...(view.nextFireAt !== undefined && { nextFireAt: view.nextFireAt.toISOString() }),

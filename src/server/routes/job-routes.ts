@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { validateJobName } from '../../timers/schedule/job-name.js';
 import { ErrorCode } from '../api-error.js';
 import type { ApiDeps } from '../api-deps.js';
-import { APP_TARGET } from '../app-delivery.js';
+import { checkJobTarget } from '../job-target-checks.js';
+import { isApiJobTarget } from '../job-target-body.js';
 import {
   JOB_BODY_SCHEMA,
   jobResponse,
@@ -44,7 +45,9 @@ export function registerJobRoutes(app: FastifyInstance, deps: ApiDeps): void {
         },
       },
       async (request, reply) => {
-        await timers.schedule(request.params.name, jobSpecFromBody(request.body));
+        const spec = jobSpecFromBody(request.body);
+        await checkJobTarget(request.params.name, spec, deps);
+        await timers.schedule(request.params.name, spec);
         deps.metrics.jobsScheduled.inc();
         return reply.code(204).send();
       },
@@ -84,9 +87,9 @@ export function registerJobRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
       async (request) => {
         const { prefix: namePrefix = '', limit, after } = request.query;
-        // The workflow runtime's reminder-jobs live in the same scope; they are not the app's.
+        // The workflow runtime's reminder-jobs live in the same scope; they are not the API's.
         const appJobs = (views: JobView[]): JobResponse[] =>
-          views.filter((v) => v.target === APP_TARGET).map(jobResponse);
+          views.filter((v) => isApiJobTarget(v.target)).map(jobResponse);
         // Without `limit`, the largest page: every answer stays bounded (10,000 jobs, 4 MiB of
         // stored records), and `next` says more follow. A page may hold fewer app jobs than
         // `limit` (reminder-jobs are left out).

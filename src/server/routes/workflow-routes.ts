@@ -3,6 +3,7 @@ import { WorkflowRuntimeStatus } from '../../history/status.js';
 import { ApiError, ErrorCode } from '../api-error.js';
 import type { ApiDeps } from '../api-deps.js';
 import { toDaprWorkflow, toListItem, withoutStackTraces } from '../workflow-view.js';
+import { startTimeFromQuery } from '../start-time.js';
 
 /** Every version of Dapr's workflow API the SDKs use (the JS SDK calls v1.0-beta1). */
 const PREFIXES = [
@@ -42,10 +43,15 @@ interface ListQuery {
 export function registerWorkflowRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { client } = deps;
   for (const prefix of PREFIXES) {
-    app.post<{ Params: IdParams; Querystring: { instanceID?: string }; Body: unknown }>(
+    app.post<{ Params: IdParams; Querystring: { instanceID?: string; startTime?: string }; Body: unknown }>(
       `${prefix}/:id/start`,
       {
-        schema: { querystring: { type: 'object', properties: { instanceID: { type: 'string' } } } },
+        schema: {
+          querystring: {
+            type: 'object',
+            properties: { instanceID: { type: 'string' }, startTime: { type: 'string' } },
+          },
+        },
         config: { errorCode: 'ERR_START_WORKFLOW' },
       },
       async (request, reply) => {
@@ -63,7 +69,13 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: ApiDeps): voi
         }
         // Dapr generates an id when none (or an empty one) is given.
         const requested = request.query.instanceID || undefined;
-        const instanceID = await client.scheduleNewWorkflow(request.params.id, request.body, requested);
+        const startAt = startTimeFromQuery(request.query.startTime);
+        const instanceID = await client.scheduleNewWorkflow(
+          request.params.id,
+          request.body,
+          requested,
+          startAt,
+        );
         return reply.code(202).send({ instanceID });
       },
     );

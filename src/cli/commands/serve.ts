@@ -6,6 +6,7 @@ import { ExitCode } from '../cli-error.js';
 import { apiTokenFrom } from '../context.js';
 import type { CliIo } from '../output.js';
 import { parseEtcdOption, parseHttpUrl, parsePort, parsePositiveNumber } from '../parse.js';
+import { parseCronTimeZone } from '../parse-cron-time-zone.js';
 
 interface ServeFlags {
   port: number;
@@ -22,6 +23,7 @@ interface ServeFlags {
   appId: string;
   namespace: string;
   appTimeout: number;
+  cronTimeZone?: string;
   etcdRecover?: boolean;
   appApiToken?: string;
   insecure?: boolean;
@@ -70,6 +72,11 @@ export function registerServeCommand(program: Command, io: CliIo, setExitCode: (
     .option('--namespace <namespace>', 'namespace', 'default')
     .option('--app-timeout <seconds>', 'deadline of one job callback to the app', parsePositiveNumber, 10)
     .option(
+      '--cron-time-zone <zone>',
+      'zone of cron jobs without CRON_TZ=: local (default: $TZ, else the system zone), UTC or an IANA name',
+      parseCronTimeZone,
+    )
+    .option(
       '--etcd-recover',
       'also defragment an external etcd and clear its NOSPACE alarm (the embedded etcd always is)',
     )
@@ -110,6 +117,7 @@ async function serve(flags: ServeFlags, apiToken: string | undefined, io: CliIo)
     appTimeoutMs: flags.appTimeout * 1000,
     log: (line) => io.err(`${line}\n`),
     ...(flags.appUrl !== undefined && { appUrl: flags.appUrl, appProtocol: flags.appProtocol }),
+    ...(flags.cronTimeZone !== undefined && { cronTimeZone: flags.cronTimeZone }),
     ...(flags.workflows !== undefined && { workflowsModule: flags.workflows }),
     ...(flags.etcdRecover === true && { etcdMaintenance: { defragment: true, recover: true } }),
     ...(apiToken !== undefined && { apiToken }),
@@ -180,7 +188,8 @@ function describe(server: TickflowServer, flags: ServeFlags): string {
   const act = server.runtime.registeredActivities.length;
   const host = new URL(server.url).hostname;
   const grpc = server.grpcPort === undefined ? 'no gRPC' : `gRPC on ${host}:${server.grpcPort}`;
-  return `tickflow listening on ${server.url}; ${grpc}; ${etcd}; ${app}; ${wf} workflows, ${act} activities`;
+  const zone = `cron without CRON_TZ in ${server.runtime.timers.cronTimeZone}`;
+  return `tickflow listening on ${server.url}; ${grpc}; ${etcd}; ${app}; ${wf} workflows, ${act} activities; ${zone}`;
 }
 
 /**

@@ -45,8 +45,11 @@ export function resolveCronTimeZone(
         field,
         'local',
         CRON_TIME_ZONE_ALLOWED,
-        `${field} is "local", but the server's time zone (${local === undefined ? 'unknown' : JSON.stringify(local)}) ` +
-          'is not an IANA zone name: set TZ to one (e.g. TZ=Europe/Paris), or pass "UTC" or a zone name',
+        `${field} is "local", but the server's time zone ` +
+          (local === undefined
+            ? 'has no IANA name (is TZ a POSIX rule such as CET-1?)'
+            : `${JSON.stringify(local)} is not one this runtime knows`) +
+          `: set TZ to an IANA name (e.g. TZ=Europe/Paris), or ${field} to "UTC" or a zone name`,
       );
     }
     return zone;

@@ -68,7 +68,7 @@ test('"local" without an IANA zone (a POSIX TZ such as CET-1) says how to fix it
   });
   t.is(error?.field, 'cronTimeZone');
   t.is(error?.value, 'local');
-  t.regex(error?.message ?? '', /set TZ to one/);
+  t.regex(error?.message ?? '', /has no IANA name .*set TZ to an IANA name/);
 });
 
 test('a cron or descriptor gets its zone as a CRON_TZ= prefix; periods, own zones and UTC stay as they are', (t) => {

@@ -13,6 +13,7 @@ interface ScheduleOptions {
   repeats?: number;
   ttl?: string;
   data?: unknown;
+  target?: unknown;
   overwrite?: boolean;
   retryInterval?: string;
   maxRetries?: number;
@@ -36,6 +37,12 @@ export function registerJobsCommand(program: Command, io: CliIo): void {
     .option('-r, --repeats <n>', 'fire at most this many times', parsePositiveInt)
     .option('--ttl <time>', 'expiry: an RFC3339 time or a duration')
     .option('--data <json>', 'JSON payload the app receives', parseJsonOption)
+    .option(
+      '--target <json>',
+      'act on a workflow instead of calling the app: {"workflow":{"name":...,"input":...}} or ' +
+        '{"raiseEvent":{"instanceId":...,"name":...,"data":...}}',
+      parseJsonOption,
+    )
     .option('--overwrite', 'replace an existing job of the same name')
     .option(
       '--retry-interval <duration>',
@@ -67,6 +74,7 @@ export function registerJobsCommand(program: Command, io: CliIo): void {
         ['fired', job.count?.toString()],
         ['next fire', job.nextFireAt ?? '(none left)'],
         ['data', compactJson(job.data)],
+        ['target', compactJson(job.target)],
       ]);
     });
 
@@ -122,6 +130,7 @@ function scheduleBody(o: ScheduleOptions): Record<string, unknown> {
     ...(o.repeats !== undefined && { repeats: o.repeats }),
     ...(o.ttl !== undefined && { ttl: o.ttl }),
     ...(o.data !== undefined && { data: o.data }),
+    ...(o.target !== undefined && { target: o.target }),
     ...(o.overwrite && { overwrite: true }),
     ...(failurePolicy && { failurePolicy }),
   };

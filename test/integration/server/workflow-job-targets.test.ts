@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { waitFor } from '../../helpers/etcd-wait.js';
-import { useServer, type HttpResult } from '../../helpers/server-fixture.js';
+import { runCli, useServer, type HttpResult } from '../../helpers/server-fixture.js';
 
 const server = await useServer(test, {
   workflows: fileURLToPath(new URL('./fixtures/workflows.ts', import.meta.url)),
@@ -60,7 +60,7 @@ async function schedule(name: string, body: unknown): Promise<HttpResult> {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 test('a one-shot start fires at its time, never before, and starts exactly one instance', async (t) => {
-  const due = Date.now() + 1_000;
+  const due = Date.now() + 1_500;
   const res = await schedule('start-once', {
     dueTime: iso(due),
     target: { workflow: { name: 'echo', input: { n: 1 } } },
@@ -174,8 +174,9 @@ test('a raise whose instance is gone at its time fails: logged, counted, its pol
     202,
   );
   await untilStatus('raise-gone', 'RUNNING');
+  const due = Date.now() + 2_000;
   const res = await schedule('raise-gone-job', {
-    dueTime: iso(Date.now() + 300),
+    dueTime: iso(due),
     failurePolicy: { drop: {} },
     target: { raiseEvent: { instanceId: 'raise-gone', name: 'approve' } },
   });
@@ -183,6 +184,7 @@ test('a raise whose instance is gone at its time fails: logged, counted, its pol
   t.is((await server.request('POST', `${WF}/raise-gone/terminate`)).status, 202);
   await untilStatus('raise-gone', 'TERMINATED');
   t.is((await server.request('POST', `${WF}/raise-gone/purge`)).status, 202);
+  t.true(Date.now() < due, 'the instance was purged before the tick (else this test proves nothing)');
 
   // `drop`: the failed tick is given up and the one-shot job ends.
   await waitFor(async () => (await server.request('GET', `${JOBS}/raise-gone-job`)).status === 404, {
@@ -295,7 +297,7 @@ test('bad targets are refused with the field, the value and what is allowed; not
 });
 
 test('HTTP start takes a start time: the instance waits PENDING until then', async (t) => {
-  const at = Date.now() + 800;
+  const at = Date.now() + 1_500;
   const res = await server.request('POST', `${WF}/echo/start?instanceID=later-1&startTime=${iso(at)}`, {
     body: 'later',
   });
@@ -312,4 +314,36 @@ test('HTTP start takes a start time: the instance waits PENDING until then', asy
     t.is(errorOf(refused).field, 'startTime', bad);
   }
   t.is(await instance('later-2'), undefined);
+});
+
+test('the CLI schedules a job with a target and shows it', async (t) => {
+  const target = JSON.stringify({ workflow: { name: 'echo', input: 'cli' } });
+  const scheduled = await runCli([
+    'jobs',
+    'schedule',
+    'cli-start',
+    '--server',
+    server.url,
+    '--due-time',
+    '1h',
+    '--target',
+    target,
+  ]);
+  t.is(scheduled.code, 0, scheduled.stderr);
+  const shown = await runCli(['jobs', 'get', 'cli-start', '--server', server.url]);
+  t.is(shown.code, 0, shown.stderr);
+  t.regex(shown.stdout, /^target: +\{"workflow":\{"name":"echo","input":"cli"\}\}$/m);
+  const refused = await runCli([
+    'jobs',
+    'schedule',
+    'cli-bad',
+    '--server',
+    server.url,
+    '--due-time',
+    '1h',
+    '--target',
+    '{"workflow":{"name":"nope"}}',
+  ]);
+  t.is(refused.code, 2, 'input the server rejected with 400 is a usage error');
+  t.regex(refused.stderr, /no workflow named "nope"/);
 });

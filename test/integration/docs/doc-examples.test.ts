@@ -8,7 +8,7 @@
  * that runs `tickflow` or `curl`, and every `ts` block with a `DaprClient`, must carry one of the two,
  * so a new example cannot be skipped by accident.
  *
- * The blocks run in document order (README, getting started, HTTP API and CLI) against one server
+ * The blocks run in document order (README, getting started, HTTP API and CLI, Jobs API) against one server
  * on a free port, with three changes, all made explicitly below: `npx tickflow` becomes
  * `node <this repo>/bin/tickflow.js`; port 3500 (the default the examples use) becomes the test
  * server's port; and `TICKFLOW_SERVER` is the test server's URL (the CLI's default is
@@ -25,7 +25,7 @@ import { waitFor } from '../../helpers/etcd-wait.js';
 import { TICKFLOW_BIN, useServer } from '../../helpers/server-fixture.js';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
-const PAGES = ['README.md', 'docs/getting-started.md', 'docs/http-api-and-cli.md'];
+const PAGES = ['README.md', 'docs/getting-started.md', 'docs/http-api-and-cli.md', 'docs/jobs-api.md'];
 const RUNNABLE = 'server-with-samples';
 
 interface Block {
@@ -207,6 +207,15 @@ const PROMISES: Array<{ match: RegExp; check: (t: ExecutionContext, run: Run) =>
         failurePolicy: { constant: { interval: '30s', maxRetries: 5 } },
       });
       t.regex(stdout, /"name":"nightly-report"/);
+    },
+  },
+  {
+    // Jobs API, reading a job back: schedule, dueTime and ttl come back as sent, as Dapr answers them.
+    match: /jobs\/standup/,
+    async check(t, { stdout }) {
+      const job = JSON.parse(stdout.trim().split('\n').at(-1) ?? 'null') as Record<string, unknown>;
+      t.like(job, { name: 'standup', schedule: '0 0 9 * * mon-fri', dueTime: 'PT1H', ttl: 'P30D', count: 0 });
+      t.is(typeof job['nextFireAt'], 'string');
     },
   },
   {

@@ -142,6 +142,7 @@ export type {
   TriggerResult,
 } from './timers/schedule/job.js';
 export type { JobView } from './timers/job-view.js';
+export type { CronTimeZone } from './timers/schedule/cron-time-zone.js';
 export type { TimerServiceEvents, TriggerEvent } from './timers/timer-events.js';
 export {
   JobAlreadyExistsError,

@@ -262,6 +262,47 @@ const PROMISES: Array<{ match: RegExp; check: (t: ExecutionContext, run: Run) =>
     },
   },
   {
+    // Workflow start with a start time: the instance waits PENDING.
+    match: /instanceID=o-53&startTime=/,
+    async check(t, { stdout }) {
+      t.regex(stdout, /"runtimeStatus":"PENDING"/);
+      t.is((await workflow('o-53'))?.runtimeStatus, 'PENDING');
+    },
+  },
+  {
+    // Jobs API targets: a recurring start is stored with its target, read back, then deleted.
+    match: /jobs\/nightly-billing/,
+    async check(t, { stdout }) {
+      t.regex(stdout, /"target":\{"workflow":\{"name":"billingRun","input":\{"month":"current"\}\}\}/);
+      t.is((await server.request('GET', '/v1.0-alpha1/jobs/nightly-billing')).status, 404);
+    },
+  },
+  {
+    // A one-shot start: two seconds later the job has started reorder-o-50@{tick}, which completes.
+    match: /jobs\/reorder-o-50/,
+    async check(t) {
+      let id: string | undefined;
+      await waitFor(
+        async () => {
+          const res = await server.request('GET', '/v1.0/workflows/dapr?name=orderFulfilment&pageSize=1000');
+          const page = res.json as { instances: Array<{ instanceID: string }> };
+          id = page.instances.find((i) => i.instanceID.startsWith('reorder-o-50@'))?.instanceID;
+          return id !== undefined;
+        },
+        { what: 'the job to start its instance', timeoutMs: 20_000, intervalMs: 100 },
+      );
+      t.regex(id ?? '', /^reorder-o-50@\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+      t.like(await until(id!, 'COMPLETED'), { orderId: 'o-50', outcome: 'completed' });
+    },
+  },
+  {
+    // A delayed raise: the job approves the waiting order, which then completes.
+    match: /jobs\/approve-o-51/,
+    async check(t) {
+      t.like(await until('o-51', 'COMPLETED'), { orderId: 'o-51', outcome: 'completed' });
+    },
+  },
+  {
     // The Dapr JS SDK: the approved order ends COMPLETED, and the snippet prints so.
     match: /new DaprClient/,
     async check(t, { stdout }) {

@@ -4,12 +4,14 @@
  * The apps are real gRPC servers: one built with grpc-js from the protos @dapr/dapr publishes,
  * and the official @dapr/dapr DaprServer in gRPC mode.
  */
+import { readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { CommunicationProtocolEnum, DaprServer, LogLevel } from '@dapr/dapr';
 import test from 'ava';
 import { waitFor } from '../../helpers/etcd-wait.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-fixture.js';
+import { makeTestCerts } from '../../helpers/test-certs.js';
 import { GrpcCallbackApp } from './grpc-callback-app.js';
 
 const APP_TOKEN = 'app-token-for-grpc-callbacks';
@@ -164,6 +166,27 @@ test('the official @dapr/dapr DaprServer in gRPC mode receives the trigger (its 
   await jobGone(sdkServer, 'to-the-sdk');
   t.deepEqual(received, ['to-the-sdk']);
   t.is(await metric(sdkServer, /^tickflow_app_deliveries_total\{outcome="ok"\} (\d+)$/m), 1);
+});
+
+test('--app-protocol grpcs: callbacks over TLS, the app certificate checked against --app-ca', async (t) => {
+  const certs = await makeTestCerts();
+  t.teardown(() => rm(certs.dir, { recursive: true, force: true }));
+  const tlsApp = await GrpcCallbackApp.start(0, {
+    key: await readFile(certs.serverKey),
+    cert: await readFile(certs.serverCert),
+  });
+  t.teardown(() => tlsApp.close());
+  const tlsServer = await startServerProcess({
+    args: ['--app-protocol', 'grpcs', '--app-url', tlsApp.address, '--app-ca', certs.ca],
+  });
+  t.teardown(() => tlsServer.stop());
+  const res = await tlsServer.request('POST', '/v1.0-alpha1/jobs/over-tls', {
+    body: { dueTime: '0s', data: 1 },
+  });
+  t.is(res.status, 204, res.text);
+  const [event] = await tlsApp.waitForEvents('over-tls', 1);
+  t.is(event?.data, 1);
+  await jobGone(tlsServer, 'over-tls');
 });
 
 async function freePort(): Promise<number> {

@@ -36,21 +36,24 @@ interface JobEventRequest {
 /**
  * A gRPC app that implements Dapr's `AppCallbackAlpha` from the protos @dapr/dapr publishes (the
  * ones tickflow loads), and records `OnJobEventAlpha1` calls. Its answer depends on the job
- * name: `fail-*` → INTERNAL, `nohandler-*` → UNIMPLEMENTED, `missing-*` → NOT_FOUND, else OK.
+ * name: `fail-*` → INTERNAL, `nohandler-*` → UNIMPLEMENTED, `missing-*` → NOT_FOUND, `slow-*`
+ * never answers, else OK. With `tls` it serves over TLS with that key and certificate.
  */
 export class GrpcCallbackApp {
   readonly events: JobEvent[] = [];
   #server: Server | undefined;
   #port: number;
+  readonly #tls: { key: Buffer; cert: Buffer } | undefined;
   #waiters: Array<() => void> = [];
 
-  private constructor(port: number) {
+  private constructor(port: number, tls: { key: Buffer; cert: Buffer } | undefined) {
     this.#port = port;
+    this.#tls = tls;
   }
 
   /** Listens on 127.0.0.1:`port` (0: a free port). */
-  static async start(port = 0): Promise<GrpcCallbackApp> {
-    const app = new GrpcCallbackApp(port);
+  static async start(port = 0, tls?: { key: Buffer; cert: Buffer }): Promise<GrpcCallbackApp> {
+    const app = new GrpcCallbackApp(port, tls);
     await app.listen();
     return app;
   }
@@ -83,21 +86,27 @@ export class GrpcCallbackApp {
             : request.name.startsWith('missing-')
               ? status.NOT_FOUND
               : status.OK;
-        if (code === status.OK) done(null, {});
-        else done({ code, details: `answered ${status[code]} on purpose` });
         const waiters = this.#waiters;
         this.#waiters = [];
         for (const wake of waiters) wake();
+        if (request.name.startsWith('slow-')) return;
+        if (code === status.OK) done(null, {});
+        else done({ code, details: `answered ${status[code]} on purpose` });
       },
       OnBulkTopicEventAlpha1: (_call: unknown, done: sendUnaryData<unknown>) =>
         done({ code: status.UNIMPLEMENTED, details: 'not in this app' }),
     });
     this.#port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(`127.0.0.1:${this.#port}`, ServerCredentials.createInsecure(), (error, port) =>
+      server.bindAsync(`127.0.0.1:${this.#port}`, this.#credentials(), (error, port) =>
         error ? reject(error) : resolve(port),
       ),
     );
     this.#server = server;
+  }
+
+  #credentials(): ServerCredentials {
+    if (this.#tls === undefined) return ServerCredentials.createInsecure();
+    return ServerCredentials.createSsl(null, [{ private_key: this.#tls.key, cert_chain: this.#tls.cert }]);
   }
 
   async close(): Promise<void> {

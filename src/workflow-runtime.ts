@@ -1,4 +1,4 @@
-import { RuntimeCore } from './runtime/runtime-core.js';
+import { RuntimeCore, type RuntimeCoreOptions } from './runtime/runtime-core.js';
 import { ClientCore } from './runtime/client-core.js';
 import { attachWorkflowJobHandlers } from './runtime/job-targets/workflow-job-handlers.js';
 import { CoalescedWarnings } from './common/coalesced-warnings.js';
@@ -43,6 +43,11 @@ export interface WorkflowRuntimeOptions extends StoreOptions {
    * 1), each wait doubling up to `maxIntervalSeconds` (default 300). See docs/workflows.md.
    */
   stallRetry?: StallRetryOptions;
+  /**
+   * Run workflows and activities not registered here in remote workers connected over gRPC
+   * (`tickflow serve` turns this on with its gRPC port). Default off.
+   */
+  remoteWorkers?: RuntimeCoreOptions['remoteWorkers'];
   /** A dead replica's instances move to the others after about this long (default 10). */
   leaseTtlSeconds?: number;
   /** Partition count of the timer service; fixed for the life of a scope (default 32). */
@@ -103,6 +108,7 @@ export class WorkflowRuntime extends RuntimeCore {
         'maxHistoryEvents',
         'maxPayloadBytes',
         'stallRetry',
+        'remoteWorkers',
       ]),
     });
     this.timers = timers;

@@ -19,7 +19,9 @@ export interface GrpcApiOptions {
 
 /**
  * tickflow's gRPC face, as `tickflow serve` runs it: Dapr's runtime service (the Jobs methods),
- * the Durable Task sidecar's instance management (`TaskHubSidecarService`), any `services` given, health and reflection, on one port. Imported on demand: loading the protos
+ * the Durable Task sidecar protocol (`TaskHubSidecarService`: instance management, and the
+ * work-item stream of remote workers when the runtime has `remoteWorkers` on), any `services`
+ * given, health and reflection, on one port. Imported on demand: loading the protos
  * and grpc-js costs time and memory that the CLI's client commands should not pay.
  */
 export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcServer> {
@@ -30,9 +32,10 @@ export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcServer>
   const taskHub = createTaskHubService({
     client: options.deps.client,
     registeredWorkflows: () => options.deps.runtime.registeredWorkflows,
+    ...(options.deps.runtime.workerHub && { workers: options.deps.runtime.workerHub }),
     log,
   });
-  return startGrpcServer({
+  const server = await startGrpcServer({
     host: options.host,
     port: options.port,
     // The Durable Task protos bundle their own google/protobuf files, which do not merge with
@@ -41,4 +44,12 @@ export async function startGrpcApi(options: GrpcApiOptions): Promise<GrpcServer>
     ...(options.apiToken !== undefined && { apiToken: options.apiToken }),
     ...(options.tls !== undefined && { tls: options.tls }),
   });
+  return {
+    port: server.port,
+    // Open work-item streams would hold a graceful shutdown until its grace runs out.
+    stop: (graceMs) => {
+      taskHub.close();
+      return server.stop(graceMs);
+    },
+  };
 }

@@ -13,6 +13,8 @@ import { ApiError, ErrorCode } from '../server/api-error.js';
 import { toGrpcError, type GrpcError } from './grpc-errors.js';
 import { loadOrchestratorProtos, TASK_HUB_SERVICE } from './protos.js';
 import { withUnimplemented } from './unimplemented.js';
+import { createWorkItemService } from './work-item-service.js';
+import type { WorkerHub } from '../runtime/remote/worker-hub.js';
 import type {
   CreateInstanceRequest,
   CreateInstanceResponse,
@@ -59,6 +61,13 @@ export interface TaskHubServiceOptions {
    */
   registeredWorkflows?: () => readonly string[];
   /**
+   * The runtime's remote worker hub: with it the work-item stream is served (remote workers run
+   * the workflows and activities not registered in-process), and a start of any name is taken,
+   * as a worker may run it (it waits, visibly, until one does). Without it the work-item methods
+   * answer UNIMPLEMENTED.
+   */
+  workers?: WorkerHub;
+  /**
    * Where failures the caller cannot fix (INTERNAL, UNAVAILABLE) are logged, with their stack
    * traces, which the caller never gets. Default: standard error.
    */
@@ -71,6 +80,8 @@ export interface TaskHubService {
   implementation: UntypedServiceImplementation;
   /** Every message of the proto, for server reflection. */
   packageDefinition: PackageDefinition;
+  /** Ends the open work-item streams (call before stopping the server). */
+  close(): void;
 }
 
 /** Instances per listing page when purging by filter: large, as only ids are read. */
@@ -79,21 +90,21 @@ const PURGE_PAGE_SIZE = 1000;
 const PAYLOAD_READS = 32;
 
 /**
- * The work-item stream and its answers, which remote workers need: planned (issue 17), so they
- * say so rather than only that they are not served. Every other method not served below answers
+ * The work-item stream and its answers, which remote workers need, when the runtime serves no
+ * remote workers: they say why rather than only that they are not served. Every other method not served below answers
  * UNIMPLEMENTED naming itself (`withUnimplemented`).
  */
 const NOT_YET =
-  'is not implemented yet: tickflow runs only workflows registered in its own process for now; ' +
-  'remote workers (GetWorkItems and its answers) are planned';
+  'is not served here: this server runs only workflows registered in its own process ' +
+  '(remote workers are served when the runtime has remoteWorkers on, as `tickflow serve` does)';
 
 /**
  * The instance-management half of the Durable Task sidecar protocol (`TaskHubSidecarService`,
  * from the proto `@dapr/durabletask-js` ships), served with `client`, with Dapr's semantics:
  * Hello, StartInstance, GetInstance, WaitForInstanceStart, WaitForInstanceCompletion,
  * RaiseEvent, TerminateInstance, SuspendInstance, ResumeInstance, PurgeInstances and
- * QueryInstances. Every other method (the work-item stream among them) answers UNIMPLEMENTED
- * naming itself. Errors map as over HTTP (`toGrpcError`), and a wait that reaches the call's
+ * QueryInstances; with `workers`, the work-item stream (GetWorkItems, CompleteOrchestratorTask,
+ * CompleteActivityTask) too. Every other method answers UNIMPLEMENTED naming itself. Errors map as over HTTP (`toGrpcError`), and a wait that reaches the call's
  * deadline is DEADLINE_EXCEEDED.
  */
 export function createTaskHubService(options: TaskHubServiceOptions): TaskHubService {
@@ -129,7 +140,7 @@ export function createTaskHubService(options: TaskHubServiceOptions): TaskHubSer
     StartInstance: unary<CreateInstanceRequest, CreateInstanceResponse>('StartInstance', async (request) => {
       // Versions are not a tickflow concept (nor a Dapr one, which ignores them): the name decides.
       const name = request.name ?? '';
-      checkRegistered(name, options.registeredWorkflows?.() ?? []);
+      if (!options.workers) checkRegistered(name, options.registeredWorkflows?.() ?? []);
       const input = parsePayload('input', request.input);
       const startAt = fromTimestamp(request.scheduledStartTimestamp);
       // An empty id asks for a generated one, as in Dapr.
@@ -226,14 +237,19 @@ export function createTaskHubService(options: TaskHubServiceOptions): TaskHubSer
 
   const protos = loadOrchestratorProtos();
   const definition = protos.service(TASK_HUB_SERVICE);
-  for (const name of ['GetWorkItems', 'CompleteActivityTask', 'CompleteOrchestratorTask']) {
-    const method = definition[name];
-    if (method) served[name] = notYet(name, method);
+  const workItems = options.workers ? createWorkItemService(options.workers) : undefined;
+  if (workItems) Object.assign(served, workItems.implementation);
+  else {
+    for (const name of ['GetWorkItems', 'CompleteActivityTask', 'CompleteOrchestratorTask']) {
+      const method = definition[name];
+      if (method) served[name] = notYet(name, method);
+    }
   }
   return {
     definition,
     implementation: withUnimplemented(definition, served),
     packageDefinition: protos.packageDefinition,
+    close: () => workItems?.close(),
   };
 }
 

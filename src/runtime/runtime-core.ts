@@ -23,6 +23,7 @@ import type { ReminderPort, ReminderResult, ReminderTrigger } from './reminders/
 import type { RuntimeEvents } from './runtime-events.js';
 import { actionOps, dedupePuts, type StepContext } from './reminders/reminder-ops.js';
 import { StepRunner } from './steps/step-runner.js';
+import { WorkerHub, type WorkerHubOptions } from './remote/worker-hub.js';
 import { startChild } from './lifecycle/child-start.js';
 import { resolveStallBackoff, type StallRetryOptions } from './steps/stall-backoff.js';
 import { checkFailurePolicy, type WorkflowFailurePolicy } from '../engine/workflow-failure-policy.js';
@@ -56,6 +57,12 @@ export interface RuntimeCoreOptions {
    * 1 s, doubling up to 5 min by default.
    */
   stallRetry?: StallRetryOptions;
+  /**
+   * Run workflows and activities that are not registered here in remote workers (Dapr and
+   * Durable Task SDKs connected over gRPC, see `workerHub`). Off by default: an unregistered
+   * workflow then stalls with WorkflowNotRegisteredError and an unregistered activity fails.
+   */
+  remoteWorkers?: boolean | WorkerHubOptions;
 }
 
 /**
@@ -63,6 +70,9 @@ export interface RuntimeCoreOptions {
  * stall the step (see `WorkflowFailurePolicy`; `{ failFast: true }` fails on every error).
  */
 export type WorkflowRegistrationOptions = WorkflowFailurePolicy;
+
+/** Instances remembered as waiting for a worker (see `#watchWaiting`). */
+const MAX_WAITING_FOR_WORKER = 10_000;
 
 /** Reminder data: instance, generation, the action's record (or records); `s` marks a start-only wake. */
 type ReminderData = { i: string; g: number; ev?: string; evs?: string[]; s?: number };
@@ -91,6 +101,13 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
   readonly #activityOverrides = new Map<string, AnyActivity>();
   #unsubscribe: Array<() => void> = [];
   #started = false;
+  /**
+   * The connected remote workers, when `remoteWorkers` is on: the gRPC face adds each worker's
+   * `GetWorkItems` stream here and hands it their answers.
+   */
+  readonly workerHub: WorkerHub | undefined;
+  /** Instances stalled for want of a worker, tried again as soon as one connects. */
+  readonly #waitingForWorker = new Set<string>();
 
   constructor(options: RuntimeCoreOptions) {
     super();
@@ -112,7 +129,14 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
       options.maxPayloadBytes,
       (allowed) => new WorkflowValidationError('maxPayloadBytes', options.maxPayloadBytes, allowed),
     );
+    const hub =
+      options.remoteWorkers === undefined || options.remoteWorkers === false
+        ? undefined
+        : new WorkerHub(options.remoteWorkers === true ? {} : options.remoteWorkers);
+    this.workerHub = hub;
+    if (hub) this.#watchWaiting(hub);
     this.#activityRunner = new ActivityRunner({
+      ...(hub && { remote: hub }),
       maxPayloadBytes,
       activities: this.#activities,
       overrides: this.#activityOverrides,
@@ -141,6 +165,7 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
       (field, value, allowed) => new WorkflowValidationError(field, value, allowed),
     );
     this.#steps = new StepRunner({
+      ...(hub && { remote: hub }),
       stallBackoff,
       failurePolicy: (name) => this.#failurePolicies.get(name),
       store: this.#store,
@@ -307,12 +332,37 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
     this.#started = false;
     // In-process activities finish and their results are committed before partitions are handed
     // over; otherwise the next owner would wait for their fallback reminders.
+    // Remote items in flight or waiting for a worker are given up: their reminders retry them.
+    this.workerHub?.close();
     await this.#activityRunner.drain();
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe = [];
     await this.reminders.stop();
     this.#steps.clearCache();
     this.#warnings.flush();
+  }
+
+  /** Keeps the set of instances waiting for a worker, and steps them when one connects. */
+  #watchWaiting(hub: WorkerHub): void {
+    this.on('stalled', ({ instanceId, failure }) => {
+      if (failure.errorType !== 'WorkflowNotServedError' && failure.errorType !== 'WorkerUnavailableError')
+        return;
+      // Bounded: past it the rest are retried on their stall backoff alone.
+      if (this.#waitingForWorker.size < MAX_WAITING_FOR_WORKER) this.#waitingForWorker.add(instanceId);
+    });
+    const done = (instanceId: string): void => void this.#waitingForWorker.delete(instanceId);
+    this.on('stallCleared', done);
+    this.on('completed', done);
+    hub.on('connected', () => {
+      if (!this.#started) return;
+      const waiting = [...this.#waitingForWorker];
+      this.#waitingForWorker.clear();
+      for (const instanceId of waiting) {
+        this.#steps.deliver(instanceId, [], true).catch((error: unknown) => {
+          this.#warnings.report(error instanceof Error ? error : new Error(String(error)));
+        });
+      }
+    });
   }
 
   #ctx(): StepContext {

@@ -10,6 +10,12 @@ import type { ConcurrencyLimit } from './concurrency-limit.js';
 import { reminderNames } from '../instances/instance-keys.js';
 import type { ReminderPort } from '../reminders/reminder-port.js';
 import type { RuntimeEvents } from '../runtime-events.js';
+import type { ActivityAnswer, ActivityWork } from '../remote/remote-work.js';
+
+/** What runs activities elsewhere (the remote worker hub). */
+export interface RemoteActivities {
+  runActivity(work: ActivityWork): Promise<ActivityAnswer>;
+}
 
 /** One activity call as history records it (a TaskScheduled, or the action it records). */
 export interface ActivityCall {
@@ -32,6 +38,11 @@ export interface ActivityRunnerOptions {
   reminders: ReminderPort;
   /** JSON bytes an activity's result may have; a larger result fails the activity. */
   maxPayloadBytes: number;
+  /**
+   * Where activities not registered in this process run: connected remote workers (the hub waits
+   * for one when none is connected). Without it such an activity fails as not registered.
+   */
+  remote?: RemoteActivities;
   /** Hands the outcome to the instance; `cleanup` is committed with the step that records it. */
   deliver(instanceId: string, outcome: HistoryEvent, cleanup: StoreOp[]): Promise<void>;
 }
@@ -85,6 +96,8 @@ export class ActivityRunner {
     const { activities, overrides, clock, events } = this.#o;
     const activity = overrides.get(call.name) ?? activities.get(call.name);
     const base = { eventId: call.eventId, generation: call.generation };
+    const remote = this.#o.remote;
+    if (!activity && remote) return this.#o.limit.run(() => this.#executeRemote(remote, call));
     if (!activity) {
       return {
         type: 'TaskFailed',
@@ -134,5 +147,54 @@ export class ActivityRunner {
         };
       }
     });
+  }
+
+  /**
+   * Runs `call` on a remote worker. A worker that cannot be reached makes this throw: the run is
+   * then retried from the activity's reminder, as when this replica dies. Its result is bounded
+   * like an in-process one.
+   */
+  async #executeRemote(remote: RemoteActivities, call: ActivityCall): Promise<HistoryEvent> {
+    const { clock, events } = this.#o;
+    const base = { eventId: call.eventId, generation: call.generation };
+    events.emit('activityStarted', call.instanceId, call.name, call.attempt ?? 1);
+    let answer: ActivityAnswer;
+    try {
+      answer = await remote.runActivity({
+        instanceId: call.instanceId,
+        generation: call.generation,
+        taskId: call.eventId,
+        name: call.name,
+        ...(call.input !== undefined && { input: call.input }),
+      });
+    } catch (error) {
+      events.emit('activityFinished', call.instanceId, call.name, false);
+      throw error;
+    }
+    if (answer.ok) {
+      const bytes = payloadBytes(answer.result);
+      if (bytes <= this.#o.maxPayloadBytes) {
+        events.emit('activityFinished', call.instanceId, call.name, true);
+        return {
+          type: 'TaskCompleted',
+          ...base,
+          timestamp: new Date(clock.now()),
+          ...(answer.result !== undefined && { result: answer.result }),
+        };
+      }
+      const tooLarge = new PayloadTooLargeError(
+        `result of activity ${JSON.stringify(call.name)}`,
+        bytes,
+        this.#o.maxPayloadBytes,
+      );
+      answer = { ok: false, failure: toFailureDetails(tooLarge) };
+    }
+    events.emit('activityFinished', call.instanceId, call.name, false);
+    return {
+      type: 'TaskFailed',
+      ...base,
+      timestamp: new Date(clock.now()),
+      failureDetails: boundedFailure(answer.failure),
+    };
   }
 }

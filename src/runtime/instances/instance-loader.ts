@@ -5,11 +5,18 @@ import type { CachedInstance } from '../steps/executor-cache.js';
 import { reminderNames } from './instance-keys.js';
 import { CorruptHistoryError } from './instance-store.js';
 import type { StepDeps } from '../step-deps.js';
+import type { StepExecutor } from '../steps/step-executor.js';
+import { RemoteExecutor, type RemoteStepper } from '../remote/remote-executor.js';
 
 export interface InstanceLoaderDeps extends StepDeps {
   maxPayloadBytes: number;
   /** The failure policy of each registered workflow, by name (see `WorkflowFailurePolicy`). */
   failurePolicy?: ExecutorOptions['failurePolicy'];
+  /**
+   * Where the steps of a workflow not registered in this process go: connected remote workers.
+   * Without it such an instance stalls with WorkflowNotRegisteredError.
+   */
+  remote?: RemoteStepper;
 }
 
 /**
@@ -24,11 +31,7 @@ export async function loadInstance(
   const loaded = await deps.store.load(instanceId);
   if (!loaded) return undefined;
   const { record, modRevision } = loaded;
-  const executor = new WorkflowExecutor(deps.workflows, {
-    logger: deps.logger,
-    maxPayloadBytes: deps.maxPayloadBytes,
-    ...(deps.failurePolicy && { failurePolicy: deps.failurePolicy }),
-  });
+  const executor = executorFor(deps, record.name);
   if (isTerminalStatus(record.status))
     return { executor, record, modRevision, chunks: { chunks: record.chunks, tail: [] } };
   let events: HistoryEvent[] = [];
@@ -43,6 +46,16 @@ export async function loadInstance(
   await executor.replay(events);
   const tail = record.tailEvents > 0 ? events.slice(-record.tailEvents) : [];
   return { executor, record, modRevision, chunks: { chunks: record.chunks, tail } };
+}
+
+/** A workflow registered here runs in-process; any other goes to the remote workers, if any. */
+function executorFor(deps: InstanceLoaderDeps, name: string): StepExecutor {
+  if (deps.remote && !deps.workflows.get(name)) return new RemoteExecutor(deps.remote, deps.maxPayloadBytes);
+  return new WorkflowExecutor(deps.workflows, {
+    logger: deps.logger,
+    maxPayloadBytes: deps.maxPayloadBytes,
+    ...(deps.failurePolicy && { failurePolicy: deps.failurePolicy }),
+  });
 }
 
 async function failCorrupt(

@@ -1,10 +1,10 @@
-import type { WorkflowExecutor } from '../../engine/executor.js';
+import type { StepExecutor } from './step-executor.js';
 import type { ChunkState } from '../instances/history-chunks.js';
 import type { InstanceRecord } from '../instances/instance-record.js';
 
 /** A running instance kept in memory between steps, valid while its record's revision is unchanged. */
 export interface CachedInstance {
-  executor: WorkflowExecutor;
+  executor: StepExecutor;
   record: InstanceRecord;
   modRevision: number;
   chunks: ChunkState;

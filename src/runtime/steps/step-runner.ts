@@ -23,6 +23,7 @@ import type { ExecutorOptions } from '../../engine/executor.js';
 import { nextStallRecord, type StallBackoff } from './stall-backoff.js';
 import { stalledStepOps } from './stall-ops.js';
 import { WorkflowStalledError } from './stall-warning.js';
+import type { RemoteStepper } from '../remote/remote-executor.js';
 
 export interface StepRunnerOptions extends StepDeps {
   cacheSize: number;
@@ -42,6 +43,8 @@ export interface StepRunnerOptions extends StepDeps {
    * undefined (or 0): activities run from their reminders only.
    */
   localActivityDelayMs?(): number | undefined;
+  /** Where the steps of workflows not registered here go (see `InstanceLoaderDeps.remote`). */
+  remote?: RemoteStepper;
   /** Called once a step that scheduled in-process activities committed. */
   onLocalActivities?(instanceId: string, generation: number, actions: ScheduleTaskAction[]): void;
 }

@@ -148,6 +148,8 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
     };
     const runtime = new WorkflowRuntime({
       kv,
+      // Dapr SDK workers connected to the gRPC port run the workflows not registered here.
+      remoteWorkers: options.grpcPort !== false,
       ...scope,
       ...(options.leaseTtlSeconds !== undefined && { leaseTtlSeconds: options.leaseTtlSeconds }),
       ...(options.cronTimeZone !== undefined && { cronTimeZone: options.cronTimeZone }),

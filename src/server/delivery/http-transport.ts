@@ -52,23 +52,25 @@ export class HttpTransport implements DeliveryTransport {
 
   send(callback: JobCallback, timeoutMs: number): Promise<TransportResult> {
     const body = callback.data === undefined ? undefined : Buffer.from(JSON.stringify(callback.data));
+    const path = `${this.#basePath}/job/${encodeURIComponent(callback.name)}`;
+    const headers = {
+      ...callbackHeaders(callback),
+      ...(body !== undefined && {
+        'content-type': 'application/json',
+        'content-length': String(body.length),
+      }),
+      ...(body === undefined && { 'content-length': '0' }),
+    };
     return new Promise((resolve) => {
       let written = false;
       let settled = false;
+      let request: http.ClientRequest;
       const finish = (result: TransportResult): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         resolve(result);
       };
-      const request = this.#request('POST', `${this.#basePath}/job/${encodeURIComponent(callback.name)}`, {
-        ...callbackHeaders(callback),
-        ...(body !== undefined && {
-          'content-type': 'application/json',
-          'content-length': String(body.length),
-        }),
-        ...(body === undefined && { 'content-length': '0' }),
-      });
       // One deadline for the whole attempt; what it means depends on how far the request got.
       const timer = setTimeout(() => {
         finish(
@@ -78,18 +80,28 @@ export class HttpTransport implements DeliveryTransport {
         );
         request.destroy();
       }, timeoutMs);
-      request.on('error', (error) => finish(unreachable(error)));
-      request.on('response', (response) => {
-        // Drained, not kept: the body is not used, and reading it frees the connection for reuse.
-        response.resume();
-        const status = response.statusCode ?? 0;
-        const detail = `the app answered ${status}`;
-        if (status >= 200 && status < 300) finish({ kind: 'ok', detail });
-        else if (status === 404) finish({ kind: 'not_found', detail });
-        // A redirect is an error too: following it would send the job (and the token) elsewhere.
-        else finish({ kind: 'app_error', detail });
-      });
-      request.end(body, () => (written = true));
+      const send = (retryOnStaleSocket: boolean): void => {
+        written = false;
+        request = this.#request('POST', path, headers);
+        request.on('error', (error) => {
+          // A kept-alive connection the app closed while idle fails on reuse before any answer.
+          // That says nothing about the app, so the request goes once more on a new connection.
+          if (retryOnStaleSocket && request.reusedSocket && !settled) send(false);
+          else finish(unreachable(error));
+        });
+        request.on('response', (response) => {
+          // Drained, not kept: the body is not used, and reading it frees the connection for reuse.
+          response.resume();
+          const status = response.statusCode ?? 0;
+          const detail = `the app answered ${status}`;
+          if (status >= 200 && status < 300) finish({ kind: 'ok', detail });
+          else if (status === 404) finish({ kind: 'not_found', detail });
+          // A redirect is an error too: following it would send the job (and the token) elsewhere.
+          else finish({ kind: 'app_error', detail });
+        });
+        request.end(body, () => (written = true));
+      };
+      send(true);
     });
   }
 

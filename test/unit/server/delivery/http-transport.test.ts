@@ -148,3 +148,19 @@ test('probe: any answer counts; a closed port does not', async (t) => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   t.regex((await transport(t, url).probe(new AbortController().signal)) ?? '', /ECONNREFUSED/);
 });
+
+test('a kept-alive connection that fails on reuse before an answer is retried once on a new connection', async (t) => {
+  const served = new WeakMap<object, number>();
+  // Serves one request per connection, then resets the connection on the next (as a server that
+  // closed an idle connection while the request was on its way).
+  const { url, received } = await app(t, (req, res) => {
+    const count = (served.get(req.socket) ?? 0) + 1;
+    served.set(req.socket, count);
+    if (count > 1) req.socket.destroy();
+    else res.writeHead(200).end();
+  });
+  const client = transport(t, url);
+  t.is((await client.send(callback, 5_000)).kind, 'ok');
+  t.is((await client.send(callback, 5_000)).kind, 'ok');
+  t.is(received.length, 3, 'the second callback went out twice: once on the stale connection, once anew');
+});

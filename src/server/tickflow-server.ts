@@ -17,6 +17,7 @@ import type { DeliveryTransport } from './delivery/delivery-transport.js';
 import { HttpTransport } from './delivery/http-transport.js';
 import { attachEtcdUpkeep } from './etcd-metrics.js';
 import { buildHttpApp } from './http-app.js';
+import { registerWorkerMetrics } from './worker-metrics.js';
 import { ServerMetrics } from './server-metrics.js';
 import { loadWorkflowModule, registerWorkflowModule } from './workflow-module.js';
 import { TickflowError } from '../common/tickflow-error.js';
@@ -156,6 +157,11 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
     });
     if (module) registerWorkflowModule(runtime, module);
     const client = new WorkflowClient({ kv, ...scope });
+    if (runtime.workerHub) {
+      registerWorkerMetrics(metrics.registry, runtime.workerHub);
+      runtime.workerHub.on('connected', (label, n) => log(`worker connected: ${label} (${n} connected)`));
+      runtime.workerHub.on('disconnected', (label, n) => log(`worker disconnected: ${label} (${n} connected)`));
+    }
     const metrics = new ServerMetrics(runtime, client);
     runtime.on('warning', (e) => log(`warning: workflow runtime: ${e.message}`));
     // The API shows failures without their stack traces; the log keeps them.

@@ -13,8 +13,7 @@ export function parseCronTimeZone(text: string): string {
     resolveCronTimeZone(text, localTimeZone, '--cron-time-zone');
   } catch (error) {
     if (!(error instanceof JobValidationError)) throw error;
-    const why = text === 'local' ? `${error.message}.` : `Expected ${CRON_TIME_ZONE_ALLOWED}.`;
-    throw new InvalidArgumentError(why);
+    throw new InvalidArgumentError(`Expected ${CRON_TIME_ZONE_ALLOWED}.`);
   }
   return text;
 }

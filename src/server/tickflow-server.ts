@@ -115,8 +115,7 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
   const appProtocol = (options.appProtocol ?? 'http') as AppProtocol;
   const appUrls = options.appUrl === undefined ? [] : parseAppEndpoints([options.appUrl].flat(), appProtocol);
   const appUrl = appUrls.length === 0 ? undefined : appUrls.join(',');
-  // A misspelt zone, or a TZ without an IANA name, should not cost an etcd start: the runtime
-  // would refuse it only after one.
+  // A misspelt zone should not cost an etcd start: the runtime would refuse it only after one.
   resolveCronTimeZone(options.cronTimeZone, localTimeZone);
   // Load user code first: a typo in the path should not cost an etcd start.
   const module =

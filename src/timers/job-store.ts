@@ -28,8 +28,8 @@ export interface JobStoreOptions {
   commit: GroupCommit;
   maxDataBytes: number;
   minIntervalMs: number;
-  /** The resolved zone of cron schedules without `CRON_TZ=`, stored with each job. */
-  cronTimeZone: string;
+  /** The resolved zone of cron schedules without `CRON_TZ=`, stored with each job; `null`: none. */
+  cronTimeZone: string | null;
 }
 
 /**
@@ -45,7 +45,7 @@ export class JobStore {
   readonly #commit: GroupCommit;
   readonly #maxDataBytes: number;
   readonly #minIntervalMs: number;
-  readonly #cronTimeZone: string;
+  readonly #cronTimeZone: string | null;
 
   constructor(options: JobStoreOptions) {
     this.#kv = options.kv;

@@ -64,7 +64,8 @@ export interface TimerServiceOptions {
    * `$TZ` else the system's, as Dapr uses the server's), `'UTC'`, or an IANA name such as
    * `'Europe/Paris'`. Resolved when the service is created and stored with each job it schedules,
    * so a job keeps firing in the zone it was scheduled under wherever it is fired later. Anything
-   * else is a `JobValidationError` (field `cronTimeZone`).
+   * else is a `JobValidationError` (field `cronTimeZone`). When `'local'` has no IANA name (a
+   * POSIX `TZ` such as `CET-1`), only cron jobs without `CRON_TZ=` are refused, when scheduled.
    */
   cronTimeZone?: CronTimeZone;
 }
@@ -91,9 +92,10 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
   readonly keys: ScopeKeys;
   /**
    * The IANA zone the `cronTimeZone` option resolved to (`'UTC'` for UTC and its aliases): what
-   * this instance stores with the cron jobs it schedules without `CRON_TZ=`.
+   * this instance stores with the cron jobs it schedules without `CRON_TZ=`. Undefined when the
+   * option is `'local'` and this process's zone has no IANA name: such jobs are then refused.
    */
-  readonly cronTimeZone: string;
+  readonly cronTimeZone: string | undefined;
   readonly #kv: KvStore;
   readonly #clock: Clock;
   readonly #partitions: ScopePartitions;
@@ -150,7 +152,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
       commit: this.#commit,
       maxDataBytes: options.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES,
       minIntervalMs: checkMinInterval(options.minIntervalMs),
-      cronTimeZone: this.cronTimeZone,
+      cronTimeZone: this.cronTimeZone ?? null,
     });
     this.#table = new JobTable({ horizonMs });
     this.#waker = new JobWaker({

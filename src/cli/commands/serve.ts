@@ -188,7 +188,11 @@ function describe(server: TickflowServer, flags: ServeFlags): string {
   const act = server.runtime.registeredActivities.length;
   const host = new URL(server.url).hostname;
   const grpc = server.grpcPort === undefined ? 'no gRPC' : `gRPC on ${host}:${server.grpcPort}`;
-  const zone = `cron without CRON_TZ in ${server.runtime.timers.cronTimeZone}`;
+  const cronZone = server.runtime.timers.cronTimeZone;
+  const zone =
+    cronZone === undefined
+      ? 'cron without CRON_TZ refused: TZ has no IANA name (set one, or --cron-time-zone)'
+      : `cron without CRON_TZ in ${cronZone}`;
   return `tickflow listening on ${server.url}; ${grpc}; ${etcd}; ${app}; ${wf} workflows, ${act} activities; ${zone}`;
 }
 

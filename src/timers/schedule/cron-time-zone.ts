@@ -29,30 +29,20 @@ export const CRON_TIME_ZONE_ALLOWED =
 /**
  * The zone `option` stands for: its IANA name as given, in Intl's case (`'UTC'` for UTC and its
  * aliases such as `Etc/UTC` and `GMT`). `localZone` is asked only for `'local'` (and when `option` is
- * absent): it answers the process's zone, or undefined when that is not an IANA name (a POSIX
- * `TZ` string such as `CET-1`). Throws `JobValidationError` naming `field` for anything else.
+ * absent): it answers the process's zone, or undefined when that has no IANA name (a POSIX `TZ`
+ * rule such as `CET-1`); then the answer is undefined too, and only cron schedules without a
+ * `CRON_TZ=` of their own are refused, when they are scheduled (`pinCronZone`): a process that
+ * never schedules one (a workflow client, say) must not fail over its zone. Throws
+ * `JobValidationError` naming `field` for anything else.
  */
 export function resolveCronTimeZone(
   option: unknown,
   localZone: () => string | undefined,
   field = 'cronTimeZone',
-): string {
+): string | undefined {
   if (option === undefined || option === 'local') {
     const local = localZone();
-    const zone = local === undefined ? undefined : canonicalZone(local);
-    if (zone === undefined) {
-      throw new JobValidationError(
-        field,
-        'local',
-        CRON_TIME_ZONE_ALLOWED,
-        `${field} is "local", but the server's time zone ` +
-          (local === undefined
-            ? 'has no IANA name (is TZ a POSIX rule such as CET-1?)'
-            : `${JSON.stringify(local)} is not one this runtime knows`) +
-          `: set TZ to an IANA name (e.g. TZ=Europe/Paris), or ${field} to "UTC" or a zone name`,
-      );
-    }
-    return zone;
+    return local === undefined ? undefined : canonicalZone(local);
   }
   if (typeof option !== 'string' || option.trim() === '') {
     throw new JobValidationError(
@@ -74,19 +64,35 @@ export function resolveCronTimeZone(
   return zone;
 }
 
+/** What a schedule may be when the server has no default zone. */
+const WITHOUT_DEFAULT_ZONE =
+  'a cron schedule with its own CRON_TZ=<IANA zone> prefix, or a fixed period ("@every 1h", "90s")';
+
 /**
  * The schedule as stored, so it fires in `zone` whatever zone a later replica runs in: a cron
  * expression or `@` descriptor without a zone of its own gets a `CRON_TZ=<zone> ` prefix. A
  * fixed period (`@every 1h`, `90s`) has no wall clock to pin, a schedule with its own `CRON_TZ=`
- * keeps it, and UTC needs no prefix (an unprefixed cron runs in UTC). `schedule` must be valid;
- * `kind` is its parsed kind, when the caller has it.
+ * keeps it, and UTC needs no prefix (an unprefixed cron runs in UTC). With no default zone
+ * (`zone` undefined, see `resolveCronTimeZone`) a cron that would need one is a
+ * `JobValidationError` (field `schedule`). `schedule` must be valid; `kind` is its parsed kind,
+ * when the caller has it.
  */
 export function pinCronZone(
   schedule: string,
-  zone: string,
+  zone: string | undefined,
   kind: Schedule['kind'] = parseSchedule(schedule).kind,
 ): string {
   if (zone === 'UTC' || kind !== 'cron' || hasZonePrefix(schedule)) return schedule;
+  if (zone === undefined) {
+    throw new JobValidationError(
+      'schedule',
+      schedule,
+      WITHOUT_DEFAULT_ZONE,
+      `schedule ${JSON.stringify(schedule)} has no CRON_TZ= and this server has no default zone for it: ` +
+        'its own time zone has no IANA name (is TZ a POSIX rule such as CET-1?). Add CRON_TZ=<zone> ' +
+        'to the schedule, or start the server with an IANA TZ or a cronTimeZone (--cron-time-zone)',
+    );
+  }
   return `CRON_TZ=${zone} ${schedule.trim()}`;
 }
 

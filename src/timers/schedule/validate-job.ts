@@ -30,9 +30,10 @@ export interface NormalizeJobOptions {
   minIntervalMs?: number;
   /**
    * The zone, resolved (`resolveCronTimeZone`), a cron schedule without `CRON_TZ=` runs in; it is
-   * stored with the job (cron-time-zone.ts says why). Default UTC.
+   * stored with the job (cron-time-zone.ts says why). Absent: UTC. `null`: there is no default
+   * zone, and such a cron is refused.
    */
-  cronTimeZone?: string;
+  cronTimeZone?: string | null;
 }
 
 const SPEC_KEYS = [
@@ -122,7 +123,7 @@ export function normalizeJob(
     record.schedule =
       options.cronTimeZone === undefined || parsed === undefined
         ? schedule
-        : pinCronZone(schedule, options.cronTimeZone, parsed.kind);
+        : pinCronZone(schedule, options.cronTimeZone ?? undefined, parsed.kind);
   }
   if (repeats !== undefined) record.repeats = repeats;
   if (expiresAt !== undefined) record.expiresAt = expiresAt;

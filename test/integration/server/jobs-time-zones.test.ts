@@ -108,11 +108,20 @@ test('an unknown --cron-time-zone exits 2 naming the flag and what is allowed, b
   t.is(result.stdout, '');
 });
 
-test('a TZ without an IANA name and no --cron-time-zone fails at once, saying what to set', async (t) => {
-  const result = await runCli(['serve', '--port', '0', '--no-grpc', '--etcd', etcd.hosts.join(',')], {
-    env: { TZ: 'CET-1' },
+test('a TZ without an IANA name: the server runs, and only a cron without CRON_TZ is refused, saying why', async (t) => {
+  const server = await serve(t, 'CET-1');
+  t.regex(server.stdout(), /; cron without CRON_TZ refused: TZ has no IANA name/);
+  const cron = await server.request('POST', '/v1.0-alpha1/jobs/no-zone', {
+    body: { schedule: '0 0 9 * * *' },
   });
-  t.is(result.code, 1);
-  t.regex(result.stderr, /has no IANA name .*set TZ to an IANA name/);
-  t.is(result.stdout, '');
+  t.is(cron.status, 400);
+  t.like(cron.json, { errorCode: 'ERR_JOB_INVALID', field: 'schedule' });
+  t.regex(
+    (cron.json as { message: string }).message,
+    /has no IANA name .*Add CRON_TZ=<zone> to the schedule/,
+  );
+  const own = await scheduleAndGet(server, 'own-zone', 'CRON_TZ=Asia/Tokyo 0 0 9 * * *');
+  t.true(isNextUtc(own, 0, 0), new Date(own.next).toISOString());
+  const every = await server.request('POST', '/v1.0-alpha1/jobs/every', { body: { schedule: '@every 1h' } });
+  t.is(every.status, 204);
 });

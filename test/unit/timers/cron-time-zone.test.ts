@@ -62,13 +62,30 @@ test('an unknown zone is a JobValidationError naming the field, the value and wh
   t.regex(named?.message ?? '', /"Nowhere" is not a time zone/);
 });
 
-test('"local" without an IANA zone (a POSIX TZ such as CET-1) says how to fix it', (t) => {
-  const error = t.throws(() => resolveCronTimeZone('local', () => undefined), {
+test('"local" without an IANA zone (a POSIX TZ such as CET-1) resolves to no zone, not an error', (t) => {
+  t.is(
+    resolveCronTimeZone('local', () => undefined),
+    undefined,
+  );
+  t.is(
+    resolveCronTimeZone(undefined, () => undefined),
+    undefined,
+  );
+});
+
+test('without a default zone only a cron that needs one is refused, naming the schedule and the fix', (t) => {
+  const error = t.throws(() => normalizeJob('j', { schedule: '0 0 9 * * *' }, T0, { cronTimeZone: null }), {
     instanceOf: JobValidationError,
   });
-  t.is(error?.field, 'cronTimeZone');
-  t.is(error?.value, 'local');
-  t.regex(error?.message ?? '', /has no IANA name .*set TZ to an IANA name/);
+  t.is(error?.field, 'schedule');
+  t.is(error?.value, '0 0 9 * * *');
+  t.regex(error?.allowed ?? '', /its own CRON_TZ=<IANA zone> prefix, or a fixed period/);
+  t.regex(error?.message ?? '', /has no IANA name .*Add CRON_TZ=<zone> to the schedule/);
+  t.throws(() => pinCronZone('@daily', undefined), { instanceOf: JobValidationError });
+  const own = normalizeJob('j', { schedule: 'CRON_TZ=Europe/Paris 0 0 9 * * *' }, T0, { cronTimeZone: null });
+  t.is(own.schedule, 'CRON_TZ=Europe/Paris 0 0 9 * * *');
+  t.is(normalizeJob('j', { schedule: '@every 1h' }, T0, { cronTimeZone: null }).schedule, '@every 1h');
+  t.is(normalizeJob('j', { dueTime: '1h' }, T0, { cronTimeZone: null }).dueAt, T0 + HOUR);
 });
 
 test('a cron or descriptor gets its zone as a CRON_TZ= prefix; periods, own zones and UTC stay as they are', (t) => {

@@ -86,7 +86,8 @@ function describe(code: WarningCode): string {
     case 'duplicate-completion':
       return 'its task or timer is not open (already completed)';
     case 'unknown-task':
-      return 'no task has this sequence id';
+      // The fold forgets completed tasks: a redelivery and a bogus id look alike here.
+      return 'no open task has this sequence id (completed already, or never scheduled)';
     case 'already-suspended':
       return 'the instance is suspended already';
     case 'not-suspended':

@@ -113,7 +113,8 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
   const tls = options.tls === undefined ? undefined : readTls(options.tls);
   const appCa = options.appCaFile === undefined ? undefined : readPem('--app-ca', options.appCaFile);
   const appProtocol = (options.appProtocol ?? 'http') as AppProtocol;
-  const appUrls = options.appUrl === undefined ? [] : parseAppEndpoints([options.appUrl].flat(), appProtocol);
+  // The protocol is checked even without an app URL: a misspelt one should not pass unnoticed.
+  const appUrls = parseAppEndpoints(options.appUrl === undefined ? [] : [options.appUrl].flat(), appProtocol);
   const appUrl = appUrls.length === 0 ? undefined : appUrls.join(',');
   // A misspelt zone should not cost an etcd start: the runtime would refuse it only after one.
   resolveCronTimeZone(options.cronTimeZone, localTimeZone);

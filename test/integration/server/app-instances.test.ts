@@ -185,6 +185,7 @@ test('bad --app-url or --app-protocol: one line naming the flag, the value and w
       /^error: invalid --app-protocol: "ws"; allowed: http, grpc, grpcs/,
     ],
     [['--app-url', 'http://127.0.0.1:3000,http://127.0.0.1:3000'], 1, /listed twice/],
+    [['--app-protocol', 'ws'], 1, /^error: invalid --app-protocol: "ws"/],
   ];
   for (const [args, code, message] of cases) {
     const result = await runCli([

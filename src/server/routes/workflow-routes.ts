@@ -55,10 +55,12 @@ export function registerWorkflowRoutes(app: FastifyInstance, deps: ApiDeps): voi
         config: { errorCode: 'ERR_START_WORKFLOW' },
       },
       async (request, reply) => {
-        // A server that hosts workflows knows every name it can run: an unknown one would be
-        // accepted and fail later, so it is refused now, with the names there are.
+        // A server that hosts workflows and takes no remote workers knows every name it can run:
+        // an unknown one would wait forever, so it is refused now, with the names there are. With
+        // remote workers a worker may run any name; an instance nobody runs waits, visibly.
         const registered = deps.runtime.registeredWorkflows;
-        if (registered.length > 0 && !registered.includes(request.params.id)) {
+        const closed = registered.length > 0 && deps.runtime.workerHub === undefined;
+        if (closed && !registered.includes(request.params.id)) {
           throw new ApiError(
             400,
             ErrorCode.workflowNotRegistered,

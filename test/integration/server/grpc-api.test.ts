@@ -1,11 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { status } from '@grpc/grpc-js';
 import test from 'ava';
 import { anyFromJobData, type ProtoAny } from '../../../src/grpc/job-data.js';
 import { GrpcTestClient, listServicesByReflection } from '../../helpers/grpc-client.js';
-import { runCli, startServerProcess } from '../../helpers/server-fixture.js';
+import { httpRequest, runCli, startServerProcess } from '../../helpers/server-fixture.js';
 import { RecorderApp } from './recorder-app.js';
 
 // Two `tickflow serve` processes: an open one with the recorder app, and one behind an API token.
@@ -213,8 +214,21 @@ test('a taken --grpc-port is one clear error; --no-grpc serves none', async (t) 
       `^error: gRPC port ${grpcPort(server)} on 127\\.0\\.0\\.1 is already in use; pass another --grpc-port$`,
     ),
   );
-  const off = await startServerProcess({ args: ['--no-grpc'] });
+  const off = await startServerProcess({
+    args: ['--no-grpc'],
+    workflows: fileURLToPath(new URL('./fixtures/workflows.ts', import.meta.url)),
+  });
   t.teardown(() => off.stop());
   t.is(off.grpcPort, undefined);
   t.regex(off.stdout(), /; no gRPC;/);
+  // No remote worker can connect, so the server knows every name it runs: another is refused.
+  const start = await httpRequest(off.url, 'POST', '/v1.0-beta1/workflows/dapr/noSuchWorkflow/start', {
+    body: {},
+  });
+  t.is(start.status, 400, start.text);
+  t.is((start.json as { errorCode: string }).errorCode, 'ERR_WORKFLOW_NOT_REGISTERED');
+  t.regex(
+    (start.json as { message: string }).message,
+    /no workflow named "noSuchWorkflow" is registered on this server; registered: "/,
+  );
 });

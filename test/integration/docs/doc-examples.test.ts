@@ -11,7 +11,7 @@
  * The blocks run in document order (README, getting started, HTTP API and CLI, Jobs API) against one server
  * on a free port, with three changes, all made explicitly below: `npx tickflow` becomes
  * `node <this repo>/bin/tickflow.js`; port 3500 (the default the examples use) becomes the test
- * server's port; and `TICKFLOW_SERVER` is the test server's URL (the CLI's default is
+ * server's port, and `daprPort: '50001'` (Dapr's gRPC port) its gRPC port; and `TICKFLOW_SERVER` is the test server's URL (the CLI's default is
  * `http://127.0.0.1:3500`). `sh` blocks run in bash with `set -eu`, curl with `--fail-with-body` (an
  * HTTP error fails the block); a `ts` block is type-checked (strict), then runs as an ES module with
  * `node --import tsx` and the real `@dapr/dapr` from this repository's node_modules.
@@ -25,7 +25,13 @@ import { waitFor } from '../../helpers/etcd-wait.js';
 import { TICKFLOW_BIN, useServer } from '../../helpers/server-fixture.js';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
-const PAGES = ['README.md', 'docs/getting-started.md', 'docs/http-api-and-cli.md', 'docs/jobs-api.md'];
+const PAGES = [
+  'README.md',
+  'docs/getting-started.md',
+  'docs/http-api-and-cli.md',
+  'docs/jobs-api.md',
+  'docs/dapr-workers.md',
+];
 const RUNNABLE = 'server-with-samples';
 
 interface Block {
@@ -134,7 +140,8 @@ function forTestServer(code: string): string {
   const text = code
     .replaceAll('npx tickflow', `node ${shellQuote(TICKFLOW_BIN)}`)
     .replaceAll(/\b(localhost|127\.0\.0\.1):3500\b/g, `$1:${server.port}`)
-    .replaceAll(/daprPort: '3500'/g, `daprPort: '${server.port}'`);
+    .replaceAll(/daprPort: '3500'/g, `daprPort: '${server.port}'`)
+    .replaceAll(/daprPort: '50001'/g, `daprPort: '${String(server.grpcPort)}'`);
   if (/\b3500\b/.test(text)) throw new Error(`a port 3500 the test does not substitute is left in:\n${code}`);
   return text;
 }
@@ -309,6 +316,19 @@ const PROMISES: Array<{ match: RegExp; check: (t: ExecutionContext, run: Run) =>
       const [status, output] = stdout.trim().split('\n').at(-1)?.split(/ (.*)/) ?? [];
       t.is(status, 'COMPLETED');
       t.like(JSON.parse(output ?? 'null') as unknown, { orderId: 'o-100', outcome: 'completed' });
+    },
+  },
+  {
+    // Dapr workers: the SDK's worker runs the workflow the server does not have, and it completes.
+    match: /registerWorkflow\(greetCities\)/,
+    async check(t, { stdout }) {
+      const last = stdout
+        .trim()
+        .split('\n')
+        .filter((line) => line.startsWith('COMPLETED '))
+        .at(-1);
+      t.is(last, 'COMPLETED ["Hello Tokyo!","Hello London!","Hello Seattle!"]');
+      await Promise.resolve();
     },
   },
 ];

@@ -1,7 +1,6 @@
 import { RuntimeCore, type RuntimeCoreOptions } from './runtime/runtime-core.js';
 import { ClientCore } from './runtime/client-core.js';
 import { attachWorkflowJobHandlers } from './runtime/job-targets/workflow-job-handlers.js';
-import { CoalescedWarnings } from './common/coalesced-warnings.js';
 import { systemClock } from './common/clock.js';
 import type { WorkflowLogger } from './engine/logger.js';
 import type { KvStore } from './etcd/kv-store.js';
@@ -73,7 +72,7 @@ export class WorkflowRuntime extends RuntimeCore {
   readonly timers: TimerService;
   readonly #kv: KvStore;
   readonly #ownsKv: boolean;
-  readonly #jobWarnings: CoalescedWarnings;
+  readonly #jobTargets: { stop(): void };
 
   /**
    * Creates a replica (it does nothing until `start()`). Connects to etcd lazily, on first use.
@@ -115,21 +114,17 @@ export class WorkflowRuntime extends RuntimeCore {
     this.#kv = kv;
     this.#ownsKv = owned;
     // Jobs that start workflows or raise events (docs/jobs-api.md) are acted on by every replica,
-    // each for the jobs of its partitions. Their own coalescer: a job failing every tick (its
-    // instance gone) reads as one warning line plus a count, through the runtime's `warning`.
-    const warnings = new CoalescedWarnings({
-      clock: options.clock ?? systemClock,
-      emit: (error) => this.emit('warning', error),
-    });
-    attachWorkflowJobHandlers(timers, {
+    // each for the jobs of its partitions; their warnings come through the runtime's `warning`.
+    this.#jobTargets = attachWorkflowJobHandlers(timers, {
       client: new ClientCore({
         kv,
         reminders: timers,
         ...pick(options, ['namespace', 'appId', 'clock', 'maxPayloadBytes']),
       }),
-      warn: (error) => warnings.report(error),
+      clock: options.clock ?? systemClock,
+      emitWarning: (error) => this.emit('warning', error),
+      retryStaged: (target) => timers.retryStaged(target),
     });
-    this.#jobWarnings = warnings;
   }
 
   /**
@@ -138,8 +133,8 @@ export class WorkflowRuntime extends RuntimeCore {
    */
   override async stop(): Promise<void> {
     await super.stop();
-    // Counts still owed are reported now, and no timer is left armed after stop.
-    this.#jobWarnings.flush();
+    // Warning counts still owed are reported now, and no timer is left armed after stop.
+    this.#jobTargets.stop();
     if (this.#ownsKv) await this.#kv.close();
   }
 }

@@ -17,19 +17,31 @@ export class JobTargetValidationError extends WorkflowError implements InvalidIn
 
 /**
  * A tick of a workflow job could not act (the instance to raise into is gone or finished, the
- * store did not answer, the stored target is unreadable). Reported as a runtime warning; the
- * tick counts as failed, so the job's failure policy decides whether it is tried again.
+ * store did not answer, the stored target is unreadable). Reported as a runtime warning. The tick
+ * counts as failed, so the job's failure policy decides whether it is tried again; or, when the
+ * store could not be reached (`staged`), it waits without spending a retry and is offered again.
  */
 export class JobTargetTriggerError extends WorkflowError {
   override name = 'JobTargetTriggerError';
   /** The job whose tick failed. */
   readonly jobName: string;
-  constructor(jobName: string, action: string, reason: string, cause?: unknown) {
+  /** True when the tick was staged rather than failed. */
+  readonly staged: boolean;
+  constructor(
+    jobName: string,
+    action: string,
+    reason: string,
+    options: { cause?: unknown; staged?: boolean } = {},
+  ) {
+    const staged = options.staged === true;
     super(
-      `job ${JSON.stringify(jobName)}: could not ${action}: ${reason}; the job's failure policy ` +
-        'decides whether the tick is tried again',
-      cause === undefined ? {} : { cause },
+      `job ${JSON.stringify(jobName)}: could not ${action}: ${reason}; ` +
+        (staged
+          ? 'the tick is staged (no retry spent) and offered again shortly'
+          : "the job's failure policy decides whether the tick is tried again"),
+      options.cause === undefined ? {} : { cause: options.cause },
     );
     this.jobName = jobName;
+    this.staged = staged;
   }
 }

@@ -1,7 +1,11 @@
+import type { Clock } from '../../common/clock.js';
+import { CoalescedWarnings } from '../../common/coalesced-warnings.js';
+import { StoreUnavailableError } from '../../etcd/errors.js';
 import { isTerminalStatus } from '../../history/status.js';
 import type { ClientCore } from '../client-core.js';
 import type { ReminderPort, ReminderResult, ReminderTrigger } from '../reminders/reminder-port.js';
 import { JobTargetTriggerError } from './job-target-errors.js';
+import { StagedReoffer } from './staged-reoffer.js';
 import { tickEventKey, tickInstanceId } from './tick-keys.js';
 import {
   WorkflowJobTargetName,
@@ -15,25 +19,48 @@ export interface WorkflowJobTickDeps {
   client: ClientCore;
   /** Where a tick that could not act is reported (a coalescing warning channel). */
   warn(error: Error): void;
+  /** A tick was staged (the store was unreachable): its target's staged ticks are to be offered again. */
+  staged?(target: string): void;
+  /** A tick acted. */
+  succeeded?(target: string): void;
+}
+
+/** What `attachWorkflowJobHandlers` needs besides the timer service. */
+export interface WorkflowJobHandlerOptions {
+  /** Starts and raises; its limits (payload bytes, pending events) apply to every tick. */
+  client: ClientCore;
+  clock: Clock;
+  /** Where warnings go once coalesced (the runtime's `warning` event). */
+  emitWarning(error: Error): void;
+  /** The timer service's `retryStaged`: offers a target's staged ticks again. */
+  retryStaged(target: string): void;
 }
 
 /**
  * Registers the handlers of the workflow job targets on `reminders` (the timer service), so any
- * runtime replica acts on the ticks of the jobs it owns. Returns a function that removes them.
+ * runtime replica acts on the ticks of the jobs it owns. Warnings are coalesced here: a job
+ * failing every tick (its instance gone) reads as one line plus a count. `stop` reports the
+ * counts still owed and cancels pending offers of staged ticks.
  */
 export function attachWorkflowJobHandlers(
   reminders: Pick<ReminderPort, 'onTrigger'>,
-  deps: WorkflowJobTickDeps,
-): () => void {
-  const offStart = reminders.onTrigger(WorkflowJobTargetName.startWorkflow, (trigger) =>
-    startWorkflowTick(deps, trigger),
-  );
-  const offRaise = reminders.onTrigger(WorkflowJobTargetName.raiseEvent, (trigger) =>
-    raiseEventTick(deps, trigger),
-  );
-  return () => {
-    offStart();
-    offRaise();
+  options: WorkflowJobHandlerOptions,
+): { stop(): void } {
+  const warnings = new CoalescedWarnings({ clock: options.clock, emit: options.emitWarning });
+  const reoffer = new StagedReoffer(options.clock, options.retryStaged);
+  const deps: WorkflowJobTickDeps = {
+    client: options.client,
+    warn: (error) => warnings.report(error),
+    staged: (target) => reoffer.staged(target),
+    succeeded: (target) => reoffer.succeeded(target),
+  };
+  reminders.onTrigger(WorkflowJobTargetName.startWorkflow, (trigger) => startWorkflowTick(deps, trigger));
+  reminders.onTrigger(WorkflowJobTargetName.raiseEvent, (trigger) => raiseEventTick(deps, trigger));
+  return {
+    stop: () => {
+      reoffer.stop();
+      warnings.flush();
+    },
   };
 }
 
@@ -55,10 +82,10 @@ export async function startWorkflowTick(
     if (typeof target?.name !== 'string') throw new TypeError('the stored target has no workflow name');
     // false: this tick's instance exists already (a redelivery): nothing more to do.
     await deps.client.scheduleNewWorkflowIfAbsent(target.name, target.input, instanceId);
+    deps.succeeded?.(WorkflowJobTargetName.startWorkflow);
     return 'success';
   } catch (error) {
-    deps.warn(new JobTargetTriggerError(trigger.name, action, reason(error), error));
-    return 'failed';
+    return failure(deps, trigger, WorkflowJobTargetName.startWorkflow, action, error);
   }
 }
 
@@ -102,11 +129,33 @@ export async function raiseEventTick(
       target.data,
       tickEventKey(trigger.name, trigger.scheduledAt),
     );
+    deps.succeeded?.(WorkflowJobTargetName.raiseEvent);
     return 'success';
   } catch (error) {
-    deps.warn(new JobTargetTriggerError(trigger.name, action, reason(error), error));
-    return 'failed';
+    return failure(deps, trigger, WorkflowJobTargetName.raiseEvent, action, error);
   }
+}
+
+/**
+ * A tick that threw. The store out of reach is an outage, not a fault of the job: the tick is
+ * staged (no retry spent, as for an app that cannot be reached) and offered again shortly; both
+ * actions are safe to repeat, even when the outage hid whether the first attempt landed. Anything
+ * else fails the tick, and its failure policy decides.
+ */
+function failure(
+  deps: WorkflowJobTickDeps,
+  trigger: ReminderTrigger,
+  target: string,
+  action: string,
+  error: unknown,
+): ReminderResult {
+  if (error instanceof StoreUnavailableError && deps.staged !== undefined) {
+    deps.warn(new JobTargetTriggerError(trigger.name, action, reason(error), { cause: error, staged: true }));
+    deps.staged(target);
+    return 'undeliverable';
+  }
+  deps.warn(new JobTargetTriggerError(trigger.name, action, reason(error), { cause: error }));
+  return 'failed';
 }
 
 function reason(error: unknown): string {

@@ -149,20 +149,20 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
     };
     const runtime = new WorkflowRuntime({
       kv,
+      ...scope,
       // Dapr SDK workers connected to the gRPC port run the workflows not registered here.
       remoteWorkers: options.grpcPort !== false,
-      ...scope,
       ...(options.leaseTtlSeconds !== undefined && { leaseTtlSeconds: options.leaseTtlSeconds }),
       ...(options.cronTimeZone !== undefined && { cronTimeZone: options.cronTimeZone }),
     });
     if (module) registerWorkflowModule(runtime, module);
     const client = new WorkflowClient({ kv, ...scope });
+    const metrics = new ServerMetrics(runtime, client);
     if (runtime.workerHub) {
       registerWorkerMetrics(metrics.registry, runtime.workerHub);
       runtime.workerHub.on('connected', (label, n) => log(`worker connected: ${label} (${n} connected)`));
       runtime.workerHub.on('disconnected', (label, n) => log(`worker disconnected: ${label} (${n} connected)`));
     }
-    const metrics = new ServerMetrics(runtime, client);
     runtime.on('warning', (e) => log(`warning: workflow runtime: ${e.message}`));
     // The API shows failures without their stack traces; the log keeps them.
     runtime.on('completed', (instanceId, status) => {

@@ -102,8 +102,8 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
   #unsubscribe: Array<() => void> = [];
   #started = false;
   /**
-   * The connected remote workers, when `remoteWorkers` is on: the gRPC face adds each worker's
-   * `GetWorkItems` stream here and hands it their answers.
+   * @internal The connected remote workers, when `remoteWorkers` is on: the gRPC face adds each
+   * worker's `GetWorkItems` stream here and hands it their answers.
    */
   readonly workerHub: WorkerHub | undefined;
   /** Instances stalled for want of a worker, tried again as soon as one connects. */

@@ -31,7 +31,7 @@ export function decodeOrchestratorAnswer(
   let decoded: WorkflowAction[];
   let customStatus: unknown;
   try {
-    customStatus = payload('customStatus', response.customStatus);
+    customStatus = customStatusOf(response.customStatus);
     decoded = actions.map((action) => decodeAction(instanceId, action));
   } catch (error) {
     if (!(error instanceof WorkerAnswerError)) throw error;
@@ -171,6 +171,20 @@ function required(field: string, value: string | undefined): string {
 function optional<K extends string>(key: K, text: StringValue | undefined): { [P in K]?: unknown } {
   const value = payload(key, text);
   return value === undefined ? {} : ({ [key]: value } as { [P in K]?: unknown });
+}
+
+/**
+ * The custom status a worker sent: JSON text is that value; other text is that string. The Dapr JS
+ * SDK (and `@dapr/durabletask-js`) send the string given to `setCustomStatus` as it is, not as
+ * JSON (`setCustomStatus("foo")` arrives as `foo`), which must not fail the instance.
+ */
+function customStatusOf(text: StringValue | undefined): unknown {
+  if (text?.value === undefined || text.value === '') return undefined;
+  try {
+    return JSON.parse(text.value) as unknown;
+  } catch {
+    return text.value;
+  }
 }
 
 function payload(field: string, text: StringValue | undefined): unknown {

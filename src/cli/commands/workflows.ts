@@ -21,6 +21,7 @@ interface ListOptions {
 interface StartOptions {
   input?: unknown;
   id?: string;
+  startTime?: string;
   wait?: boolean;
   timeout: number;
 }
@@ -34,12 +35,16 @@ export function registerWorkflowsCommand(program: Command, io: CliIo): void {
     .description('start an instance of a registered workflow and print its id')
     .option('-i, --input <json>', 'JSON input of the workflow', parseJsonOption)
     .option('--id <instanceId>', 'instance id (default: a random UUID)')
+    .option(
+      '--start-time <time>',
+      'start it later: an RFC 3339 time (e.g. 2026-12-03T09:00:00Z); PENDING until then',
+    )
     .option('-w, --wait', 'wait until the instance finishes, showing its progress')
     .option('--timeout <seconds>', 'with --wait: give up after this long', parsePositiveNumber, 60)
     .action(async (name: string, options: StartOptions, command: Command) => {
       const ctx = commandContext(command, io);
       const { body } = await ctx.api.call('POST', `${WORKFLOWS}/${segment(name)}/start`, {
-        query: { instanceID: options.id },
+        query: { instanceID: options.id, startTime: options.startTime },
         body: options.input,
       });
       const { instanceID } = body as { instanceID: string };

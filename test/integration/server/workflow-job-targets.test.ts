@@ -347,3 +347,34 @@ test('the CLI schedules a job with a target and shows it', async (t) => {
   t.is(refused.code, 2, 'input the server rejected with 400 is a usage error');
   t.regex(refused.stderr, /no workflow named "nope"/);
 });
+
+test('the CLI starts a workflow later with --start-time', async (t) => {
+  const at = iso(Date.now() + 60_000);
+  const started = await runCli([
+    'workflows',
+    'start',
+    'echo',
+    '--server',
+    server.url,
+    '--id',
+    'cli-later',
+    '--input',
+    '1',
+    '--start-time',
+    at,
+  ]);
+  t.is(started.code, 0, started.stderr);
+  t.is(started.stdout.trim(), 'cli-later');
+  t.is((await instance('cli-later'))?.runtimeStatus, 'PENDING');
+  const refused = await runCli([
+    'workflows',
+    'start',
+    'echo',
+    '--server',
+    server.url,
+    '--start-time',
+    'soon',
+  ]);
+  t.is(refused.code, 2);
+  t.regex(refused.stderr, /startTime/);
+});

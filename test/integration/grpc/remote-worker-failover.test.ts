@@ -1,0 +1,333 @@
+/**
+ * Remote workers coming and going: two `@dapr/dapr` WorkflowRuntime workers (one in this
+ * process, one in a child process) share a fan-out; a worker killed (SIGKILL) with activities in
+ * flight has them redelivered to another, and the instance completes with each task completed
+ * exactly once; an instance of a workflow no connected worker runs waits, visibly stalled with a
+ * WorkflowNotServedError, and runs as soon as a worker that has it connects.
+ *
+ * The tests share one server and count its connected workers, so they run serially.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import test, { type ExecutionContext } from 'ava';
+import { DaprWorkflowClient, LogLevel, WorkflowRuntime, WorkflowRuntimeStatus } from '@dapr/dapr';
+import { isAlive, startServerProcess } from '../../helpers/server-fixture.js';
+import {
+  LATE_WORKFLOW,
+  SHARED_FAN_OUT,
+  SLOW_FAN_OUT,
+  registerFailoverWork,
+  registerLateWork,
+  type ActivityRun,
+} from './fixtures/failover-workflows.js';
+import { eventsOf, historyOf, instanceOf, pollUntil } from './fixtures/remote-helpers.js';
+
+const WORKER_SCRIPT = fileURLToPath(new URL('./fixtures/dapr-worker.ts', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+const server = await startServerProcess();
+test.after.always(() => server.stop());
+const sidecar = {
+  daprHost: '127.0.0.1',
+  daprPort: String(server.grpcPort),
+  logger: { level: process.env.TICKFLOW_TEST_SDK_LOGS ? LogLevel.Info : LogLevel.Error },
+};
+const client = new DaprWorkflowClient(sidecar);
+test.after.always(() => client.stop());
+
+/** A value of the server's /metrics (summed over the label sets that contain `labels`). */
+async function metric(name: string, labels = ''): Promise<number> {
+  const res = await server.request('GET', '/metrics');
+  let sum = 0;
+  for (const line of res.text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const match = /^(\w+)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (match?.[1] !== name || !(match[2] ?? '').includes(labels)) continue;
+    sum += Number(match[3]);
+  }
+  return sum;
+}
+
+/** Waits until exactly `n` workers are connected to the server. */
+async function connectedWorkers(n: number): Promise<void> {
+  await pollUntil(`${n} connected workers`, async () =>
+    (await metric('tickflow_workers_connected')) === n ? true : undefined,
+  );
+}
+
+interface WorkerChild {
+  readonly process: ChildProcess;
+  readonly pid: number;
+  readonly exited: Promise<void>;
+  /** The `@@` records the worker printed so far. */
+  records(): Record<string, unknown>[];
+  /** Resolves with the first record `match` accepts (one already printed, or a later one). */
+  next(
+    what: string,
+    match: (r: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ): Promise<Record<string, unknown>>;
+  stderr(): string;
+}
+
+/** Starts fixtures/dapr-worker.ts in a child process, killed (SIGKILL) at the test's end. */
+function startWorkerChild(t: ExecutionContext, name: string, flags: string[] = []): WorkerChild {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', WORKER_SCRIPT, String(server.grpcPort), name, ...flags],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
+  const records: Record<string, unknown>[] = [];
+  const waiters = new Set<() => void>();
+  let stderr = '';
+  let buffered = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line.startsWith('@@ ')) records.push(JSON.parse(line.slice(3)) as Record<string, unknown>);
+    }
+    for (const wake of [...waiters]) wake();
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const guard = (): void => void child.kill('SIGKILL');
+  process.once('exit', guard);
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    process.off('exit', guard);
+  });
+  return {
+    process: child,
+    pid: child.pid ?? -1,
+    exited,
+    records: () => [...records],
+    stderr: () => stderr,
+    next: (what, match, timeoutMs = 30_000) =>
+      new Promise((resolve, reject) => {
+        const check = (): boolean => {
+          const found = records.find(match);
+          if (!found) return false;
+          cleanup();
+          resolve(found);
+          return true;
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`worker ${name}: no ${what} within ${timeoutMs} ms; stderr:\n${stderr}`));
+        }, timeoutMs);
+        const onExit = (): void => {
+          if (check()) return;
+          cleanup();
+          reject(new Error(`worker ${name} exited before ${what}; stderr:\n${stderr}`));
+        };
+        const cleanup = (): void => {
+          clearTimeout(timer);
+          waiters.delete(wake);
+          child.off('exit', onExit);
+        };
+        const wake = (): void => void check();
+        if (check()) return;
+        waiters.add(wake);
+        child.once('exit', onExit);
+      }),
+  };
+}
+
+/** A WorkflowRuntime in this process, stopped at the test's end. */
+async function startLocalWorker(
+  t: ExecutionContext,
+  register: (runtime: WorkflowRuntime) => WorkflowRuntime,
+): Promise<WorkflowRuntime> {
+  const runtime = register(new WorkflowRuntime(sidecar));
+  await runtime.start();
+  t.teardown(() => runtime.stop());
+  return runtime;
+}
+
+test.afterEach.always(async () => {
+  // Each test starts with no worker connected (the last one's have stopped or been killed).
+  await connectedWorkers(0);
+});
+
+test.serial('two workers share a fan-out of 20 activities; every result exactly once', async (t) => {
+  const childWorker = startWorkerChild(t, 'child');
+  await childWorker.next('start', (r) => r.event === 'started');
+  const localRuns: ActivityRun[] = [];
+  await startLocalWorker(t, (rt) =>
+    registerFailoverWork(rt, 'local', { onRun: (run) => localRuns.push(run) }),
+  );
+  await connectedWorkers(2);
+
+  const id = `share-${randomUUID()}`;
+  await client.scheduleNewWorkflow(SHARED_FAN_OUT, 20, id);
+  const state = await client.waitForWorkflowCompletion(id, true, 45);
+  t.is(
+    state?.runtimeStatus,
+    WorkflowRuntimeStatus.COMPLETED,
+    state?.workflowFailureDetails?.getErrorMessage(),
+  );
+
+  const results = JSON.parse(state?.serializedOutput ?? '[]') as string[];
+  t.is(results.length, 20);
+  t.deepEqual(
+    results.map((r) => Number(r.split('@')[0])),
+    Array.from({ length: 20 }, (_, i) => i + 1),
+  );
+  const byWorker = new Map<string, number>();
+  for (const r of results)
+    byWorker.set(r.split('@')[1] ?? '', (byWorker.get(r.split('@')[1] ?? '') ?? 0) + 1);
+  t.true((byWorker.get('child') ?? 0) > 0, `the child worker ran none: ${JSON.stringify([...byWorker])}`);
+  t.true((byWorker.get('local') ?? 0) > 0, `the local worker ran none: ${JSON.stringify([...byWorker])}`);
+  t.is((byWorker.get('child') ?? 0) + (byWorker.get('local') ?? 0), 20);
+
+  // Each activity ran once, on the worker its result names: no redelivery, no duplicate run.
+  const childRuns = childWorker.records().filter((r) => r.event === 'activity' && r.instanceId === id);
+  const thisRuns = localRuns.filter((r) => r.instanceId === id);
+  t.is(childRuns.length + thisRuns.length, 20);
+  t.is(childRuns.length, byWorker.get('child') ?? 0);
+  const taskIds = [...childRuns.map((r) => Number(r.taskId)), ...thisRuns.map((r) => r.taskId)];
+  t.is(new Set(taskIds).size, 20);
+
+  const history = await historyOf(server, id);
+  const completed = eventsOf(history, 'TaskCompleted').map((e) => e.eventId);
+  t.is(completed.length, 20);
+  t.is(new Set(completed).size, 20);
+  t.is(eventsOf(history, 'TaskFailed').length, 0);
+});
+
+test.serial(
+  'a worker killed mid-activity: its activities go to another worker, each completed once',
+  async (t) => {
+    const victim = startWorkerChild(t, 'victim', ['--block']);
+    await victim.next('start', (r) => r.event === 'started');
+    await connectedWorkers(1);
+    const redeliveredBefore = await metric('tickflow_worker_items_dispatched_total', 'redelivery="true"');
+
+    const id = `kill-${randomUUID()}`;
+    await client.scheduleNewWorkflow(SLOW_FAN_OUT, 3, id);
+    // All three activities are running in the victim (it printed each), and none has an answer.
+    for (const input of [1, 2, 3]) {
+      await victim.next(
+        `activity ${input} of ${id}`,
+        (r) => r.event === 'activity' && r.instanceId === id && r.input === input,
+      );
+    }
+    t.is((await instanceOf(server, id))?.runtimeStatus, 'RUNNING');
+    t.is(eventsOf(await historyOf(server, id), 'TaskCompleted').length, 0);
+
+    // The rescuer connects while the activities are in flight on the victim: nothing goes to it yet.
+    const rescuerRuns: ActivityRun[] = [];
+    await startLocalWorker(t, (rt) =>
+      registerFailoverWork(rt, 'rescuer', { onRun: (run) => rescuerRuns.push(run) }),
+    );
+    await connectedWorkers(2);
+    t.is(rescuerRuns.length, 0);
+
+    process.kill(victim.pid, 'SIGKILL');
+    await victim.exited;
+    t.false(isAlive(victim.pid));
+
+    const state = await client.waitForWorkflowCompletion(id, true, 30);
+    t.is(
+      state?.runtimeStatus,
+      WorkflowRuntimeStatus.COMPLETED,
+      state?.workflowFailureDetails?.getErrorMessage(),
+    );
+    t.deepEqual(JSON.parse(state?.serializedOutput ?? 'null'), ['1@rescuer', '2@rescuer', '3@rescuer']);
+    // The victim's runs were the first deliveries, the rescuer's the redeliveries, one per task.
+    const victimTasks = victim
+      .records()
+      .filter((r) => r.event === 'activity' && r.instanceId === id)
+      .map((r) => Number(r.taskId))
+      .sort();
+    const rescuerTasks = rescuerRuns
+      .filter((r) => r.instanceId === id)
+      .map((r) => r.taskId)
+      .sort();
+    t.deepEqual(rescuerTasks, victimTasks);
+    t.is(rescuerTasks.length, 3);
+    t.true(
+      (await metric('tickflow_worker_items_dispatched_total', 'redelivery="true"')) - redeliveredBefore >= 3,
+      'the server counts the three activities as redelivered',
+    );
+
+    const history = await historyOf(server, id);
+    const scheduled = eventsOf(history, 'TaskScheduled').map((e) => e.eventId);
+    const completed = eventsOf(history, 'TaskCompleted').map((e) => e.eventId);
+    t.is(scheduled.length, 3);
+    t.deepEqual([...completed].sort(), [...scheduled].sort(), 'exactly one TaskCompleted per task');
+    t.is(eventsOf(history, 'TaskFailed').length, 0);
+    t.is(eventsOf(history, 'ExecutionCompleted').length, 1);
+  },
+);
+
+test.serial(
+  'an instance of a workflow no worker runs waits, visibly, and runs when one connects',
+  async (t) => {
+    // A worker that does not run the workflow is connected: it is asked, says no, and the step stalls.
+    await startLocalWorker(t, (rt) => registerFailoverWork(rt, 'bystander'));
+    await connectedWorkers(1);
+
+    const id = `late-${randomUUID()}`;
+    const started = await server.request(
+      'POST',
+      `/v1.0/workflows/dapr/${LATE_WORKFLOW}/start?instanceID=${id}`,
+      {
+        body: 'grace',
+      },
+    );
+    t.is(started.status, 202, started.text);
+
+    // Stalled with WorkflowNotServedError, retried with a growing backoff; wait until the next
+    // retry is far enough off that a prompt completion can only come from the connecting worker.
+    const stalled = await pollUntil(
+      'the instance to stall for want of a worker',
+      async () => {
+        const view = await instanceOf(server, id);
+        const attempts = Number(view?.properties['tickflow.stalled.attempts'] ?? 0);
+        const nextRetry = Date.parse(view?.properties['tickflow.stalled.next_retry_at'] ?? '');
+        return attempts >= 2 && nextRetry - Date.now() > 2_500 ? view : undefined;
+      },
+      { timeoutMs: 30_000, describe: async () => JSON.stringify(await instanceOf(server, id)) },
+    );
+    t.is(stalled.runtimeStatus, 'RUNNING');
+    t.is(stalled.workflowName, LATE_WORKFLOW);
+    t.is(stalled.properties['tickflow.stalled.error_type'], 'WorkflowNotServedError');
+    t.regex(stalled.properties['tickflow.stalled.error_message'] ?? '', new RegExp(LATE_WORKFLOW));
+    t.truthy(stalled.properties['tickflow.stalled.since']);
+    const nextRetryAt = Date.parse(stalled.properties['tickflow.stalled.next_retry_at'] ?? '');
+    // Listed as stalled too.
+    const listed = await server.request('GET', '/v1.0/workflows/dapr?stalled=true');
+    const instances = (
+      listed.json as { instances: { instanceID: string; stalled?: { errorType: string } }[] }
+    ).instances;
+    t.is(instances.find((i) => i.instanceID === id)?.stalled?.errorType, 'WorkflowNotServedError');
+    // Nothing ran: no step was taken.
+    t.is(eventsOf(await historyOf(server, id), 'TaskScheduled').length, 0);
+
+    const connectAt = Date.now();
+    await startLocalWorker(t, (rt) => registerLateWork(rt, 'late'));
+    const state = await client.waitForWorkflowCompletion(id, true, 30);
+    const doneAt = Date.now();
+    t.is(
+      state?.runtimeStatus,
+      WorkflowRuntimeStatus.COMPLETED,
+      state?.workflowFailureDetails?.getErrorMessage(),
+    );
+    t.is(state?.serializedOutput, JSON.stringify('hello grace from late'));
+    t.true(
+      doneAt < nextRetryAt,
+      `completed ${doneAt - connectAt} ms after the worker connected, not before the stall's next retry (${nextRetryAt - connectAt} ms)`,
+    );
+    const view = await instanceOf(server, id);
+    t.is(view?.runtimeStatus, 'COMPLETED');
+    t.is(view?.properties['tickflow.stalled.error_type'], undefined);
+  },
+);

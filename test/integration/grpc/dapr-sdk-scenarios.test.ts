@@ -193,6 +193,71 @@ async function* failingWorkflow(
   return 'charged';
 }
 
+/** Each generation takes one `tick` event; the ones not taken yet are carried to the next. */
+async function* tickCounterWorkflow(
+  ctx: WorkflowContext,
+  seen: string[],
+): AsyncGenerator<unknown, string[], string> {
+  const tick = yield ctx.waitForExternalEvent('tick');
+  const now = [...seen, tick];
+  if (now.length < 3) {
+    ctx.continueAsNew(now, true);
+    return [];
+  }
+  return now;
+}
+
+async function* throwingWorkflow(ctx: WorkflowContext, n: number): AsyncGenerator<unknown, number, number> {
+  const next = yield ctx.callActivity(plusOne, n);
+  throw new RangeError(`input ${next} is out of range`);
+}
+
+async function* catchingParentWorkflow(
+  ctx: WorkflowContext,
+  card: string,
+): AsyncGenerator<unknown, string, unknown> {
+  try {
+    yield ctx.callChildWorkflow(failingWorkflow, card);
+    return 'child succeeded';
+  } catch (error) {
+    return `caught: ${(error as Error).message}`;
+  }
+}
+
+/** Activity runs of `gated`, by instance: each waits until the test opens its gate. */
+const gates = new Map<string, { started: () => void; release: Promise<void> }>();
+const gated = async (ctx: WorkflowActivityContext, value: string): Promise<string> => {
+  const gate = gates.get(ctx.getWorkflowInstanceId());
+  gate?.started();
+  await gate?.release;
+  return `${value} done`;
+};
+
+async function* gatedWorkflow(ctx: WorkflowContext, value: string): AsyncGenerator<unknown, string, string> {
+  return yield ctx.callActivity(gated, value);
+}
+
+const echo = async (_ctx: WorkflowActivityContext, value: unknown): Promise<unknown> => value;
+
+async function* echoWorkflow(
+  ctx: WorkflowContext,
+  value: unknown,
+): AsyncGenerator<unknown, unknown[], unknown> {
+  const echoed = yield ctx.callActivity(echo, value);
+  const nothing = yield ctx.callActivity(echo);
+  return [echoed, nothing ?? 'no value'];
+}
+
+async function* unknownActivityWorkflow(ctx: WorkflowContext): AsyncGenerator<unknown, string, unknown> {
+  yield ctx.callActivity('noSuchActivity', 1);
+  return 'ran it';
+}
+
+/** Calls a child workflow that only the durabletask-js worker registers. */
+async function* crossSdkParent(ctx: WorkflowContext, n: number): AsyncGenerator<unknown, unknown, unknown> {
+  return yield ctx.callChildWorkflow('dtChild', n, `${ctx.getWorkflowInstanceId()}-dt`);
+}
+
 const runtime = new WorkflowRuntime(sidecar);
 for (const workflow of [
   inlineWorkflow,
@@ -210,10 +275,17 @@ for (const workflow of [
   counterWorkflow,
   retryingWorkflow,
   failingWorkflow,
+  tickCounterWorkflow,
+  throwingWorkflow,
+  catchingParentWorkflow,
+  gatedWorkflow,
+  echoWorkflow,
+  unknownActivityWorkflow,
+  crossSdkParent,
 ]) {
   runtime.registerWorkflow(workflow);
 }
-for (const activity of [plusOne, square, countedSquare, flaky, declineCard])
+for (const activity of [plusOne, square, countedSquare, flaky, declineCard, gated, echo])
   runtime.registerActivity(activity);
 const client = new DaprWorkflowClient(sidecar);
 
@@ -490,6 +562,100 @@ test("an activity's failure, not caught, is the workflow's failure", async (t) =
   t.regex(view?.properties['dapr.workflow.failure.error_message'] ?? '', /card 4242 declined/);
 });
 
+test('continue-as-new carries the events not taken yet to the next generation (saveEvents)', async (t) => {
+  const id = await client.scheduleNewWorkflow(tickCounterWorkflow, []);
+  await client.raiseEvent(id, 'tick', 'one');
+  await client.raiseEvent(id, 'tick', 'two');
+  await client.raiseEvent(id, 'tick', 'three');
+  const state = await client.waitForWorkflowCompletion(id, true, WAIT_S);
+  t.is(state?.runtimeStatus, WorkflowRuntimeStatus.COMPLETED, failureOf(state));
+  t.deepEqual(JSON.parse(state?.serializedOutput ?? 'null'), ['one', 'two', 'three']);
+});
+
+test('a scheduled start: the instance is PENDING until its start time, then runs', async (t) => {
+  const startAt = new Date(Date.now() + 2_000);
+  const id = await client.scheduleNewWorkflow(inlineWorkflow, 41, undefined, startAt);
+  t.is((await client.getWorkflowState(id, false))?.runtimeStatus, WorkflowRuntimeStatus.PENDING);
+  const state = await client.waitForWorkflowCompletion(id, true, WAIT_S);
+  t.is(state?.runtimeStatus, WorkflowRuntimeStatus.COMPLETED, failureOf(state));
+  t.is(state?.serializedOutput, '42');
+  t.true((state?.lastUpdatedAt.getTime() ?? 0) >= startAt.getTime() - 50);
+});
+
+test('an error the workflow code throws is its failure, with the error type and message', async (t) => {
+  const id = await client.scheduleNewWorkflow(throwingWorkflow, 1);
+  const state = await client.waitForWorkflowCompletion(id, true, WAIT_S);
+  t.is(state?.runtimeStatus, WorkflowRuntimeStatus.FAILED);
+  t.is(state?.workflowFailureDetails?.getErrorType(), 'RangeError');
+  t.is(state?.workflowFailureDetails?.getErrorMessage(), 'input 2 is out of range');
+  t.is(state?.serializedOutput, undefined);
+});
+
+test("a child workflow's failure reaches its parent, which can catch it", async (t) => {
+  const id = await client.scheduleNewWorkflow(catchingParentWorkflow, '1111');
+  const state = await client.waitForWorkflowCompletion(id, true, WAIT_S);
+  t.is(state?.runtimeStatus, WorkflowRuntimeStatus.COMPLETED, failureOf(state));
+  t.regex(JSON.parse(state?.serializedOutput ?? '""') as string, /^caught: .*card 1111 declined/);
+  const history = await historyOf(server, id);
+  t.is(eventsOf(history, 'ChildWorkflowFailed').length, 1);
+});
+
+test('suspended with an activity in flight: its result is held until resume', async (t) => {
+  let started!: () => void;
+  const running = new Promise<void>((resolve) => (started = resolve));
+  let release!: () => void;
+  const id = `gated-${randomUUID()}`;
+  gates.set(id, { started, release: new Promise<void>((resolve) => (release = resolve)) });
+  await client.scheduleNewWorkflow(gatedWorkflow, 'job', id);
+  await running;
+  await client.suspendWorkflow(id);
+  t.is((await client.getWorkflowState(id, false))?.runtimeStatus, WorkflowRuntimeStatus.SUSPENDED);
+  release();
+  await pollUntil('the activity result in history', async () =>
+    eventsOf(await historyOf(server, id), 'TaskCompleted').length > 0 ? true : undefined,
+  );
+  const held = await client.getWorkflowState(id, true);
+  t.is(held?.runtimeStatus, WorkflowRuntimeStatus.SUSPENDED);
+  t.is(held?.serializedOutput, undefined);
+  await client.resumeWorkflow(id);
+  const state = await client.waitForWorkflowCompletion(id, true, WAIT_S);
+  t.is(state?.runtimeStatus, WorkflowRuntimeStatus.COMPLETED, failureOf(state));
+  t.is(state?.serializedOutput, JSON.stringify('job done'));
+});
+
+test('purging a parent purges its child workflows too', async (t) => {
+  const id = await client.scheduleNewWorkflow(parentWorkflow, [5]);
+  const state = await client.waitForWorkflowCompletion(id, true, WAIT_S);
+  t.is(state?.runtimeStatus, WorkflowRuntimeStatus.COMPLETED, failureOf(state));
+  t.is(
+    (await client.getWorkflowState(`${id}-child-0`, false))?.runtimeStatus,
+    WorkflowRuntimeStatus.COMPLETED,
+  );
+  t.true(await client.purgeWorkflow(id));
+  t.is(await client.getWorkflowState(id, false), undefined);
+  t.is(await client.getWorkflowState(`${id}-child-0`, false), undefined);
+});
+
+test('payloads round-trip through workflow and activity: nested objects, unicode, no value', async (t) => {
+  const value = {
+    name: 'Zoë ✓ 🌍',
+    list: [1, 2.5, null, true],
+    nested: { deep: ['a', { b: '"quoted"\n' }] },
+  };
+  const id = await client.scheduleNewWorkflow(echoWorkflow, value);
+  const state = await client.waitForWorkflowCompletion(id, true, WAIT_S);
+  t.is(state?.runtimeStatus, WorkflowRuntimeStatus.COMPLETED, failureOf(state));
+  t.deepEqual(JSON.parse(state?.serializedInput ?? 'null'), value);
+  t.deepEqual(JSON.parse(state?.serializedOutput ?? 'null'), [value, 'no value']);
+});
+
+test('an activity no connected worker registers fails the workflow, naming it', async (t) => {
+  const id = await client.scheduleNewWorkflow(unknownActivityWorkflow);
+  const state = await client.waitForWorkflowCompletion(id, true, WAIT_S);
+  t.is(state?.runtimeStatus, WorkflowRuntimeStatus.FAILED);
+  t.regex(state?.workflowFailureDetails?.getErrorMessage() ?? '', /noSuchActivity/);
+});
+
 // ---- @dapr/durabletask-js: its own client and worker --------------------------------------
 
 const address = `127.0.0.1:${server.grpcPort}`;
@@ -515,6 +681,14 @@ async function* dtFanOut(
   return results.reduce((a, b) => a + b, 0);
 }
 
+async function* dtChild(
+  ctx: OrchestrationContext,
+  n: number,
+): AsyncGenerator<DtTask<number>, string, number> {
+  const doubled = yield ctx.callActivity(dtDouble, n);
+  return `${n} doubled by durabletask-js is ${doubled}`;
+}
+
 const dtGreet = (_ctx: ActivityContext, city: string): string => `Hello ${city}!`;
 const dtDouble = (_ctx: ActivityContext, n: number): number => n * 2;
 
@@ -522,6 +696,7 @@ test('@dapr/durabletask-js: its TaskHubGrpcWorker and TaskHubGrpcClient run a se
   const worker = new TaskHubGrpcWorker(address);
   worker.addOrchestrator(dtSequence);
   worker.addOrchestrator(dtFanOut);
+  worker.addOrchestrator(dtChild);
   worker.addActivity(dtGreet);
   worker.addActivity(dtDouble);
   await worker.start();
@@ -549,4 +724,12 @@ test('@dapr/durabletask-js: its TaskHubGrpcWorker and TaskHubGrpcClient run a se
   const history = await historyOf(server, fanOutId);
   t.is(eventsOf(history, 'TaskCompleted').length, 12);
   t.is(new Set(eventsOf(history, 'TaskCompleted').map((e) => e.eventId)).size, 12);
+
+  // A Dapr SDK workflow's child that only the durabletask-js worker runs: each name is served by
+  // the worker that registers it.
+  const parentId = await client.scheduleNewWorkflow(crossSdkParent, 21);
+  const parent = await client.waitForWorkflowCompletion(parentId, true, WAIT_S);
+  t.is(parent?.runtimeStatus, WorkflowRuntimeStatus.COMPLETED, failureOf(parent));
+  t.is(parent?.serializedOutput, JSON.stringify('21 doubled by durabletask-js is 42'));
+  t.is((await dtClient.getOrchestrationState(`${parentId}-dt`))?.name, 'dtChild');
 });

@@ -18,8 +18,16 @@ export interface WorkerHubOptions {
    * Activities have no such deadline: they may run for as long as they need.
    */
   orchestratorTimeoutMs?: number;
-  /** Activities that may wait for a worker to connect (default 10,000); more fail to their reminders. */
+  /**
+   * Work items that may wait for a worker (default 10,000): for one to connect, or for one with
+   * room. More are given up: an activity runs from its reminder later, a step is retried.
+   */
   maxQueuedActivities?: number;
+  /**
+   * Work items one worker is given before it answers (default 100). The Dapr JavaScript SDK runs
+   * 10 at once and queues 100 more, and silently drops any beyond: more must wait here.
+   */
+  maxInflightPerWorker?: number;
 }
 
 /** What a worker said when it does not have the workflow or activity it was sent. */
@@ -86,18 +94,20 @@ const MAX_REFUSED_NAMES = 1000;
 export class WorkerHub extends EventEmitter<WorkerHubEvents> {
   readonly #timeoutMs: number;
   readonly #maxQueued: number;
+  readonly #maxInflight: number;
   readonly #workers: Worker[] = [];
   #next = 0;
   readonly #orchestrators = new Map<string, PendingOrchestrator>();
   readonly #activities = new Map<string, PendingActivity>();
-  /** Activities waiting for a worker, in arrival order. */
-  readonly #queue = new Set<PendingActivity>();
+  /** Items waiting for a worker (none connected, or none with room), in arrival order. */
+  readonly #queue = new Set<Pending>();
   #closed = false;
 
   constructor(options: WorkerHubOptions = {}) {
     super();
     this.#timeoutMs = options.orchestratorTimeoutMs ?? 60_000;
     this.#maxQueued = options.maxQueuedActivities ?? 10_000;
+    this.#maxInflight = options.maxInflightPerWorker ?? 100;
   }
 
   /** Workers connected now. */
@@ -112,7 +122,7 @@ export class WorkerHub extends EventEmitter<WorkerHubEvents> {
     return n;
   }
 
-  /** Activities waiting for a worker to connect. */
+  /** Work items waiting for a worker (to connect, or to have room). */
   get queued(): number {
     return this.#queue.size;
   }
@@ -131,10 +141,7 @@ export class WorkerHub extends EventEmitter<WorkerHubEvents> {
     };
     this.#workers.push(worker);
     this.emit('connected', connection.label, this.#workers.length);
-    for (const item of [...this.#queue]) {
-      this.#queue.delete(item);
-      this.#dispatchActivity(item);
-    }
+    this.#drain();
     let done = false;
     return () => {
       if (done) return;
@@ -169,15 +176,6 @@ export class WorkerHub extends EventEmitter<WorkerHubEvents> {
         },
       };
       this.#orchestrators.set(work.instanceId, item);
-      item.timer = setTimeout(() => {
-        const who = item.worker?.connection.label ?? 'no worker';
-        item.reject(
-          new WorkerUnavailableError(
-            `workflow ${JSON.stringify(work.name)} (${work.instanceId}): no answer from ${who} within ${this.#timeoutMs / 1000} s`,
-          ),
-        );
-      }, this.#timeoutMs);
-      item.timer.unref?.();
       this.#dispatchOrchestrator(item);
     });
   }
@@ -276,8 +274,8 @@ export class WorkerHub extends EventEmitter<WorkerHubEvents> {
   }
 
   #dispatchOrchestrator(item: PendingOrchestrator): void {
-    const worker = this.#pick((w) => !item.refusedBy.has(w) && !w.refusedWorkflows.has(item.work.name));
-    if (!worker) {
+    const willing = (w: Worker): boolean => !item.refusedBy.has(w) && !w.refusedWorkflows.has(item.work.name);
+    if (!this.#workers.some(willing)) {
       const why =
         this.#workers.length === 0
           ? 'no worker is connected'
@@ -285,16 +283,34 @@ export class WorkerHub extends EventEmitter<WorkerHubEvents> {
       item.reject(new WorkflowNotServedError(item.work.name, why));
       return;
     }
+    const worker = this.#pick((w) => willing(w) && this.#hasRoom(w));
+    if (!worker) {
+      this.#enqueue(item);
+      return;
+    }
+    if (!item.timer) {
+      // The deadline runs from the first write: waiting for room here is not the worker's time.
+      item.timer = setTimeout(() => {
+        const who = item.worker?.connection.label ?? 'no worker';
+        item.reject(
+          new WorkerUnavailableError(
+            `workflow ${JSON.stringify(item.work.name)} (${item.work.instanceId}): no answer from ${who} within ${this.#timeoutMs / 1000} s`,
+          ),
+        );
+      }, this.#timeoutMs);
+    }
     this.#send(worker, item, () => worker.connection.sendOrchestrator(item.work));
   }
 
   #dispatchActivity(item: PendingActivity): void {
-    const worker = this.#pick((w) => !item.refusedBy.has(w) && !w.refusedActivities.has(item.work.name));
+    const willing = (w: Worker): boolean =>
+      !item.refusedBy.has(w) && !w.refusedActivities.has(item.work.name);
+    const worker = this.#pick((w) => willing(w) && this.#hasRoom(w));
     if (worker) {
       this.#send(worker, item, () => worker.connection.sendActivity(item.work));
       return;
     }
-    if (this.#workers.length > 0) {
+    if (this.#workers.length > 0 && !this.#workers.some(willing)) {
       // Every worker here said it does not have it: as in-process, an unknown activity fails.
       item.resolve({
         ok: false,
@@ -306,16 +322,36 @@ export class WorkerHub extends EventEmitter<WorkerHubEvents> {
       });
       return;
     }
+    this.#enqueue(item);
+  }
+
+  #hasRoom(worker: Worker): boolean {
+    return worker.inflight.size < this.#maxInflight;
+  }
+
+  /** Keeps `item` until a worker has room for it (bounded; past the bound it is given up). */
+  #enqueue(item: Pending): void {
     if (this.#queue.size >= this.#maxQueued) {
+      const what =
+        item.kind === 'activity'
+          ? `activity ${JSON.stringify(item.work.name)} of ${item.work.instanceId} runs from its reminder later`
+          : `the step of ${item.work.instanceId} is retried later`;
       item.reject(
-        new WorkerUnavailableError(
-          `no worker is connected and ${this.#maxQueued} activities already wait for one; ` +
-            `activity ${JSON.stringify(item.work.name)} of ${item.work.instanceId} runs from its reminder later`,
-        ),
+        new WorkerUnavailableError(`${this.#maxQueued} work items already wait for a worker; ${what}`),
       );
       return;
     }
     this.#queue.add(item);
+  }
+
+  /** Offers waiting items to the workers again, in order, while any worker has room. */
+  #drain(): void {
+    for (const item of [...this.#queue]) {
+      if (!this.#workers.some((w) => this.#hasRoom(w))) return;
+      this.#queue.delete(item);
+      if (item.kind === 'orchestrator') this.#dispatchOrchestrator(item);
+      else this.#dispatchActivity(item);
+    }
   }
 
   #send(worker: Worker, item: Pending, write: () => void): void {
@@ -378,17 +414,19 @@ export class WorkerHub extends EventEmitter<WorkerHubEvents> {
   }
 
   #settle(item: Pending): void {
-    item.worker?.inflight.delete(item);
+    const freed = item.worker?.inflight.delete(item) === true;
     item.worker = undefined;
+    this.#queue.delete(item);
     if (item.kind === 'orchestrator') {
       if (item.timer) clearTimeout(item.timer);
       if (this.#orchestrators.get(item.work.instanceId) === item)
         this.#orchestrators.delete(item.work.instanceId);
     } else {
-      this.#queue.delete(item);
       const key = activityKey(item.work.instanceId, item.work.taskId);
       if (this.#activities.get(key) === item) this.#activities.delete(key);
     }
+    // A worker has room again: the first waiting item takes it.
+    if (freed && this.#queue.size > 0 && !this.#closed) this.#drain();
   }
 }
 

@@ -195,8 +195,26 @@ test('the activity queue is bounded', async (t) => {
   void hub.runActivity(activity('i', 2));
   await t.throwsAsync(hub.runActivity(activity('i', 3)), {
     instanceOf: WorkerUnavailableError,
-    message: /2 activities already wait/,
+    message: /2 work items already wait for a worker/,
   });
+});
+
+test('a worker is given at most maxInflightPerWorker items; the rest wait for room', async (t) => {
+  const hub = new WorkerHub({ maxInflightPerWorker: 2 });
+  const w = new FakeWorker('w');
+  hub.connect(w);
+  const first = hub.runActivity(activity('i', 1));
+  void hub.runActivity(activity('i', 2));
+  const step3 = hub.runOrchestrator(step('j'));
+  t.is(w.activities.length, 2);
+  t.is(w.orchestrators.length, 0, 'no room: the step waits');
+  t.is(hub.queued, 1);
+  hub.answerActivity('i', 1, { ok: true });
+  await first;
+  t.is(w.orchestrators.length, 1, 'an answer made room');
+  hub.answerOrchestrator('j', { actions: [], customStatus: undefined });
+  await step3;
+  t.is(hub.queued, 0);
 });
 
 test('the same activity asked for twice runs once', async (t) => {

@@ -11,17 +11,26 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
-import { DaprWorkflowClient, LogLevel, WorkflowRuntime, WorkflowRuntimeStatus } from '@dapr/dapr';
+import {
+  DaprWorkflowClient,
+  LogLevel,
+  WorkflowRuntime,
+  WorkflowRuntimeStatus,
+  type WorkflowActivityContext,
+  type WorkflowContext,
+} from '@dapr/dapr';
 import { isAlive, startServerProcess } from '../../helpers/server-fixture.js';
 import {
   LATE_WORKFLOW,
   SHARED_FAN_OUT,
   SLOW_FAN_OUT,
+  STUCK_WORKFLOW,
   registerFailoverWork,
   registerLateWork,
   type ActivityRun,
 } from './fixtures/failover-workflows.js';
 import { eventsOf, historyOf, instanceOf, pollUntil } from './fixtures/remote-helpers.js';
+import { startTcpProxy } from './fixtures/tcp-proxy.js';
 
 const WORKER_SCRIPT = fileURLToPath(new URL('./fixtures/dapr-worker.ts', import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -265,6 +274,161 @@ test.serial(
     t.deepEqual([...completed].sort(), [...scheduled].sort(), 'exactly one TaskCompleted per task');
     t.is(eventsOf(history, 'TaskFailed').length, 0);
     t.is(eventsOf(history, 'ExecutionCompleted').length, 1);
+  },
+);
+
+test.serial(
+  'a worker killed mid-activity with no other connected: its activities wait for the next worker',
+  async (t) => {
+    const victim = startWorkerChild(t, 'lonely-victim', ['--block']);
+    await victim.next('start', (r) => r.event === 'started');
+    await connectedWorkers(1);
+
+    const id = `queue-${randomUUID()}`;
+    await client.scheduleNewWorkflow(SLOW_FAN_OUT, 3, id);
+    for (const input of [1, 2, 3]) {
+      await victim.next(
+        `activity ${input} of ${id}`,
+        (r) => r.event === 'activity' && r.instanceId === id && r.input === input,
+      );
+    }
+    process.kill(victim.pid, 'SIGKILL');
+    await victim.exited;
+    await connectedWorkers(0);
+
+    // The three wait on the server for a worker; the instance is still running, nothing completed.
+    await pollUntil('three activities waiting for a worker', async () =>
+      (await metric('tickflow_worker_activities_queued')) === 3 ? true : undefined,
+    );
+    t.is((await instanceOf(server, id))?.runtimeStatus, 'RUNNING');
+    t.is(eventsOf(await historyOf(server, id), 'TaskCompleted').length, 0);
+
+    const rescuerRuns: ActivityRun[] = [];
+    await startLocalWorker(t, (rt) =>
+      registerFailoverWork(rt, 'rescuer', { onRun: (run) => rescuerRuns.push(run) }),
+    );
+    const state = await client.waitForWorkflowCompletion(id, true, 30);
+    t.is(
+      state?.runtimeStatus,
+      WorkflowRuntimeStatus.COMPLETED,
+      state?.workflowFailureDetails?.getErrorMessage(),
+    );
+    t.deepEqual(JSON.parse(state?.serializedOutput ?? 'null'), ['1@rescuer', '2@rescuer', '3@rescuer']);
+    t.is(rescuerRuns.filter((r) => r.instanceId === id).length, 3);
+    t.is(await metric('tickflow_worker_activities_queued'), 0);
+    const history = await historyOf(server, id);
+    const scheduled = eventsOf(history, 'TaskScheduled').map((e) => e.eventId);
+    t.deepEqual(
+      eventsOf(history, 'TaskCompleted')
+        .map((e) => e.eventId)
+        .sort(),
+      scheduled.sort(),
+    );
+  },
+);
+
+test.serial(
+  'a worker killed in the middle of a workflow step: the step goes to another worker',
+  async (t) => {
+    const victim = startWorkerChild(t, 'step-victim', ['--block']);
+    await victim.next('start', (r) => r.event === 'started');
+    await connectedWorkers(1);
+
+    const id = `step-${randomUUID()}`;
+    await client.scheduleNewWorkflow(STUCK_WORKFLOW, 7, id);
+    // The victim runs the first step and hangs in it (the workflow code never yields).
+    await victim.next(`the first step of ${id}`, (r) => r.event === 'step' && r.instanceId === id);
+    const steps: string[] = [];
+    await startLocalWorker(t, (rt) => registerFailoverWork(rt, 'rescuer', { onStep: (i) => steps.push(i) }));
+    await connectedWorkers(2);
+    t.deepEqual(steps, [], 'the step stays with the victim while it is connected');
+
+    process.kill(victim.pid, 'SIGKILL');
+    await victim.exited;
+    const state = await client.waitForWorkflowCompletion(id, true, 30);
+    t.is(
+      state?.runtimeStatus,
+      WorkflowRuntimeStatus.COMPLETED,
+      state?.workflowFailureDetails?.getErrorMessage(),
+    );
+    t.is(state?.serializedOutput, JSON.stringify('7@rescuer (workflow on rescuer)'));
+    const history = await historyOf(server, id);
+    for (const type of ['ExecutionStarted', 'TaskScheduled', 'TaskCompleted', 'ExecutionCompleted']) {
+      t.is(eventsOf(history, type).length, 1, type);
+    }
+  },
+);
+
+test.serial(
+  "a worker's late answer, after its connection dropped and the activity ran elsewhere, is dropped",
+  async (t) => {
+    // Worker A reaches the server through a proxy whose connections the test cuts; its process (this
+    // one) lives on, finishes the activity and answers after the activity was run by worker B.
+    const proxy = await startTcpProxy(server.grpcPort ?? 0);
+    t.teardown(() => proxy.close());
+    let startedOnA!: () => void;
+    const runningOnA = new Promise<void>((resolve) => (startedOnA = resolve));
+    let releaseA!: () => void;
+    const gateA = new Promise<void>((resolve) => (releaseA = resolve));
+    let answerSentByA!: () => void;
+    const answeredByA = new Promise<void>((resolve) => (answerSentByA = resolve));
+    const flow = async function* (
+      ctx: WorkflowContext,
+      input: string,
+    ): AsyncGenerator<unknown, string, string> {
+      return yield ctx.callActivity('handoffActivity', input);
+    };
+    const workerA = new WorkflowRuntime({ ...sidecar, daprPort: String(proxy.port) })
+      .registerWorkflowWithName('handoffFlow', flow)
+      .registerActivityWithName('handoffActivity', async (_ctx: WorkflowActivityContext, input: string) => {
+        startedOnA();
+        await gateA;
+        setImmediate(answerSentByA);
+        return `${input} by A`;
+      });
+    const workerB = new WorkflowRuntime(sidecar)
+      .registerWorkflowWithName('handoffFlow', flow)
+      .registerActivityWithName(
+        'handoffActivity',
+        async (_ctx: WorkflowActivityContext, input: string) => `${input} by B`,
+      );
+    await workerA.start();
+    // The Dapr SDK's worker stops itself when its connection drops (UNAVAILABLE), so stopping it
+    // again may throw "The worker is not running".
+    t.teardown(() => workerA.stop().catch(() => undefined));
+    await connectedWorkers(1);
+
+    const id = `handoff-${randomUUID()}`;
+    await client.scheduleNewWorkflow('handoffFlow', 'job', id);
+    await runningOnA;
+    await workerB.start();
+    t.teardown(() => workerB.stop());
+    await connectedWorkers(2);
+    const unmatchedBefore = await metric('tickflow_worker_answers_unmatched_total', 'kind="activity"');
+
+    proxy.cut();
+    const state = await client.waitForWorkflowCompletion(id, true, 30);
+    t.is(
+      state?.runtimeStatus,
+      WorkflowRuntimeStatus.COMPLETED,
+      state?.workflowFailureDetails?.getErrorMessage(),
+    );
+    t.is(state?.serializedOutput, JSON.stringify('job by B'));
+
+    // A finishes now and answers (its channel reconnects through the proxy): the answer matches
+    // nothing in flight and is dropped.
+    releaseA();
+    await answeredByA;
+    await pollUntil('the late answer to reach the server', async () =>
+      (await metric('tickflow_worker_answers_unmatched_total', 'kind="activity"')) > unmatchedBefore
+        ? true
+        : undefined,
+    );
+    const history = await historyOf(server, id);
+    const completed = eventsOf(history, 'TaskCompleted');
+    t.is(completed.length, 1);
+    t.is(completed[0]?.result, 'job by B');
+    t.is((await client.getWorkflowState(id, true))?.serializedOutput, JSON.stringify('job by B'));
   },
 );
 

@@ -41,6 +41,13 @@ const env = process.env;
 const RUNS = Number(env['RUNS'] ?? 3);
 const N = Number(env['N'] ?? 1000);
 const WARMUP = Number(env['WARMUP'] ?? 200);
+/**
+ * SDK worker processes for the grpc way (default 1). The Dapr JS SDK's worker runs at most 10 work
+ * items at once (fixed in @dapr/dapr 3.18), which bounds one worker's rate; more workers share it.
+ */
+const WORKERS = Number(env['WORKERS'] ?? 1);
+/** Which ways to run (for profiling one): `in-process,grpc` by default. */
+const MODES = (env['MODES'] ?? 'in-process,grpc').split(',');
 
 interface RunResult {
   mode: 'in-process' | 'grpc';
@@ -49,7 +56,7 @@ interface RunResult {
   workflowsPerSec: number;
   /** CPU of this process (the engine, and for grpc also the gRPC server and the client). */
   engineCpuMsPerWf: number;
-  /** CPU of the SDK worker process (grpc only). */
+  /** CPU of the SDK worker processes (grpc only), all together. */
   workerCpuMsPerWf: number;
 }
 
@@ -102,11 +109,16 @@ async function inProcess(n: number): Promise<RunResult> {
 async function overGrpc(n: number): Promise<RunResult> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tickflow-grpc-bench-'));
   const server = await startServer({ dataDir, port: 0, grpcPort: 0, log: () => undefined });
-  const worker = await startWorker(server.grpcPort ?? 0);
+  const workers = await Promise.all(Array.from({ length: WORKERS }, () => startWorker(server.grpcPort ?? 0)));
+  const workerCpu = async (): Promise<number> => {
+    let sum = 0;
+    for (const w of workers) sum += (await cpuOfPid(w.pid ?? 0)) ?? Number.NaN;
+    return sum;
+  };
   const dapr = new DaprWorkflowClient({ daprHost: '127.0.0.1', daprPort: String(server.grpcPort) });
   try {
     const done = completions(server.runtime, n);
-    const cpu0 = { engine: process.cpuUsage(), worker: (await cpuOfPid(worker.pid ?? 0)) ?? Number.NaN };
+    const cpu0 = { engine: process.cpuUsage(), worker: await workerCpu() };
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: n }, (_, i) => dapr.scheduleNewWorkflow('helloCities5', undefined, `wf-${i}`)),
@@ -114,19 +126,23 @@ async function overGrpc(n: number): Promise<RunResult> {
     await done;
     const seconds = (performance.now() - t0) / 1000;
     const engine = process.cpuUsage(cpu0.engine);
-    const workerCpu = ((await cpuOfPid(worker.pid ?? 0)) ?? Number.NaN) - cpu0.worker;
+    const workersCpu = (await workerCpu()) - cpu0.worker;
     return {
       mode: 'grpc',
       workflows: n,
       seconds,
       workflowsPerSec: n / seconds,
       engineCpuMsPerWf: (engine.user + engine.system) / 1000 / n,
-      workerCpuMsPerWf: workerCpu / 1000 / n,
+      workerCpuMsPerWf: workersCpu / 1000 / n,
     };
   } finally {
     await dapr.stop();
-    worker.kill('SIGTERM');
-    await once(worker, 'exit');
+    await Promise.all(
+      workers.map(async (worker) => {
+        worker.kill('SIGTERM');
+        await once(worker, 'exit');
+      }),
+    );
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
@@ -143,7 +159,9 @@ function completions(runtime: Pick<WorkflowRuntime, 'on'>, n: number): Promise<v
 
 async function startWorker(port: number): Promise<ChildProcess> {
   const script = fileURLToPath(new URL('./lib/dapr-sdk-worker.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, String(port)], {
+  // WORKER_NODE_ARGS, e.g. `--cpu-prof`, to profile the worker too.
+  const nodeArgs = (env['WORKER_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script, String(port)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -165,14 +183,17 @@ const columns: Array<Column<RunResult>> = [
 ];
 
 if (WARMUP > 0) {
-  await inProcess(WARMUP);
-  await overGrpc(WARMUP);
+  if (MODES.includes('in-process')) await inProcess(WARMUP);
+  if (MODES.includes('grpc')) await overGrpc(WARMUP);
   process.stdout.write(`warm-up: ${WARMUP} workflows each way (not counted)\n`);
 }
 const runs: RunResult[] = [];
 for (let run = 1; run <= RUNS; run++) {
   // Alternating, so a machine that slows down over time weighs on both alike.
-  for (const result of [await inProcess(N), await overGrpc(N)]) {
+  const results: RunResult[] = [];
+  if (MODES.includes('in-process')) results.push(await inProcess(N));
+  if (MODES.includes('grpc')) results.push(await overGrpc(N));
+  for (const result of results) {
     runs.push(result);
     printTable(`run ${run} of ${RUNS}: ${result.mode}`, [result], columns);
   }
@@ -186,8 +207,15 @@ const medians = (['in-process', 'grpc'] as const).map((mode) => ({
   engineCpuMsPerWf: median(of(mode).map((r) => r.engineCpuMsPerWf)),
   workerCpuMsPerWf: median(of(mode).map((r) => r.workerCpuMsPerWf)),
 }));
-printTable(`Medians of ${RUNS} runs (N = ${N})`, medians, columns);
+printTable(`Medians of ${RUNS} runs (N = ${N}, ${WORKERS} SDK worker process(es))`, medians, columns);
 const ratio = (medians[1]?.workflowsPerSec ?? 0) / (medians[0]?.workflowsPerSec ?? 1);
 process.stdout.write(`\ngrpc / in-process workflows/s: ${ratio.toFixed(2)}\n`);
-const path = await writeResults('grpc-workers', { runs: RUNS, n: N, medians, ratio, all: runs });
+const path = await writeResults('grpc-workers', {
+  runs: RUNS,
+  n: N,
+  workers: WORKERS,
+  medians,
+  ratio,
+  all: runs,
+});
 process.stdout.write(`results: ${path}\n`);

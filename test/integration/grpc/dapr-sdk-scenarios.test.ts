@@ -258,6 +258,10 @@ async function* crossSdkParent(ctx: WorkflowContext, n: number): AsyncGenerator<
   return yield ctx.callChildWorkflow('dtChild', n, `${ctx.getWorkflowInstanceId()}-dt`);
 }
 
+async function* waitingParentWorkflow(ctx: WorkflowContext): AsyncGenerator<unknown, unknown, unknown> {
+  return yield ctx.callChildWorkflow(waitForEventWorkflow, undefined, `${ctx.getWorkflowInstanceId()}-child`);
+}
+
 const runtime = new WorkflowRuntime(sidecar);
 for (const workflow of [
   inlineWorkflow,
@@ -282,6 +286,7 @@ for (const workflow of [
   echoWorkflow,
   unknownActivityWorkflow,
   crossSdkParent,
+  waitingParentWorkflow,
 ]) {
   runtime.registerWorkflow(workflow);
 }
@@ -654,6 +659,60 @@ test('an activity no connected worker registers fails the workflow, naming it', 
   const state = await client.waitForWorkflowCompletion(id, true, WAIT_S);
   t.is(state?.runtimeStatus, WorkflowRuntimeStatus.FAILED);
   t.regex(state?.workflowFailureDetails?.getErrorMessage() ?? '', /noSuchActivity/);
+});
+
+test('an instance id can be used again once its instance finished: the new run starts afresh', async (t) => {
+  const id = `again-${randomUUID()}`;
+  await client.scheduleNewWorkflow(sequenceWorkflow, 1, id);
+  const first = await client.waitForWorkflowCompletion(id, true, WAIT_S);
+  t.is(first?.runtimeStatus, WorkflowRuntimeStatus.COMPLETED, failureOf(first));
+  await client.scheduleNewWorkflow(sequenceWorkflow, 50, id);
+  const second = await client.waitForWorkflowCompletion(id, true, WAIT_S);
+  t.is(second?.runtimeStatus, WorkflowRuntimeStatus.COMPLETED, failureOf(second));
+  t.is(second?.serializedInput, '50');
+  t.deepEqual(
+    JSON.parse(second?.serializedOutput ?? 'null'),
+    Array.from({ length: 11 }, (_, i) => 50 + i),
+  );
+  const history = await historyOf(server, id);
+  t.is(eventsOf(history, 'ExecutionStarted').length, 1);
+  t.is(eventsOf(history, 'TaskCompleted').length, 10);
+});
+
+test('terminating a parent over HTTP terminates its running child workflow too', async (t) => {
+  const id = await client.scheduleNewWorkflow(waitingParentWorkflow);
+  const childId = `${id}-child`;
+  await pollUntil('the child to run', async () => {
+    const child = await client.getWorkflowState(childId, false);
+    return child?.runtimeStatus === WorkflowRuntimeStatus.RUNNING ? child : undefined;
+  });
+  const res = await server.request('POST', `/v1.0/workflows/dapr/${id}/terminate`);
+  t.is(res.status, 202, res.text);
+  const parent = await client.waitForWorkflowCompletion(id, true, WAIT_S);
+  t.is(parent?.runtimeStatus, WorkflowRuntimeStatus.TERMINATED);
+  const child = await client.waitForWorkflowCompletion(childId, true, WAIT_S);
+  t.is(child?.runtimeStatus, WorkflowRuntimeStatus.TERMINATED);
+});
+
+test('an event raised before a scheduled instance starts is kept for it', async (t) => {
+  const startAt = new Date(Date.now() + 1_500);
+  const id = await client.scheduleNewWorkflow(waitForEventWorkflow, undefined, undefined, startAt);
+  t.is((await client.getWorkflowState(id, false))?.runtimeStatus, WorkflowRuntimeStatus.PENDING);
+  await client.raiseEvent(id, 'my_event', 'early bird');
+  const state = await client.waitForWorkflowCompletion(id, true, WAIT_S);
+  t.is(state?.runtimeStatus, WorkflowRuntimeStatus.COMPLETED, failureOf(state));
+  t.is(state?.serializedOutput, JSON.stringify('early bird'));
+});
+
+test('a suspended instance can be terminated', async (t) => {
+  const id = await client.scheduleNewWorkflow(waitForEventWorkflow);
+  await client.waitForWorkflowStart(id, false, WAIT_S);
+  await client.suspendWorkflow(id);
+  t.is((await client.getWorkflowState(id, false))?.runtimeStatus, WorkflowRuntimeStatus.SUSPENDED);
+  await client.terminateWorkflow(id, 'stop while suspended');
+  const state = await client.waitForWorkflowCompletion(id, true, WAIT_S);
+  t.is(state?.runtimeStatus, WorkflowRuntimeStatus.TERMINATED);
+  t.is(state?.serializedOutput, JSON.stringify('stop while suspended'));
 });
 
 // ---- @dapr/durabletask-js: its own client and worker --------------------------------------

@@ -5,8 +5,10 @@ import test from 'ava';
 import { waitFor } from '../../helpers/etcd-wait.js';
 import { runCli, useServer, type HttpResult } from '../../helpers/server-fixture.js';
 
+// No gRPC, so no remote worker can run a workflow the module lacks: an unknown name is refused.
 const server = await useServer(test, {
   workflows: fileURLToPath(new URL('./fixtures/workflows.ts', import.meta.url)),
+  args: ['--no-grpc'],
 });
 
 const WF = '/v1.0-beta1/workflows/dapr';

@@ -277,6 +277,7 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    this.workerHub?.reopen();
     const on = (target: string, fn: (data: ReminderData, t: ReminderTrigger) => Promise<void>): void => {
       this.#unsubscribe.push(
         this.reminders.onTrigger(target, async (trigger): Promise<ReminderResult> => {

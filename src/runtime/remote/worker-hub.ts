@@ -256,6 +256,11 @@ export class WorkerHub extends EventEmitter<WorkerHubEvents> {
     return true;
   }
 
+  /** Takes workers and work again after `close` (a runtime started again). */
+  reopen(): void {
+    this.#closed = false;
+  }
+
   /** Gives up every item (they are retried from their reminders later) and takes no more. */
   close(): void {
     this.#closed = true;

@@ -243,3 +243,14 @@ test('close gives up everything and takes no more', async (t) => {
   await t.throwsAsync(waiting, { instanceOf: WorkerUnavailableError, message: /stopping/ });
   t.throws(() => hub.connect(new FakeWorker('late')), { instanceOf: WorkerUnavailableError });
 });
+
+test('reopen takes workers again after close', async (t) => {
+  const hub = new WorkerHub();
+  hub.close();
+  hub.reopen();
+  const w = new FakeWorker('w');
+  hub.connect(w);
+  const done = hub.runActivity(activity('i', 1));
+  hub.answerActivity('i', 1, { ok: true });
+  t.deepEqual(await done, { ok: true });
+});

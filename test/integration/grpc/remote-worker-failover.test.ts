@@ -433,6 +433,48 @@ test.serial(
 );
 
 test.serial(
+  'a workflow on one worker, its activities on another: each work item goes to the worker that has it',
+  async (t) => {
+    const steps: string[] = [];
+    const activityRuns: string[] = [];
+    await startLocalWorker(t, (rt) =>
+      rt.registerWorkflowWithName('splitFlow', async function* (ctx: WorkflowContext, n: number) {
+        if (!ctx.isReplaying()) steps.push(ctx.getWorkflowInstanceId());
+        // Inputs from 1: the Dapr SDK's callActivity sends no input for a falsy one (0 arrives as
+        // undefined), as it would to a Dapr sidecar.
+        const tasks = Array.from({ length: n }, (_, i) => ctx.callActivity('splitActivity', i + 1));
+        const results: unknown = yield ctx.whenAll(tasks);
+        return results;
+      }),
+    );
+    await startLocalWorker(t, (rt) =>
+      rt.registerActivityWithName('splitActivity', async (ctx: WorkflowActivityContext, i: number) => {
+        activityRuns.push(`${ctx.getWorkflowInstanceId()}#${i}`);
+        return `item ${i}`;
+      }),
+    );
+    await connectedWorkers(2);
+    const id = `split-${randomUUID()}`;
+    await client.scheduleNewWorkflow('splitFlow', 6, id);
+    const state = await client.waitForWorkflowCompletion(id, true, 30);
+    t.is(
+      state?.runtimeStatus,
+      WorkflowRuntimeStatus.COMPLETED,
+      state?.workflowFailureDetails?.getErrorMessage(),
+    );
+    t.deepEqual(
+      JSON.parse(state?.serializedOutput ?? 'null'),
+      Array.from({ length: 6 }, (_, i) => `item ${i + 1}`),
+    );
+    t.true(steps.includes(id));
+    t.is(activityRuns.filter((r) => r.startsWith(`${id}#`)).length, 6);
+    const history = await historyOf(server, id);
+    t.is(eventsOf(history, 'TaskCompleted').length, 6);
+    t.is(eventsOf(history, 'TaskFailed').length, 0);
+  },
+);
+
+test.serial(
   'an instance of a workflow no worker runs waits, visibly, and runs when one connects',
   async (t) => {
     // A worker that does not run the workflow is connected: it is asked, says no, and the step stalls.

@@ -19,6 +19,9 @@ import {
   type WorkflowActivityContext,
   type WorkflowContext,
 } from '@dapr/dapr';
+import { credentials as grpcCredentials } from '@grpc/grpc-js';
+import pb from '@dapr/durabletask-js/proto/orchestrator_service_pb.js';
+import grpcPb from '@dapr/durabletask-js/proto/orchestrator_service_grpc_pb.js';
 import { isAlive, startServerProcess } from '../../helpers/server-fixture.js';
 import {
   LATE_WORKFLOW,
@@ -471,6 +474,115 @@ test.serial(
     const history = await historyOf(server, id);
     t.is(eventsOf(history, 'TaskCompleted').length, 6);
     t.is(eventsOf(history, 'TaskFailed').length, 0);
+  },
+);
+
+// BUG (refusal charged to the wrong worker): WorkerHub.answerActivity (src/runtime/remote/
+// worker-hub.ts) takes a "not registered" answer as a refusal by `item.worker`, the worker the item
+// is assigned to *now*; answers carry only the instance id and task id (CompleteActivityTask has no
+// worker identity, and work-item-service.ts does not tell the hub which connection answered). So a
+// refusal from a worker that has left, arriving after its item was redelivered, is charged to the
+// worker running the item: that worker is marked as not having the activity (for as long as it
+// stays connected), the item has no eligible worker left, and the activity fails with
+// ActivityNotRegisteredError ("not registered with any of the 1 connected workers") while the
+// worker that has it is running it. answerOrchestrator has the same flaw for workflow refusals.
+// A fix: let the service pass the answering call's peer (it equals the stream's connection label
+// on the same HTTP/2 connection) and drop an answer whose sender is not the item's worker.
+test.serial.failing(
+  'a refusal sent late by a worker that left is not charged to the worker now running the activity',
+  async (t) => {
+    // B (a Dapr SDK worker) has the workflow and the activity; its activity runs wait for the test.
+    const startedOnB: number[] = [];
+    let openGates!: () => void;
+    const gates = new Promise<void>((resolve) => (openGates = resolve));
+    await startLocalWorker(t, (rt) =>
+      rt
+        .registerWorkflowWithName('raceFlow', async function* (ctx: WorkflowContext) {
+          const results: unknown = yield ctx.whenAll([
+            ctx.callActivity('raceActivity', 1),
+            ctx.callActivity('raceActivity', 2),
+          ]);
+          return results;
+        })
+        .registerActivityWithName('raceActivity', async (_ctx: WorkflowActivityContext, n: number) => {
+          startedOnB.push(n);
+          await gates;
+          return `${n} on B`;
+        }),
+    );
+    await connectedWorkers(1);
+
+    // F, a bare protocol client, is a worker that has nothing: it refuses workflows at once, and
+    // keeps the activity it is given.
+    const stub = new grpcPb.TaskHubSidecarServiceClient(
+      `127.0.0.1:${server.grpcPort}`,
+      grpcCredentials.createInsecure(),
+    );
+    t.teardown(() => stub.close());
+    const stream = stub.getWorkItems(new pb.GetWorkItemsRequest());
+    stream.on('error', () => undefined);
+    const activityOnF = new Promise<pb.ActivityRequest>((resolve) => {
+      stream.on('data', (item: pb.WorkItem) => {
+        const orchestrator = item.getOrchestratorrequest();
+        if (orchestrator) {
+          const failure = new pb.TaskFailureDetails();
+          failure.setErrortype('OrchestratorNotRegisteredError');
+          failure.setErrormessage('not here');
+          const complete = new pb.CompleteOrchestrationAction();
+          complete.setOrchestrationstatus(pb.OrchestrationStatus.ORCHESTRATION_STATUS_FAILED);
+          complete.setFailuredetails(failure);
+          const action = new pb.OrchestratorAction();
+          action.setId(-1);
+          action.setCompleteorchestration(complete);
+          const response = new pb.OrchestratorResponse();
+          response.setInstanceid(orchestrator.getInstanceid());
+          response.setActionsList([action]);
+          stub.completeOrchestratorTask(response, () => undefined);
+        }
+        const activity = item.getActivityrequest();
+        if (activity) resolve(activity);
+      });
+    });
+    await connectedWorkers(2);
+
+    const id = `race-${randomUUID()}`;
+    await client.scheduleNewWorkflow('raceFlow', undefined, id);
+    // Round-robin: one activity to each worker.
+    const held = await Promise.race([
+      activityOnF,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('the bare worker was given no activity')), 20_000),
+      ),
+    ]);
+    t.is(held.getOrchestrationinstance()?.getInstanceid(), id);
+
+    // F leaves before answering: its activity goes to B...
+    stream.cancel();
+    await connectedWorkers(1);
+    await pollUntil('B to run both activities', async () => (startedOnB.length === 2 ? true : undefined));
+    // ...and then F's refusal of it arrives (sent on the same channel, after its stream closed).
+    const refusal = new pb.ActivityResponse();
+    refusal.setInstanceid(id);
+    refusal.setTaskid(held.getTaskid());
+    const failure = new pb.TaskFailureDetails();
+    failure.setErrortype('ActivityNotRegisteredError');
+    failure.setErrormessage("Activity function 'raceActivity' is not registered.");
+    refusal.setFailuredetails(failure);
+    await new Promise<void>((resolve, reject) =>
+      stub.completeActivityTask(refusal, (error) => (error ? reject(error) : resolve())),
+    );
+    openGates();
+
+    const state = await client.waitForWorkflowCompletion(id, true, 30);
+    t.is(
+      state?.runtimeStatus,
+      WorkflowRuntimeStatus.COMPLETED,
+      state?.workflowFailureDetails?.getErrorMessage(),
+    );
+    t.deepEqual(JSON.parse(state?.serializedOutput ?? 'null'), ['1 on B', '2 on B']);
+    const history = await historyOf(server, id);
+    t.is(eventsOf(history, 'TaskFailed').length, 0);
+    t.is(eventsOf(history, 'TaskCompleted').length, 2);
   },
 );
 

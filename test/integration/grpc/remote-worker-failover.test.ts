@@ -589,19 +589,41 @@ test.serial.failing(
 test.serial(
   'an instance of a workflow no worker runs waits, visibly, and runs when one connects',
   async (t) => {
-    // A worker that does not run the workflow is connected: it is asked, says no, and the step stalls.
-    await startLocalWorker(t, (rt) => registerFailoverWork(rt, 'bystander'));
-    await connectedWorkers(1);
-
+    // No worker at all: the step stalls, saying so.
     const id = `late-${randomUUID()}`;
     const started = await server.request(
       'POST',
       `/v1.0/workflows/dapr/${LATE_WORKFLOW}/start?instanceID=${id}`,
-      {
-        body: 'grace',
-      },
+      { body: 'grace' },
     );
     t.is(started.status, 202, started.text);
+    const alone = await pollUntil(
+      'the instance to stall with no worker connected',
+      async () => {
+        const view = await instanceOf(server, id);
+        return view?.properties['tickflow.stalled.error_type'] ? view : undefined;
+      },
+      { describe: async () => JSON.stringify(await instanceOf(server, id)) },
+    );
+    t.is(alone.runtimeStatus, 'RUNNING');
+    t.regex(alone.properties['tickflow.stalled.error_message'] ?? '', /no worker is connected/);
+
+    // A worker that does not run the workflow connects: the step is tried again at once, the
+    // worker says no, and the step stalls again, now saying that.
+    await startLocalWorker(t, (rt) => registerFailoverWork(rt, 'bystander'));
+    await connectedWorkers(1);
+    await pollUntil(
+      'the step to be tried on the bystander',
+      async () => {
+        const view = await instanceOf(server, id);
+        return /none of the 1 connected workers/.test(
+          view?.properties['tickflow.stalled.error_message'] ?? '',
+        )
+          ? view
+          : undefined;
+      },
+      { timeoutMs: 5_000, describe: async () => JSON.stringify(await instanceOf(server, id)) },
+    );
 
     // Stalled with WorkflowNotServedError, retried with a growing backoff; wait until the next
     // retry is far enough off that a prompt completion can only come from the connecting worker.

@@ -3,7 +3,7 @@ import type { TimerService } from '../timers/timer-service.js';
 import { AppEndpointError } from './delivery/app-endpoints.js';
 import { AppInstances } from './delivery/app-instances.js';
 import type { DeliveryTransport } from './delivery/delivery-transport.js';
-import { jobCallback } from './delivery/job-callback.js';
+import { jobCallback, type JobCallback } from './delivery/job-callback.js';
 
 /** The timer-service target of jobs scheduled through the HTTP API. */
 export const APP_TARGET = 'app';
@@ -54,6 +54,8 @@ export class AppDelivery {
   #stopped = false;
   /** Jobs whose first failed delivery was logged (so a retrying job logs once, not per attempt). */
   readonly #logged = new Set<string>();
+  /** Told when an instance answers again (actor reminders re-offer their own staged triggers). */
+  readonly #reachableListeners = new Set<(transport: DeliveryTransport) => void>();
 
   constructor(options: AppDeliveryOptions) {
     if (options.instances.length === 0) {
@@ -70,6 +72,7 @@ export class AppDelivery {
             'it takes deliveries, and staged triggers are re-offered',
         );
         this.#retryStaged();
+        for (const listener of this.#reachableListeners) listener(transport);
       },
       ...(options.random !== undefined && { random: options.random }),
     });
@@ -107,10 +110,35 @@ export class AppDelivery {
     return this.#instances.states();
   }
 
+  /** Whether deliveries go to `transport` now (false while it is probed). */
+  isReachable(transport: DeliveryTransport): boolean {
+    return this.#instances.states().some((s) => s.instance === transport.instance && s.reachable);
+  }
+
+  /** Calls `listener` each time an instance that could not be reached answers a probe again. */
+  onReachable(listener: (transport: DeliveryTransport) => void): () => void {
+    this.#reachableListeners.add(listener);
+    return () => this.#reachableListeners.delete(listener);
+  }
+
   /** One trigger: to a reachable instance, the next if that one cannot be reached, else staged. */
-  async deliver(trigger: JobTrigger): Promise<TriggerResult> {
-    const callback = jobCallback(trigger);
-    const tried = new Set<DeliveryTransport>();
+  deliver(trigger: JobTrigger): Promise<TriggerResult> {
+    return this.deliverCallback(trigger, jobCallback(trigger));
+  }
+
+  /**
+   * The same policy for a callback of another target (an actor reminder), sent only to the
+   * instances in `hosts` (default: all): those not in it count as tried, so when no reachable
+   * one is left the trigger is `undeliverable` and the caller's target stages it.
+   */
+  async deliverCallback(
+    trigger: JobTrigger,
+    callback: JobCallback,
+    hosts?: ReadonlySet<DeliveryTransport>,
+  ): Promise<TriggerResult> {
+    const tried = new Set<DeliveryTransport>(
+      hosts === undefined ? [] : this.#o.instances.filter((t) => !hosts.has(t)),
+    );
     // Each instance is tried at most once, so this ends after MAX_APP_INSTANCES attempts.
     for (let transport = this.#instances.pick(tried); transport; transport = this.#instances.pick(tried)) {
       tried.add(transport);

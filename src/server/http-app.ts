@@ -8,6 +8,7 @@ import { ApiError, ErrorCode, toApiError } from './api-error.js';
 import type { ApiDeps } from './api-deps.js';
 import { API_TOKEN_HEADER, checkApiToken } from './api-token.js';
 import { registerBodyParsers } from './body-parsers.js';
+import { registerActorReminderRoutes } from './routes/actor-reminder-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
 import { registerSystemRoutes } from './routes/system-routes.js';
 import { registerWorkflowRoutes } from './routes/workflow-routes.js';
@@ -115,6 +116,7 @@ export function buildHttpApp(deps: ApiDeps, options: HttpAppOptions = {}): Fasti
   });
 
   registerJobRoutes(app, deps);
+  registerActorReminderRoutes(app, deps);
   registerWorkflowRoutes(app, deps);
   registerSystemRoutes(app, deps);
   return app;

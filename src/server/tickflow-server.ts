@@ -12,6 +12,7 @@ import { WorkflowClient } from '../workflow-client.js';
 import { WorkflowRuntime } from '../workflow-runtime.js';
 import type { ApiDeps, ServerInfo } from './api-deps.js';
 import { AppDelivery } from './app-delivery.js';
+import { startActorReminders } from './actors/actor-reminders.js';
 import { parseAppEndpoints, type AppProtocol } from './delivery/app-endpoints.js';
 import type { DeliveryTransport } from './delivery/delivery-transport.js';
 import { HttpTransport } from './delivery/http-transport.js';
@@ -161,7 +162,9 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
     if (runtime.workerHub) {
       registerWorkerMetrics(metrics.registry, runtime.workerHub);
       runtime.workerHub.on('connected', (label, n) => log(`worker connected: ${label} (${n} connected)`));
-      runtime.workerHub.on('disconnected', (label, n) => log(`worker disconnected: ${label} (${n} connected)`));
+      runtime.workerHub.on('disconnected', (label, n) =>
+        log(`worker disconnected: ${label} (${n} connected)`),
+      );
     }
     runtime.on('warning', (e) => log(`warning: workflow runtime: ${e.message}`));
     // The API shows failures without their stack traces; the log keeps them.
@@ -182,9 +185,11 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
     undo.push(() => upkeep.stop());
 
     let delivery: AppDelivery | undefined;
+    let actorReminders: { stop(): void } | undefined;
     if (appUrls.length > 0) {
+      const transports = await appTransports(appUrls, appProtocol, options.appApiToken, appCa);
       const d = new AppDelivery({
-        instances: await appTransports(appUrls, appProtocol, options.appApiToken, appCa),
+        instances: transports,
         timeoutMs: options.appTimeoutMs ?? 10_000,
         onOutcome: (outcome) => metrics.recordDelivery(outcome),
         log,
@@ -193,6 +198,16 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
       d.attach(runtime.timers);
       undo.push(async () => d.close());
       delivery = d;
+      // Reminder ticks go to the instances hosting the actor type (src/server/actors/).
+      const actors = startActorReminders({
+        timers: runtime.timers,
+        delivery: d,
+        transports,
+        registry: metrics.registry,
+        log,
+      });
+      undo.push(async () => actors.stop());
+      actorReminders = actors;
     }
     await runtime.start();
     undo.push(() => runtime.stop());
@@ -242,6 +257,7 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
           ready = false;
           await Promise.all([app.close(), grpc?.stop()]);
           // No new callbacks start; the runtime's stop waits for those in flight.
+          actorReminders?.stop();
           delivery?.stop();
           await runtime.stop();
           delivery?.close();

@@ -52,7 +52,8 @@ export class HttpTransport implements DeliveryTransport {
 
   send(callback: JobCallback, timeoutMs: number): Promise<TransportResult> {
     const body = callback.data === undefined ? undefined : Buffer.from(JSON.stringify(callback.data));
-    const path = `${this.#basePath}/job/${encodeURIComponent(callback.name)}`;
+    const path = `${this.#basePath}${callback.request?.path ?? `/job/${encodeURIComponent(callback.name)}`}`;
+    const method = callback.request?.method ?? 'POST';
     const headers = {
       ...callbackHeaders(callback),
       ...(body !== undefined && {
@@ -82,7 +83,7 @@ export class HttpTransport implements DeliveryTransport {
       }, timeoutMs);
       const send = (retryOnStaleSocket: boolean): void => {
         written = false;
-        request = this.#request('POST', path, headers);
+        request = this.#request(method, path, headers);
         request.on('error', (error) => {
           // A kept-alive connection the app closed while idle fails on reuse before any answer.
           // That says nothing about the app, so the request goes once more on a new connection.
@@ -123,6 +124,58 @@ export class HttpTransport implements DeliveryTransport {
       request.on('response', (response) => {
         response.resume();
         done(undefined);
+      });
+      request.end();
+    });
+  }
+
+  /**
+   * `GET {appUrl}{path}` and its JSON answer (for `/dapr/config`): `status` 0 when the app was
+   * not reached or answered no JSON in time, else the status and the body parsed (undefined when
+   * it is not JSON). A body over `maxBytes` is cut off and counts as no answer. Never rejects.
+   */
+  getJson(
+    path: string,
+    options: { timeoutMs: number; maxBytes: number; signal: AbortSignal },
+  ): Promise<{ status: number; body: unknown; detail: string }> {
+    return new Promise((resolve) => {
+      const request = this.#request('GET', `${this.#basePath}${path}`, { accept: 'application/json' });
+      let settled = false;
+      // Destroyed only when cut short: a fully read answer frees its connection for reuse.
+      const done = (status: number, body: unknown, detail: string, complete = false): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        options.signal.removeEventListener('abort', onAbort);
+        if (!complete) request.destroy();
+        resolve({ status, body, detail });
+      };
+      const timer = setTimeout(
+        () => done(0, undefined, `no answer within ${options.timeoutMs} ms`),
+        options.timeoutMs,
+      );
+      const onAbort = (): void => done(0, undefined, 'stopped');
+      options.signal.addEventListener('abort', onAbort, { once: true });
+      request.on('error', (error) => done(0, undefined, describe(error)));
+      request.on('response', (response) => {
+        const status = response.statusCode ?? 0;
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > options.maxBytes) done(0, undefined, `answer larger than ${options.maxBytes} bytes`);
+          else chunks.push(chunk);
+        });
+        response.on('error', (error) => done(0, undefined, describe(error)));
+        response.on('end', () => {
+          let body: unknown;
+          try {
+            body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            body = undefined;
+          }
+          done(status, body, `the app answered ${status}`, true);
+        });
       });
       request.end();
     });

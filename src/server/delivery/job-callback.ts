@@ -16,6 +16,16 @@ export interface JobCallback {
   readonly attempt: number;
   /** The same for every delivery of one tick (retries, redelivery after a crash); new for the next tick. */
   readonly deliveryId: string;
+  /**
+   * Where an HTTP transport sends it when it is not a job callback (`POST /job/{name}`): an actor
+   * reminder goes to `PUT /actors/{type}/{id}/method/remind/{name}`, a scheduled invocation to
+   * the method's route. `path` is percent-encoded, relative to the instance's base URL. HTTP
+   * only: the gRPC transport sends every callback as a job event.
+   */
+  readonly request?: {
+    readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH' | 'HEAD';
+    readonly path: string;
+  };
 }
 
 /**

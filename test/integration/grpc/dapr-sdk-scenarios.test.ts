@@ -302,6 +302,31 @@ test.after.always(async () => {
   await runtime.stop();
 });
 
+/**
+ * The instance's status once it is `status` (or the last one seen, after a bounded wait): suspend
+ * and resume are requests the instance takes in its next step, as on Dapr, so the status follows
+ * the call shortly, not at once.
+ */
+async function statusBecomes(
+  id: string,
+  status: WorkflowRuntimeStatus,
+): Promise<WorkflowRuntimeStatus | undefined> {
+  let last: WorkflowRuntimeStatus | undefined;
+  try {
+    await pollUntil(
+      `status ${WorkflowRuntimeStatus[status]}`,
+      async () => {
+        last = (await client.getWorkflowState(id, false))?.runtimeStatus;
+        return last === status ? true : undefined;
+      },
+      { timeoutMs: 10_000 },
+    );
+  } catch {
+    // the assertion reports the last status seen
+  }
+  return last;
+}
+
 function failureOf(
   state: { workflowFailureDetails?: { getErrorType(): string; getErrorMessage(): string } } | undefined,
 ): string {
@@ -488,7 +513,7 @@ test('suspend and resume: an event raised while suspended is held, and applied a
   const id = await client.scheduleNewWorkflow(waitForEventWorkflow);
   t.is((await client.waitForWorkflowStart(id, false, WAIT_S))?.runtimeStatus, WorkflowRuntimeStatus.RUNNING);
   await client.suspendWorkflow(id);
-  t.is((await client.getWorkflowState(id, false))?.runtimeStatus, WorkflowRuntimeStatus.SUSPENDED);
+  t.is(await statusBecomes(id, WorkflowRuntimeStatus.SUSPENDED), WorkflowRuntimeStatus.SUSPENDED);
 
   await client.raiseEvent(id, 'my_event', 'hello');
   // The server has the event (it is in history) but the instance does not run while suspended.
@@ -614,7 +639,7 @@ test('suspended with an activity in flight: its result is held until resume', as
   await client.scheduleNewWorkflow(gatedWorkflow, 'job', id);
   await running;
   await client.suspendWorkflow(id);
-  t.is((await client.getWorkflowState(id, false))?.runtimeStatus, WorkflowRuntimeStatus.SUSPENDED);
+  t.is(await statusBecomes(id, WorkflowRuntimeStatus.SUSPENDED), WorkflowRuntimeStatus.SUSPENDED);
   release();
   await pollUntil('the activity result in history', async () =>
     eventsOf(await historyOf(server, id), 'TaskCompleted').length > 0 ? true : undefined,
@@ -708,7 +733,7 @@ test('a suspended instance can be terminated', async (t) => {
   const id = await client.scheduleNewWorkflow(waitForEventWorkflow);
   await client.waitForWorkflowStart(id, false, WAIT_S);
   await client.suspendWorkflow(id);
-  t.is((await client.getWorkflowState(id, false))?.runtimeStatus, WorkflowRuntimeStatus.SUSPENDED);
+  t.is(await statusBecomes(id, WorkflowRuntimeStatus.SUSPENDED), WorkflowRuntimeStatus.SUSPENDED);
   await client.terminateWorkflow(id, 'stop while suspended');
   const state = await client.waitForWorkflowCompletion(id, true, WAIT_S);
   t.is(state?.runtimeStatus, WorkflowRuntimeStatus.TERMINATED);

@@ -363,6 +363,49 @@ test.serial(
 );
 
 test.serial(
+  'a worker killed in a workflow step with no other connected: the instance waits, then runs on the next worker',
+  async (t) => {
+    const victim = startWorkerChild(t, 'lonely-step-victim', ['--block']);
+    await victim.next('start', (r) => r.event === 'started');
+    await connectedWorkers(1);
+
+    const id = `step-alone-${randomUUID()}`;
+    await client.scheduleNewWorkflow(STUCK_WORKFLOW, 8, id);
+    await victim.next(`the first step of ${id}`, (r) => r.event === 'step' && r.instanceId === id);
+    process.kill(victim.pid, 'SIGKILL');
+    await victim.exited;
+    await connectedWorkers(0);
+
+    const stalled = await pollUntil(
+      'the instance to stall for want of a worker',
+      async () => {
+        const view = await instanceOf(server, id);
+        return view?.properties['tickflow.stalled.error_type'] ? view : undefined;
+      },
+      { describe: async () => JSON.stringify(await instanceOf(server, id)) },
+    );
+    t.is(stalled.runtimeStatus, 'RUNNING');
+    t.regex(
+      stalled.properties['tickflow.stalled.error_type'] ?? '',
+      /^(WorkerUnavailableError|WorkflowNotServedError)$/,
+    );
+
+    await startLocalWorker(t, (rt) => registerFailoverWork(rt, 'rescuer'));
+    const state = await client.waitForWorkflowCompletion(id, true, 30);
+    t.is(
+      state?.runtimeStatus,
+      WorkflowRuntimeStatus.COMPLETED,
+      state?.workflowFailureDetails?.getErrorMessage(),
+    );
+    t.is(state?.serializedOutput, JSON.stringify('8@rescuer (workflow on rescuer)'));
+    const history = await historyOf(server, id);
+    for (const type of ['ExecutionStarted', 'TaskScheduled', 'TaskCompleted', 'ExecutionCompleted']) {
+      t.is(eventsOf(history, type).length, 1, type);
+    }
+  },
+);
+
+test.serial(
   "a worker's late answer, after its connection dropped and the activity ran elsewhere, is dropped",
   async (t) => {
     // Worker A reaches the server through a proxy whose connections the test cuts; its process (this

@@ -27,7 +27,8 @@ export interface WorkItemService {
 /**
  * `GetWorkItems`, `CompleteOrchestratorTask` and `CompleteActivityTask`: each `GetWorkItems`
  * stream is one remote worker in `hub`, which writes work items to it; the two answers go back to
- * the hub, matched by instance id (and task id). An answer that matches nothing in flight (late,
+ * the hub, matched by instance id (and task id) and by the connection it comes on (an SDK answers
+ * on the connection its stream is on, so the peer names the worker). An answer that matches nothing in flight (late,
  * or already answered by another worker) is accepted and dropped: the SDKs only log a failed
  * answer, and the item's fate is decided already.
  */
@@ -52,13 +53,13 @@ export function createWorkItemService(
 
   const CompleteOrchestratorTask: handleUnaryCall<OrchestratorResponse, EmptyMessage> = (call, callback) => {
     const instanceId = call.request.instanceId ?? '';
-    hub.answerOrchestrator(instanceId, decodeOrchestratorAnswer(instanceId, call.request));
+    hub.answerOrchestrator(instanceId, decodeOrchestratorAnswer(instanceId, call.request), call.getPeer());
     callback(null, {});
   };
 
   const CompleteActivityTask: handleUnaryCall<ActivityResponse, EmptyMessage> = (call, callback) => {
     const { instanceId = '', taskId = 0 } = call.request;
-    hub.answerActivity(instanceId, taskId, decodeActivityAnswer(call.request));
+    hub.answerActivity(instanceId, taskId, decodeActivityAnswer(call.request), call.getPeer());
     callback(null, {});
   };
 

@@ -184,9 +184,15 @@ export class WorkerHub extends EventEmitter<WorkerHubEvents> {
    * A worker's answer to the step of `instanceId` in flight; `NOT_REGISTERED` when it does not run
    * the workflow (the step then goes to another worker). False when no step was in flight.
    */
-  answerOrchestrator(instanceId: string, answer: OrchestratorAnswer | typeof NOT_REGISTERED): boolean {
+  answerOrchestrator(
+    instanceId: string,
+    answer: OrchestratorAnswer | typeof NOT_REGISTERED,
+    from?: string,
+  ): boolean {
     const item = this.#orchestrators.get(instanceId);
-    if (!item || !item.worker) {
+    // Only the worker the step is with may answer it: the protocol has no token, and a late answer
+    // from a worker the step was taken from (it left) may be to an earlier step of the instance.
+    if (!item || !item.worker || (from !== undefined && from !== item.worker.connection.label)) {
       this.emit('unmatchedAnswer', 'orchestrator', instanceId);
       return false;
     }
@@ -241,16 +247,25 @@ export class WorkerHub extends EventEmitter<WorkerHubEvents> {
     instanceId: string,
     taskId: number,
     answer: ActivityAnswer | typeof NOT_REGISTERED,
+    from?: string,
   ): boolean {
     const item = this.#activities.get(activityKey(instanceId, taskId));
     if (!item || !item.worker) {
       this.emit('unmatchedAnswer', 'activity', instanceId);
       return false;
     }
+    const fromOther = from !== undefined && from !== item.worker.connection.label;
     if (answer === NOT_REGISTERED) {
+      // A refusal speaks for its sender only: one from a worker the item was taken from (it left)
+      // must not mark the worker running it now.
+      if (fromOther) {
+        this.emit('unmatchedAnswer', 'activity', instanceId);
+        return false;
+      }
       this.#refuse(item, item.worker.refusedActivities, item.work.name);
       this.#dispatchActivity(item);
     } else {
+      // An outcome is an outcome, whoever ran the call (instance and task id name it exactly).
       item.resolve(answer);
     }
     return true;

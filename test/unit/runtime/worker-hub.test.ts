@@ -254,3 +254,25 @@ test('reopen takes workers again after close', async (t) => {
   hub.answerActivity('i', 1, { ok: true });
   t.deepEqual(await done, { ok: true });
 });
+
+test('answers count only from the worker an item is with (a refusal) or name their work exactly (a result)', async (t) => {
+  const hub = new WorkerHub();
+  const a = new FakeWorker('a');
+  const b = new FakeWorker('b');
+  const leaveA = hub.connect(a);
+  hub.connect(b);
+  const act = hub.runActivity(activity('i', 1));
+  const wf = hub.runOrchestrator(step('j'));
+  t.is(a.activities.length, 1);
+  t.is(b.orchestrators.length, 1);
+  leaveA();
+  t.is(b.activities.length, 1, 'redelivered to b');
+  // a's late refusal must not mark b, which has the activity; a's late step answer is not b's.
+  t.false(hub.answerActivity('i', 1, NOT_REGISTERED, 'a'));
+  t.false(hub.answerOrchestrator('j', { actions: [], customStatus: 'stale' }, 'a'));
+  t.true(hub.answerOrchestrator('j', { actions: [], customStatus: 'fresh' }, 'b'));
+  t.is((await wf).customStatus, 'fresh');
+  // A result from a worker that left still settles the call: it names the task exactly.
+  t.true(hub.answerActivity('i', 1, { ok: true, result: 'from a' }, 'a'));
+  t.deepEqual(await act, { ok: true, result: 'from a' });
+});

@@ -1,0 +1,92 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One remind call as the app received it. */
+export interface RemindCall {
+  actorType: string;
+  actorId: string;
+  name: string;
+  method: string;
+  body: unknown;
+  headers: Record<string, string | string[] | undefined>;
+  /** Epoch ms when it arrived. */
+  at: number;
+}
+
+/**
+ * A plain HTTP app that hosts actor types as a Dapr app announces them (`GET /dapr/config` answers
+ * `{"entities": [...]}`) and records every `PUT /actors/{type}/{id}/method/remind/{name}`. Waiting
+ * for calls is event-driven (no polling).
+ */
+export class ActorHostApp {
+  readonly calls: RemindCall[] = [];
+  readonly #server: Server;
+  #waiters: Array<() => void> = [];
+
+  private constructor(server: Server) {
+    this.#server = server;
+  }
+
+  static async start(entities: readonly string[]): Promise<ActorHostApp> {
+    let app: ActorHostApp | undefined = undefined;
+    const server = createServer((req, res) => {
+      let text = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (text += chunk));
+      req.on('end', () => {
+        if (req.url === '/dapr/config') {
+          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ entities }));
+          return;
+        }
+        const match = /^\/actors\/([^/]+)\/([^/]+)\/method\/remind\/([^/]+)$/.exec(req.url ?? '');
+        if (!match) {
+          res.writeHead(200).end('actor host');
+          return;
+        }
+        const call: RemindCall = {
+          actorType: decodeURIComponent(match[1] ?? ''),
+          actorId: decodeURIComponent(match[2] ?? ''),
+          name: decodeURIComponent(match[3] ?? ''),
+          method: req.method ?? '',
+          body: text === '' ? undefined : (JSON.parse(text) as unknown),
+          headers: req.headers,
+          at: Date.now(),
+        };
+        if (app) app.#record(call);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    app = new ActorHostApp(server);
+    return app;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  /** The calls for reminder `name`. */
+  callsFor(name: string): RemindCall[] {
+    return this.calls.filter((c) => c.name === name);
+  }
+
+  /** Resolves once `count` calls for reminder `name` arrived. */
+  async waitFor(name: string, count: number): Promise<RemindCall[]> {
+    while (this.callsFor(name).length < count) {
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+    return this.callsFor(name);
+  }
+
+  close(): Promise<void> {
+    this.#server.closeAllConnections();
+    return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #record(call: RemindCall): void {
+    this.calls.push(call);
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+}

@@ -171,6 +171,10 @@ async function* counterWorkflow(ctx: WorkflowContext, n: number): AsyncGenerator
   return -1; // not the output: continue-as-new ends this generation
 }
 
+/**
+ * Retries as the workflow's own loop: @dapr/dapr 3.18's callActivity takes no retry policy (its
+ * WorkflowContext has none), so the workflow catches the failure and calls again after a timer.
+ */
 async function* retryingWorkflow(
   ctx: WorkflowContext,
   value: string,

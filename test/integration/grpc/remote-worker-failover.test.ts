@@ -84,13 +84,24 @@ interface WorkerChild {
 }
 
 /** Starts fixtures/dapr-worker.ts in a child process, killed (SIGKILL) at the test's end. */
-function startWorkerChild(t: ExecutionContext, name: string, flags: string[] = []): WorkerChild {
+function startWorkerChild(
+  t: ExecutionContext,
+  name: string,
+  flags: string[] = [],
+  options: { portFromEnv?: boolean } = {},
+): WorkerChild {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', WORKER_SCRIPT, String(server.grpcPort), name, ...flags],
+    ['--import', 'tsx', WORKER_SCRIPT, options.portFromEnv ? 'env' : String(server.grpcPort), name, ...flags],
     {
       cwd: REPO_ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        DAPR_GRPC_PORT: String(server.grpcPort),
+        DAPR_HOST: '127.0.0.1',
+        DAPR_GRPC_ENDPOINT: '',
+      },
     },
   );
   const records: Record<string, unknown>[] = [];
@@ -169,7 +180,8 @@ test.afterEach.always(async () => {
 });
 
 test.serial('two workers share a fan-out of 20 activities; every result exactly once', async (t) => {
-  const childWorker = startWorkerChild(t, 'child');
+  // The child finds the server as it would a Dapr sidecar, from DAPR_GRPC_PORT.
+  const childWorker = startWorkerChild(t, 'child', [], { portFromEnv: true });
   await childWorker.next('start', (r) => r.event === 'started');
   const localRuns: ActivityRun[] = [];
   await startLocalWorker(t, (rt) =>

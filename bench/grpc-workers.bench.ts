@@ -19,14 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DaprWorkflowClient } from '@dapr/dapr';
-import {
-  startEmbeddedEtcd,
-  WorkflowClient,
-  WorkflowRuntime,
-  type WorkflowActivityContext,
-  type WorkflowContext,
-} from '../src/index.js';
+import { startEmbeddedEtcd, WorkflowClient, WorkflowRuntime } from '../src/index.js';
 import { startServer } from '../src/server/tickflow-server.js';
+import { helloCities5, sayHello } from './lib/hello-cities.js';
 import { writeResults } from './lib/results.js';
 import { cpuOfPid } from './lib/rss.js';
 import { median } from './lib/stats.js';
@@ -58,18 +53,6 @@ interface RunResult {
   engineCpuMsPerWf: number;
   /** CPU of the SDK worker processes (grpc only), all together. */
   workerCpuMsPerWf: number;
-}
-
-async function sayHello(_ctx: WorkflowActivityContext, city: string): Promise<string> {
-  return `Hello ${city}!`;
-}
-
-async function* helloCities5(ctx: WorkflowContext) {
-  const out: string[] = [];
-  for (const city of ['Tokyo', 'Seattle', 'London', 'Amsterdam', 'Lima']) {
-    out.push(yield* ctx.callActivity<string>(sayHello, city));
-  }
-  return out;
 }
 
 async function inProcess(n: number): Promise<RunResult> {

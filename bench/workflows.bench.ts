@@ -25,10 +25,10 @@ import {
   startEmbeddedEtcd,
   WorkflowClient,
   WorkflowRuntime,
-  type WorkflowActivityContext,
   type Workflow,
   type WorkflowContext,
 } from '../src/index.js';
+import { helloCities5, sayHello } from './lib/hello-cities.js';
 import { writeResults } from './lib/results.js';
 import { cpuOfPid, RssSampler } from './lib/rss.js';
 import { medianOfRuns, summarize } from './lib/stats.js';
@@ -41,18 +41,6 @@ const SHAPES = (env['SHAPES'] ?? 'hello5,timer3').split(',');
 /** Workflows of a discarded first run, so measured runs see JIT-compiled code (0: none). */
 const WARMUP = Number(env['WARMUP'] ?? 300);
 const PARTITIONS = 32;
-
-async function sayHello(_ctx: WorkflowActivityContext, city: string): Promise<string> {
-  return `Hello ${city}!`;
-}
-
-async function* helloCities5(ctx: WorkflowContext) {
-  const out: string[] = [];
-  for (const city of ['Tokyo', 'Seattle', 'London', 'Amsterdam', 'Lima']) {
-    out.push(yield* ctx.callActivity<string>(sayHello, city));
-  }
-  return out;
-}
 
 async function* hello3WithTimer(ctx: WorkflowContext) {
   const out: string[] = [];

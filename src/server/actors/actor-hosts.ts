@@ -138,13 +138,14 @@ export class ActorHosts {
 }
 
 /**
- * The actor types of a `/dapr/config` answer. An app that answers 404 hosts no actors (a plain
- * Dapr app has no such route). Undefined when the answer is not a config (another status, not
- * JSON, `entities` not a list of strings).
+ * The actor types of a `/dapr/config` answer. An app without actors has no such route, or
+ * answers something else there (404, 405, a page that is not JSON, JSON without `entities`): it
+ * hosts none, and that is not a failure (a plain job app must not be warned about). Undefined
+ * only when the app was not reached, failed (5xx) or announced `entities` that are not strings.
  */
 function entities(status: number, body: unknown): Set<string> | undefined {
-  if (status === 404) return new Set();
-  if (status < 200 || status >= 300 || typeof body !== 'object' || body === null) return undefined;
+  if (status === 0 || status >= 500) return undefined;
+  if (status < 200 || status >= 300 || typeof body !== 'object' || body === null) return new Set();
   const list = (body as { entities?: unknown }).entities;
   if (list === undefined || list === null) return new Set();
   if (!Array.isArray(list) || !list.every((t) => typeof t === 'string')) return undefined;

@@ -1,5 +1,6 @@
 import type { WorkflowClient } from '../workflow-client.js';
 import type { WorkflowRuntime } from '../workflow-runtime.js';
+import type { PubSubService } from './pubsub/pubsub-service.js';
 import type { ServerMetrics } from './server-metrics.js';
 
 /** Facts about this server that `/v1.0/metadata` reports. */
@@ -26,4 +27,8 @@ export interface ApiDeps {
   requiresToken?: boolean;
   /** Resolves when etcd answers a read; rejects otherwise. */
   checkStore(): Promise<void>;
+  /** The pub/sub components (`--pubsub`); undefined without any. */
+  pubsub?: PubSubService;
+  /** The apps invocation jobs may call (`--app id=url`); undefined without any. */
+  invokeApps?: { has(appId: string): boolean; readonly appIds: string[] };
 }

@@ -10,6 +10,7 @@ import { API_TOKEN_HEADER, checkApiToken } from './api-token.js';
 import { registerBodyParsers } from './body-parsers.js';
 import { registerActorReminderRoutes } from './routes/actor-reminder-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
+import { registerPublishRoutes } from './routes/publish-routes.js';
 import { registerSystemRoutes } from './routes/system-routes.js';
 import { registerWorkflowRoutes } from './routes/workflow-routes.js';
 
@@ -117,6 +118,7 @@ export function buildHttpApp(deps: ApiDeps, options: HttpAppOptions = {}): Fasti
 
   registerJobRoutes(app, deps);
   registerActorReminderRoutes(app, deps);
+  registerPublishRoutes(app, deps);
   registerWorkflowRoutes(app, deps);
   registerSystemRoutes(app, deps);
   return app;

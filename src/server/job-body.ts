@@ -2,8 +2,7 @@ import type { FailurePolicySpec, JobSpec, JsonValue } from '../timers/schedule/j
 import type { JobView } from '../timers/job-view.js';
 import { JobValidationError } from '../timers/errors.js';
 import { ApiError, ErrorCode } from './api-error.js';
-import { targetFields, targetSpecFromBody } from './job-target-body.js';
-import type { WorkflowJobTarget } from '../runtime/job-targets/workflow-job-target.js';
+import { targetFields, targetSpecFromBody, type ApiJobTarget } from './job-target-body.js';
 
 /**
  * The body of `POST /v1.0-alpha1/jobs/{name}`. Dapr's HTTP API is protobuf JSON, which accepts
@@ -99,7 +98,7 @@ export interface JobResponse {
   ttl?: string;
   data?: JsonValue;
   /** A job that acts on workflows; absent for the app's jobs. */
-  target?: WorkflowJobTarget;
+  target?: ApiJobTarget;
   failurePolicy: FailurePolicySpec;
   /** Ticks delivered so far (absent in listings). */
   count?: number;

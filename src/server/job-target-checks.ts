@@ -1,18 +1,45 @@
 import { isTerminalStatus } from '../history/status.js';
-import { checkStartJobName, storedWorkflowJobTarget } from '../runtime/job-targets/workflow-job-target.js';
+import { checkStartJobName } from '../runtime/job-targets/workflow-job-target.js';
+import { JobValidationError } from '../timers/errors.js';
 import type { JobSpec } from '../timers/schedule/job.js';
 import type { ApiDeps } from './api-deps.js';
 import { ApiError, ErrorCode } from './api-error.js';
+import { storedJobTarget } from './job-target-body.js';
 
 /**
  * What can be known about a job's target when it is scheduled, checked before anything is stored:
  * a workflow the server does not run (when it runs any), a job name that cannot name the instances
- * it starts, an instance to raise into that does not exist or has finished. The target may still
- * fail when it ticks (the instance purged meanwhile); the job's failure policy handles that.
+ * it starts, an instance to raise into that does not exist or has finished, a pub/sub component
+ * or an app id this server does not have. The target may still fail when it ticks (the instance
+ * purged meanwhile); the job's failure policy handles that.
  */
 export async function checkJobTarget(name: string, spec: JobSpec, deps: ApiDeps): Promise<void> {
-  const target = spec.target === undefined ? undefined : storedWorkflowJobTarget(spec.target, spec.data);
+  const target = spec.target === undefined ? undefined : storedJobTarget(spec.target, spec.data);
   if (target === undefined) return;
+  if ('publish' in target) {
+    const known = deps.pubsub?.names ?? [];
+    if (!known.includes(target.publish.pubsubName)) {
+      throw new JobValidationError(
+        'target.publish.pubsubName',
+        target.publish.pubsubName,
+        known.length === 0
+          ? 'none: this server has no pub/sub component (--pubsub name=redis://host:port)'
+          : known.join(', '),
+      );
+    }
+    return;
+  }
+  if ('invoke' in target) {
+    const known = deps.invokeApps?.appIds ?? [];
+    if (!known.includes(target.invoke.appId)) {
+      throw new JobValidationError(
+        'target.invoke.appId',
+        target.invoke.appId,
+        known.length === 0 ? 'none: this server has no registered app (--app app-id=url)' : known.join(', '),
+      );
+    }
+    return;
+  }
   if ('workflow' in target) {
     checkStartJobName(name);
     const registered = deps.runtime.registeredWorkflows;

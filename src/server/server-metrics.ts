@@ -175,6 +175,11 @@ export class ServerMetrics {
     );
   }
 
+  /** A warning of a server component (`component` label), counted before its log coalesces repeats. */
+  recordWarning(component: string, warning: Error): void {
+    this.#warnings.record(component, warning);
+  }
+
   recordDelivery(outcome: DeliveryOutcome): void {
     this.#deliveries.inc({ outcome });
   }

@@ -18,6 +18,7 @@ import type { DeliveryTransport } from './delivery/delivery-transport.js';
 import { HttpTransport } from './delivery/http-transport.js';
 import { attachEtcdUpkeep } from './etcd-metrics.js';
 import { buildHttpApp } from './http-app.js';
+import { parseJobTargetServices, startJobTargetServices } from './job-target-services.js';
 import { registerWorkerMetrics } from './worker-metrics.js';
 import { ServerMetrics } from './server-metrics.js';
 import { loadWorkflowModule, registerWorkflowModule } from './workflow-module.js';
@@ -80,6 +81,10 @@ export interface ServeOptions {
    * off: sizes, metrics and the 80 % warning only. The embedded etcd always gets all of it.
    */
   etcdMaintenance?: { defragment?: boolean; recover?: boolean };
+  /** Pub/sub components, `name=redis://host:port` each (`--pubsub`; docs/jobs-api.md). */
+  pubsub?: readonly string[];
+  /** Apps that invocation jobs call, `app-id=url` each (`--app`); they may subscribe to topics too. */
+  apps?: readonly string[];
 }
 
 export interface TickflowServer {
@@ -117,6 +122,10 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
   // The protocol is checked even without an app URL: a misspelt one should not pass unnoticed.
   const appUrls = parseAppEndpoints(options.appUrl === undefined ? [] : [options.appUrl].flat(), appProtocol);
   const appUrl = appUrls.length === 0 ? undefined : appUrls.join(',');
+  const targetFlags = parseJobTargetServices({
+    ...(options.pubsub !== undefined && { pubsub: options.pubsub }),
+    ...(options.apps !== undefined && { apps: options.apps }),
+  });
   // A misspelt zone should not cost an etcd start: the runtime would refuse it only after one.
   resolveCronTimeZone(options.cronTimeZone, localTimeZone);
   // Load user code first: a typo in the path should not cost an etcd start.
@@ -209,6 +218,27 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
       undo.push(async () => actors.stop());
       actorReminders = actors;
     }
+    // Publish and invoke job targets (src/server/pubsub, src/server/invoke); nothing without flags.
+    const targets = startJobTargetServices({
+      parsed: targetFlags,
+      timers: runtime.timers,
+      registry: metrics.registry,
+      appId: runtime.timers.appId,
+      ...(appProtocol === 'http' && appUrls[0] !== undefined && { appUrl: appUrls[0] }),
+      timeoutMs: options.appTimeoutMs ?? 10_000,
+      ...(options.appApiToken !== undefined && { appApiToken: options.appApiToken }),
+      ...(appCa !== undefined && { appCa }),
+      onOutcome: (outcome) => metrics.recordDelivery(outcome),
+      warn: (error) => {
+        metrics.recordWarning('job-targets', error);
+        log(`warning: job targets: ${error.message}`);
+      },
+      log,
+    });
+    undo.push(async () => {
+      targets.stop();
+      await targets.close();
+    });
     await runtime.start();
     undo.push(() => runtime.stop());
 
@@ -228,6 +258,8 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
       isReady: () => ready,
       requiresToken: options.apiToken !== undefined,
       checkStore: () => checkStore(kv),
+      ...(targets.pubsub !== undefined && { pubsub: targets.pubsub }),
+      ...(targets.invoke !== undefined && { invokeApps: targets.invoke }),
     };
     const app = buildHttpApp(deps, {
       ...(options.apiToken !== undefined && { apiToken: options.apiToken }),
@@ -259,8 +291,10 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
           // No new callbacks start; the runtime's stop waits for those in flight.
           actorReminders?.stop();
           delivery?.stop();
+          targets.stop();
           await runtime.stop();
           delivery?.close();
+          await targets.close();
           await upkeep.stop();
           await kv.close();
           await etcd?.stop();

@@ -36,6 +36,10 @@ interface ServeFlags {
   etcdKey?: string;
   etcdUser?: string;
   etcdPassword?: string;
+  /** Every --pubsub given. */
+  pubsub?: string[];
+  /** Every --app given. */
+  app?: string[];
 }
 
 /** `tickflow serve`: runs until SIGINT/SIGTERM, then shuts down gracefully (a second signal exits at once). */
@@ -66,6 +70,18 @@ export function registerServeCommand(program: Command, io: CliIo, setExitCode: (
       '--app-protocol <protocol>',
       "how triggers reach the app: http, or grpc/grpcs (the app's AppCallbackAlpha.OnJobEventAlpha1)",
       'http',
+    )
+    .option(
+      '--pubsub <name=url>',
+      'a pub/sub component for publish jobs and /v1.0/publish, e.g. pubsub=redis://127.0.0.1:6379 ' +
+        '(Redis Streams); repeat for several',
+      collect,
+    )
+    .option(
+      '--app <app-id=url>',
+      'an app that invoke jobs call ({url}/{method}) and that may subscribe to topics, e.g. ' +
+        'orders=http://127.0.0.1:3001; repeat for several',
+      collect,
     )
     .option('--workflows <module>', 'ES module (.js or .ts) exporting `workflows` and `activities` objects')
     .option('--app-id <id>', 'app id: jobs and workflows are scoped by namespace and app id', 'tickflow')
@@ -118,6 +134,8 @@ async function serve(flags: ServeFlags, apiToken: string | undefined, io: CliIo)
     log: (line) => io.err(`${line}\n`),
     appProtocol: flags.appProtocol,
     ...(flags.appUrl !== undefined && { appUrl: flags.appUrl }),
+    ...(flags.pubsub !== undefined && { pubsub: flags.pubsub }),
+    ...(flags.app !== undefined && { apps: flags.app }),
     ...(flags.cronTimeZone !== undefined && { cronTimeZone: flags.cronTimeZone }),
     ...(flags.workflows !== undefined && { workflowsModule: flags.workflows }),
     ...(flags.etcdRecover === true && { etcdMaintenance: { defragment: true, recover: true } }),
@@ -195,6 +213,11 @@ function describe(server: TickflowServer, flags: ServeFlags): string {
       ? 'cron without CRON_TZ refused: TZ has no IANA name (set one, or --cron-time-zone)'
       : `cron without CRON_TZ in ${cronZone}`;
   return `tickflow listening on ${server.url}; ${grpc}; ${etcd}; ${app}; ${wf} workflows, ${act} activities; ${zone}`;
+}
+
+/** A repeatable option: every value given, in order. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /**

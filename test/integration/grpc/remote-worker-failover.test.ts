@@ -532,18 +532,12 @@ test.serial(
   },
 );
 
-// BUG (refusal charged to the wrong worker): WorkerHub.answerActivity (src/runtime/remote/
-// worker-hub.ts) takes a "not registered" answer as a refusal by `item.worker`, the worker the item
-// is assigned to *now*; answers carry only the instance id and task id (CompleteActivityTask has no
-// worker identity, and work-item-service.ts does not tell the hub which connection answered). So a
-// refusal from a worker that has left, arriving after its item was redelivered, is charged to the
-// worker running the item: that worker is marked as not having the activity (for as long as it
-// stays connected), the item has no eligible worker left, and the activity fails with
-// ActivityNotRegisteredError ("not registered with any of the 1 connected workers") while the
-// worker that has it is running it. answerOrchestrator has the same flaw for workflow refusals.
-// A fix: let the service pass the answering call's peer (it equals the stream's connection label
-// on the same HTTP/2 connection) and drop an answer whose sender is not the item's worker.
-test.serial.failing(
+// Answers carry only the instance id and task id; the hub must take a refusal as its sender's
+// (the answering call's peer), not as the refusal of the worker the item is with now. Before
+// 8d41491 a late refusal from a worker that had left was charged to the worker running the
+// redelivered item, and the activity failed as "not registered with any of the 1 connected
+// workers" while that worker ran it.
+test.serial(
   'a refusal sent late by a worker that left is not charged to the worker now running the activity',
   async (t) => {
     // B (a Dapr SDK worker) has the workflow and the activity; its activity runs wait for the test.

@@ -1,3 +1,4 @@
+import { fetchErrorDetail } from './fetch-error.js';
 /** One programmatic subscription an app announces at `GET /dapr/subscribe`. */
 export interface TopicSubscription {
   pubsubName: string;
@@ -32,7 +33,7 @@ export async function fetchSubscriptions(
     response = await fetch(`${appUrl}/dapr/subscribe`, { headers, signal: AbortSignal.timeout(timeoutMs) });
     text = await readBounded(response);
   } catch (error) {
-    return { kind: 'unreachable', detail: error instanceof Error ? error.message : String(error) };
+    return { kind: 'unreachable', detail: fetchErrorDetail(error) };
   }
   if (response.status === 404) return { kind: 'ok', subscriptions: [], ignored: [] };
   if (!response.ok) return { kind: 'unreachable', detail: `the app answered ${response.status}` };

@@ -1,5 +1,6 @@
 import type { CloudEvent } from './cloud-event.js';
 import type { SubscriberOutcome } from './pubsub-metrics.js';
+import { fetchErrorDetail } from './fetch-error.js';
 
 /** Largest answer body read from a subscriber (only its `status` matters). */
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -33,7 +34,7 @@ export async function deliverToSubscriber(
     });
     text = await response.text();
   } catch (error) {
-    return { outcome: 'unreachable', detail: error instanceof Error ? error.message : String(error) };
+    return { outcome: 'unreachable', detail: fetchErrorDetail(error) };
   }
   if (response.status === 404) return { outcome: 'not_found', detail: 'the app answered 404' };
   if (response.status < 200 || response.status >= 300) {

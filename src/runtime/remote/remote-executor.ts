@@ -72,7 +72,9 @@ export class RemoteExecutor implements StepExecutor {
     }
     const actions = this.#checked(answer);
     const newHistory = [...accepted];
-    if (!sameJson(answer.customStatus, taken.customStatus) && !ends(actions)) {
+    // Recorded in a completing step too, as in-process; one too large fails the step instead.
+    const statusFits = payloadBytes(answer.customStatus) <= this.#maxPayloadBytes;
+    if (statusFits && !sameJson(answer.customStatus, taken.customStatus)) {
       newHistory.push({
         type: 'CustomStatusSet',
         timestamp: now,
@@ -157,11 +159,6 @@ function terminationOf(accepted: readonly HistoryEvent[]): WorkflowAction[] {
 
 function failure(details: FailureDetails): WorkflowAction {
   return { type: 'CompleteWorkflow', id: -1, status: 'FAILED', failureDetails: details };
-}
-
-function ends(actions: readonly WorkflowAction[]): boolean {
-  const last = actions[actions.length - 1];
-  return last?.type === 'CompleteWorkflow' || last?.type === 'ContinueAsNew';
 }
 
 function payloadOf(action: WorkflowAction): [string, unknown] {

@@ -411,14 +411,8 @@ test('custom status while running: visible to the client and over HTTP before th
   t.deepEqual(JSON.parse(state?.serializedOutput ?? 'null'), { go: true });
 });
 
-// BUG (custom status of the last step dropped): a status the workflow sets in the step that
-// completes it is lost; the instance keeps the previous one (here the "waiting" status, or none
-// at all in the Dapr SDK's sequence scenario, which sets "foo" just before returning). The cause is
-// in src/runtime/remote/remote-executor.ts, step(): the CustomStatusSet record is written only
-// `if (!sameJson(answer.customStatus, taken.customStatus) && !ends(actions))`, so never when the
-// answer completes the workflow, whereas the in-process executor (src/engine/executor.ts) records
-// it in the completing step too (it skips it only when the completion was recorded earlier).
-test.failing('custom status set in the step that completes the workflow is kept', async (t) => {
+// The in-process executor records a status set in the completing step; so must a remote step.
+test('custom status set in the step that completes the workflow is kept', async (t) => {
   const id = await client.scheduleNewWorkflow(statusWorkflow);
   await client.raiseEvent(id, 'my_event', 'go');
   const state = await client.waitForWorkflowCompletion(id, true, WAIT_S);

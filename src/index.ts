@@ -48,7 +48,11 @@ export {
 export type { WorkflowRegistrationOptions } from './runtime/runtime-core.js';
 export type { StallRetryOptions } from './runtime/steps/stall-backoff.js';
 export type { WorkerHubOptions } from './runtime/remote/worker-hub.js';
-export { WorkflowNotServedError, WorkerUnavailableError, WorkItemTooLargeError } from './runtime/remote/remote-work.js';
+export {
+  WorkflowNotServedError,
+  WorkerUnavailableError,
+  WorkItemTooLargeError,
+} from './runtime/remote/remote-work.js';
 export { WorkflowStalledError } from './runtime/steps/stall-warning.js';
 export {
   WorkflowAlreadyExistsError,

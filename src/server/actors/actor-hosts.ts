@@ -1,6 +1,9 @@
 import type { DeliveryTransport } from '../delivery/delivery-transport.js';
 import type { HttpTransport } from '../delivery/http-transport.js';
 
+/** An app instance whose config can be read: an `HttpTransport` (tests script their own). */
+export type ActorConfigSource = DeliveryTransport & Pick<HttpTransport, 'getJson'>;
+
 /** Options of `ActorHosts`. */
 export interface ActorHostsOptions {
   /** Pause between two reads of an instance's config that answered. Default 10 s. */
@@ -8,7 +11,7 @@ export interface ActorHostsOptions {
   /** Deadline of one read. Default 2 s. */
   timeoutMs?: number;
   /** Called when the actor types an instance hosts changed (staged reminders may go now). */
-  onChange: (transport: HttpTransport, types: ReadonlySet<string>) => void;
+  onChange: (transport: ActorConfigSource, types: ReadonlySet<string>) => void;
   /** Every read's outcome (for `/metrics`). */
   onFetch?: (outcome: 'ok' | 'failed') => void;
   /** Where the first failure of each run of failures and each change of types are reported. */
@@ -24,7 +27,7 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 const FIRST_RETRY_MS = 100;
 
 interface Host {
-  readonly transport: HttpTransport;
+  readonly transport: ActorConfigSource;
   types: ReadonlySet<string>;
   /** Failed reads in a row (logged at the first, counted in /metrics). */
   failures: number;
@@ -44,7 +47,7 @@ export class ActorHosts {
   readonly #o: ActorHostsOptions;
   readonly #abort = new AbortController();
 
-  constructor(transports: readonly HttpTransport[], options: ActorHostsOptions) {
+  constructor(transports: readonly ActorConfigSource[], options: ActorHostsOptions) {
     this.#hosts = transports.map((transport) => ({
       transport,
       types: new Set(),
@@ -60,7 +63,7 @@ export class ActorHosts {
   }
 
   /** The instances that announced `actorType` (empty: none does, or none answered yet). */
-  hostsOf(actorType: string): Set<HttpTransport> {
+  hostsOf(actorType: string): Set<ActorConfigSource> {
     return new Set(this.#hosts.filter((h) => h.types.has(actorType)).map((h) => h.transport));
   }
 

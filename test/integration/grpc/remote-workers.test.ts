@@ -11,6 +11,9 @@ import {
   type WorkflowActivityContext,
   type WorkflowContext,
 } from '@dapr/dapr';
+import { credentials } from '@grpc/grpc-js';
+import pb from '@dapr/durabletask-js/proto/orchestrator_service_pb.js';
+import grpcPb from '@dapr/durabletask-js/proto/orchestrator_service_grpc_pb.js';
 import { startServerProcess } from '../../helpers/server-fixture.js';
 
 const server = await startServerProcess();
@@ -40,4 +43,32 @@ test('a Dapr SDK worker runs an activity sequence with a timer', async (t) => {
     'Hello London!',
     'Hello Seattle!',
   ]);
+});
+
+test('with --api-token a worker needs the token: with it the workflow runs, without it nothing is served', async (t) => {
+  const token = 'remote-workers-token-0123456789';
+  const secured = await startServerProcess({ args: ['--api-token', token] });
+  t.teardown(() => secured.stop());
+  const at = { daprHost: '127.0.0.1', daprPort: String(secured.grpcPort) };
+  const runtime = new WorkflowRuntime({ ...at, daprApiToken: token })
+    .registerWorkflow(sequence)
+    .registerActivity(hello);
+  await runtime.start();
+  t.teardown(() => runtime.stop());
+  const client = new DaprWorkflowClient({ ...at, daprApiToken: token });
+  t.teardown(() => client.stop());
+  const id = await client.scheduleNewWorkflow(sequence);
+  const state = await client.waitForWorkflowCompletion(id, true, 60);
+  t.is(state?.runtimeStatus, WorkflowRuntimeStatus.COMPLETED, JSON.stringify(state?.workflowFailureDetails));
+  // A worker without the token is refused: its work-item stream ends UNAUTHENTICATED at once.
+  const stub = new grpcPb.TaskHubSidecarServiceClient(
+    `127.0.0.1:${String(secured.grpcPort)}`,
+    credentials.createInsecure(),
+  );
+  t.teardown(() => stub.close());
+  const stream = stub.getWorkItems(new pb.GetWorkItemsRequest());
+  const refused = await new Promise<Error>((resolve) => stream.on('error', resolve));
+  t.regex(refused.message, /UNAUTHENTICATED/);
+  const metrics = await fetch(`${secured.url}/metrics`, { headers: { 'dapr-api-token': token } });
+  t.regex(await metrics.text(), /tickflow_workers_connected 1\b/);
 });

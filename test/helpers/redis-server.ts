@@ -14,7 +14,8 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -44,9 +45,12 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
-/** Starts redis-server (installed by scripts/ensure-test-tools.sh) and resolves once it answers. */
-export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
+/**
+ * Starts redis-server (installed by scripts/ensure-test-tools.sh) and resolves once it answers;
+ * on `port` when given (a test that starts it late, after a server was told to use it).
+ */
+export async function startRedis(port?: number): Promise<TestRedis> {
+  port ??= await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'tickflow-redis-'));
   const child = spawn(
     'redis-server',

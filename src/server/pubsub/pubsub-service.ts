@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { API_TOKEN_HEADER } from '../api-token.js';
 import { cloudEvent } from './cloud-event.js';
 import type { MessageOutcome, PubSubBroker, ReceivedMessage } from './pubsub-broker.js';
@@ -117,7 +118,8 @@ export class PubSubService {
             `(${answer.detail}); asking again until it answers`,
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      // Ends at once when the server stops, so a pause never holds its shutdown.
+      await sleep(wait, undefined, { signal: this.#abort.signal }).catch(() => undefined);
       wait = Math.min(wait * 2, MAX_SUBSCRIBE_RETRY_MS);
     }
   }

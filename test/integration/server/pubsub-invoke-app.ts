@@ -32,7 +32,11 @@ export class PubSubInvokeApp {
     this.#server = server;
   }
 
-  static async start(subscriptions: unknown[] | undefined, answer: Answer): Promise<PubSubInvokeApp> {
+  static async start(
+    subscriptions: unknown[] | undefined,
+    answer: Answer,
+    listenPort = 0,
+  ): Promise<PubSubInvokeApp> {
     // The handler needs the instance made once the server listens.
     const self: { app?: PubSubInvokeApp } = {};
     const server = createServer((req, res) => {
@@ -69,7 +73,7 @@ export class PubSubInvokeApp {
         }
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(listenPort, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     self.app = new PubSubInvokeApp(server, `http://127.0.0.1:${port}`);
     return self.app;

@@ -20,22 +20,32 @@ export interface RemindCall {
  */
 export class ActorHostApp {
   readonly calls: RemindCall[] = [];
-  readonly #server: Server;
+  readonly #entities: readonly string[];
+  #server: Server | undefined;
+  #port = 0;
   #waiters: Array<() => void> = [];
 
-  private constructor(server: Server) {
-    this.#server = server;
+  private constructor(entities: readonly string[]) {
+    this.#entities = entities;
   }
 
   static async start(entities: readonly string[]): Promise<ActorHostApp> {
-    let app: ActorHostApp | undefined = undefined;
+    const app = new ActorHostApp(entities);
+    await app.listen();
+    return app;
+  }
+
+  /** Listens on 127.0.0.1 (the port of the first start again after `close()`: the app comes back). */
+  async listen(): Promise<void> {
     const server = createServer((req, res) => {
       let text = '';
       req.setEncoding('utf8');
       req.on('data', (chunk: string) => (text += chunk));
       req.on('end', () => {
         if (req.url === '/dapr/config') {
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ entities }));
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ entities: this.#entities }));
           return;
         }
         const match = /^\/actors\/([^/]+)\/([^/]+)\/method\/remind\/([^/]+)$/.exec(req.url ?? '');
@@ -43,7 +53,7 @@ export class ActorHostApp {
           res.writeHead(200).end('actor host');
           return;
         }
-        const call: RemindCall = {
+        this.#record({
           actorType: decodeURIComponent(match[1] ?? ''),
           actorId: decodeURIComponent(match[2] ?? ''),
           name: decodeURIComponent(match[3] ?? ''),
@@ -51,18 +61,17 @@ export class ActorHostApp {
           body: text === '' ? undefined : (JSON.parse(text) as unknown),
           headers: req.headers,
           at: Date.now(),
-        };
-        if (app) app.#record(call);
+        });
         res.writeHead(200).end();
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    app = new ActorHostApp(server);
-    return app;
+    await new Promise<void>((resolve) => server.listen(this.#port, '127.0.0.1', resolve));
+    this.#port = (server.address() as AddressInfo).port;
+    this.#server = server;
   }
 
   get url(): string {
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return `http://127.0.0.1:${this.#port}`;
   }
 
   /** The calls for reminder `name`. */
@@ -79,8 +88,11 @@ export class ActorHostApp {
   }
 
   close(): Promise<void> {
-    this.#server.closeAllConnections();
-    return new Promise((resolve) => this.#server.close(() => resolve()));
+    const server = this.#server;
+    if (!server) return Promise.resolve();
+    this.#server = undefined;
+    server.closeAllConnections();
+    return new Promise((resolve) => server.close(() => resolve()));
   }
 
   #record(call: RemindCall): void {

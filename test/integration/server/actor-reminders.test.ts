@@ -45,10 +45,10 @@ class Thermostat extends AbstractActor {
 
 const quiet = { level: LogLevel.Error };
 const sdkPort = await freePort();
-const lamps = await ActorHostApp.start(['Lamp']);
+const [lamps, doors] = await Promise.all([ActorHostApp.start(['Lamp']), ActorHostApp.start(['Door'])]);
 // The DaprServer starts after tickflow (it needs tickflow's port as its sidecar): until it
 // answers, its config reads fail and are retried with backoff.
-const server = await startServerProcess({ appUrl: `http://127.0.0.1:${sdkPort},${lamps.url}` });
+const server = await startServerProcess({ appUrl: `http://127.0.0.1:${sdkPort},${lamps.url},${doors.url}` });
 const dapr = new DaprServer({
   serverHost: '127.0.0.1',
   serverPort: String(sdkPort),
@@ -69,7 +69,7 @@ const actors = new ActorClient('127.0.0.1', String(server.port), CommunicationPr
 
 test.after.always(async () => {
   await server.stop();
-  await Promise.all([dapr.daprServer.stop(), lamps.close()]);
+  await Promise.all([dapr.daprServer.stop(), lamps.close(), doors.close()]);
 });
 
 const seconds = (n: number): Temporal.Duration => Temporal.Duration.from({ seconds: n });
@@ -196,6 +196,26 @@ test('R3/PT1S fires three times, a second apart on schedule, then ends', async (
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   t.is(lamps.callsFor('r3').length, 3);
+});
+
+test('a reminder whose only host is down is staged, no retry spent, and delivered once the host answers again', async (t) => {
+  await doors.close();
+  const res = await server.request('POST', '/v1.0/actors/Door/front/reminders/lock', {
+    body: { data: 'lock' },
+  });
+  t.is(res.status, 204, res.text);
+  // Staged: the only Door host cannot be reached (counted, not retried).
+  for (;;) {
+    const metrics = (await server.request('GET', '/metrics')).text;
+    if (metrics.includes(`tickflow_app_instance_reachable{instance="${doors.url}"} 0`)) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  t.is(doors.callsFor('lock').length, 0);
+  await doors.listen();
+  const [call] = await doors.waitFor('lock', 1);
+  t.is(call?.headers['tickflow-job-attempt'], '1');
+  t.is(lamps.callsFor('lock').length, 0);
+  t.regex(server.stderr(), /app instance http:\/\/127\.0\.0\.1:\d+ answers again/);
 });
 
 test('bad requests are 400s naming the field, the value and what is allowed', async (t) => {

@@ -145,13 +145,15 @@ export class AppDelivery {
       const result = await transport.send(callback, this.#o.timeoutMs);
       if (result.kind === 'unreachable') {
         this.#o.onOutcome?.(result.refused ? 'refused' : 'unreachable', trigger, transport.instance);
-        if (this.#instances.markUnreachable(transport)) this.#logOutage(trigger, transport, result.detail);
+        if (this.#instances.markUnreachable(transport)) {
+          this.#logOutage(trigger, callbackTarget(transport, callback), result.detail);
+        }
         continue;
       }
       this.#o.onOutcome?.(result.kind, trigger, transport.instance);
       this.#instances.markAnswered(transport);
       if (result.kind === 'ok' || result.kind === 'not_found') return 'success';
-      this.#logFirstFailure(trigger, transport, result.detail);
+      this.#logFirstFailure(trigger, callbackTarget(transport, callback), result.detail);
       return 'failed';
     }
     return 'undeliverable';
@@ -167,25 +169,30 @@ export class AppDelivery {
     });
   }
 
-  #logOutage(trigger: JobTrigger, transport: DeliveryTransport, cause: string): void {
+  #logOutage(trigger: JobTrigger, target: string, cause: string): void {
     const next = this.#instances.anyReachable()
       ? 'its deliveries go to the other instances'
       : 'triggers are staged (no retry is spent)';
     this.#o.log?.(
-      `warning: job ${JSON.stringify(trigger.name)}: delivery to ${transport.target} failed ` +
+      `warning: job ${JSON.stringify(trigger.name)}: delivery to ${target} failed ` +
         `(attempt ${trigger.attempt}): ${cause}; the app instance cannot be reached, so ${next} ` +
         'until it answers a probe (failures to reach it are counted in tickflow_app_deliveries_total, not logged)',
     );
   }
 
-  #logFirstFailure(trigger: JobTrigger, transport: DeliveryTransport, cause: string): void {
+  #logFirstFailure(trigger: JobTrigger, target: string, cause: string): void {
     if (!this.#o.log || this.#logged.has(trigger.name)) return;
     if (this.#logged.size >= LOGGED_JOBS_LIMIT) this.#logged.clear();
     this.#logged.add(trigger.name);
     this.#o.log(
-      `warning: job ${JSON.stringify(trigger.name)}: delivery to ${transport.target} failed ` +
+      `warning: job ${JSON.stringify(trigger.name)}: delivery to ${target} failed ` +
         `(attempt ${trigger.attempt}): ${cause}; its failure policy decides what next ` +
         `(later failures of this job are counted in tickflow_app_deliveries_total, not logged)`,
     );
   }
+}
+
+/** Where a callback went, for logs: the transport's target, or the path of a callback with its own request. */
+function callbackTarget(transport: DeliveryTransport, callback: JobCallback): string {
+  return callback.request === undefined ? transport.target : `${transport.instance}${callback.request.path}`;
 }

@@ -39,11 +39,19 @@ const REMINDER_NOT_FOUND = 'ERR_ACTOR_REMINDER_NOT_FOUND';
 /** The timer grammar names its own fields; this API's are `period` (a schedule and its repeats) and the rest as they are. */
 const FIELD_OF: Readonly<Record<string, string>> = { schedule: 'period', repeats: 'period' };
 
-/** A reminder request's bad input as a 400 naming the field, the value and what is allowed. */
-function asApiError(error: unknown): unknown {
+/**
+ * A reminder request's bad input as a 400 naming the field, the value and what is allowed. The
+ * timer service checks the period as a schedule (`@every 50ms` under the floor): that is
+ * reported as the `period` the caller sent.
+ */
+function asApiError(error: unknown, body?: ReminderRequestBody): unknown {
   if (error instanceof ActorReminderValidationError || error instanceof JobValidationError) {
     const field = FIELD_OF[error.field] ?? error.field;
-    return new ApiError(400, ErrorCode.malformedRequest, error.message, { field, allowed: error.allowed });
+    const message =
+      field === error.field
+        ? error.message
+        : `invalid period: ${JSON.stringify(body?.period ?? null)}; allowed: ${error.allowed}`;
+    return new ApiError(400, ErrorCode.malformedRequest, message, { field, allowed: error.allowed });
   }
   return error;
 }
@@ -83,7 +91,7 @@ export function registerActorReminderRoutes(app: FastifyInstance, deps: ApiDeps)
           const { name, spec } = reminderJob(key(request.params), request.body ?? {}, Date.now());
           await timers.schedule(name, spec);
         } catch (error) {
-          throw asApiError(error);
+          throw asApiError(error, request.body);
         }
         return reply.code(204).send();
       },

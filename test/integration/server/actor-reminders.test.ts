@@ -236,6 +236,10 @@ test('bad requests are 400s naming the field, the value and what is allowed', as
     t.like(res.json, { errorCode: 'ERR_MALFORMED_REQUEST', field }, JSON.stringify(body));
     t.truthy((res.json as { allowed?: string }).allowed);
   }
+  const floor = await server.request('POST', '/v1.0/actors/Lamp/bad/reminders/r', {
+    body: { period: '10ms' },
+  });
+  t.regex((floor.json as { message: string }).message, /^invalid period: "10ms"; allowed: .*100ms/);
   t.is((await server.request('GET', '/v1.0/actors/Lamp/bad/reminders/r')).status, 404);
 });
 

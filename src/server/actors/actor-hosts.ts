@@ -77,6 +77,7 @@ export class ActorHosts {
     this.#hosts.find((h) => h.transport === transport)?.wake?.();
   }
 
+  /** Ends the reads (one in flight is abandoned). */
   stop(): void {
     this.#abort.abort();
     for (const host of this.#hosts) host.wake?.();

@@ -63,12 +63,14 @@ export class ActorReminderDelivery {
     });
   }
 
+  /** Gives the target back and stops re-offering; in-flight remind calls finish on their own. */
   stop(): void {
     this.#stopped = true;
     for (const off of this.#unsubscribe) off();
     this.#unsubscribe = [];
   }
 
+  /** One tick: to a reachable instance hosting its type, else `undeliverable` (staged). */
   async deliver(trigger: JobTrigger): Promise<TriggerResult> {
     const reminder = storedReminder(trigger.data);
     if (reminder === undefined) {

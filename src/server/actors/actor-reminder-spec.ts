@@ -54,6 +54,7 @@ export interface ReminderResponse {
   data?: JsonValue;
 }
 
+/** What `period` takes, in words (the `allowed` of its errors). */
 export const PERIOD_ALLOWED =
   `a Go duration (${GO_DURATION_SYNTAX}), or an ISO 8601 duration without years or months ` +
   `(${ISO_DURATION_SYNTAX}), optionally with repetitions: R5/PT10S fires 5 times in all`;

@@ -175,6 +175,9 @@ test('perfect locality: each type’s reminders go only to the instance hosting 
     (await server.request('GET', '/metrics')).text,
     /tickflow_jobs_staged_total\{target="actor-reminder"\} [1-9]/,
   );
+  const metrics = (await server.request('GET', '/metrics')).text;
+  t.true(metrics.includes(`tickflow_actor_types_hosted{instance="${lamps.url}"} 1`), metrics);
+  t.regex(metrics, /tickflow_actor_config_reads_total\{outcome="ok"\} [1-9]/);
   const deleted = await server.request('DELETE', '/v1.0/actors/Ghost/reminders');
   t.like(deleted.json, { deleted: 1 });
 });

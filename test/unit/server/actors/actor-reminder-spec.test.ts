@@ -50,6 +50,17 @@ test('a reminder is a job of the actor-reminder target: due at once by default, 
   t.like(periodic.spec, { schedule: '@every 1000ms', repeats: 3, ttl: new Date(NOW + 3_600_000) });
 });
 
+test('dueTime: RFC3339, Go or ISO 8601 durations from now, as Dapr takes them', (t) => {
+  t.deepEqual(reminderJob(key, { dueTime: 'PT2S' }, NOW).spec.dueTime, new Date(NOW + 2000));
+  t.deepEqual(reminderJob(key, { dueTime: '1m30s' }, NOW).spec.dueTime, new Date(NOW + 90_000));
+  t.deepEqual(
+    reminderJob(key, { dueTime: '2026-12-03T11:00:00+01:00' }, NOW).spec.dueTime,
+    new Date('2026-12-03T10:00:00Z'),
+  );
+  // Kept as sent, for GET and the remind body.
+  t.is(reminderJob(key, { dueTime: 'PT2S' }, NOW).reminder.dueTime, 'PT2S');
+});
+
 test('ttl: from now, never before dueTime; a one-shot keeps only the check', (t) => {
   const error = t.throws(() => reminderJob(key, { dueTime: '10s', ttl: '5s' }, NOW), {
     instanceOf: ActorReminderValidationError,

@@ -79,7 +79,9 @@ test('the HTTP body: one kind, data only with the app, GET shows the target', (t
   t.is(field([]), 'target');
   t.is(field({}), 'target');
   t.is(field({ app: {}, workflow: { name: 'w' } }), 'target');
-  t.is(field({ publish: { topic: 't' } }), 'target.publish');
+  t.is(field({ teleport: { topic: 't' } }), 'target.teleport');
+  // publish is a kind now (a pub/sub target): its own fields are checked.
+  t.is(field({ publish: { topic: 't' } }), 'target.publish.pubsubName');
   t.is(field({ app: { url: 'x' } }), 'target.app');
   t.is(field({ workflow: { name: 'w' } }, { a: 1 }), 'data');
 

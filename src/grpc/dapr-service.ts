@@ -2,7 +2,7 @@ import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } fro
 import type { ApiDeps } from '../server/api-deps.js';
 import { jobResponse, jobSpecFromBody } from '../server/job-body.js';
 import { JobValidationError } from '../timers/errors.js';
-import { validateJobName } from '../timers/schedule/job-name.js';
+import { validateApiJobName } from '../server/api-job-name.js';
 import type { GrpcService } from './grpc-server.js';
 import { toGrpcError } from './grpc-errors.js';
 import {
@@ -59,18 +59,18 @@ export function daprService(
           );
         }
         // The name first, as the HTTP route does (there it is the URL).
-        const name = validateJobName(job.name ?? '');
+        const name = validateApiJobName(job.name ?? '');
         await timers.schedule(name, jobSpecFromBody(jobBodyFromProto(job, request.overwrite)));
         deps.metrics.jobsScheduled.inc();
         return {};
       },
     ),
     GetJobAlpha1: unary<JobNameRequest, { job: ProtoJob }>('GetJobAlpha1', 'ERR_GET_JOB', async (request) => {
-      const name = validateJobName(request.name ?? '');
+      const name = validateApiJobName(request.name ?? '');
       return { job: protoJobFromResponse(jobResponse(await timers.get(name))) };
     }),
     DeleteJobAlpha1: unary<JobNameRequest, Empty>('DeleteJobAlpha1', 'ERR_DELETE_JOB', async (request) => {
-      const name = validateJobName(request.name ?? '');
+      const name = validateApiJobName(request.name ?? '');
       // Deleting a missing job succeeds, as over HTTP: the caller's intent (no such job) holds.
       if (await timers.delete(name)) deps.metrics.jobsDeleted.inc();
       return {};

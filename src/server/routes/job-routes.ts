@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { validateJobName } from '../../timers/schedule/job-name.js';
+import { validateApiJobName } from '../api-job-name.js';
 import { ErrorCode } from '../api-error.js';
 import type { ApiDeps } from '../api-deps.js';
 import { checkJobTarget } from '../job-target-checks.js';
@@ -23,7 +23,7 @@ interface NameParams {
 
 /** A bad name is reported before anything else about the request (it decides the URL's meaning). */
 async function checkName(request: FastifyRequest<{ Params: NameParams }>): Promise<void> {
-  validateJobName(request.params.name);
+  validateApiJobName(request.params.name);
 }
 
 /**

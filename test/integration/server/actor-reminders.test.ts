@@ -253,3 +253,24 @@ async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
 }
+
+test('the Jobs API cannot reach actor reminders: names under "actor~" are refused, naming the field', async (t) => {
+  const made = await server.request('POST', '/v1.0/actors/Thermostat/t-reserved/reminders/r', {
+    body: { dueTime: '1h' },
+  });
+  t.true(made.status === 200 || made.status === 204, made.text);
+  t.teardown(async () => {
+    await server.request('DELETE', '/v1.0/actors/Thermostat/t-reserved/reminders/r');
+  });
+  for (const method of ['POST', 'GET', 'DELETE'] as const) {
+    const res = await server.request(method, '/v1.0-alpha1/jobs/actor~Thermostat~t-reserved~r', {
+      ...(method === 'POST' && { body: { dueTime: '1s' } }),
+    });
+    t.is(res.status, 400, `${method}: ${res.text}`);
+    t.like(res.json, { field: 'name' });
+    t.regex((res.json as { message: string }).message, /reserved for actor reminders/);
+  }
+  // The reminder is untouched.
+  const still = await server.request('GET', '/v1.0/actors/Thermostat/t-reserved/reminders/r');
+  t.is(still.status, 200, still.text);
+});

@@ -2,6 +2,7 @@
 // against a real `tickflow serve` with a real Redis (Debian's redis-server on a loopback port).
 import test from 'ava';
 import { waitFor } from '../../helpers/etcd-wait.js';
+import { Redis } from 'ioredis';
 import { startRedis } from '../../helpers/redis-server.js';
 import { startServerProcess, type HttpResult } from '../../helpers/server-fixture.js';
 import { PubSubInvokeApp, type Received } from './pubsub-invoke-app.js';
@@ -15,7 +16,7 @@ const stopAll = async (): Promise<void> => {
   for (const step of cleanup.reverse()) await step();
 };
 
-const { subscriber, billing, server } = await (async () => {
+const { subscriber, billing, server, redisUrl } = await (async () => {
   try {
     const redis = await startRedis();
     cleanup.push(() => redis.stop());
@@ -26,9 +27,15 @@ const { subscriber, billing, server } = await (async () => {
       [
         { pubsubname: 'events', topic: 'orders', route: '/orders' },
         { pubsubname: 'events', topic: 'flaky', routes: { default: 'flaky' } },
+        { pubsubname: 'events', topic: 'dropped', route: '/dropped' },
+        { pubsubname: 'events', topic: 'gone', route: '/gone' },
       ],
-      (r, seen) =>
-        r.path === '/flaky' && seen === 0 ? { status: 200, body: { status: 'RETRY' } } : { status: 200 },
+      (r, seen) => {
+        if (r.path === '/flaky' && seen === 0) return { status: 200, body: { status: 'RETRY' } };
+        if (r.path === '/dropped') return { status: 200, body: { status: 'DROP' } };
+        if (r.path === '/gone') return { status: 404 };
+        return { status: 200 };
+      },
     );
     // The invoked app: /fail answers 500, everything else 200. It announces no subscriptions (404).
     const billing = await PubSubInvokeApp.start(undefined, (r) => ({
@@ -51,7 +58,7 @@ const { subscriber, billing, server } = await (async () => {
       ],
     });
     cleanup.push(() => server.stop());
-    return { subscriber, billing, server };
+    return { subscriber, billing, server, redisUrl: redis.url };
   } catch (error) {
     await stopAll();
     throw error;
@@ -243,3 +250,25 @@ test('/metrics counts the publish and invoke targets', async (t) => {
   ).catch(() => undefined);
   for (const re of expected) t.regex(text, re);
 });
+
+for (const [topic, answer] of [
+  ['dropped', 'DROP'],
+  ['gone', '404'],
+] as const) {
+  test(`a subscriber answering ${answer} gets the message once: it is acknowledged, not redelivered`, async (t) => {
+    const res = await server.request('POST', `/v1.0/publish/events/${topic}`, { body: { answer } });
+    t.is(res.status, 204, res.text);
+    await subscriber.next((r) => r.path === `/${topic}`);
+    // Acknowledged means nothing pending for the app's group: no redelivery can come.
+    const redis = new Redis(redisUrl);
+    t.teardown(() => redis.quit());
+    await waitFor(
+      async () => {
+        const pending = (await redis.call('XPENDING', topic, 'tickflow')) as [number, ...unknown[]];
+        return Number(pending[0]) === 0;
+      },
+      { what: `the ${answer} message of ${topic} to be acknowledged`, timeoutMs: 10_000 },
+    );
+    t.is(subscriber.received.filter((r) => r.path === `/${topic}`).length, 1);
+  });
+}

@@ -1,4 +1,5 @@
-// Issue 18, Tests: a recurring start-workflow job keeps its ticks across a replica kill -9.
+// Issue 18, Tests: a recurring start-workflow job keeps its ticks across a replica kill -9, and a
+// delayed raise due in the takeover window reaches its instance.
 // Two `tickflow serve` replicas share one external etcd (same namespace and app id); the replica
 // firing the job's ticks is SIGKILLed after its first tick, and the survivor, once the lease of
 // the dead replica's partitions runs out (~10 s, serve has no flag for it), fires the rest: every
@@ -16,11 +17,13 @@ const JOBS = '/v1.0-alpha1/jobs';
 const JOB = 'failover-start';
 const EVERY_MS = 1_000;
 const REPEATS = 12;
+const RAISED = 'failover-approval';
 
 interface WorkflowJson {
   instanceID: string;
   workflowName: string;
   createdAt: string;
+  lastUpdatedAt: string;
   runtimeStatus: string;
 }
 
@@ -64,7 +67,7 @@ async function instance(replica: ServerProcess, id: string): Promise<WorkflowJso
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-test('a recurring workflow start loses no tick, fires none early and none twice across a replica kill -9', async (t) => {
+test('a recurring workflow start loses no tick, fires none early and none twice across a replica kill -9; a delayed raise is not lost', async (t) => {
   t.timeout(60_000);
   const [a, b] = await Promise.all([startReplica(), startReplica()]);
   // Both hold partitions, and between them all of them once: the owners are settled.
@@ -86,6 +89,19 @@ test('a recurring workflow start loses no tick, fires none early and none twice 
     },
   });
   t.is(res.status, 204, res.text);
+  // A delayed raise, due during the takeover window: it must reach its waiting instance too.
+  const waiting = await a!.request('POST', `${WF}/approval/start?instanceID=${RAISED}`, {
+    body: { item: 'lamp' },
+  });
+  t.is(waiting.status, 202, waiting.text);
+  const raiseDue = anchor + 5 * EVERY_MS;
+  const raise = await a!.request('POST', `${JOBS}/failover-raise`, {
+    body: {
+      dueTime: iso(raiseDue),
+      target: { raiseEvent: { instanceId: RAISED, name: 'approve', data: { by: 'raise-job' } } },
+    },
+  });
+  t.is(raise.status, 204, raise.text);
   const ticks = Array.from({ length: REPEATS }, (_, k) => anchor + k * EVERY_MS);
   const expected = ticks.map((tick) => `${JOB}@${iso(tick)}`);
 
@@ -127,6 +143,14 @@ test('a recurring workflow start loses no tick, fires none early and none twice 
   // Ticks due while the dead replica's lease ran on were fired late, by the survivor's takeover.
   t.log(`latest instance: ${latest} ms after its tick`);
   t.true(latest > 3_000, `the latest instance was only ${latest} ms after its tick`);
+  // The raise reached its instance, not before it was due.
+  let raised: WorkflowJson | undefined;
+  await waitFor(async () => (raised = await instance(survivor, RAISED))?.runtimeStatus === 'COMPLETED', {
+    what: `${RAISED} to complete after the delayed raise`,
+    timeoutMs: 20_000,
+    intervalMs: 100,
+  });
+  t.true(Date.parse(raised!.lastUpdatedAt) >= raiseDue, `${RAISED} completed before the raise was due`);
   // No instance twice, none extra: the listing has exactly one instance per tick.
   const list = await survivor.request('GET', `${WF}?name=echo&pageSize=1000`);
   t.is(list.status, 200, list.text);

@@ -38,8 +38,8 @@ export interface JobTargetServicesOptions {
   registry: MetricsRegistry;
   /** This server's app id (the envelopes' `source`, and its app's consumer group). */
   appId: string;
-  /** The `--app-url` app (HTTP): it subscribes to topics too. */
-  appUrl?: string;
+  /** The `--app-url` app's instances (HTTP): they subscribe to topics too, sharing its messages. */
+  appUrls?: readonly string[];
   timeoutMs: number;
   appApiToken?: string;
   appCa?: Buffer;
@@ -77,7 +77,9 @@ export function startJobTargetServices(o: JobTargetServicesOptions): JobTargetSe
         onError: (name) => metrics.brokerError(name),
       }),
       subscribers: [
-        ...(o.appUrl !== undefined ? [{ appId: o.appId, url: o.appUrl }] : []),
+        // Each instance of the app reads as its own consumer of the app's group, so the broker
+        // spreads the app's messages over its instances, as Dapr's replicas share a group.
+        ...(o.appUrls ?? []).map((url, index) => ({ appId: o.appId, url, consumer: String(index) })),
         ...parsed.apps.filter((a) => a.appId !== o.appId),
       ],
       source: o.appId,

@@ -224,7 +224,7 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
       timers: runtime.timers,
       registry: metrics.registry,
       appId: runtime.timers.appId,
-      ...(appProtocol === 'http' && appUrls[0] !== undefined && { appUrl: appUrls[0] }),
+      ...(appProtocol === 'http' && { appUrls }),
       timeoutMs: options.appTimeoutMs ?? 10_000,
       ...(options.appApiToken !== undefined && { appApiToken: options.appApiToken }),
       ...(appCa !== undefined && { appCa }),

@@ -27,6 +27,11 @@ export interface ReceivedMessage {
 export interface SubscribeOptions {
   /** The subscribing app: each app reads every message of its topics once (a consumer group). */
   group: string;
+  /**
+   * Names this reader within the group when one process reads for several instances of the app
+   * (each gets its share of the group's messages); default: one consumer per process.
+   */
+  consumer?: string;
   /** The topics this app subscribes to on this broker. */
   topics: readonly string[];
   /** Called for each message; `retry` leaves it unacknowledged, to be handed out again later. */

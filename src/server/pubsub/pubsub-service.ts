@@ -11,6 +11,11 @@ import type { JsonValue } from '../../timers/schedule/job.js';
 export interface SubscriberApp {
   appId: string;
   url: string;
+  /**
+   * Which instance of the app this is, when it has several: each reads as its own consumer of the
+   * app's group (the broker then spreads the app's messages over them).
+   */
+  consumer?: string;
 }
 
 /** Options of `PubSubService`. */
@@ -141,10 +146,13 @@ export class PubSubService {
     for (const [pubsubName, routes] of byPubsub) {
       const broker = this.#o.brokers.get(pubsubName);
       if (broker === undefined) continue;
-      this.#o.log(`app ${app.appId} subscribes on pub/sub ${pubsubName} to ${[...routes.keys()].join(', ')}`);
+      this.#o.log(
+        `app ${app.appId} (${app.url}) subscribes on pub/sub ${pubsubName} to ${[...routes.keys()].join(', ')}`,
+      );
       this.#stops.push(
         broker.subscribe({
           group: app.appId,
+          ...(app.consumer !== undefined && { consumer: app.consumer }),
           topics: [...routes.keys()],
           handle: (message) => this.#deliver(app, pubsubName, routes, message),
         }),

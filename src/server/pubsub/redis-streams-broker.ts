@@ -36,7 +36,8 @@ const MAX_READ_BACKOFF_MS = 2_000;
  * A pub/sub component on Redis Streams, laid out as Dapr's `pubsub.redis` lays it out: each topic
  * is a stream of that name, each message an entry whose `data` field is the CloudEvent's JSON;
  * each subscribing app is a consumer group named after its app id (created from the stream's
- * start, `0`, as Dapr does), and each tickflow process one consumer of it. A message is acked
+ * start, `0`, as Dapr does), and each tickflow process one consumer of it (one per instance of
+ * the app when it has several, so the group spreads the app's messages over them). A message is acked
  * (`XACK`) once the app took it or asked to drop it; one it asked to retry, or that failed, stays
  * pending and is claimed again (`XAUTOCLAIM`) after `redeliverIntervalMs`, by any replica.
  */
@@ -114,6 +115,7 @@ export class RedisStreamsBroker implements PubSubBroker {
 
   async #readLoop(reader: Redis, o: SubscribeOptions, stopped: () => boolean): Promise<void> {
     const inFlight = new Set<string>();
+    const consumer = o.consumer === undefined ? this.#consumer : `${this.#consumer}-${o.consumer}`;
     let groupsReady = false;
     let backoff = FIRST_READ_BACKOFF_MS;
     let nextReclaim = Date.now() + this.#o.redeliverIntervalMs;
@@ -132,7 +134,7 @@ export class RedisStreamsBroker implements PubSubBroker {
               'XAUTOCLAIM',
               topic,
               o.group,
-              this.#consumer,
+              consumer,
               String(this.#o.redeliverIntervalMs),
               '0-0',
               'COUNT',
@@ -148,7 +150,7 @@ export class RedisStreamsBroker implements PubSubBroker {
           'XREADGROUP',
           'GROUP',
           o.group,
-          this.#consumer,
+          consumer,
           'COUNT',
           String(this.#o.readCount),
           'BLOCK',

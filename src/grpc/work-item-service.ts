@@ -53,14 +53,21 @@ export function createWorkItemService(
 
   const CompleteOrchestratorTask: handleUnaryCall<OrchestratorResponse, EmptyMessage> = (call, callback) => {
     const instanceId = call.request.instanceId ?? '';
-    hub.answerOrchestrator(instanceId, decodeOrchestratorAnswer(instanceId, call.request), call.getPeer());
+    const answer = decodeOrchestratorAnswer(instanceId, call.request);
+    const peer = call.getPeer();
+    // Answer the worker first: handing the answer over starts the next step at once (replay,
+    // commit building), and the worker's slot should not wait for that (the Dapr JS SDK runs 10
+    // items at a time, each held until this call returns). Durable state is not touched here.
     callback(null, {});
+    setImmediate(() => hub.answerOrchestrator(instanceId, answer, peer));
   };
 
   const CompleteActivityTask: handleUnaryCall<ActivityResponse, EmptyMessage> = (call, callback) => {
     const { instanceId = '', taskId = 0 } = call.request;
-    hub.answerActivity(instanceId, taskId, decodeActivityAnswer(call.request), call.getPeer());
+    const answer = decodeActivityAnswer(call.request);
+    const peer = call.getPeer();
     callback(null, {});
+    setImmediate(() => hub.answerActivity(instanceId, taskId, answer, peer));
   };
 
   return {

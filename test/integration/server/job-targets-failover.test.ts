@@ -1,5 +1,5 @@
 // Issue 18, Tests: a recurring start-workflow job keeps its ticks across a replica kill -9, and a
-// delayed raise due in the takeover window reaches its instance.
+// delayed raise and a scheduled invocation due in the takeover window are not lost.
 // Two `tickflow serve` replicas share one external etcd (same namespace and app id); the replica
 // firing the job's ticks is SIGKILLed after its first tick, and the survivor, once the lease of
 // the dead replica's partitions runs out (~10 s, serve has no flag for it), fires the rest: every
@@ -9,8 +9,13 @@ import test from 'ava';
 import { useEtcd } from '../../helpers/etcd.js';
 import { waitFor } from '../../helpers/etcd-wait.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-fixture.js';
+import { PubSubInvokeApp } from './pubsub-invoke-app.js';
 
+// The app an invoke job calls: registered on both replicas with --app. Its hook is declared
+// together with useEtcd's (ava takes no declaration after the run has begun).
+const billingReady = PubSubInvokeApp.start(undefined, () => ({ status: 200 }));
 const etcd = await useEtcd(test);
+test.after.always(async () => (await billingReady).close());
 
 const WF = '/v1.0-beta1/workflows/dapr';
 const JOBS = '/v1.0-alpha1/jobs';
@@ -32,10 +37,20 @@ test.after.always(async () => {
   await Promise.allSettled(replicas.map((r) => r.stop(5_000)));
 });
 
-async function startReplica(): Promise<ServerProcess> {
+async function startReplica(billing: PubSubInvokeApp): Promise<ServerProcess> {
   const replica = await startServerProcess({
     workflows: fileURLToPath(new URL('./fixtures/workflows.ts', import.meta.url)),
-    args: ['--etcd', etcd.hosts.join(','), '--namespace', 'failover', '--app-id', 'failover', '--no-grpc'],
+    args: [
+      '--etcd',
+      etcd.hosts.join(','),
+      '--namespace',
+      'failover',
+      '--app-id',
+      'failover',
+      '--no-grpc',
+      '--app',
+      `billing=${billing.url}`,
+    ],
   });
   replicas.push(replica);
   return replica;
@@ -67,9 +82,11 @@ async function instance(replica: ServerProcess, id: string): Promise<WorkflowJso
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-test('a recurring workflow start loses no tick, fires none early and none twice across a replica kill -9; a delayed raise is not lost', async (t) => {
+test('a recurring workflow start loses no tick, fires none early and none twice across a replica kill -9; a delayed raise and an invocation are not lost', async (t) => {
   t.timeout(60_000);
-  const [a, b] = await Promise.all([startReplica(), startReplica()]);
+  // Awaited here, not at the top: ava takes no declaration after an await of I/O.
+  const billing = await billingReady;
+  const [a, b] = await Promise.all([startReplica(billing), startReplica(billing)]);
   // Both hold partitions, and between them all of them once: the owners are settled.
   await waitFor(
     async () => {
@@ -102,6 +119,15 @@ test('a recurring workflow start loses no tick, fires none early and none twice 
     },
   });
   t.is(raise.status, 204, raise.text);
+  // And a scheduled invocation of another app, due in the same window.
+  const invokeDue = anchor + 6 * EVERY_MS;
+  const invoke = await a!.request('POST', `${JOBS}/failover-invoke`, {
+    body: {
+      dueTime: iso(invokeDue),
+      target: { invoke: { appId: 'billing', method: 'close', data: { month: 11 } } },
+    },
+  });
+  t.is(invoke.status, 204, invoke.text);
   const ticks = Array.from({ length: REPEATS }, (_, k) => anchor + k * EVERY_MS);
   const expected = ticks.map((tick) => `${JOB}@${iso(tick)}`);
 
@@ -151,6 +177,9 @@ test('a recurring workflow start loses no tick, fires none early and none twice 
     intervalMs: 100,
   });
   t.true(Date.parse(raised!.lastUpdatedAt) >= raiseDue, `${RAISED} completed before the raise was due`);
+  // The invocation reached the other app, not before it was due (at least once; redelivery allowed).
+  const called = await billing.next((r) => r.path === '/close');
+  t.true(called.at >= invokeDue, `the app was called ${invokeDue - called.at} ms before the job was due`);
   // No instance twice, none extra: the listing has exactly one instance per tick.
   const list = await survivor.request('GET', `${WF}?name=echo&pageSize=1000`);
   t.is(list.status, 200, list.text);

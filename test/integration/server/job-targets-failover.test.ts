@@ -1,5 +1,6 @@
 // Issue 18, Tests: a recurring start-workflow job keeps its ticks across a replica kill -9, and a
-// delayed raise and a scheduled invocation due in the takeover window are not lost.
+// delayed raise, a scheduled invocation, a delayed publish and an actor reminder due in the
+// takeover window are not lost (the last two are placed on partitions of the replica killed).
 // Two `tickflow serve` replicas share one external etcd (same namespace and app id); the replica
 // firing the job's ticks is SIGKILLed after its first tick, and the survivor, once the lease of
 // the dead replica's partitions runs out (~10 s, serve has no flag for it), fires the rest: every
@@ -9,13 +10,28 @@ import test from 'ava';
 import { useEtcd } from '../../helpers/etcd.js';
 import { waitFor } from '../../helpers/etcd-wait.js';
 import { startServerProcess, type ServerProcess } from '../../helpers/server-fixture.js';
+import { partitionOf } from '../../../src/cluster/partition.js';
+import { reminderJobName } from '../../../src/server/actors/actor-reminder-names.js';
+import { startRedis, type TestRedis } from '../../helpers/redis-server.js';
 import { PubSubInvokeApp } from './pubsub-invoke-app.js';
 
-// The app an invoke job calls: registered on both replicas with --app. Its hook is declared
-// together with useEtcd's (ava takes no declaration after the run has begun).
+const ACTOR_TYPE = 'Cart';
+const TOPIC = 'late-orders';
+
+// The app an invoke job calls: registered on both replicas with --app. The replicas' own app
+// (--app-url) subscribes to a topic and hosts an actor type. Their hooks are declared together
+// with useEtcd's (ava takes no declaration after the run has begun).
 const billingReady = PubSubInvokeApp.start(undefined, () => ({ status: 200 }));
+const ownAppReady = PubSubInvokeApp.start(
+  [{ pubsubname: 'events', topic: TOPIC, route: `/${TOPIC}` }],
+  (r) => (r.path === '/dapr/config' ? { status: 200, body: { entities: [ACTOR_TYPE] } } : { status: 200 }),
+);
+const redisReady = startRedis();
 const etcd = await useEtcd(test);
-test.after.always(async () => (await billingReady).close());
+test.after.always(async () => {
+  await Promise.allSettled([billingReady, ownAppReady].map(async (app) => (await app).close()));
+  await (await redisReady).stop();
+});
 
 const WF = '/v1.0-beta1/workflows/dapr';
 const JOBS = '/v1.0-alpha1/jobs';
@@ -37,7 +53,11 @@ test.after.always(async () => {
   await Promise.allSettled(replicas.map((r) => r.stop(5_000)));
 });
 
-async function startReplica(billing: PubSubInvokeApp): Promise<ServerProcess> {
+async function startReplica(
+  billing: PubSubInvokeApp,
+  ownApp: PubSubInvokeApp,
+  redis: TestRedis,
+): Promise<ServerProcess> {
   const replica = await startServerProcess({
     workflows: fileURLToPath(new URL('./fixtures/workflows.ts', import.meta.url)),
     args: [
@@ -50,6 +70,10 @@ async function startReplica(billing: PubSubInvokeApp): Promise<ServerProcess> {
       '--no-grpc',
       '--app',
       `billing=${billing.url}`,
+      '--app-url',
+      ownApp.url,
+      '--pubsub',
+      `events=${redis.url}?redeliverInterval=1s`,
     ],
   });
   replicas.push(replica);
@@ -82,11 +106,14 @@ async function instance(replica: ServerProcess, id: string): Promise<WorkflowJso
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-test('a recurring workflow start loses no tick, fires none early and none twice across a replica kill -9; a delayed raise and an invocation are not lost', async (t) => {
+test('a recurring workflow start loses no tick, fires none early and none twice across a replica kill -9; a delayed raise, an invocation, a publish and an actor reminder are not lost', async (t) => {
   t.timeout(60_000);
   // Awaited here, not at the top: ava takes no declaration after an await of I/O.
-  const billing = await billingReady;
-  const [a, b] = await Promise.all([startReplica(billing), startReplica(billing)]);
+  const [billing, ownApp, redis] = await Promise.all([billingReady, ownAppReady, redisReady]);
+  const [a, b] = await Promise.all([
+    startReplica(billing, ownApp, redis),
+    startReplica(billing, ownApp, redis),
+  ]);
   // Both hold partitions, and between them all of them once: the owners are settled.
   await waitFor(
     async () => {
@@ -141,6 +168,30 @@ test('a recurring workflow start loses no tick, fires none early and none twice 
     { what: 'the first tick to fire', timeoutMs: 10_000, intervalMs: 20 },
   );
   const survivor = firing === a ? b! : a!;
+  // A delayed publish and an actor reminder, due in the takeover window, on partitions of the
+  // replica about to die: only the survivor's takeover can fire them.
+  const dying = await owned(firing!);
+  const total = dying.length + (await owned(survivor)).length;
+  const onDying = (name: (k: number) => string): string => {
+    for (let k = 0; ; k++) if (dying.includes(partitionOf(name(k), total))) return name(k);
+  };
+  const publishJob = onDying((k) => `failover-publish-${k}`);
+  const actorId = onDying((k) => reminderJobName({ actorType: ACTOR_TYPE, actorId: `c-${k}`, name: 'nudge' }))
+    .split('~')
+    .at(2)!;
+  const publishDue = anchor + 5 * EVERY_MS + 500;
+  const published = await firing!.request('POST', `${JOBS}/${publishJob}`, {
+    body: {
+      dueTime: iso(publishDue),
+      target: { publish: { pubsubName: 'events', topic: TOPIC, data: { cart: 7 } } },
+    },
+  });
+  t.is(published.status, 204, published.text);
+  const remindDue = anchor + 6 * EVERY_MS + 500;
+  const reminder = await firing!.request('POST', `/v1.0/actors/${ACTOR_TYPE}/${actorId}/reminders/nudge`, {
+    body: { dueTime: iso(remindDue), data: { cart: actorId } },
+  });
+  t.true(reminder.status === 204 || reminder.status === 200, `${reminder.status} ${reminder.text}`);
   t.log(`killing the ${firing === a ? 'scheduling' : 'other'} replica, which fired the first tick`);
   process.kill(firing!.pid, 'SIGKILL');
   t.like(await firing!.exited, { signal: 'SIGKILL' });
@@ -180,10 +231,30 @@ test('a recurring workflow start loses no tick, fires none early and none twice 
   // The invocation reached the other app, not before it was due (at least once; redelivery allowed).
   const called = await billing.next((r) => r.path === '/close');
   t.true(called.at >= invokeDue, `the app was called ${invokeDue - called.at} ms before the job was due`);
+  // The publish reached the subscriber through Redis, not before it was due; a redelivery (at
+  // least once) carries the same message id.
+  const message = await ownApp.next((r) => r.path === `/${TOPIC}`, 20_000);
+  t.true(message.at >= publishDue, `the message came ${publishDue - message.at} ms before it was due`);
+  const ids = new Set(
+    ownApp.received
+      .filter((r) => r.path === `/${TOPIC}`)
+      .map((r) => (JSON.parse(r.body) as { id: string }).id),
+  );
+  t.is(ids.size, 1, `one tick published, under one id: ${[...ids].join(', ')}`);
+  t.deepEqual((JSON.parse(message.body) as { data: unknown }).data, { cart: 7 });
+  // The reminder reached the app hosting the actor type, not before it was due.
+  const remind = await ownApp.next(
+    (r) => r.path === `/actors/${ACTOR_TYPE}/${actorId}/method/remind/nudge`,
+    20_000,
+  );
+  t.is(remind.method, 'PUT');
+  t.true(remind.at >= remindDue, `the reminder came ${remindDue - remind.at} ms before it was due`);
   // No instance twice, none extra: the listing has exactly one instance per tick.
   const list = await survivor.request('GET', `${WF}?name=echo&pageSize=1000`);
   t.is(list.status, 200, list.text);
-  const ids = (list.json as { instances: Array<{ instanceID: string }> }).instances.map((i) => i.instanceID);
-  t.deepEqual(ids.filter((id) => id.startsWith(`${JOB}@`)).sort(), [...expected].sort());
-  t.is(ids.length, REPEATS, `instances listed: ${ids.join(', ')}`);
+  const listed = (list.json as { instances: Array<{ instanceID: string }> }).instances.map(
+    (i) => i.instanceID,
+  );
+  t.deepEqual(listed.filter((id) => id.startsWith(`${JOB}@`)).sort(), [...expected].sort());
+  t.is(listed.length, REPEATS, `instances listed: ${listed.join(', ')}`);
 });

@@ -22,7 +22,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import test, { type ExecutionContext } from 'ava';
 import { waitFor } from '../../helpers/etcd-wait.js';
+import { startRedis } from '../../helpers/redis-server.js';
 import { TICKFLOW_BIN, useServer } from '../../helpers/server-fixture.js';
+import { PubSubInvokeApp } from '../server/pubsub-invoke-app.js';
 
 const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 const PAGES = [
@@ -91,11 +93,33 @@ function isExample(block: Block): boolean {
 // where `@dapr/dapr` (a devDependency) is found as it would be in the reader's project.
 await mkdir(join(REPO, 'node_modules', '.cache'), { recursive: true });
 const scratch = await mkdtemp(join(REPO, 'node_modules', '.cache', 'doc-examples-'));
+// What the publish, invoke and actor reminder examples need beside the server: a Redis behind the
+// pub/sub component `orders-bus`, the server's own app (--app-url: subscribes to cart-reminders,
+// hosts the actor type Lamp) and the app `billing` (--app billing=...). Each stops in the
+// after-hook declared next to useServer's.
+const redis = await startRedis();
+const ownApp = await PubSubInvokeApp.start(
+  [{ pubsubname: 'orders-bus', topic: 'cart-reminders', route: '/cart-reminders' }],
+  (r) => (r.path === '/dapr/config' ? { status: 200, body: { entities: ['Lamp'] } } : { status: 200 }),
+).catch(async (error: unknown) => {
+  await redis.stop();
+  throw error;
+});
+const billing = await PubSubInvokeApp.start(undefined, () => ({ status: 200 }));
+const stopHelpers = async (): Promise<void> => {
+  await Promise.allSettled([ownApp.close(), billing.close(), redis.stop()]);
+};
 const server = await useServer(test, {
   workflows: join(REPO, 'samples/order-processing/serve-module.ts'),
+  appUrl: ownApp.url,
+  args: ['--pubsub', `orders-bus=${redis.url}`, '--app', `billing=${billing.url}`],
+}).catch(async (error: unknown) => {
+  await stopHelpers();
+  throw error;
 });
 
 test.after.always(() => rm(scratch, { recursive: true, force: true }));
+test.after.always(stopHelpers);
 
 test('every tickflow, curl and Dapr SDK example is marked runnable or not-runnable', (t) => {
   const unmarked = blocks.filter((b) => isExample(b) && b.marker === undefined);
@@ -300,6 +324,53 @@ const PROMISES: Array<{ match: RegExp; check: (t: ExecutionContext, run: Run) =>
       );
       t.regex(id ?? '', /^reorder-o-50@\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
       t.like(await until(id!, 'COMPLETED'), { orderId: 'o-50', outcome: 'completed' });
+    },
+  },
+  {
+    // Dapr's publish API: the subscriber's route gets the message at once, in a CloudEvent.
+    match: /^curl -X POST localhost:3500\/v1\.0\/publish\/orders-bus\/cart-reminders[^\n]*$/,
+    async check(t) {
+      const message = await ownApp.next((r) => r.path === '/cart-reminders' && r.body.includes('c-10'));
+      t.like(JSON.parse(message.body) as unknown, { topic: 'cart-reminders', data: { cart: 'c-10' } });
+    },
+  },
+  {
+    // A delayed publish is kept with its target (it is due in 30 minutes), and the publish API's
+    // message reaches the subscriber.
+    match: /jobs\/remind-cart-c-9/,
+    async check(t) {
+      const job = await server.request('GET', '/v1.0-alpha1/jobs/remind-cart-c-9');
+      t.like(job.json as unknown, {
+        target: { publish: { pubsubName: 'orders-bus', topic: 'cart-reminders', data: { cart: 'c-9' } } },
+      });
+      await ownApp.next((r) => r.path === '/cart-reminders' && r.body.includes('c-10'));
+      t.pass();
+    },
+  },
+  {
+    // An actor reminder of three repetitions reaches the app hosting Lamp three times, then ends.
+    match: /reminders\/blink/,
+    async check(t) {
+      const path = '/actors/Lamp/kitchen/method/remind/blink';
+      await waitFor(async () => ownApp.received.filter((r) => r.path === path).length >= 3, {
+        what: 'three reminder calls',
+        timeoutMs: 20_000,
+        intervalMs: 100,
+      });
+      const calls = ownApp.received.filter((r) => r.path === path);
+      t.true(calls.every((c) => c.method === 'PUT'));
+      t.like(JSON.parse(calls[0]!.body) as unknown, { data: 'blink', period: 'R3/PT1S' });
+    },
+  },
+  {
+    // Scheduled invocation: the monthly job is kept; the one-off calls billing two seconds later.
+    match: /jobs\/close-invoices-now/,
+    async check(t) {
+      const monthly = await server.request('GET', '/v1.0-alpha1/jobs/close-invoices');
+      t.like(monthly.json as unknown, { schedule: '0 0 1 1 * *', target: { invoke: { appId: 'billing' } } });
+      const call = await billing.next((r) => r.path === '/invoices/close');
+      t.is(call.method, 'PUT');
+      t.deepEqual(JSON.parse(call.body) as unknown, { period: 'today' });
     },
   },
   {

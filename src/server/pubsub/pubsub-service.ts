@@ -31,11 +31,18 @@ export interface PubSubServiceOptions {
   appApiToken?: string;
   metrics: PubSubMetrics;
   log: (line: string) => void;
+  /**
+   * How often an app that answered is asked again, so that an app restarted with other
+   * subscriptions is read from its new list (default 30 s). Dapr's sidecar reads them once, at its
+   * own start, next to its app; a tickflow server outlives the apps it serves.
+   */
+  refreshMs?: number;
 }
 
 /** Pauses between attempts to read an app's subscriptions while it does not answer. */
 const FIRST_SUBSCRIBE_RETRY_MS = 100;
 const MAX_SUBSCRIBE_RETRY_MS = 5_000;
+const DEFAULT_REFRESH_MS = 30_000;
 /** Distinct (app, route, outcome) failures remembered for logging once, then forgotten together. */
 const LOGGED_LIMIT = 10_000;
 
@@ -46,7 +53,8 @@ const LOGGED_LIMIT = 10_000;
  */
 export class PubSubService {
   readonly #o: PubSubServiceOptions;
-  readonly #stops: Array<() => void> = [];
+  /** Stops of each subscriber app's current reads, by app (id and instance). */
+  readonly #stops = new Map<string, Array<() => void>>();
   readonly #logged = new Set<string>();
   readonly #abort = new AbortController();
 
@@ -96,37 +104,64 @@ export class PubSubService {
   /** Stops reads and closes the brokers' connections. */
   async close(): Promise<void> {
     this.#abort.abort();
-    for (const stop of this.#stops.splice(0)) stop();
+    for (const stops of this.#stops.values()) for (const stop of stops) stop();
+    this.#stops.clear();
     await Promise.all([...this.#o.brokers.values()].map((b) => b.close()));
   }
 
+  /**
+   * Reads the app's subscriptions until it answers, starts reading its topics, then asks again
+   * every `refreshMs`: a changed list replaces the reads (topics dropped stop, new ones start from
+   * the group's position); an app that does not answer a refresh (restarting, say) keeps its reads.
+   */
   async #subscribeApp(app: SubscriberApp): Promise<void> {
     let wait = FIRST_SUBSCRIBE_RETRY_MS;
     let warned = false;
+    let current: string | undefined;
     for (;;) {
       if (this.#abort.signal.aborted) return;
       const answer = await fetchSubscriptions(app.url, this.#o.timeoutMs, this.#headers());
       if (this.#abort.signal.aborted) return;
       if (answer.kind === 'ok') {
-        for (const why of answer.ignored) {
+        const key = subscriptionsKey(answer.subscriptions);
+        if (key !== current) {
+          for (const why of answer.ignored) {
+            this.#o.log(
+              `warning: app ${app.appId}: a subscription of ${app.url}/dapr/subscribe is ignored: ${why}`,
+            );
+          }
+          if (current !== undefined) {
+            this.#o.log(`app ${app.appId} (${app.url}) changed its subscriptions: reading the new list`);
+          }
+          this.#stopApp(app);
+          this.#start(app, answer.subscriptions);
+          current = key;
+        }
+        warned = false;
+        wait = this.#o.refreshMs ?? DEFAULT_REFRESH_MS;
+      } else {
+        if (!warned) {
+          warned = true;
           this.#o.log(
-            `warning: app ${app.appId}: a subscription of ${app.url}/dapr/subscribe is ignored: ${why}`,
+            `warning: app ${app.appId}: its subscriptions could not be read from ${app.url}/dapr/subscribe ` +
+              `(${answer.detail}); ` +
+              (current === undefined
+                ? 'asking again until it answers'
+                : 'its current subscriptions are kept'),
           );
         }
-        this.#start(app, answer.subscriptions);
-        return;
-      }
-      if (!warned) {
-        warned = true;
-        this.#o.log(
-          `warning: app ${app.appId}: its subscriptions could not be read from ${app.url}/dapr/subscribe ` +
-            `(${answer.detail}); asking again until it answers`,
-        );
+        if (current !== undefined) wait = this.#o.refreshMs ?? DEFAULT_REFRESH_MS;
       }
       // Ends at once when the server stops, so a pause never holds its shutdown.
       await sleep(wait, undefined, { signal: this.#abort.signal }).catch(() => undefined);
-      wait = Math.min(wait * 2, MAX_SUBSCRIBE_RETRY_MS);
+      if (current === undefined) wait = Math.min(wait * 2, MAX_SUBSCRIBE_RETRY_MS);
     }
+  }
+
+  #stopApp(app: SubscriberApp): void {
+    const key = appKey(app);
+    for (const stop of this.#stops.get(key) ?? []) stop();
+    this.#stops.delete(key);
   }
 
   #start(app: SubscriberApp, subscriptions: readonly TopicSubscription[]): void {
@@ -149,7 +184,9 @@ export class PubSubService {
       this.#o.log(
         `app ${app.appId} (${app.url}) subscribes on pub/sub ${pubsubName} to ${[...routes.keys()].join(', ')}`,
       );
-      this.#stops.push(
+      const stops = this.#stops.get(appKey(app)) ?? [];
+      this.#stops.set(appKey(app), stops);
+      stops.push(
         broker.subscribe({
           group: app.appId,
           ...(app.consumer !== undefined && { consumer: app.consumer }),
@@ -211,4 +248,14 @@ export class PubSubService {
   #headers(): Record<string, string> {
     return this.#o.appApiToken === undefined ? {} : { [API_TOKEN_HEADER]: this.#o.appApiToken };
   }
+}
+
+const appKey = (app: SubscriberApp): string => `${app.appId}\n${app.consumer ?? ''}`;
+
+/** The same subscriptions in any order give the same key. */
+function subscriptionsKey(subscriptions: readonly TopicSubscription[]): string {
+  return subscriptions
+    .map((s) => `${s.pubsubName}\n${s.topic}\n${s.route}`)
+    .sort()
+    .join('\n\n');
 }

@@ -51,6 +51,8 @@ export class RedisStreamsBroker implements PubSubBroker {
   /** This process's consumer name in every group: several replicas share a group's messages. */
   readonly #consumer = `${hostname()}-${process.pid}`;
   #down = false;
+  /** Set once the command connection was first ready: until then a publish waits for it. */
+  #connected = false;
 
   constructor(options: RedisStreamsOptions) {
     this.#o = options;
@@ -78,6 +80,7 @@ export class RedisStreamsBroker implements PubSubBroker {
         },
       });
     }
+    if (!this.#connected) await this.#firstConnection();
     try {
       await this.#redis.call('XADD', topic, 'MAXLEN', '~', String(this.#o.maxLenApprox), '*', 'data', json);
     } catch (error) {
@@ -88,6 +91,21 @@ export class RedisStreamsBroker implements PubSubBroker {
         { cause: error },
       );
     }
+  }
+
+  /**
+   * A publish right after start (the server's first request, a tick due at start) waits for the
+   * first connection, up to the command timeout, instead of failing because it is not made yet.
+   * Later outages fail publishes at once, as the comment on the connection says.
+   */
+  async #firstConnection(): Promise<void> {
+    if (this.#redis.status === 'ready') {
+      this.#connected = true;
+      return;
+    }
+    const deadline = Date.now() + (this.#o.commandTimeoutMs ?? 5_000);
+    await waitReady(this.#redis, () => Date.now() >= deadline);
+    if (this.#redis.status === 'ready') this.#connected = true;
   }
 
   subscribe(options: SubscribeOptions): () => void {
@@ -140,6 +158,7 @@ export class RedisStreamsBroker implements PubSubBroker {
               'COUNT',
               String(this.#o.readCount),
             );
+            if (stopped()) return;
             const entries = (Array.isArray(reply) ? reply[1] : undefined) as unknown;
             const messages = this.#messages(topic, entries, true).filter((m) => !inFlight.has(m.id));
             await this.#handleAll(reader, o, messages, inFlight);
@@ -159,6 +178,10 @@ export class RedisStreamsBroker implements PubSubBroker {
           ...o.topics,
           ...o.topics.map(() => '>'),
         );
+        // A read that was already answered when the reads were stopped (disconnect does not cancel
+        // a reply on its way) is not handed out: its entries stay pending in the group, and are
+        // claimed again by a reader that still reads the topic.
+        if (stopped()) return;
         const messages: ReceivedMessage[] = [];
         for (const stream of Array.isArray(reply) ? (reply as unknown[]) : []) {
           if (!Array.isArray(stream)) continue;

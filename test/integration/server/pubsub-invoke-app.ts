@@ -22,6 +22,10 @@ export type Answer = (request: Received, seen: number) => { status: number; body
  */
 export class PubSubInvokeApp {
   readonly received: Received[] = [];
+  /** What `GET /dapr/subscribe` answers (404 when undefined); a test may change it. */
+  subscriptions: unknown[] | undefined;
+  /** When set, `GET /dapr/subscribe` answers this status and nothing else (an app restarting). */
+  subscribeStatus: number | undefined;
   readonly #server: Server;
   readonly #waiters = new Set<{ match: (r: Received) => boolean; resolve: (r: Received) => void }>();
 
@@ -46,10 +50,13 @@ export class PubSubInvokeApp {
       req.on('end', () => {
         const path = req.url ?? '/';
         if (req.method === 'GET' && path === '/dapr/subscribe') {
-          if (subscriptions === undefined) return void res.writeHead(404).end();
+          const announced = self.app!.subscriptions;
+          const status = self.app!.subscribeStatus;
+          if (status !== undefined) return void res.writeHead(status).end();
+          if (announced === undefined) return void res.writeHead(404).end();
           return void res
             .writeHead(200, { 'content-type': 'application/json' })
-            .end(JSON.stringify(subscriptions));
+            .end(JSON.stringify(announced));
         }
         // Probes of an app that could not be reached: any answer will do.
         if (req.method === 'GET' && path === '/') return void res.writeHead(200).end();
@@ -76,6 +83,7 @@ export class PubSubInvokeApp {
     await new Promise<void>((resolve) => server.listen(listenPort, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     self.app = new PubSubInvokeApp(server, `http://127.0.0.1:${port}`);
+    self.app.subscriptions = subscriptions;
     return self.app;
   }
 

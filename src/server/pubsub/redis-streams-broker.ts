@@ -99,13 +99,13 @@ export class RedisStreamsBroker implements PubSubBroker {
    * Later outages fail publishes at once, as the comment on the connection says.
    */
   async #firstConnection(): Promise<void> {
-    if (this.#redis.status === 'ready') {
-      this.#connected = true;
-      return;
+    // A function, not a comparison TypeScript narrows: the status changes while we wait.
+    const ready = (): boolean => this.#redis.status === 'ready';
+    if (!ready()) {
+      const deadline = Date.now() + (this.#o.commandTimeoutMs ?? 5_000);
+      await waitReady(this.#redis, () => Date.now() >= deadline);
     }
-    const deadline = Date.now() + (this.#o.commandTimeoutMs ?? 5_000);
-    await waitReady(this.#redis, () => Date.now() >= deadline);
-    if (this.#redis.status === 'ready') this.#connected = true;
+    if (ready()) this.#connected = true;
   }
 
   subscribe(options: SubscribeOptions): () => void {

@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { CliError, ExitCode, oneLine } from './cli-error.js';
 import { DEFAULT_SERVER } from './context.js';
+import { registerBackupCommand } from './commands/backup.js';
 import { registerJobsCommand } from './commands/jobs.js';
 import { replayCommand } from './commands/replay.js';
+import { registerRestoreCommand } from './commands/restore.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerWorkflowsCommand } from './commands/workflows.js';
 import { processIo, type CliIo } from './output.js';
@@ -31,6 +33,8 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
   registerServeCommand(program, io, setExitCode);
   registerJobsCommand(program, io);
   registerWorkflowsCommand(program, io);
+  registerBackupCommand(program, io);
+  registerRestoreCommand(program, io);
   // --- `tickflow replay`: written by another engineer in ./commands/replay.ts; only wired in here. ---
   program.addCommand(
     replayCommand({

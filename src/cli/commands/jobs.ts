@@ -6,6 +6,8 @@ import { commandContext, segment } from '../context.js';
 import { compactJson, type CliIo } from '../output.js';
 import { listPaged } from '../paged-listing.js';
 import { parseJsonOption, parseNonNegativeInt, parsePositiveInt } from '../parse.js';
+import { registerJobsExportCommand } from './jobs-export.js';
+import { registerJobsImportCommand } from './jobs-import.js';
 
 interface ScheduleOptions {
   schedule?: string;
@@ -22,7 +24,7 @@ interface ScheduleOptions {
 
 const JOBS = '/v1.0-alpha1/jobs';
 
-/** `tickflow jobs schedule|get|list|delete`, over the server's Jobs API. */
+/** `tickflow jobs schedule|get|list|delete`, over the server's Jobs API; `export|import` on etcd. */
 export function registerJobsCommand(program: Command, io: CliIo): void {
   const jobs = program.command('jobs').description('schedule, inspect and delete jobs (Dapr Jobs API)');
 
@@ -113,6 +115,10 @@ export function registerJobsCommand(program: Command, io: CliIo): void {
       if (out.json) out.printJson({ name, deleted: true });
       else out.line(`job ${JSON.stringify(name)} deleted`);
     });
+
+  // Straight on etcd, not through the server: see ./jobs-export.ts.
+  registerJobsExportCommand(jobs, io);
+  registerJobsImportCommand(jobs, io);
 }
 
 function scheduleBody(o: ScheduleOptions): Record<string, unknown> {

@@ -1,0 +1,158 @@
+import { access, mkdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { Etcd3 } from 'etcd3';
+import { credentialsFile } from '../../etcd/embedded-auth.js';
+import { startEmbeddedEtcd } from '../../etcd/embedded-etcd.js';
+import { verifySnapshot } from '../../etcd/etcd-snapshot.js';
+import { checkEmptyDir, restoreSnapshot } from '../../etcd/snapshot-restore.js';
+import { CliError } from '../cli-error.js';
+import { readEmbeddedCredentials } from '../etcd-access.js';
+import { Output, type CliIo } from '../output.js';
+import { formatBytes } from '../progress-throttle.js';
+import { BACKUP_CREDENTIALS_SUFFIX } from './backup.js';
+
+interface RestoreFlags {
+  dataDir: string;
+  credentials?: string;
+  name?: string;
+  initialCluster?: string;
+  initialAdvertisePeerUrls?: string;
+  initialClusterToken?: string;
+}
+
+/**
+ * `tickflow restore FILE --data-dir DIR`: a new serve data dir from a snapshot. `tickflow serve
+ * --data-dir DIR` then starts on it with every key and revision of the snapshot, so each job goes
+ * on from the progress it had at the snapshot.
+ */
+export function registerRestoreCommand(program: Command, io: CliIo): void {
+  program
+    .command('restore <file>')
+    .description(
+      'make a new data dir for `tickflow serve --data-dir` from a snapshot of `tickflow backup` ' +
+        '(or `etcdctl snapshot save`)',
+    )
+    .requiredOption('--data-dir <dir>', 'the data dir to create (refused unless new or empty)')
+    .option(
+      '--credentials <file>',
+      'the etcd credentials of the store the snapshot was taken from (default: FILE.credentials.json if it exists)',
+    )
+    .option('--name <name>', "this member's name (default tickflow, the embedded etcd's)")
+    .option(
+      '--initial-cluster <members>',
+      'name=peer-url,... of every member, to restore a cluster of several members (one restore per member)',
+    )
+    .option('--initial-advertise-peer-urls <urls>', "this member's peer URLs (default http://localhost:2380)")
+    .option('--initial-cluster-token <token>', 'the restored cluster token (default tickflow-restored)')
+    .action(async (file: string, flags: RestoreFlags, cmd: Command) => {
+      const out = new Output(io, cmd.optsWithGlobals<{ json?: boolean }>().json === true);
+      await restore(file, flags, io, out);
+    });
+}
+
+async function restore(file: string, flags: RestoreFlags, io: CliIo, out: Output): Promise<void> {
+  const dataDir = resolve(flags.dataDir);
+  await checkEmptyDir(dataDir);
+  const snapshot = await verifySnapshot(file);
+  io.err(`snapshot ${file}: ${formatBytes(snapshot.bytes)}, sha256 ${snapshot.sha256} checks out\n`);
+  const credentialsSource = flags.credentials ?? (await defaultCredentials(file));
+  const auth = credentialsSource === undefined ? undefined : await readEmbeddedCredentials(credentialsSource);
+  const members = flags.initialCluster?.split(',').filter((m) => m.trim() !== '').length ?? 1;
+
+  const createdDir = !(await exists(dataDir));
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const etcdDir = join(dataDir, 'etcd');
+  try {
+    await restoreSnapshot({
+      snapshot: file,
+      dataDir: etcdDir,
+      ...(flags.name !== undefined && { name: flags.name }),
+      ...(flags.initialCluster !== undefined && { initialCluster: flags.initialCluster }),
+      ...(flags.initialAdvertisePeerUrls !== undefined && {
+        initialAdvertisePeerUrls: flags.initialAdvertisePeerUrls,
+      }),
+      ...(flags.initialClusterToken !== undefined && { initialClusterToken: flags.initialClusterToken }),
+    });
+    if (auth !== undefined) {
+      await writeFile(credentialsFile(etcdDir), `${JSON.stringify(auth)}\n`, { mode: 0o600, flag: 'wx' });
+    }
+    // One member alone can start and be asked: prove that serve will be able to use it.
+    const keys = members === 1 ? await checkRestored(etcdDir, auth, credentialsSource) : undefined;
+    const summary = {
+      snapshot: resolve(file),
+      dataDir,
+      etcdDataDir: etcdDir,
+      bytes: snapshot.bytes,
+      sha256: snapshot.sha256,
+      ...(keys !== undefined && { keys }),
+      ...(auth !== undefined && { credentials: credentialsFile(etcdDir) }),
+    };
+    if (out.json) {
+      out.printJson(summary);
+      return;
+    }
+    out.line(
+      `restored ${file} into ${dataDir}` +
+        (keys === undefined ? '' : `: ${keys} keys`) +
+        (auth === undefined ? '' : `, etcd credentials in ${credentialsFile(etcdDir)}`),
+    );
+    out.line(
+      members === 1
+        ? `start it with: tickflow serve --data-dir ${flags.dataDir}`
+        : 'restore the same snapshot for every member named in --initial-cluster, then start them',
+    );
+  } catch (error) {
+    // Leave nothing half made: a new attempt must find the dir as it was.
+    if (createdDir) await rm(dataDir, { recursive: true, force: true });
+    else {
+      for (const entry of ['etcd', 'etcd.credentials.json', 'etcd.lock', 'etcd.sock']) {
+        await rm(join(dataDir, entry), { recursive: true, force: true });
+      }
+    }
+    throw error;
+  }
+}
+
+/**
+ * Starts the restored member once, alone, and counts its keys with the credentials serve will
+ * use. Its users and auth come from the snapshot: a snapshot of a store with auth on is usable
+ * only with that store's password, which is what this finds out before serve would.
+ */
+async function checkRestored(
+  etcdDir: string,
+  auth: { username: string; password: string } | undefined,
+  credentialsSource: string | undefined,
+): Promise<number> {
+  const etcd = await startEmbeddedEtcd({ dataDir: etcdDir, auth: auth !== undefined, maintenance: false });
+  const client = new Etcd3({ hosts: etcd.hosts, ...(auth !== undefined && { auth }) });
+  try {
+    return await client.getAll().count();
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    if (/user name is empty|permission denied|invalid auth token|authentication failed/i.test(text)) {
+      throw new CliError(
+        auth === undefined
+          ? 'the snapshot has etcd auth on: pass --credentials with the etcd.credentials.json of the data dir ' +
+              `it was taken from (tickflow backup writes it beside the snapshot as FILE${BACKUP_CREDENTIALS_SUFFIX})`
+          : `the credentials in ${credentialsSource ?? '--credentials'} are not those of the snapshot's etcd (${text})`,
+      );
+    }
+    throw error;
+  } finally {
+    client.close();
+    await etcd.stop();
+  }
+}
+
+async function defaultCredentials(snapshot: string): Promise<string | undefined> {
+  const candidate = `${snapshot}${BACKUP_CREDENTIALS_SUFFIX}`;
+  return (await exists(candidate)) ? candidate : undefined;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}

@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { credentialsFile } from '../etcd/embedded-auth.js';
+import { EtcdDataDirInUseError } from '../etcd/embedded-etcd-errors.js';
+import { startEmbeddedEtcd } from '../etcd/embedded-etcd.js';
+import type { EtcdCredentials } from '../etcd/etcd-credentials.js';
+import { CliError, usageError } from './cli-error.js';
+import type { CliIo } from './output.js';
+import { parseEtcdOption } from './parse.js';
+
+/**
+ * How the commands that work on etcd itself (backup, jobs export/import) reach it, with the same
+ * flags as `tickflow serve`: `--etcd URLs` with the `--etcd-*` TLS and auth flags, or the
+ * embedded etcd of a serve `--data-dir`.
+ */
+
+/** The flags `addEtcdAccessOptions` adds. */
+export interface EtcdAccessFlags {
+  etcd: 'embedded' | string[];
+  dataDir: string;
+  etcdCa?: string;
+  etcdCert?: string;
+  etcdKey?: string;
+  etcdUser?: string;
+  etcdPassword?: string;
+}
+
+/** An etcd to work on, and how to let go of it. */
+export interface EtcdAccess {
+  hosts: string[];
+  credentials: EtcdCredentials;
+  /** The embedded etcd's credentials file, when the etcd is a serve data dir's with auth on. */
+  credentialsFile: string | undefined;
+  /** Stops the embedded etcd if this command started it; otherwise does nothing. */
+  close(): Promise<void>;
+}
+
+/** Adds `--etcd`, `--data-dir` and the `--etcd-*` security flags, as `tickflow serve` has them. */
+export function addEtcdAccessOptions(command: Command): Command {
+  return command
+    .option(
+      '--etcd <where>',
+      '"embedded" (the etcd of --data-dir), or etcd client URLs, comma-separated',
+      parseEtcdOption,
+      'embedded',
+    )
+    .option(
+      '--data-dir <dir>',
+      'the data dir of tickflow serve: its running etcd is used, or started for this command if it is stopped',
+      '.tickflow',
+    )
+    .option('--etcd-ca <file>', "PEM CA of an external etcd's certificate (https:// --etcd URLs)")
+    .option('--etcd-cert <file>', 'PEM client certificate for etcd --client-cert-auth (with --etcd-key)')
+    .option('--etcd-key <file>', 'PEM key of --etcd-cert')
+    .option('--etcd-user <user>', 'etcd user name (etcd auth); the password from $TICKFLOW_ETCD_PASSWORD')
+    .option(
+      '--etcd-password <password>',
+      'etcd password (prefer $TICKFLOW_ETCD_PASSWORD: a flag shows in ps)',
+    );
+}
+
+/**
+ * Reaches the etcd the flags name. For a serve data dir: the etcd of the server running on it
+ * (from its lock file), with the password from the dir's credentials file; when no server runs
+ * there, its etcd is started for this command (on owner-only sockets) and stopped by `close`.
+ */
+export async function openEtcdAccess(flags: EtcdAccessFlags, io: CliIo): Promise<EtcdAccess> {
+  if (flags.etcd !== 'embedded') {
+    return {
+      hosts: flags.etcd,
+      credentials: readEtcdCredentials(flags),
+      credentialsFile: undefined,
+      close: async () => undefined,
+    };
+  }
+  const etcdDir = resolve(join(flags.dataDir, 'etcd'));
+  if (!(await exists(join(etcdDir, 'member')))) {
+    throw new CliError(
+      `no etcd data in --data-dir ${JSON.stringify(flags.dataDir)} (expected ${join(etcdDir, 'member')}): ` +
+        'pass the --data-dir tickflow serve runs with, or --etcd with the URLs of its etcd',
+    );
+  }
+  const file = credentialsFile(etcdDir);
+  const auth = await readEmbeddedCredentials(file);
+  const credentials: EtcdCredentials = auth === undefined ? {} : { auth };
+  try {
+    const etcd = await startEmbeddedEtcd({ dataDir: etcdDir, auth: auth !== undefined, maintenance: false });
+    io.err(`started the stopped etcd of ${flags.dataDir} for this command (pid ${etcd.pid})\n`);
+    return {
+      hosts: etcd.hosts,
+      credentials: etcd.auth === undefined ? {} : { auth: etcd.auth },
+      credentialsFile: auth === undefined ? undefined : file,
+      close: () => etcd.stop(),
+    };
+  } catch (error) {
+    if (!(error instanceof EtcdDataDirInUseError) || error.hosts === undefined) throw error;
+    // A server runs on the data dir: work on its etcd, as a second serve would with --etcd.
+    return {
+      hosts: error.hosts,
+      credentials,
+      credentialsFile: auth === undefined ? undefined : file,
+      close: async () => undefined,
+    };
+  }
+}
+
+/** The user and password kept in an embedded etcd's credentials file, if it has one. */
+export async function readEmbeddedCredentials(
+  file: string,
+): Promise<{ username: string; password: string } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CliError(`${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const { username, password } = (parsed ?? {}) as { username?: unknown; password?: unknown };
+  if (typeof username !== 'string' || username === '' || typeof password !== 'string' || password === '') {
+    throw new CliError(
+      `${file} is not an etcd credentials file: expected {"username": ..., "password": ...}`,
+    );
+  }
+  return { username, password };
+}
+
+/**
+ * The --etcd-* flags as credentials (files read now). The same rules as `tickflow serve`'s flags;
+ * kept apart from serve's so either can change its own set.
+ */
+function readEtcdCredentials(flags: EtcdAccessFlags): EtcdCredentials {
+  const read = (flag: string, file: string | undefined): Buffer | undefined => {
+    if (file === undefined) return undefined;
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw usageError(
+        `${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
+    }
+  };
+  const ca = read('--etcd-ca', flags.etcdCa);
+  const cert = read('--etcd-cert', flags.etcdCert);
+  const key = read('--etcd-key', flags.etcdKey);
+  if ((cert === undefined) !== (key === undefined))
+    throw usageError('--etcd-cert and --etcd-key go together');
+  const password = flags.etcdPassword ?? (process.env['TICKFLOW_ETCD_PASSWORD'] || undefined);
+  if (flags.etcdUser === undefined && flags.etcdPassword !== undefined) {
+    throw usageError('--etcd-password needs --etcd-user');
+  }
+  if (flags.etcdUser !== undefined && password === undefined) {
+    throw usageError('--etcd-user needs a password: set TICKFLOW_ETCD_PASSWORD (or pass --etcd-password)');
+  }
+  const tls = ca || cert ? { ...(ca && { ca }), ...(cert && key && { cert, key }) } : undefined;
+  return {
+    ...(tls !== undefined && { tls }),
+    ...(flags.etcdUser !== undefined &&
+      password !== undefined && { auth: { username: flags.etcdUser, password } }),
+  };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -74,6 +74,29 @@ const layers = [
     except: ['./common', './etcd'],
     message: 'the store layer imports common only',
   },
+  {
+    // Dapr's Scheduler logic (names, stored data, the sidecar hub) over the timer service; its
+    // gRPC face is src/grpc/scheduler-*.ts.
+    target: './src/scheduler',
+    from: './src',
+    except: ['./common', './timers', './scheduler'],
+    message: 'src/scheduler: common and timers only (the gRPC face is in src/grpc)',
+  },
+  {
+    target: [
+      './src/*.ts',
+      './src/common',
+      './src/history',
+      './src/engine',
+      './src/runtime',
+      './src/timers',
+      './src/cluster',
+      './src/etcd',
+      './src/testing',
+    ],
+    from: './src/scheduler',
+    message: 'src/scheduler is composed by src/grpc, src/server and src/cli only',
+  },
 ];
 
 export default tseslint.config(

@@ -41,6 +41,8 @@ export const DAPR_SERVICE = 'dapr.proto.runtime.v1.Dapr';
 export const APP_CALLBACK_ALPHA_SERVICE = 'dapr.proto.runtime.v1.AppCallbackAlpha';
 export const TASK_HUB_SERVICE = 'TaskHubSidecarService';
 export const HEALTH_SERVICE = 'grpc.health.v1.Health';
+/** Dapr's Scheduler control-plane service, which daprd sidecars connect to (docs/dapr-scheduler.md). */
+export const SCHEDULER_SERVICE = 'dapr.proto.scheduler.v1.Scheduler';
 
 const require = createRequire(import.meta.url);
 
@@ -104,6 +106,15 @@ export function loadDaprRuntimeProtos(): LoadedProtos {
 export function loadOrchestratorProtos(): LoadedProtos {
   const root = join(packageDir('@dapr/durabletask-js'), 'proto');
   return load(['orchestrator_service.proto'], [root], 'the Durable Task protos from @dapr/durabletask-js');
+}
+
+/**
+ * Dapr's Scheduler service (`dapr.proto.scheduler.v1.Scheduler`) from `@dapr/dapr`, which ships
+ * `proto/dapr/proto/scheduler/v1/scheduler.proto`.
+ */
+export function loadDaprSchedulerProtos(): LoadedProtos {
+  const root = join(packageDir('@dapr/dapr'), 'proto');
+  return load(['dapr/proto/scheduler/v1/scheduler.proto'], [root], "Dapr's scheduler protos from @dapr/dapr");
 }
 
 /** The gRPC health protocol (`grpc.health.v1`), as published by `grpc-health-check`. */

@@ -1,0 +1,122 @@
+import type { KvStore } from '../etcd/kv-store.js';
+import type { CronTimeZone } from '../timers/schedule/cron-time-zone.js';
+import { TimerService } from '../timers/timer-service.js';
+import { SidecarHub } from '../scheduler/sidecar-hub.js';
+import type { MetricsRegistry } from '../server/prometheus.js';
+import { GrpcListenError, startGrpcServer } from './grpc-server.js';
+import { loadDaprSchedulerProtos } from './protos.js';
+import { registerSchedulerMetrics } from './scheduler-metrics.js';
+import { schedulerService } from './scheduler-service.js';
+
+/**
+ * The timer-service scope every Scheduler job and reminder is stored in, whatever its Dapr
+ * namespace and app: `/tickflow/_dapr-scheduler/jobs/timers/...`. One scope, as Dapr's scheduler
+ * keeps one key space, so one set of partitions is shared by the replicas whatever the number of
+ * apps; the leading `_` cannot be a Kubernetes namespace, so no Dapr namespace collides with it.
+ */
+export const SCHEDULER_SCOPE = { namespace: '_dapr-scheduler', appId: 'jobs' } as const;
+
+/** Streams one replica takes at once (`WatchJobs`). */
+export const DEFAULT_MAX_SIDECAR_STREAMS = 1_000;
+/** Triggers in flight on one stream at once. */
+export const DEFAULT_MAX_INFLIGHT_PER_STREAM = 100;
+/** How long a trigger waits for the sidecar's answer before it counts as failed. */
+export const DEFAULT_ANSWER_TIMEOUT_MS = 60_000;
+
+/** Options of `startSchedulerApi`. */
+export interface SchedulerApiOptions {
+  /** Interface to listen on (as the other APIs). */
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  kv: KvStore;
+  leaseTtlSeconds?: number;
+  cronTimeZone?: CronTimeZone;
+  /** When set, every call but health needs it in `dapr-api-token` metadata. */
+  apiToken?: string;
+  tls?: { key: Buffer; cert: Buffer; ca?: Buffer };
+  registry: MetricsRegistry;
+  /** Warnings (timer service, late answers), already coalesced; counted by the caller. */
+  warn: (error: Error) => void;
+  /** Connects, disconnects and server errors, one line each. */
+  log: (line: string) => void;
+  answerTimeoutMs?: number;
+  maxStreams?: number;
+  maxInflightPerStream?: number;
+}
+
+/** The running Scheduler API. */
+export interface SchedulerApi {
+  /** The port it listens on. */
+  readonly port: number;
+  /** Its timer-service replica (the scheduler's scope). */
+  readonly timers: TimerService;
+  /** Ends the streams (unanswered triggers are staged), stops serving and hands the partitions back. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Serves Dapr's Scheduler (`dapr.proto.scheduler.v1.Scheduler`) on its own port, for daprd
+ * sidecars started with `--scheduler-host-address`: a timer-service replica of the scheduler's
+ * scope, the hub that routes its triggers to the `WatchJobs` streams, and the gRPC server (health,
+ * reflection and the API token as on the main gRPC port).
+ */
+export async function startSchedulerApi(o: SchedulerApiOptions): Promise<SchedulerApi> {
+  const timers = new TimerService({
+    kv: o.kv,
+    ...SCHEDULER_SCOPE,
+    ...(o.leaseTtlSeconds !== undefined && { leaseTtlSeconds: o.leaseTtlSeconds }),
+    ...(o.cronTimeZone !== undefined && { cronTimeZone: o.cronTimeZone }),
+  });
+  timers.on('warning', o.warn);
+  const hub = new SidecarHub({
+    timers,
+    maxConnections: o.maxStreams ?? DEFAULT_MAX_SIDECAR_STREAMS,
+    maxInflightPerConnection: o.maxInflightPerStream ?? DEFAULT_MAX_INFLIGHT_PER_STREAM,
+  });
+  const counters = registerSchedulerMetrics(o.registry, hub, timers);
+  hub.on('connected', (label, n) => o.log(`scheduler: sidecar connected: ${label} (${n} connected)`));
+  hub.on('disconnected', (label, n) => o.log(`scheduler: sidecar disconnected: ${label} (${n} connected)`));
+  let port = o.port;
+  const service = schedulerService({
+    protos: loadDaprSchedulerProtos(),
+    timers,
+    hub,
+    hosts: () => [`${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`],
+    answerTimeoutMs: o.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS,
+    onUnmatchedAnswer: () => counters.unmatchedAnswer(),
+    onRefusedStream: () => counters.refusedStream(),
+    onServerError: (method, error) =>
+      o.log(`error: scheduler ${method}: ${error instanceof Error ? error.message : String(error)}`),
+  });
+  await timers.start();
+  try {
+    const server = await startGrpcServer({
+      host: o.host,
+      port: o.port,
+      services: [service],
+      ...(o.apiToken !== undefined && { apiToken: o.apiToken }),
+      ...(o.tls !== undefined && { tls: o.tls }),
+    });
+    port = server.port;
+    let stopping: Promise<void> | undefined;
+    return {
+      port,
+      timers,
+      stop: () =>
+        (stopping ??= (async () => {
+          service.close();
+          await server.stop();
+          await timers.stop();
+        })()),
+    };
+  } catch (error) {
+    await timers.stop();
+    if (error instanceof GrpcListenError) {
+      throw new GrpcListenError(`scheduler: ${error.message}; pass another --scheduler-grpc-port`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}

@@ -37,6 +37,11 @@ export interface ServeOptions {
    * on `host`, with the same token and TLS as HTTP.
    */
   grpcPort?: number | false;
+  /**
+   * Serve Dapr's Scheduler API (`dapr.proto.scheduler.v1.Scheduler`, for daprd sidecars) on this
+   * port; 0 picks a free one; undefined (default) serves none (docs/dapr-scheduler.md).
+   */
+  schedulerGrpcPort?: number;
   /** `'embedded'` (default) runs etcd as a child process; otherwise the client URLs of a cluster. */
   etcd?: 'embedded' | string[];
   /** State of the embedded etcd lives in `{dataDir}/etcd`. Default `.tickflow`. */
@@ -93,6 +98,8 @@ export interface TickflowServer {
   readonly port: number;
   /** The gRPC API's port, or undefined when gRPC is off. */
   readonly grpcPort: number | undefined;
+  /** The Scheduler API's port, or undefined when it is not served. */
+  readonly schedulerGrpcPort: number | undefined;
   readonly runtime: WorkflowRuntime;
   readonly etcd: EmbeddedEtcd | undefined;
   /**
@@ -275,6 +282,28 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
     const grpc =
       grpcPort === false ? undefined : await startGrpc(host, grpcPort, deps, log, options.apiToken, tls);
     if (grpc) undo.push(() => grpc.stop());
+    // Dapr's Scheduler API for daprd sidecars (src/grpc/scheduler-api.ts), only when asked for.
+    const scheduler =
+      options.schedulerGrpcPort === undefined
+        ? undefined
+        : await (
+            await import('../grpc/scheduler-api.js')
+          ).startSchedulerApi({
+            host,
+            port: options.schedulerGrpcPort,
+            kv,
+            registry: metrics.registry,
+            log,
+            warn: (error) => {
+              metrics.recordWarning('scheduler', error);
+              log(`warning: scheduler: ${error.message}`);
+            },
+            ...(options.leaseTtlSeconds !== undefined && { leaseTtlSeconds: options.leaseTtlSeconds }),
+            ...(options.cronTimeZone !== undefined && { cronTimeZone: options.cronTimeZone }),
+            ...(options.apiToken !== undefined && { apiToken: options.apiToken }),
+            ...(tls !== undefined && { tls }),
+          });
+    if (scheduler) undo.push(() => scheduler.stop());
     ready = true;
 
     let stopping: Promise<void> | undefined;
@@ -282,12 +311,13 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
       url: `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
       port,
       grpcPort: grpc?.port,
+      schedulerGrpcPort: scheduler?.port,
       runtime,
       etcd,
       stop: () =>
         (stopping ??= (async () => {
           ready = false;
-          await Promise.all([app.close(), grpc?.stop()]);
+          await Promise.all([app.close(), grpc?.stop(), scheduler?.stop()]);
           // No new callbacks start; the runtime's stop waits for those in flight.
           actorReminders?.stop();
           delivery?.stop();

@@ -13,6 +13,8 @@ interface ServeFlags {
   grpcPort: number;
   /** False with --no-grpc. */
   grpc: boolean;
+  /** Dapr's Scheduler API port; undefined: not served. */
+  schedulerGrpcPort?: number;
   host: string;
   etcd: 'embedded' | string[];
   dataDir: string;
@@ -57,6 +59,11 @@ export function registerServeCommand(program: Command, io: CliIo, setExitCode: (
       50001,
     )
     .option('--no-grpc', 'serve no gRPC API')
+    .option(
+      '--scheduler-grpc-port <port>',
+      "serve Dapr's Scheduler API for daprd sidecars on this port (Dapr's is 50006; 0 picks a free one; default: not served)",
+      parsePort,
+    )
     .option('--host <host>', 'interface to listen on (HTTP and gRPC)', '127.0.0.1')
     .option('--etcd <where>', '"embedded", or etcd client URLs, comma-separated', parseEtcdOption, 'embedded')
     .option('--data-dir <dir>', 'where the embedded etcd keeps its data', '.tickflow')
@@ -126,6 +133,7 @@ async function serve(flags: ServeFlags, apiToken: string | undefined, io: CliIo)
     host: flags.host,
     port: flags.port,
     grpcPort: flags.grpc ? flags.grpcPort : false,
+    ...(flags.schedulerGrpcPort !== undefined && { schedulerGrpcPort: flags.schedulerGrpcPort }),
     etcd: flags.etcd,
     dataDir: flags.dataDir,
     appId: flags.appId,
@@ -207,12 +215,14 @@ function describe(server: TickflowServer, flags: ServeFlags): string {
   const act = server.runtime.registeredActivities.length;
   const host = new URL(server.url).hostname;
   const grpc = server.grpcPort === undefined ? 'no gRPC' : `gRPC on ${host}:${server.grpcPort}`;
+  const scheduler =
+    server.schedulerGrpcPort === undefined ? '' : `; Dapr Scheduler on ${host}:${server.schedulerGrpcPort}`;
   const cronZone = server.runtime.timers.cronTimeZone;
   const zone =
     cronZone === undefined
       ? 'cron without CRON_TZ refused: TZ has no IANA name (set one, or --cron-time-zone)'
       : `cron without CRON_TZ in ${cronZone}`;
-  return `tickflow listening on ${server.url}; ${grpc}; ${etcd}; ${app}; ${wf} workflows, ${act} activities; ${zone}`;
+  return `tickflow listening on ${server.url}; ${grpc}${scheduler}; ${etcd}; ${app}; ${wf} workflows, ${act} activities; ${zone}`;
 }
 
 /** A repeatable option: every value given, in order. */

@@ -20,6 +20,8 @@ declare module 'fastify' {
     errorCode?: string;
     /** Error code for JSON-schema violations of this route (default ERR_MALFORMED_REQUEST). */
     validationErrorCode?: string;
+    /** Answered without the API token: the dashboard's static files (src/server/ui), which hold no data. */
+    publicRoute?: boolean;
   }
 }
 
@@ -81,7 +83,7 @@ export function buildHttpApp(deps: ApiDeps, options: HttpAppOptions = {}): Fasti
   if (apiToken !== undefined) {
     // onRequest runs before the body is read: a request without the token costs no parsing.
     app.addHook('onRequest', async (request, reply) => {
-      if (OPEN_ROUTES.has(request.routeOptions.url ?? '')) return;
+      if (OPEN_ROUTES.has(request.routeOptions.url ?? '') || request.routeOptions.config.publicRoute) return;
       const check = checkApiToken(request.headers, apiToken);
       if (check === 'ok') return;
       const error = new ApiError(

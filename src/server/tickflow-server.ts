@@ -18,6 +18,7 @@ import type { DeliveryTransport } from './delivery/delivery-transport.js';
 import { HttpTransport } from './delivery/http-transport.js';
 import { attachEtcdUpkeep } from './etcd-metrics.js';
 import { buildHttpApp } from './http-app.js';
+import { registerUiRoutes } from './routes/ui-routes.js';
 import { parseJobTargetServices, startJobTargetServices } from './job-target-services.js';
 import { registerWorkerMetrics } from './worker-metrics.js';
 import { ServerMetrics } from './server-metrics.js';
@@ -276,6 +277,8 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
           `error: ${request.method} ${request.url}: ${error instanceof Error ? error.message : String(error)}`,
         ),
     });
+    // The web dashboard at /ui and its JSON routes (src/server/ui, docs/dashboard.md).
+    registerUiRoutes(app, deps, { kv, log });
     const port = await listen(app, host, options.port ?? DEFAULT_PORT);
     undo.push(() => app.close());
     const grpcPort = options.grpcPort ?? DEFAULT_GRPC_PORT;

@@ -78,14 +78,15 @@ async function restore(file: string, flags: RestoreFlags, io: CliIo, out: Output
       await writeFile(credentialsFile(etcdDir), `${JSON.stringify(auth)}\n`, { mode: 0o600, flag: 'wx' });
     }
     // One member alone can start and be asked: prove that serve will be able to use it.
-    const keys = members === 1 ? await checkRestored(etcdDir, auth, credentialsSource) : undefined;
+    const checked = members === 1 ? await checkRestored(etcdDir, auth, credentialsSource) : undefined;
+    const keys = checked?.keys;
     const summary = {
       snapshot: resolve(file),
       dataDir,
       etcdDataDir: etcdDir,
       bytes: snapshot.bytes,
       sha256: snapshot.sha256,
-      ...(keys !== undefined && { keys }),
+      ...(checked !== undefined && { keys: checked.keys, revokedLeases: checked.revokedLeases }),
       ...(auth !== undefined && { credentials: credentialsFile(etcdDir) }),
     };
     if (out.json) {
@@ -95,6 +96,9 @@ async function restore(file: string, flags: RestoreFlags, io: CliIo, out: Output
     out.line(
       `restored ${file} into ${dataDir}` +
         (keys === undefined ? '' : `: ${keys} keys`) +
+        (checked === undefined || checked.revokedLeases === 0
+          ? ''
+          : `, ${checked.revokedLeases} leases of the source's processes revoked`) +
         (auth === undefined ? '' : `, etcd credentials in ${credentialsFile(etcdDir)}`),
     );
     out.line(
@@ -118,16 +122,28 @@ async function restore(file: string, flags: RestoreFlags, io: CliIo, out: Output
  * Starts the restored member once, alone, and counts its keys with the credentials serve will
  * use. Its users and auth come from the snapshot: a snapshot of a store with auth on is usable
  * only with that store's password, which is what this finds out before serve would.
+ *
+ * It also revokes every lease of the snapshot. They belong to the processes of the source
+ * cluster (replica memberships, partition ownerships), none of which can reach the restored one;
+ * etcd would keep them for their full TTL after the restored member starts, and the replicas of
+ * the restored cluster would wait that long to take the partitions and fire what is due.
  */
 async function checkRestored(
   etcdDir: string,
   auth: { username: string; password: string } | undefined,
   credentialsSource: string | undefined,
-): Promise<number> {
+): Promise<{ keys: number; revokedLeases: number }> {
   const etcd = await startEmbeddedEtcd({ dataDir: etcdDir, auth: auth !== undefined, maintenance: false });
   const client = new Etcd3({ hosts: etcd.hosts, ...(auth !== undefined && { auth }) });
   try {
-    return await client.getAll().count();
+    const { leases } = await client.leaseClient.leaseLeases();
+    for (const lease of leases) {
+      await client.leaseClient.leaseRevoke({ ID: lease.ID }).catch((error: unknown) => {
+        // Gone already (expired meanwhile) is what we wanted.
+        if (!(error instanceof Error && /requested lease not found/i.test(error.message))) throw error;
+      });
+    }
+    return { keys: await client.getAll().count(), revokedLeases: leases.length };
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
     if (/user name is empty|permission denied|invalid auth token|authentication failed/i.test(text)) {

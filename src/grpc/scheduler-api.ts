@@ -1,3 +1,6 @@
+import { systemClock } from '../common/clock.js';
+import { CoalescedWarnings } from '../common/coalesced-warnings.js';
+import { TickflowError } from '../common/tickflow-error.js';
 import type { KvStore } from '../etcd/kv-store.js';
 import type { CronTimeZone } from '../timers/schedule/cron-time-zone.js';
 import { TimerService } from '../timers/timer-service.js';
@@ -23,6 +26,11 @@ export const DEFAULT_MAX_INFLIGHT_PER_STREAM = 100;
 /** How long a trigger waits for the sidecar's answer before it counts as failed. */
 export const DEFAULT_ANSWER_TIMEOUT_MS = 60_000;
 
+/** A sidecar did not answer a trigger in time (a warning: the failure policy retries the trigger). */
+export class SchedulerAnswerTimeoutError extends TickflowError {
+  override name = 'SchedulerAnswerTimeoutError';
+}
+
 /** Options of `startSchedulerApi`. */
 export interface SchedulerApiOptions {
   /** Interface to listen on (as the other APIs). */
@@ -36,7 +44,7 @@ export interface SchedulerApiOptions {
   apiToken?: string;
   tls?: { key: Buffer; cert: Buffer; ca?: Buffer };
   registry: MetricsRegistry;
-  /** Warnings (timer service, late answers), already coalesced; counted by the caller. */
+  /** Warnings (the timer service's, sidecars that do not answer), coalesced; counted by the caller. */
   warn: (error: Error) => void;
   /** Connects, disconnects and server errors, one line each. */
   log: (line: string) => void;
@@ -75,6 +83,20 @@ export async function startSchedulerApi(o: SchedulerApiOptions): Promise<Schedul
     maxInflightPerConnection: o.maxInflightPerStream ?? DEFAULT_MAX_INFLIGHT_PER_STREAM,
   });
   const counters = registerSchedulerMetrics(o.registry, hub, timers);
+  const answerTimeoutMs = o.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
+  // A sidecar that stops answering repeats the same warning for every trigger: one line per kind
+  // and interval, with the count of the rest.
+  const warnings = new CoalescedWarnings({ clock: systemClock, emit: o.warn });
+  hub.on('outcome', (outcome, _trigger, connection) => {
+    if (outcome !== 'timeout') return;
+    const a = connection.announcement;
+    warnings.report(
+      new SchedulerAnswerTimeoutError(
+        `a sidecar of ${a.namespace}/${a.appId} did not answer a trigger within ${answerTimeoutMs} ms; ` +
+          'the job\'s failure policy retries it (counted in tickflow_scheduler_triggers_total{outcome="timeout"})',
+      ),
+    );
+  });
   hub.on('connected', (label, n) => o.log(`scheduler: sidecar connected: ${label} (${n} connected)`));
   hub.on('disconnected', (label, n) => o.log(`scheduler: sidecar disconnected: ${label} (${n} connected)`));
   let port = o.port;
@@ -83,7 +105,7 @@ export async function startSchedulerApi(o: SchedulerApiOptions): Promise<Schedul
     timers,
     hub,
     hosts: () => [`${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`],
-    answerTimeoutMs: o.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS,
+    answerTimeoutMs,
     onUnmatchedAnswer: () => counters.unmatchedAnswer(),
     onRefusedStream: () => counters.refusedStream(),
     onServerError: (method, error) =>
@@ -108,6 +130,7 @@ export async function startSchedulerApi(o: SchedulerApiOptions): Promise<Schedul
           service.close();
           await server.stop();
           await timers.stop();
+          warnings.flush();
         })()),
     };
   } catch (error) {

@@ -49,7 +49,7 @@ export interface SidecarHubEvents {
    * One offer of a trigger to one sidecar and what came of it (a trigger staged because no
    * stream could take it is the timer service's `staged` event).
    */
-  outcome: (outcome: SidecarAnswer, trigger: JobTrigger) => void;
+  outcome: (outcome: SidecarAnswer, trigger: JobTrigger, connection: SidecarConnection) => void;
 }
 
 /** Options of a `SidecarHub`. */
@@ -164,7 +164,7 @@ export class SidecarHub extends EventEmitter<SidecarHubEvents> {
       }
       tried.add(connection);
       const answer = await connection.deliver(trigger);
-      this.emit('outcome', answer, trigger);
+      this.emit('outcome', answer, trigger, connection);
       this.#slotFreed();
       if (answer === 'gone') continue;
       return answer === 'success' ? 'success' : 'failed';

@@ -77,6 +77,8 @@ test.serial(
       await s.call('ScheduleJob', { name, job: { due_time: '0s' }, metadata: meta('bounds', 'busy') });
     }
     const [first] = await stream.received(1);
+    // The other one is staged: the stream is at its bound.
+    await waitFor(() => /tickflow_scheduler_triggers_staged 1/.test(registry.render()));
     t.is(stream.triggers.length, 1, 'one in flight at a time');
     stream.answer(first?.id ?? '', 'SUCCESS');
     const [, second] = await stream.received(2);

@@ -25,7 +25,7 @@ test.before(async () => {
     registry,
     warn: (error) => warnings.push(error),
     log: () => undefined,
-    answerTimeoutMs: 300,
+    answerTimeoutMs: 1_000,
     maxStreams: 4,
     maxInflightPerStream: 1,
     leaseTtlSeconds: 5,
@@ -62,14 +62,22 @@ test.serial(
       triggers.map((x) => x.name),
       ['slow', 'slow'],
     );
-    t.true(warnings.some((w) => /bounds\/silent did not answer a trigger within 300 ms/.test(w.message)));
+    t.true(warnings.some((w) => /bounds\/silent did not answer a trigger within 1000 ms/.test(w.message)));
     t.regex(registry.render(), /tickflow_scheduler_triggers_total\{outcome="timeout"\} [1-9]/);
+    // The retry answered: the job is done, and nothing is left staged for the next test.
+    silent.answer(triggers[1]?.id ?? '', 'SUCCESS');
+    await waitFor(
+      async () =>
+        (await s.call('GetJob', { name: 'slow', metadata: meta('bounds', 'silent') })).code ===
+        status.NOT_FOUND,
+    );
   },
 );
 
 test.serial(
   'past the in-flight bound of its only stream, a trigger waits and goes out once a slot frees',
   async (t) => {
+    const before = staged();
     const s = sidecar();
     const stream = s.watch({ namespace: 'bounds', app_id: 'busy' }, () => 'hold');
     t.teardown(() => stream.cancel());
@@ -78,7 +86,7 @@ test.serial(
     }
     const [first] = await stream.received(1);
     // The other one is staged: the stream is at its bound.
-    await waitFor(() => /tickflow_scheduler_triggers_staged 1/.test(registry.render()));
+    await waitFor(() => staged() === before + 1);
     t.is(stream.triggers.length, 1, 'one in flight at a time');
     stream.answer(first?.id ?? '', 'SUCCESS');
     const [, second] = await stream.received(2);
@@ -99,9 +107,13 @@ test.serial('streams past the bound are refused with RESOURCE_EXHAUSTED', async 
   t.regex(registry.render(), /tickflow_scheduler_streams_total\{result="refused"\} 1/);
 });
 
-async function waitFor(check: () => boolean): Promise<void> {
+function staged(): number {
+  return Number(/^tickflow_scheduler_triggers_staged (\d+)$/m.exec(registry.render())?.[1]);
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 10_000;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -3,6 +3,7 @@ import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { CliError, ExitCode, oneLine } from './cli-error.js';
 import { DEFAULT_SERVER } from './context.js';
 import { registerBackupCommand } from './commands/backup.js';
+import { registerClusterCommand } from './commands/cluster.js';
 import { registerJobsCommand } from './commands/jobs.js';
 import { replayCommand } from './commands/replay.js';
 import { registerRestoreCommand } from './commands/restore.js';
@@ -33,6 +34,7 @@ export function buildProgram(io: CliIo, setExitCode: (code: number) => void): Co
   registerServeCommand(program, io, setExitCode);
   registerJobsCommand(program, io);
   registerWorkflowsCommand(program, io);
+  registerClusterCommand(program, io);
   registerBackupCommand(program, io);
   registerRestoreCommand(program, io);
   // --- `tickflow replay`: written by another engineer in ./commands/replay.ts; only wired in here. ---

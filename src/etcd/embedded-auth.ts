@@ -33,24 +33,50 @@ export async function ensureEmbeddedAuth(hosts: string[], dataDir: string): Prom
     // 'wx': never overwrite a file another start wrote meanwhile; 0600: the owner alone reads it.
     await writeFile(file, `${JSON.stringify({ username: USER, password })}\n`, { mode: 0o600, flag: 'wx' });
   }
+  await enableRootAuth(hosts, password);
+  return { username: USER, password, file };
+}
+
+/**
+ * Turns on etcd's auth with the root user and `password`, unless it is on already. Every step
+ * tolerates having been done, and auth turned on meanwhile (by another member of the same cluster
+ * doing the same at the same time, or an earlier start) ends it. Then checks that `password` is
+ * the root password the cluster has, so a replica given another one fails at start with a clear
+ * `EmbeddedAuthError` instead of at its first write.
+ */
+export async function enableRootAuth(hosts: string[], password: string): Promise<void> {
   const client = new Etcd3({ hosts });
   try {
     await step(() => client.auth.roleAdd({ name: USER }), /role name already exists/);
-  } catch (error) {
-    client.close();
-    // Refused without a user: auth is on already (an earlier start enabled it).
-    if (authEnabled(error)) return { username: USER, password, file };
-    throw error;
-  }
-  try {
     const added = await step(() => client.auth.userAdd({ name: USER, password }), /user name already exists/);
     if (!added) await client.auth.userChangePassword({ name: USER, password });
     await step(() => client.auth.userGrantRole({ user: USER, role: USER }), /already/);
-    await client.auth.authEnable();
+    await step(() => client.auth.authEnable(), /already/);
+  } catch (error) {
+    // Refused without a user: auth is on already.
+    if (!authEnabled(error)) throw error;
   } finally {
     client.close();
   }
-  return { username: USER, password, file };
+  const check = new Etcd3({ hosts, auth: { username: USER, password } });
+  try {
+    await check.get('/tickflow-auth-check').string();
+  } catch (error) {
+    if (error instanceof Error && /authentication failed|invalid user ID or password/i.test(error.message)) {
+      throw new EmbeddedAuthError(
+        `etcd on ${hosts.join(',')} refuses the root password tickflow was given: its auth was turned on ` +
+          'with another one (every member of a cluster must be started with the same TICKFLOW_ETCD_PASSWORD)',
+      );
+    }
+    throw error;
+  } finally {
+    check.close();
+  }
+}
+
+/** The root password given to an embedded etcd is not the one its auth was turned on with. */
+export class EmbeddedAuthError extends Error {
+  override name = 'EmbeddedAuthError';
 }
 
 async function readPassword(file: string): Promise<string | undefined> {

@@ -8,7 +8,19 @@ import { join } from 'node:path';
  * to anyone but the owner (and root) before etcd sees a byte. No certificates to make or rotate.
  */
 export type EtcdListen =
-  { kind: 'loopback'; clientPort: number; peerPort: number } | { kind: 'socket'; dir: string };
+  | {
+      kind: 'loopback';
+      clientPort: number;
+      peerPort: number;
+      /**
+       * The address both ports are on: 127.0.0.1 unless given. A member of an embedded cluster
+       * listens on the host of its peer URL, where the other members reach it.
+       */
+      host?: string;
+    }
+  | { kind: 'socket'; dir: string };
+
+const tcpHost = (listen: { host?: string }): string => listen.host ?? '127.0.0.1';
 
 /**
  * etcd wants listen URLs of the form `unix://host:port` and binds the socket at `host:port`
@@ -22,18 +34,22 @@ export const MAX_SOCKET_PATH = 107;
 
 /** The URL etcd listens on for clients, as given to etcd (relative to its cwd for sockets). */
 export function listenClientUrl(listen: EtcdListen): string {
-  return listen.kind === 'loopback' ? `http://127.0.0.1:${listen.clientPort}` : `unix://${CLIENT_SOCKET}`;
+  return listen.kind === 'loopback'
+    ? `http://${tcpHost(listen)}:${listen.clientPort}`
+    : `unix://${CLIENT_SOCKET}`;
 }
 
 /** The URL etcd listens on for peers, as given to etcd. */
 export function listenPeerUrl(listen: EtcdListen): string {
-  return listen.kind === 'loopback' ? `http://127.0.0.1:${listen.peerPort}` : `unix://${PEER_SOCKET}`;
+  return listen.kind === 'loopback'
+    ? `http://${tcpHost(listen)}:${listen.peerPort}`
+    : `unix://${PEER_SOCKET}`;
 }
 
 /** The client URL another process connects to (`connectEtcd({ hosts })`): absolute for sockets. */
 export function clientHost(listen: EtcdListen): string {
   return listen.kind === 'loopback'
-    ? `http://127.0.0.1:${listen.clientPort}`
+    ? `http://${tcpHost(listen)}:${listen.clientPort}`
     : `unix://${clientSocketPath(listen.dir)}`;
 }
 
@@ -45,13 +61,15 @@ export function clientSocketPath(dir: string): string {
 /** Where an HTTP request to etcd's client endpoint (health, metrics) goes. */
 export function httpTarget(listen: EtcdListen): Pick<RequestOptions, 'host' | 'port' | 'socketPath'> {
   return listen.kind === 'loopback'
-    ? { host: '127.0.0.1', port: listen.clientPort }
+    ? { host: tcpHost(listen), port: listen.clientPort }
     : { socketPath: clientSocketPath(listen.dir) };
 }
 
 /** For messages: `127.0.0.1:2379` or the socket path. */
 export function describeListen(listen: EtcdListen): string {
-  return listen.kind === 'loopback' ? `127.0.0.1:${listen.clientPort}` : clientSocketPath(listen.dir);
+  return listen.kind === 'loopback'
+    ? `${tcpHost(listen)}:${listen.clientPort}`
+    : clientSocketPath(listen.dir);
 }
 
 /**

@@ -24,6 +24,8 @@ export interface EtcdProcessSpec {
   /** `name=<peer URL>,...` for every member. */
   initialCluster: string;
   clusterToken: string;
+  /** `existing` when this member joins a running cluster (added with MemberAdd first). Default `new`. */
+  initialClusterState?: 'new' | 'existing';
   compactionRetention: number;
   quotaBackendBytes: number;
   /** Raft entries between snapshots. Default DEFAULT_SNAPSHOT_COUNT. */
@@ -164,7 +166,7 @@ export class EtcdProcess {
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
     if (code === 'ENOENT' || code === 'EACCES') return new EtcdNotFoundError(this.spec.binary);
     const tail = this.stderrTail();
-    const inUse = /listen tcp 127\.0\.0\.1:(\d+): bind: address already in use/.exec(tail);
+    const inUse = /listen tcp [^\s]+:(\d+): bind: address already in use/.exec(tail);
     if (inUse) return new EtcdPortInUseError(Number(inUse[1]), tail);
     if (/permission denied|read-only file system|cannot access data directory/i.test(tail)) {
       return new EtcdDataDirError(this.spec.dataDir, 'etcd cannot write to it', error);
@@ -191,7 +193,7 @@ function etcdArgs(spec: EtcdProcessSpec): string[] {
     `--initial-advertise-peer-urls=${peer}`,
     `--initial-cluster=${spec.initialCluster}`,
     `--initial-cluster-token=${spec.clusterToken}`,
-    '--initial-cluster-state=new',
+    `--initial-cluster-state=${spec.initialClusterState ?? 'new'}`,
     '--auto-compaction-mode=revision',
     `--auto-compaction-retention=${spec.compactionRetention}`,
     `--quota-backend-bytes=${spec.quotaBackendBytes}`,

@@ -1,3 +1,4 @@
+import type { EtcdMembers } from '../etcd/etcd-members.js';
 import type { WorkflowClient } from '../workflow-client.js';
 import type { WorkflowRuntime } from '../workflow-runtime.js';
 import type { PubSubService } from './pubsub/pubsub-service.js';
@@ -29,6 +30,8 @@ export interface ApiDeps {
   checkStore(): Promise<void>;
   /** The pub/sub components (`--pubsub`); undefined without any. */
   pubsub?: PubSubService;
+  /** The embedded cluster's etcd membership (embedded HA only). */
+  etcdMembers?: EtcdMembers;
   /** The apps invocation jobs may call (`--app id=url`); undefined without any. */
   invokeApps?: { has(appId: string): boolean; readonly appIds: string[] };
 }

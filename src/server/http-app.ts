@@ -11,6 +11,7 @@ import { registerBodyParsers } from './body-parsers.js';
 import { registerActorReminderRoutes } from './routes/actor-reminder-routes.js';
 import { registerJobRoutes } from './routes/job-routes.js';
 import { registerPublishRoutes } from './routes/publish-routes.js';
+import { registerClusterRoutes } from './routes/cluster-routes.js';
 import { registerSystemRoutes } from './routes/system-routes.js';
 import { registerWorkflowRoutes } from './routes/workflow-routes.js';
 
@@ -123,6 +124,7 @@ export function buildHttpApp(deps: ApiDeps, options: HttpAppOptions = {}): Fasti
   registerPublishRoutes(app, deps);
   registerWorkflowRoutes(app, deps);
   registerSystemRoutes(app, deps);
+  registerClusterRoutes(app, deps);
   return app;
 }
 

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { EtcdDataDirInUseError } from '../etcd/embedded-etcd-errors.js';
+import type { ClusterLayout } from '../etcd/cluster-layout.js';
 import { startEmbeddedEtcd, type EmbeddedEtcd } from '../etcd/embedded-etcd.js';
+import { startEmbeddedMember } from '../etcd/embedded-member.js';
+import { EtcdMembers } from '../etcd/etcd-members.js';
 import { credentialsFile } from '../etcd/embedded-auth.js';
 import type { EtcdCredentials } from '../etcd/etcd-credentials.js';
 import { connectEtcd } from '../etcd/etcd-kv.js';
@@ -45,6 +48,11 @@ export interface ServeOptions {
   schedulerGrpcPort?: number;
   /** `'embedded'` (default) runs etcd as a child process; otherwise the client URLs of a cluster. */
   etcd?: 'embedded' | string[];
+  /**
+   * Embedded HA: the embedded etcd is this replica's member of a cluster of replicas (each started
+   * with the same layout); see docs/operations-ha.md.
+   */
+  etcdCluster?: { layout: ClusterLayout; state: 'new' | 'existing'; password: string };
   /** State of the embedded etcd lives in `{dataDir}/etcd`. Default `.tickflow`. */
   dataDir?: string;
   /**
@@ -148,7 +156,7 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
     let etcd: EmbeddedEtcd | undefined;
     let hosts: string[];
     if (options.etcd === undefined || options.etcd === 'embedded') {
-      const started = await startServerEtcd(options.dataDir ?? '.tickflow');
+      const started = await startServerEtcd(options.dataDir ?? '.tickflow', options.etcdCluster, log);
       etcd = started;
       undo.push(() => started.stop());
       hosts = started.hosts;
@@ -268,6 +276,8 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
       checkStore: () => checkStore(kv),
       ...(targets.pubsub !== undefined && { pubsub: targets.pubsub }),
       ...(targets.invoke !== undefined && { invokeApps: targets.invoke }),
+      ...(options.etcdCluster !== undefined &&
+        etcd !== undefined && { etcdMembers: new EtcdMembers(etcd.hosts, etcd.auth) }),
     };
     const app = buildHttpApp(deps, {
       ...(options.apiToken !== undefined && { apiToken: options.apiToken }),
@@ -397,8 +407,15 @@ async function logFailure(
 }
 
 /** The embedded etcd in `{dataDir}/etcd`; a data dir another server runs on is refused at once. */
-async function startServerEtcd(dataDir: string): Promise<EmbeddedEtcd> {
+async function startServerEtcd(
+  dataDir: string,
+  cluster: ServeOptions['etcdCluster'],
+  log: (line: string) => void,
+): Promise<EmbeddedEtcd> {
   try {
+    if (cluster !== undefined) {
+      return await startEmbeddedMember({ dataDir: join(dataDir, 'etcd'), ...cluster, log });
+    }
     // On owner-only unix sockets (no TCP port) and with auth: only this user's processes can
     // reach it, and those need the password from the owner-only credentials file.
     return await startEmbeddedEtcd({ dataDir: join(dataDir, 'etcd'), auth: true });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
+import { parseClusterLayout } from '../../etcd/cluster-layout.js';
 import type { EtcdCredentials } from '../../etcd/etcd-credentials.js';
 import type { ServeOptions, TickflowServer } from '../../server/tickflow-server.js';
 import { ExitCode } from '../cli-error.js';
@@ -42,6 +43,12 @@ interface ServeFlags {
   pubsub?: string[];
   /** Every --app given. */
   app?: string[];
+  /** Embedded HA: this replica's member name, the members' peer URLs, and the rest. */
+  id?: string;
+  initialCluster?: string;
+  initialClusterState?: string;
+  etcdClientPorts?: string;
+  replicaCount?: number;
 }
 
 /** `tickflow serve`: runs until SIGINT/SIGTERM, then shuts down gracefully (a second signal exits at once). */
@@ -67,6 +74,26 @@ export function registerServeCommand(program: Command, io: CliIo, setExitCode: (
     .option('--host <host>', 'interface to listen on (HTTP and gRPC)', '127.0.0.1')
     .option('--etcd <where>', '"embedded", or etcd client URLs, comma-separated', parseEtcdOption, 'embedded')
     .option('--data-dir <dir>', 'where the embedded etcd keeps its data', '.tickflow')
+    .option(
+      '--initial-cluster <members>',
+      "embedded HA: every replica's etcd member as name=http://host:peer-port, comma-separated " +
+        '(the same on every replica; root password from $TICKFLOW_ETCD_PASSWORD)',
+    )
+    .option('--id <name>', "embedded HA: this replica's name in --initial-cluster")
+    .option(
+      '--initial-cluster-state <state>',
+      'embedded HA: new (the members form a cluster together) or existing (join a running one)',
+      'new',
+    )
+    .option(
+      '--etcd-client-ports <ports>',
+      "embedded HA: name=port of each member's etcd client port (default 2379 for each)",
+    )
+    .option(
+      '--replica-count <n>',
+      'embedded HA: how many members --initial-cluster must list',
+      parsePositiveNumber,
+    )
     .option(
       '--app-url <url>',
       'job triggers go to POST {url}/job/{name} (gRPC: host:port); repeat or comma-separate for ' +
@@ -161,8 +188,12 @@ async function serve(flags: ServeFlags, apiToken: string | undefined, io: CliIo)
       }),
   };
   try {
-    const etcdCredentials = readEtcdCredentials(flags);
-    if (etcdCredentials !== undefined) options.etcdCredentials = etcdCredentials;
+    const cluster = embeddedCluster(flags);
+    if (cluster !== undefined) options.etcdCluster = cluster;
+    else {
+      const etcdCredentials = readEtcdCredentials(flags);
+      if (etcdCredentials !== undefined) options.etcdCredentials = etcdCredentials;
+    }
   } catch (error) {
     io.err(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     return ExitCode.usage;
@@ -247,6 +278,42 @@ function collectAppUrl(value: string, previous: string[] | undefined): string[] 
   }
   return [...(previous ?? []), value];
 }
+
+/**
+ * The embedded-HA flags as the server's cluster options; undefined without --initial-cluster.
+ * Throws a message naming the flag when they do not fit together.
+ */
+function embeddedCluster(flags: ServeFlags): ServeOptions['etcdCluster'] {
+  const given = ['id', 'etcdClientPorts', 'replicaCount'] as const;
+  if (flags.initialCluster === undefined) {
+    const stray = given.find((flag) => flags[flag] !== undefined);
+    if (stray !== undefined) throw new Error(`--${kebab(stray)} needs --initial-cluster (embedded HA)`);
+    return undefined;
+  }
+  if (flags.etcd !== 'embedded')
+    throw new Error('--initial-cluster runs embedded etcd members: leave out --etcd');
+  if (flags.id === undefined) throw new Error('--initial-cluster needs --id: the name of this replica in it');
+  const state = flags.initialClusterState ?? 'new';
+  if (state !== 'new' && state !== 'existing') {
+    throw new Error(`invalid --initial-cluster-state: ${JSON.stringify(state)}; allowed: new or existing`);
+  }
+  const password = flags.etcdPassword ?? (process.env['TICKFLOW_ETCD_PASSWORD'] || undefined);
+  if (password === undefined) {
+    throw new Error(
+      "embedded HA needs the root password of the members' etcd auth, the same on every replica: " +
+        'set TICKFLOW_ETCD_PASSWORD (e.g. to `openssl rand -base64 24`)',
+    );
+  }
+  const layout = parseClusterLayout({
+    id: flags.id,
+    initialCluster: flags.initialCluster,
+    ...(flags.etcdClientPorts !== undefined && { clientPorts: flags.etcdClientPorts }),
+    ...(flags.replicaCount !== undefined && { replicaCount: flags.replicaCount }),
+  });
+  return { layout, state, password };
+}
+
+const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 /** The --etcd-* security flags as credentials (files read now); undefined when none is given. */
 function readEtcdCredentials(flags: ServeFlags): EtcdCredentials | undefined {

@@ -115,40 +115,47 @@ function cli(server: ServerProcess, args: string[]): Promise<string> {
   });
 }
 
-test.serial('three replicas form a cluster and lose no job when one is killed -9', async (t) => {
-  t.timeout(150_000);
-  const app = await appReady;
-  const layout = await members(['ha-0', 'ha-1', 'ha-2']);
-  const replicas = await Promise.all(
-    layout.map((m) => startReplica(clusterArgs(layout, m.name, 'new', app.url))),
-  );
-  const listed = JSON.parse(await cli(replicas[0]!, ['members', '--json'])) as {
-    members: Array<{ name: string; started: boolean; leader?: boolean }>;
-  };
-  t.deepEqual(listed.members.map((m) => m.name).sort(), ['ha-0', 'ha-1', 'ha-2']);
-  t.is(listed.members.filter((m) => m.leader === true).length, 1, 'one leader');
+test.serial(
+  'three replicas form a cluster and lose no job when the replica of the leading member is killed -9',
+  async (t) => {
+    t.timeout(150_000);
+    const app = await appReady;
+    const layout = await members(['ha-0', 'ha-1', 'ha-2']);
+    const replicas = await Promise.all(
+      layout.map((m) => startReplica(clusterArgs(layout, m.name, 'new', app.url))),
+    );
+    const listed = JSON.parse(await cli(replicas[0]!, ['members', '--json'])) as {
+      members: Array<{ name: string; started: boolean; leader?: boolean }>;
+    };
+    t.deepEqual(listed.members.map((m) => m.name).sort(), ['ha-0', 'ha-1', 'ha-2']);
+    t.is(listed.members.filter((m) => m.leader === true).length, 1, 'one leader');
 
-  // 60 jobs due over the next seconds, spread over every replica's partitions.
-  const due = Date.now() + 4_000;
-  const names = Array.from({ length: 60 }, (_, i) => `kill-${i}`);
-  await scheduleAll(replicas[1]!, names, (name) => ({
-    dueTime: iso(due + 100 * Number(name.slice(5))),
-    data: { name },
-  }));
-  // The victim dies before any is due: its partitions and its etcd member go with it.
-  const victim = replicas[2]!;
-  process.kill(victim.pid, 'SIGKILL');
-  await victim.exited;
-  for (const name of names) {
-    const call = await app.next((r) => r.path === `/job/${name}`, 60_000);
-    t.true(call.at >= due + 100 * Number(name.slice(5)), `${name} came before it was due`);
-  }
-  // The two left still have a quorum: they take writes.
-  const res = await replicas[0]!.request('POST', `${JOBS}/after-kill`, { body: { dueTime: '1s' } });
-  t.is(res.status, 204, res.text);
-  await app.next((r) => r.path === '/job/after-kill', 30_000);
-  await Promise.all(replicas.map((r) => r.stop(10_000)));
-});
+    // 60 jobs due over the next seconds, spread over every replica's partitions.
+    const due = Date.now() + 4_000;
+    const names = Array.from({ length: 60 }, (_, i) => `kill-${i}`);
+    // The victim, the replica whose member leads the cluster (the hardest loss: a new leader must be
+    // elected), dies before any job is due: its partitions and its etcd member go with it.
+    const leader = listed.members.find((m) => m.leader === true)!.name;
+    const victim = replicas[layout.findIndex((m) => m.name === leader)]!;
+    const survivor = replicas.find((r) => r !== victim)!;
+    await scheduleAll(survivor, names, (name) => ({
+      dueTime: iso(due + 100 * Number(name.slice(5))),
+      data: { name },
+    }));
+    t.log(`killing ${leader}, the leader`);
+    process.kill(victim.pid, 'SIGKILL');
+    await victim.exited;
+    for (const name of names) {
+      const call = await app.next((r) => r.path === `/job/${name}`, 60_000);
+      t.true(call.at >= due + 100 * Number(name.slice(5)), `${name} came before it was due`);
+    }
+    // The two left still have a quorum: they take writes.
+    const res = await survivor.request('POST', `${JOBS}/after-kill`, { body: { dueTime: '1s' } });
+    t.is(res.status, 204, res.text);
+    await app.next((r) => r.path === '/job/after-kill', 30_000);
+    await Promise.all(replicas.map((r) => r.stop(10_000)));
+  },
+);
 
 test.serial('one replica grows to three and back to one with 10,000 jobs kept', async (t) => {
   t.timeout(240_000);

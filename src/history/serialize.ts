@@ -46,10 +46,21 @@ const REQUIRED: { [K in HistoryEventType]: Partial<Record<Exclude<keyof EventOf<
   ExecutionCompleted: { timestamp: 'date', status: 'string' },
 };
 
+/** `REQUIRED` as lists, made once: validation runs for every event loaded. */
+const REQUIRED_ENTRIES: ReadonlyMap<HistoryEventType, ReadonlyArray<readonly [string, FieldKind]>> = new Map(
+  Object.entries(REQUIRED).map(([type, fields]) => [
+    type as HistoryEventType,
+    Object.entries(fields as Record<string, FieldKind>),
+  ]),
+);
+
 /** User payloads keep their own key order: a workflow iterating its input must see it unchanged. */
 const PAYLOAD_FIELDS: ReadonlySet<string> = new Set(['input', 'result', 'data', 'output', 'customStatus']);
 const LEADING_FIELDS = ['type', 'eventId', 'timestamp'];
+const LEADING_SET: ReadonlySet<string> = new Set(LEADING_FIELDS);
 const DATE_TAG = '$date';
+/** `$`: payload keys starting with it are escaped (`$$key`) so that `$date` stays a tag. */
+const DOLLAR = 36;
 
 /**
  * One event as one line of JSON. Output is stable (same event, same text): the event's own
@@ -58,11 +69,12 @@ const DATE_TAG = '$date';
  * As in JSON, `undefined` properties are dropped.
  */
 export function serializeEvent(event: HistoryEvent): string {
-  const encoded = encode(event, true) as Record<string, unknown>;
-  const ordered: Record<string, unknown> = {};
-  for (const key of LEADING_FIELDS) if (key in encoded) ordered[key] = encoded[key];
-  for (const key of Object.keys(encoded).sort()) if (!(key in ordered)) ordered[key] = encoded[key];
-  return JSON.stringify(ordered);
+  const record = event as unknown as Record<string, unknown>;
+  const rest = Object.keys(record)
+    .filter((key) => !LEADING_SET.has(key))
+    .sort();
+  const keys = [...LEADING_FIELDS.filter((key) => key in record), ...rest];
+  return JSON.stringify(encodeEntries(record, keys, true));
 }
 
 export function deserializeEvent(text: string): HistoryEvent {
@@ -113,30 +125,44 @@ export function normalizePayload(value: unknown): unknown {
 }
 
 function encode(value: unknown, sortKeys: boolean): unknown {
+  if (typeof value !== 'object' || value === null) return value;
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new HistorySerializationError('date', value, 'a valid Date');
     return { [DATE_TAG]: value.toISOString() };
   }
   if (Array.isArray(value)) return value.map((item) => (isOmitted(item) ? null : encode(item, sortKeys)));
-  if (typeof value === 'object' && value !== null) {
-    const toJSON = (value as { toJSON?: unknown }).toJSON;
-    if (typeof toJSON === 'function') return encode(toJSON.call(value), sortKeys);
-    const keys = Object.keys(value);
-    if (sortKeys) keys.sort();
-    const out: Record<string, unknown> = {};
-    for (const key of keys) {
-      const item = (value as Record<string, unknown>)[key];
-      if (isOmitted(item)) continue;
-      setOwn(out, key.startsWith('$') ? `$${key}` : key, encode(item, sortKeys && !PAYLOAD_FIELDS.has(key)));
-    }
-    return out;
-  }
-  return value;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return encode(toJSON.call(value), sortKeys);
+  const keys = Object.keys(value);
+  if (sortKeys) keys.sort();
+  return encodeEntries(value as Record<string, unknown>, keys, sortKeys);
 }
 
-/** Defines an own property, so a payload key like `__proto__` is kept as data, not a prototype change. */
+/** The encoded copy of `value`'s properties `keys`, in that order. */
+function encodeEntries(value: Record<string, unknown>, keys: readonly string[], sortKeys: boolean): unknown {
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const item = value[key];
+    if (isOmitted(item)) continue;
+    setOwn(
+      out,
+      key.charCodeAt(0) === DOLLAR ? `$${key}` : key,
+      encode(item, sortKeys && !PAYLOAD_FIELDS.has(key)),
+    );
+  }
+  return out;
+}
+
+/**
+ * Sets an own property. Plain assignment is the fast path; `__proto__` alone would change the
+ * prototype when assigned, so it is defined instead and stays a data key.
+ */
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
 }
 
 function isOmitted(value: unknown): boolean {
@@ -147,19 +173,39 @@ function decode(value: unknown): HistoryEvent {
   return decodeValue(value) as HistoryEvent;
 }
 
+/**
+ * Turns parsed JSON back into values: `{"$date": ISO}` into Dates, `$`-escaped keys back. Works in
+ * place on what `JSON.parse` (or `encode`) just made, which nobody else holds: an object without a
+ * `$` key (nearly all of them) is kept and only its values are replaced, so loading a long history
+ * does not copy every object of it.
+ */
 function decodeValue(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(decodeValue);
   if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = decodeValue(value[i]);
+    return value;
+  }
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
+  let escaped = false;
+  for (const key of keys) if (key.charCodeAt(0) === DOLLAR) escaped = true;
+  if (!escaped) {
+    for (const key of keys) {
+      const item = record[key];
+      if (typeof item === 'object' && item !== null) setOwn(record, key, decodeValue(item));
+    }
+    return record;
+  }
   if (keys.length === 1 && keys[0] === DATE_TAG) {
     const iso = record[DATE_TAG];
     const date = typeof iso === 'string' ? new Date(iso) : new Date(Number.NaN);
     if (Number.isNaN(date.getTime())) throw new HistorySerializationError(DATE_TAG, iso, 'an ISO-8601 date');
     return date;
   }
+  // Keys renamed: a new object, so the key order stays what it was.
   const out: Record<string, unknown> = {};
-  for (const key of keys) setOwn(out, key.startsWith('$') ? key.slice(1) : key, decodeValue(record[key]));
+  for (const key of keys)
+    setOwn(out, key.charCodeAt(0) === DOLLAR ? key.slice(1) : key, decodeValue(record[key]));
   return out;
 }
 
@@ -172,8 +218,7 @@ function validate(event: unknown): asserts event is HistoryEvent {
   if (typeof type !== 'string' || !Object.hasOwn(REQUIRED, type)) {
     throw new HistorySerializationError('type', type, `one of ${Object.keys(REQUIRED).join(', ')}`);
   }
-  const fields = REQUIRED[type as HistoryEventType] as Record<string, FieldKind>;
-  for (const [field, kind] of Object.entries(fields)) {
+  for (const [field, kind] of REQUIRED_ENTRIES.get(type as HistoryEventType) ?? []) {
     if (!hasKind(record[field], kind))
       throw new HistorySerializationError(`${type}.${field}`, record[field], kind);
   }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Before `npm test` (and CI): the tools the tests use besides etcd. openssl makes the TLS tests'
 # certificates; redis-server is the pub/sub broker of the pub/sub tests (each starts its own on a
-# free loopback port). Installed from Debian with apt-get when missing and this runs as root;
-# otherwise one line says what to install. TICKFLOW_NO_INSTALL=1 never installs (only checks).
+# free loopback port); chromium runs the dashboard's browser tests headless. Installed from Debian
+# with apt-get when missing and this runs as root; otherwise one line says what to install.
+# TICKFLOW_NO_INSTALL=1 never installs (only checks).
 set -euo pipefail
 
 updated=0
@@ -26,3 +27,4 @@ ensure() {
 
 ensure openssl openssl 'the TLS tests need it'
 ensure redis-server redis-server 'the pub/sub tests need it'
+ensure chromium chromium 'the dashboard browser tests need it (headless, driven by playwright-core)'

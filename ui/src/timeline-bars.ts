@@ -107,6 +107,7 @@ export function timelineOf(events: readonly HistoryEvent[], now: number): { bars
         if (bar) {
           bar.end = t;
           bar.open = false;
+          if (e.type === 'TimerCancelled') bar.label += ' (cancelled)';
           open.delete(`timer:${e.eventId}`);
         }
         break;

@@ -1,3 +1,4 @@
+import { useState } from 'preact/hooks';
 import { formatDuration, formatTime } from '../format';
 import type { Bar, Mark } from '../timeline-bars';
 
@@ -8,15 +9,27 @@ const MAX_BARS = 300;
  * A history on a time axis: one row per activity, timer, child workflow or suspension, from when
  * it began to when it ended (open ones to now, timers to their due time), and the moments (start,
  * events, end) as ticks on the top row. Positions are percentages, so it fits any width.
+ *
+ * By default the axis ends at the last event or now: an hour-long timer would otherwise squeeze
+ * everything else into a sliver. A bar that goes on past the edge is cut (marked at its right
+ * end); the toggle extends the axis to the pending timers' due times.
  */
 export function Timeline({ bars, marks, now }: { bars: Bar[]; marks: Mark[]; now: number }) {
+  const [toDue, setToDue] = useState(false);
   const shown = bars.slice(-MAX_BARS);
-  const times = [...shown.flatMap((b) => [b.start, b.end]), ...marks.map((m) => m.at)].filter((t) =>
-    Number.isFinite(t),
-  );
-  if (times.length === 0) return <p class="muted">No history yet.</p>;
-  const start = Math.min(...times);
-  const end = Math.max(...times, Math.min(now, Math.max(...times) + 1000));
+  const pendingTimer = (b: Bar): boolean => b.open && b.kind === 'timer';
+  const recorded = [
+    ...shown.flatMap((b) => (pendingTimer(b) ? [b.start] : [b.start, b.end])),
+    ...marks.map((m) => m.at),
+  ].filter((t) => Number.isFinite(t));
+  if (recorded.length === 0) return <p class="muted">No history yet.</p>;
+  const dues = shown.filter(pendingTimer).map((b) => b.end);
+  const start = Math.min(...recorded);
+  const last = Math.max(...recorded);
+  const end =
+    toDue && dues.length > 0
+      ? Math.max(last, ...dues)
+      : Math.max(last, Math.min(now, Math.max(last, ...dues)));
   const span = Math.max(1, end - start);
   const pos = (t: number): number => ((t - start) / span) * 100;
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => ({
@@ -29,6 +42,17 @@ export function Timeline({ bars, marks, now }: { bars: Bar[]; marks: Mark[]; now
         <p class="muted">
           The latest {MAX_BARS} of {bars.length} spans.
         </p>
+      ) : null}
+      {dues.length > 0 ? (
+        <label class="toggle muted">
+          <input
+            type="checkbox"
+            name="toDue"
+            checked={toDue}
+            onChange={(e) => setToDue((e.target as HTMLInputElement).checked)}
+          />{' '}
+          extend the axis to the pending timers' due times
+        </label>
       ) : null}
       <div class="tl-row tl-axis">
         <div class="tl-label muted">{formatTime(new Date(start).toISOString())}</div>
@@ -55,15 +79,17 @@ export function Timeline({ bars, marks, now }: { bars: Bar[]; marks: Mark[]; now
       </div>
       {shown.map((b, i) => {
         const left = pos(b.start);
-        const width = Math.max(0.4, pos(b.end) - left);
+        const width = Math.max(0.4, Math.min(pos(b.end), 100) - left);
+        const cut = b.end > end;
         const state = b.open ? 'open' : b.failed ? 'failed' : 'done';
-        const title = `${b.label}: ${formatTime(new Date(b.start).toISOString())} → ${
-          b.open
-            ? b.kind === 'timer'
-              ? `due ${formatTime(new Date(b.end).toISOString())}`
-              : 'running'
-            : formatTime(new Date(b.end).toISOString())
-        } (${formatDuration(b.end - b.start)})${b.failed ? ', failed' : ''}`;
+        const until = b.open
+          ? b.kind === 'timer'
+            ? `due ${formatTime(new Date(b.end).toISOString())}`
+            : 'running'
+          : formatTime(new Date(b.end).toISOString());
+        const title =
+          `${b.label}: ${formatTime(new Date(b.start).toISOString())} → ${until} ` +
+          `(${formatDuration(b.end - b.start)})${b.failed ? ', failed' : ''}`;
         return (
           <div class="tl-row" key={i}>
             <div class="tl-label" title={b.label}>
@@ -71,8 +97,8 @@ export function Timeline({ bars, marks, now }: { bars: Bar[]; marks: Mark[]; now
             </div>
             <div class="tl-track">
               <span
-                class={`tl-bar bar-${b.kind} bar-${state}${b.retry ? ' bar-retry' : ''}`}
-                style={{ left: `${left}%`, width: `${Math.min(width, 100 - left)}%` }}
+                class={`tl-bar bar-${b.kind} bar-${state}${b.retry ? ' bar-retry' : ''}${cut ? ' bar-cut' : ''}`}
+                style={{ left: `${left}%`, width: `${width}%` }}
                 title={title}
               />
             </div>

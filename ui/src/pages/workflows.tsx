@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, query, type StatusCounts, type WorkflowPage } from '../api';
 import { ErrorBox, StatusBadge } from '../components/common';
 import { brief, formatTime, localInputToIso, relative } from '../format';
@@ -45,8 +45,11 @@ export function WorkflowsPage({ route }: { route: Route }) {
   const [tokens, setTokens] = useState<string[]>([]);
   const now = useNow();
   const key = paramsOf(filters).toString();
+  // The hash changed: back/forward or a link sets the form from it; our own apply already did.
+  const applied = useRef(key);
   useEffect(() => {
-    setDraft(filtersOf(route.params));
+    if (key !== applied.current) setDraft(filtersOf(route.params));
+    applied.current = key;
     setTokens([]);
   }, [key]);
   const token = tokens.at(-1);
@@ -69,6 +72,7 @@ export function WorkflowsPage({ route }: { route: Route }) {
 
   const apply = (next: Filters): void => {
     setTokens([]);
+    applied.current = paramsOf(next).toString();
     location.hash = href('workflows', undefined, paramsOf(next));
   };
   const page = list.data;

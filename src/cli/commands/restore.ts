@@ -58,6 +58,10 @@ async function restore(file: string, flags: RestoreFlags, io: CliIo, out: Output
   io.err(`snapshot ${file}: ${formatBytes(snapshot.bytes)}, sha256 ${snapshot.sha256} checks out\n`);
   const credentialsSource = flags.credentials ?? (await defaultCredentials(file));
   const auth = credentialsSource === undefined ? undefined : await readEmbeddedCredentials(credentialsSource);
+  // Replicas of an embedded HA cluster share the root password through the environment instead.
+  const envPassword = process.env['TICKFLOW_ETCD_PASSWORD'] || undefined;
+  const checkAuth =
+    auth ?? (envPassword === undefined ? undefined : { username: 'root', password: envPassword });
   const members = flags.initialCluster?.split(',').filter((m) => m.trim() !== '').length ?? 1;
 
   const createdDir = !(await exists(dataDir));
@@ -78,7 +82,10 @@ async function restore(file: string, flags: RestoreFlags, io: CliIo, out: Output
       await writeFile(credentialsFile(etcdDir), `${JSON.stringify(auth)}\n`, { mode: 0o600, flag: 'wx' });
     }
     // One member alone can start and be asked: prove that serve will be able to use it.
-    const checked = members === 1 ? await checkRestored(etcdDir, auth, credentialsSource) : undefined;
+    const checked =
+      members === 1
+        ? await checkRestored(etcdDir, flags.name, checkAuth, credentialsSource ?? 'TICKFLOW_ETCD_PASSWORD')
+        : undefined;
     const keys = checked?.keys;
     const summary = {
       snapshot: resolve(file),
@@ -98,7 +105,7 @@ async function restore(file: string, flags: RestoreFlags, io: CliIo, out: Output
         (keys === undefined ? '' : `: ${keys} keys`) +
         (checked === undefined || checked.revokedLeases === 0
           ? ''
-          : `, ${checked.revokedLeases} leases of the source's processes revoked`) +
+          : `, ${checked.revokedLeases} lease${checked.revokedLeases === 1 ? '' : 's'} of the source's processes revoked`) +
         (auth === undefined ? '' : `, etcd credentials in ${credentialsFile(etcdDir)}`),
     );
     out.line(
@@ -130,10 +137,16 @@ async function restore(file: string, flags: RestoreFlags, io: CliIo, out: Output
  */
 async function checkRestored(
   etcdDir: string,
+  name: string | undefined,
   auth: { username: string; password: string } | undefined,
-  credentialsSource: string | undefined,
+  credentialsSource: string,
 ): Promise<{ keys: number; revokedLeases: number }> {
-  const etcd = await startEmbeddedEtcd({ dataDir: etcdDir, auth: auth !== undefined, maintenance: false });
+  // Auth is not turned on here: a snapshot without it stays so, for serve to decide.
+  const etcd = await startEmbeddedEtcd({
+    dataDir: etcdDir,
+    maintenance: false,
+    ...(name !== undefined && { name }),
+  });
   const client = new Etcd3({ hosts: etcd.hosts, ...(auth !== undefined && { auth }) });
   try {
     const { leases } = await client.leaseClient.leaseLeases();
@@ -150,8 +163,9 @@ async function checkRestored(
       throw new CliError(
         auth === undefined
           ? 'the snapshot has etcd auth on: pass --credentials with the etcd.credentials.json of the data dir ' +
-              `it was taken from (tickflow backup writes it beside the snapshot as FILE${BACKUP_CREDENTIALS_SUFFIX})`
-          : `the credentials in ${credentialsSource ?? '--credentials'} are not those of the snapshot's etcd (${text})`,
+              `it was taken from (tickflow backup writes it beside the snapshot as FILE${BACKUP_CREDENTIALS_SUFFIX}), ` +
+              'or set TICKFLOW_ETCD_PASSWORD to its root password'
+          : `the credentials in ${credentialsSource} are not those of the snapshot's etcd (${text})`,
       );
     }
     throw error;

@@ -112,7 +112,7 @@ test('backup, wipe, restore: every job fires at its next due time, none early, n
   // A's replica lease is revoked: C need not wait out its TTL to own the partitions.
   t.regex(
     restore.stdout,
-    /^restored .* into .*restored: \d+ keys, [1-9]\d* leases of the source's processes revoked, etcd credentials in /,
+    /^restored .* into .*restored: \d+ keys, [1-9]\d* leases? of the source's processes revoked, etcd credentials in /,
   );
 
   // What the restored store holds, read before any server runs on it: what is left of each job.

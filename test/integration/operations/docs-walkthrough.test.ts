@@ -55,7 +55,7 @@ test('the walkthrough of docs/backup-and-restore.md runs as written', async (t) 
   t.regex(result.stdout, /etcd credentials of the embedded store: backup\.snap\.credentials\.json/);
   t.regex(
     result.stdout,
-    /restored backup\.snap into .*\.tickflow: \d+ keys, [1-9]\d* leases of the source's processes revoked/,
+    /restored backup\.snap into .*\.tickflow: \d+ keys, [1-9]\d* leases? of the source's processes revoked/,
   );
   t.regex(result.stdout, /name: +nightly\nschedule: +@daily\n/);
   t.regex(result.stdout, /imported 2 lines: 2 created, 0 unchanged, 0 replaced, 0 conflicts\n/);

@@ -1,6 +1,7 @@
 import { systemClock } from '../common/clock.js';
 import { CoalescedWarnings } from '../common/coalesced-warnings.js';
 import { TickflowError } from '../common/tickflow-error.js';
+import { hostname } from 'node:os';
 import type { KvStore } from '../etcd/kv-store.js';
 import type { CronTimeZone } from '../timers/schedule/cron-time-zone.js';
 import { TimerService } from '../timers/timer-service.js';
@@ -9,6 +10,7 @@ import type { MetricsRegistry } from '../server/prometheus.js';
 import { GrpcListenError, startGrpcServer } from './grpc-server.js';
 import { loadDaprSchedulerProtos } from './protos.js';
 import { registerSchedulerMetrics } from './scheduler-metrics.js';
+import { SchedulerHosts } from './scheduler-hosts.js';
 import { schedulerService } from './scheduler-service.js';
 
 /**
@@ -48,6 +50,11 @@ export interface SchedulerApiOptions {
   warn: (error: Error) => void;
   /** Connects, disconnects and server errors, one line each. */
   log: (line: string) => void;
+  /**
+   * The `host:port` sidecars reach this replica at, published for `WatchHosts` (default: `host`
+   * and the port; a wildcard host such as `0.0.0.0` becomes this machine's host name).
+   */
+  advertiseAddress?: string;
   answerTimeoutMs?: number;
   maxStreams?: number;
   maxInflightPerStream?: number;
@@ -99,12 +106,18 @@ export async function startSchedulerApi(o: SchedulerApiOptions): Promise<Schedul
   });
   hub.on('connected', (label, n) => o.log(`scheduler: sidecar connected: ${label} (${n} connected)`));
   hub.on('disconnected', (label, n) => o.log(`scheduler: sidecar disconnected: ${label} (${n} connected)`));
-  let port = o.port;
+  const hosts = new SchedulerHosts({
+    kv: o.kv,
+    prefix: `/tickflow/${SCHEDULER_SCOPE.namespace}/${SCHEDULER_SCOPE.appId}/scheduler/hosts/`,
+    memberId: timers.memberId,
+    leaseTtlSeconds: o.leaseTtlSeconds ?? 10,
+    warn: (error) => warnings.report(error),
+  });
   const service = schedulerService({
     protos: loadDaprSchedulerProtos(),
     timers,
     hub,
-    hosts: () => [`${o.host.includes(':') ? `[${o.host}]` : o.host}:${port}`],
+    hosts,
     answerTimeoutMs,
     onUnmatchedAnswer: () => counters.unmatchedAnswer(),
     onRefusedStream: () => counters.refusedStream(),
@@ -120,7 +133,14 @@ export async function startSchedulerApi(o: SchedulerApiOptions): Promise<Schedul
       ...(o.apiToken !== undefined && { apiToken: o.apiToken }),
       ...(o.tls !== undefined && { tls: o.tls }),
     });
-    port = server.port;
+    const port = server.port;
+    try {
+      await hosts.start(o.advertiseAddress ?? advertisedAddress(o.host, port));
+    } catch (error) {
+      await hosts.stop();
+      await server.stop(0);
+      throw error;
+    }
     let stopping: Promise<void> | undefined;
     return {
       port,
@@ -128,6 +148,7 @@ export async function startSchedulerApi(o: SchedulerApiOptions): Promise<Schedul
       stop: () =>
         (stopping ??= (async () => {
           service.close();
+          await hosts.stop();
           await server.stop();
           await timers.stop();
           warnings.flush();
@@ -142,4 +163,11 @@ export async function startSchedulerApi(o: SchedulerApiOptions): Promise<Schedul
     }
     throw error;
   }
+}
+
+/** `host:port` as a sidecar dials it: brackets for IPv6, the host name for a wildcard address. */
+export function advertisedAddress(host: string, port: number): string {
+  const wildcard = host === '0.0.0.0' || host === '::' || host === '';
+  const name = wildcard ? hostname() : host;
+  return `${name.includes(':') ? `[${name}]` : name}:${port}`;
 }

@@ -36,6 +36,7 @@ import {
   type ProtoWatchResponse,
   type ScheduleRequest,
 } from './scheduler-messages.js';
+import type { SchedulerHosts } from './scheduler-hosts.js';
 import { WatchJobsConnection } from './scheduler-stream.js';
 import { withUnimplemented } from './unimplemented.js';
 
@@ -52,8 +53,8 @@ export interface SchedulerServiceOptions {
   /** The scheduler's own timer-service scope (its jobs are stored there). */
   timers: TimerService;
   hub: SidecarHub;
-  /** The addresses `WatchHosts` answers (this replica's). */
-  hosts: () => string[];
+  /** The addresses `WatchHosts` answers: the live replicas', and when they change. */
+  hosts: SchedulerHosts;
   /** How long a trigger sent on a `WatchJobs` stream waits for its answer. */
   answerTimeoutMs: number;
   /** An answer matched no trigger in flight on its stream (late, duplicate or unknown id). */
@@ -166,13 +167,27 @@ export function schedulerService(o: SchedulerServiceOptions): SchedulerService {
       },
     ),
     WatchHosts: (call: ServerWritableStream<Empty, { hosts: Array<{ address: string }> }>): void => {
-      // One replica: itself, now and until the stream ends (sidecars re-ask when it breaks).
-      const stream = { end: () => call.end() };
+      // The live replicas now, and again each time they change, until the stream ends.
+      const send = (hosts: string[]): void =>
+        void call.write({ hosts: hosts.map((address) => ({ address })) });
+      let open = true;
+      const done = (): void => {
+        if (!open) return;
+        open = false;
+        o.hosts.off('changed', send);
+        streams.delete(stream);
+      };
+      const stream = {
+        end: () => {
+          done();
+          call.end();
+        },
+      };
       streams.add(stream);
-      const done = (): void => void streams.delete(stream);
+      o.hosts.on('changed', send);
       call.on('cancelled', done);
       call.on('close', done);
-      call.write({ hosts: o.hosts().map((address) => ({ address })) });
+      send(o.hosts.hosts());
     },
     WatchJobs: (call: ServerDuplexStream<ProtoWatchRequest, ProtoWatchResponse>): void => {
       let connection: WatchJobsConnection | undefined;

@@ -194,6 +194,34 @@ export class SidecarSimulator {
     });
   }
 
+  /** Follows `WatchHosts`: resolves once an answer satisfies `check`, with it. */
+  watchHosts(): { until(check: (hosts: string[]) => boolean): Promise<string[]>; cancel(): void } {
+    const open = (this.#client as unknown as Record<string, ServerStreamMethod>)['WatchHosts'];
+    if (open === undefined) throw new Error('no WatchHosts');
+    const call = open.call(this.#client, {}, this.#metadata());
+    const answers: string[][] = [];
+    const waiters: Array<{ check: (hosts: string[]) => boolean; resolve: (hosts: string[]) => void }> = [];
+    call.on('data', (response: { hosts?: Array<{ address: string }> }) => {
+      const hosts = (response.hosts ?? []).map((h) => h.address).sort();
+      answers.push(hosts);
+      for (const w of [...waiters]) {
+        if (w.check(hosts)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(hosts);
+        }
+      }
+    });
+    call.on('error', () => undefined);
+    return {
+      until: (check) => {
+        const last = answers[answers.length - 1];
+        if (last !== undefined && check(last)) return Promise.resolve(last);
+        return new Promise((resolve) => waiters.push({ check, resolve }));
+      },
+      cancel: () => call.cancel(),
+    };
+  }
+
   close(): void {
     this.#client.close();
   }

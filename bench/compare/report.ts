@@ -2,6 +2,7 @@
  * The Markdown report of a comparison: machine and load, then per workload a table of medians
  * per engine with the ratio tickflow/peer, the issue's targets, and tickflow's CPU profile.
  */
+import { describeRunStarts } from './run-start.js';
 import { formatCell } from '../lib/table.js';
 import { METRICS, w2RateMetrics, WORKLOAD_TITLES, type MetricInfo } from './metrics.js';
 import type { Cell } from './runner.js';
@@ -101,6 +102,8 @@ function workloadSection(workload: WorkloadName, report: Report): string[] {
     if (cell.unsupported !== undefined)
       out.push('', `- ${PEER_LABEL[cell.engine]}: not run — ${cell.unsupported}.`);
     for (const note of cell.notes) out.push('', `- ${PEER_LABEL[cell.engine]}: ${note}.`);
+    const starts = describeRunStarts(cell.starts ?? []);
+    if (starts !== undefined) out.push('', `- ${PEER_LABEL[cell.engine]}: ${starts}.`);
     if (cell.errors.length > 0)
       out.push('', `- ${PEER_LABEL[cell.engine]}: ${cell.errors.length} run(s) failed: ${cell.errors[0]}`);
   }

@@ -7,6 +7,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { median } from '../lib/stats.js';
+import { observeRunStart, type RunStart } from './run-start.js';
 import { RUN_CAP, unsupportedReason } from './support.js';
 import type {
   ChildMessage,
@@ -41,6 +42,8 @@ export interface Cell {
   median: Metrics | undefined;
   notes: string[];
   errors: string[];
+  /** The machine as each run found it (load, CPU busy, processes of earlier runs alive). */
+  starts: RunStart[];
   unsupported?: string;
   profile?: ProfileSummary;
 }
@@ -51,7 +54,7 @@ export async function runPlan(plan: Plan): Promise<Cell[]> {
   const cells = new Map<string, Cell>();
   for (const workload of plan.workloads) {
     for (const engine of plan.engines) {
-      const cell: Cell = { engine, workload, runs: [], median: undefined, notes: [], errors: [] };
+      const cell: Cell = { engine, workload, runs: [], median: undefined, notes: [], errors: [], starts: [] };
       const reason = unsupportedReason(engine, workload);
       if (reason !== undefined) cell.unsupported = reason;
       cells.set(`${workload}/${engine}`, cell);
@@ -63,12 +66,19 @@ export async function runPlan(plan: Plan): Promise<Cell[]> {
   let total = 0;
   for (let run = 1; run <= plan.runs; run++) for (const cell of cells.values()) if (todo(cell, run)) total++;
   const line = new ProgressLine(total);
+  // Every process a child reported spawning: the next run checks that none is still alive.
+  const spawned: number[] = [];
   try {
     // Runs outermost, so slow drift of the machine's load spreads over every engine alike.
     for (let run = 1; run <= plan.runs; run++) {
       for (const cell of cells.values()) {
         if (!todo(cell, run)) continue;
         line.next(`${cell.workload} ${cell.engine} run ${run}/${plan.runs}`);
+        const start = await observeRunStart(spawned);
+        cell.starts.push(start);
+        if (start.leftovers.length > 0) {
+          line.log(`warning: processes of earlier runs still alive: ${start.leftovers.join(', ')}`);
+        }
         const task: ChildTask = {
           engine: cell.engine,
           workload: cell.workload,
@@ -76,7 +86,7 @@ export async function runPlan(plan: Plan): Promise<Cell[]> {
           sizes: plan.sizes,
           profile: plan.profile,
         };
-        const outcome = await runChild(task, plan.childTimeoutMs, log, (text) => line.update(text));
+        const outcome = await runChild(task, plan.childTimeoutMs, log, (text) => line.update(text), spawned);
         if (outcome.kind === 'result') {
           cell.runs.push(outcome.metrics);
           for (const note of outcome.notes) if (!cell.notes.includes(note)) cell.notes.push(note);
@@ -103,6 +113,7 @@ function runChild(
   timeoutMs: number,
   log: WriteStream,
   progress: (text: string) => void,
+  spawned: number[],
 ): Promise<Outcome> {
   return new Promise((resolve) => {
     log.write(`\n=== ${new Date().toISOString()} ${task.workload} ${task.engine} run ${task.run}\n`);
@@ -120,8 +131,10 @@ function runChild(
     }, timeoutMs);
     child.on('message', (message: ChildMessage) => {
       if (message.kind === 'progress') progress(message.text);
-      else if (message.kind === 'spawned') servers.push(message.pid);
-      else outcome ??= message;
+      else if (message.kind === 'spawned') {
+        servers.push(message.pid);
+        spawned.push(message.pid);
+      } else outcome ??= message;
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);

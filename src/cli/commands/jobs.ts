@@ -26,7 +26,11 @@ const JOBS = '/v1.0-alpha1/jobs';
 
 /** `tickflow jobs schedule|get|list|delete`, over the server's Jobs API; `export|import` on etcd. */
 export function registerJobsCommand(program: Command, io: CliIo): void {
-  const jobs = program.command('jobs').description('schedule, inspect and delete jobs (Dapr Jobs API)');
+  const jobs = program
+    .command('jobs')
+    .description(
+      'schedule, inspect and delete jobs (Dapr Jobs API); export and import them between clusters',
+    );
 
   jobs
     .command('schedule <name>')

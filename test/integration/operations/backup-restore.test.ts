@@ -45,11 +45,11 @@ test('backup, wipe, restore: every job fires at its next due time, none early, n
   servers.push(a);
 
   // 100 recurring jobs (5 ticks, 2 s apart, from +1.5 s), 450 one-shots due at +8 s (while no
-  // server runs), 450 at +14 s (after the restored server is up); 20 workflows asleep until +10 s.
+  // server runs), 450 at +11 s (about when the restored server is up); 20 workflows asleep until +10 s.
   const base = Date.now();
   const firstTick = base + 1_500;
   const outageDue = base + 8_000;
-  const laterDue = base + 14_000;
+  const laterDue = base + 11_000;
   const wakeAt = base + 10_000;
   const jobs: Array<{ name: string; body: Record<string, unknown> }> = [];
   for (let i = 0; i < RECURRING; i++) {

@@ -46,6 +46,11 @@ export interface ServeOptions {
    * port; 0 picks a free one; undefined (default) serves none (docs/dapr-scheduler.md).
    */
   schedulerGrpcPort?: number;
+  /**
+   * The `host:port` the Scheduler API publishes for `WatchHosts` (sidecars dial it); default
+   * `host` and the port, a wildcard host becoming this machine's host name.
+   */
+  schedulerAdvertiseAddress?: string;
   /** `'embedded'` (default) runs etcd as a child process; otherwise the client URLs of a cluster. */
   etcd?: 'embedded' | string[];
   /**
@@ -304,6 +309,9 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
           ).startSchedulerApi({
             host,
             port: options.schedulerGrpcPort,
+            ...(options.schedulerAdvertiseAddress !== undefined && {
+              advertiseAddress: options.schedulerAdvertiseAddress,
+            }),
             kv,
             registry: metrics.registry,
             log,

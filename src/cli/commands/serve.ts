@@ -16,6 +16,7 @@ interface ServeFlags {
   grpc: boolean;
   /** Dapr's Scheduler API port; undefined: not served. */
   schedulerGrpcPort?: number;
+  schedulerAdvertiseAddress?: string;
   host: string;
   etcd: 'embedded' | string[];
   dataDir: string;
@@ -70,6 +71,11 @@ export function registerServeCommand(program: Command, io: CliIo, setExitCode: (
       '--scheduler-grpc-port <port>',
       "serve Dapr's Scheduler API for daprd sidecars on this port (Dapr's is 50006; 0 picks a free one; default: not served)",
       parsePort,
+    )
+    .option(
+      '--scheduler-advertise-address <host:port>',
+      'the address WatchHosts gives sidecars for this replica (default: --host and the port; a wildcard host: the host name)',
+      parseHostPort,
     )
     .option('--host <host>', 'interface to listen on (HTTP and gRPC)', '127.0.0.1')
     .option('--etcd <where>', '"embedded", or etcd client URLs, comma-separated', parseEtcdOption, 'embedded')
@@ -161,6 +167,9 @@ async function serve(flags: ServeFlags, apiToken: string | undefined, io: CliIo)
     port: flags.port,
     grpcPort: flags.grpc ? flags.grpcPort : false,
     ...(flags.schedulerGrpcPort !== undefined && { schedulerGrpcPort: flags.schedulerGrpcPort }),
+    ...(flags.schedulerAdvertiseAddress !== undefined && {
+      schedulerAdvertiseAddress: flags.schedulerAdvertiseAddress,
+    }),
     etcd: flags.etcd,
     dataDir: flags.dataDir,
     appId: flags.appId,
@@ -345,4 +354,13 @@ function readEtcdCredentials(flags: ServeFlags): EtcdCredentials | undefined {
     ...(flags.etcdUser !== undefined &&
       password !== undefined && { auth: { username: flags.etcdUser, password } }),
   };
+}
+
+/** `host:port` (an IPv6 host in brackets), as a sidecar dials it. */
+function parseHostPort(value: string): string {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:/[\]\s]+):(\d{1,5})$/.exec(value);
+  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
+    throw new InvalidArgumentError('Expected host:port, e.g. scheduler-0.scheduler:50006 or [::1]:50006.');
+  }
+  return value;
 }

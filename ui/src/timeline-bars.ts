@@ -184,3 +184,30 @@ export function describeEvent(e: HistoryEvent): string {
     parts.push(`${e.failureDetails.errorType ?? 'Error'}: ${e.failureDetails.message ?? ''}`);
   return parts.join(' · ');
 }
+
+/** What a pending reminder-job of an instance is for, in words, from the history that created it. */
+export function purposeOf(timer: { kind: string; taskId?: number }, events: readonly HistoryEvent[]): string {
+  const created = (type: string): HistoryEvent | undefined =>
+    timer.taskId === undefined
+      ? undefined
+      : events.findLast((e) => e.type === type && e.eventId === timer.taskId);
+  switch (timer.kind) {
+    case 'timer': {
+      const e = created('TimerCreated');
+      if (e?.origin?.kind === 'retry') return 'retry delay';
+      if (e?.origin?.kind === 'externalEventTimeout')
+        return `timeout for event ${e.origin.eventName ?? ''}`.trim();
+      return 'durable timer';
+    }
+    case 'act':
+      return `activity ${created('TaskScheduled')?.name ?? ''}`.trim();
+    case 'child':
+      return `child workflow ${created('ChildWorkflowCreated')?.name ?? ''}`.trim();
+    case 'dispatch':
+      return 'dispatch of scheduled tasks';
+    case 'wake':
+      return 'wake-up for the next step';
+    default:
+      return timer.kind;
+  }
+}

@@ -58,6 +58,7 @@ test.before(async () => {
   await start('failing', 'ui-bad-1', 'out of stock');
   await start('echo', 'ui-echo-1', { a: 1 });
   await start('echo', 'ui-echo-2', { a: 2 });
+  await start('buggy', 'ui-stuck-1', 'config');
   await waitFor(async () => (await statusOf('ui-bad-1')) === 'FAILED', {
     what: 'ui-bad-1 FAILED',
     timeoutMs: 20_000,
@@ -72,6 +73,11 @@ test.before(async () => {
     what: 'echo done',
     timeoutMs: 20_000,
   });
+  await waitFor(
+    async () =>
+      (await json<Page>('/v1.0/ui/workflows?idPrefix=ui-stuck-1&stalled=true')).instances.length === 1,
+    { what: 'ui-stuck-1 stalled', timeoutMs: 20_000, intervalMs: 50 },
+  );
 });
 
 test('the shell and its assets are served without the token; the data routes need it', async (t) => {
@@ -124,7 +130,8 @@ test('the list filters by id prefix, status, name, stall and creation time, and 
     'ui-echo-2',
   ]);
   t.deepEqual(ids(await json<Page>('/v1.0/ui/workflows?name=ech')), ['ui-echo-1', 'ui-echo-2']);
-  t.deepEqual(ids(await json<Page>('/v1.0/ui/workflows?stalled=true')), []);
+  t.deepEqual(ids(await json<Page>('/v1.0/ui/workflows?stalled=true')), ['ui-stuck-1']);
+  t.deepEqual(ids(await json<Page>('/v1.0/ui/workflows?stalled=true&status=RUNNING')), ['ui-stuck-1']);
   t.is((await json<Page>('/v1.0/ui/workflows?stalled=false&idPrefix=ui-&pageSize=200')).instances.length, 15);
   const future = new Date(Date.now() + 3_600_000).toISOString();
   t.deepEqual(ids(await json<Page>(`/v1.0/ui/workflows?createdFrom=${future}`)), []);
@@ -135,7 +142,7 @@ test('the list filters by id prefix, status, name, stall and creation time, and 
         `/v1.0/ui/workflows?idPrefix=ui-&createdFrom=${before}&createdTo=${future}&pageSize=200`,
       )
     ).instances.length,
-    15,
+    16,
   );
 
   // Pages of 5 over the approvals: each once, in id order, and the last page ends the listing.
@@ -180,13 +187,15 @@ test.serial('counts by status come from the bounded, cached count /metrics expor
   await waitFor(
     async () => {
       counts = await json('/v1.0/ui/workflows/counts');
-      return counts?.counts['RUNNING'] === 12 && counts.counts['COMPLETED'] === 2;
+      return counts?.counts['RUNNING'] === 13 && counts.counts['COMPLETED'] === 2 && counts.stalled === 1;
     },
     { what: 'counts to catch up (cached for 5 s)', timeoutMs: 15_000, intervalMs: 500 },
   );
-  t.deepEqual(counts, { counts: { RUNNING: 12, FAILED: 1, COMPLETED: 2 }, stalled: 0, truncated: false });
+  // The stalled instance is RUNNING too.
+  t.deepEqual(counts, { counts: { RUNNING: 13, FAILED: 1, COMPLETED: 2 }, stalled: 1, truncated: false });
   const metrics = (await call('GET', '/metrics')).text;
-  t.regex(metrics, /tickflow_workflow_instances\{status="RUNNING"\} 12/);
+  t.regex(metrics, /tickflow_workflow_instances\{status="RUNNING"\} 13/);
+  t.regex(metrics, /tickflow_workflow_instances_stalled 1/);
 });
 
 test("an instance's pending timers show their due time; taking the event clears them", async (t) => {

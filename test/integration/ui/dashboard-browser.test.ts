@@ -68,6 +68,7 @@ test.before(async () => {
   }
   await call('POST', `${WF}/failing/start?instanceID=ui-bad-1`, 'out of stock');
   await call('POST', `${WF}/echo/start?instanceID=ui-echo-1`, { hello: 'world' });
+  await call('POST', `${WF}/buggy/start?instanceID=ui-stuck-1`, 'config');
   const job = await call('POST', '/v1.0/jobs/nightly-report', {
     schedule: '@every 1h',
     data: { report: 'daily' },
@@ -101,10 +102,12 @@ test.serial('workflows: the token form, then the list with counts by status and 
   await browser!.context.addInitScript((token) => {
     if (location.protocol.startsWith('http')) sessionStorage.setItem('tickflow.apiToken', token);
   }, TOKEN);
-  t.is(await page.locator('tr[data-instance]').count(), 4);
+  t.is(await page.locator('tr[data-instance]').count(), 5);
   // Counts come from a scan cached for 5 s: they catch up within that.
   await page.waitForFunction(
-    () => document.querySelector('[data-status="RUNNING"] .count-n')?.textContent === '2',
+    () =>
+      document.querySelector('[data-status="RUNNING"] .count-n')?.textContent === '3' &&
+      document.querySelector('[data-status="STALLED"] .count-n')?.textContent === '1',
     undefined,
     { timeout: 15_000 },
   );
@@ -116,8 +119,14 @@ test.serial('workflows: the token form, then the list with counts by status and 
   await page.waitForFunction(() => document.querySelectorAll('tr[data-instance]').length === 1);
   t.is(await page.locator('tr[data-instance]').getAttribute('data-instance'), 'ui-bad-1');
 
+  // Stalled: RUNNING, its step failing and retried.
+  await page.locator('[data-status="STALLED"]').click();
+  await page.waitForFunction(() => document.querySelectorAll('tr[data-instance]').length === 1);
+  const stuck = page.locator('tr[data-instance="ui-stuck-1"]');
+  t.regex((await stuck.textContent()) ?? '', /RUNNING · stalled/);
+
   await page.locator('.filters button', { hasText: 'Clear' }).click();
-  await page.waitForFunction(() => document.querySelectorAll('tr[data-instance]').length === 4);
+  await page.waitForFunction(() => document.querySelectorAll('tr[data-instance]').length === 5);
   await page.locator('input[name="idPrefix"]').fill('ui-order');
   await page.locator('.filters button[type="submit"]').click();
   await page.waitForFunction(() => document.querySelectorAll('tr[data-instance]').length === 2);
@@ -137,10 +146,14 @@ test.serial(
     // The 1 h timeout of the event wait, with its due time.
     const timerRow = page.locator('[data-testid="timers-table"] tbody tr');
     await timerRow.first().waitFor();
-    t.regex((await timerRow.first().textContent()) ?? '', /timer.*in 59 min|timer.*in 1 h/);
+    t.regex((await timerRow.first().textContent()) ?? '', /timeout for event approve.*in (59 min|1 h)/);
     t.true((await page.locator('.tl-bar.bar-activity').count()) >= 1);
     t.is(await page.locator('.tl-bar.bar-timer.bar-open').count(), 1);
     t.true((await page.locator('[data-testid="history-table"] tbody tr').count()) >= 5);
+    // A history row opens to the event as the API returned it.
+    const started = page.locator('[data-testid="history-table"] tr.ev-ExecutionStarted');
+    await started.locator('summary').click();
+    await started.locator('pre').filter({ hasText: '"instanceId": "ui-order-1"' }).waitFor();
     await screenshot(page, 'dashboard-instance');
 
     await page.getByTestId('raise').click();
@@ -162,7 +175,7 @@ test.serial(
   },
 );
 
-test.serial('instance: terminate after confirmation; a failure shows its details; purge', async (t) => {
+test.serial('instance: terminate after confirmation; a failure's and a stall's details; purge', async (t) => {
   const page = await open('#/instance/ui-order-2');
   await page.getByTestId('terminate').click();
   await page.getByRole('dialog').waitFor();
@@ -172,6 +185,8 @@ test.serial('instance: terminate after confirmation; a failure shows its details
 
   await page.goto(ui('#/instance/ui-bad-1'));
   await page.getByTestId('failure').filter({ hasText: 'out of stock' }).waitFor();
+  await page.goto(ui('#/instance/ui-stuck-1'));
+  await page.getByTestId('stalled').filter({ hasText: 'TypeError: cannot read config' }).waitFor();
 
   await page.goto(ui('#/instance/ui-echo-1'));
   await page.getByTestId('output').filter({ hasText: '"hello": "world"' }).waitFor();

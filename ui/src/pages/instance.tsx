@@ -6,7 +6,7 @@ import { Timeline } from '../components/timeline';
 import { formatDuration, formatTime, prettyJson, relative } from '../format';
 import { usePoll, useNow } from '../hooks';
 import { href } from '../route';
-import { describeEvent, timelineOf } from '../timeline-bars';
+import { describeEvent, purposeOf, timelineOf } from '../timeline-bars';
 
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'TERMINATED']);
 /** History rows shown at most in the table (the newest); the API caps histories anyway. */
@@ -150,7 +150,7 @@ export function InstancePage({ id }: { id: string }) {
             ) : null}
             {props['tickflow.stalled.error_type'] !== undefined ? (
               <Panel title="Stalled step">
-                <p class="failure">
+                <p class="failure" data-testid="stalled">
                   <strong>{props['tickflow.stalled.error_type']}</strong>:{' '}
                   {props['tickflow.stalled.error_message']}
                 </p>
@@ -187,7 +187,7 @@ export function InstancePage({ id }: { id: string }) {
                 <table class="list" data-testid="timers-table">
                   <thead>
                     <tr>
-                      <th>Kind</th>
+                      <th>For</th>
                       <th>Task</th>
                       <th>Due</th>
                       <th />
@@ -197,7 +197,7 @@ export function InstancePage({ id }: { id: string }) {
                   <tbody>
                     {timers.data.timers.map((t) => (
                       <tr key={t.name} title={t.name}>
-                        <td>{t.kind}</td>
+                        <td>{purposeOf(t, events)}</td>
                         <td>{t.taskId ?? ''}</td>
                         <td title={t.dueAt}>{formatTime(t.dueAt)}</td>
                         <td>{relative(t.dueAt, now)}</td>
@@ -235,7 +235,9 @@ export function InstancePage({ id }: { id: string }) {
                         <td title={e.timestamp}>{formatTime(e.timestamp)}</td>
                         <td>{start === undefined ? '' : `+${formatDuration(t - start)}`}</td>
                         <td>{e.type}</td>
-                        <td class="wide">{describeEvent(e)}</td>
+                        <td class="wide">
+                          <EventDetails event={e} />
+                        </td>
                       </tr>
                     );
                   })}
@@ -293,5 +295,28 @@ function RaiseEvent({ id, disabled, onDone }: { id: string; disabled: boolean; o
         />
       </label>
     </ConfirmButton>
+  );
+}
+
+/** An event's summary, a link to the other instance it names, and its full JSON on demand. */
+function EventDetails({ event }: { event: HistoryEvent }) {
+  const other =
+    (event.type === 'ChildWorkflowCreated' || event.type === 'EventSent') &&
+    typeof event.instanceId === 'string'
+      ? event.instanceId
+      : undefined;
+  return (
+    <details class="event-details">
+      <summary>
+        {describeEvent(event)}
+        {other !== undefined ? (
+          <>
+            {' '}
+            <a href={href('instance', other)}>open</a>
+          </>
+        ) : null}
+      </summary>
+      <pre class="json">{JSON.stringify(event, null, 2)}</pre>
+    </details>
   );
 }

@@ -119,6 +119,7 @@ export function WorkflowsPage({ route }: { route: Route }) {
           type="button"
           class={`count status-stalled ${filters.status === 'STALLED' ? 'active' : ''}`}
           onClick={() => apply({ ...filters, status: 'STALLED' })}
+          data-status="STALLED"
         >
           <span class="count-n">{counts.data?.stalled ?? 0}</span> stalled
         </button>

@@ -175,7 +175,7 @@ test.serial(
   },
 );
 
-test.serial('instance: terminate after confirmation; a failure's and a stall's details; purge', async (t) => {
+test.serial("instance: terminate after confirmation; a failure's and a stall's details; purge", async (t) => {
   const page = await open('#/instance/ui-order-2');
   await page.getByTestId('terminate').click();
   await page.getByRole('dialog').waitFor();

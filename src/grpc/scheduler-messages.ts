@@ -165,14 +165,9 @@ export function announcementFromInitial(initial: ProtoWatchInitial | null | unde
   actorTypes.forEach((type, i) => requirePart(type, `initial.actor_types[${i}]`));
   const types = initial.accept_job_types ?? [];
   const seen = new Set<string | number>();
+  // Types this proto does not know (a newer sidecar's, as numbers) are not refused: the stream
+  // takes the kinds it names that tickflow serves, as an older Dapr scheduler would.
   for (const type of types) {
-    if (type !== 'JOB_TARGET_TYPE_JOB' && type !== 'JOB_TARGET_TYPE_ACTOR_REMINDER') {
-      throw new JobValidationError(
-        'initial.accept_job_types',
-        type,
-        'JOB_TARGET_TYPE_JOB or JOB_TARGET_TYPE_ACTOR_REMINDER, each at most once',
-      );
-    }
     if (seen.has(type)) {
       throw new JobValidationError('initial.accept_job_types', type, 'each job type at most once');
     }

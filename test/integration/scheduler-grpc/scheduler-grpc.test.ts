@@ -207,6 +207,15 @@ test('bad input is INVALID_ARGUMENT naming the field', async (t) => {
   t.is(ended.metadata['field'], 'initial');
   const noApp = s.watch({ namespace, app_id: '' });
   t.like(await noApp.ended, { code: status.INVALID_ARGUMENT, metadata: { field: 'initial.app_id' } });
+  const twice = s.watch({
+    namespace,
+    app_id: 'a',
+    accept_job_types: ['JOB_TARGET_TYPE_JOB', 'JOB_TARGET_TYPE_JOB'],
+  });
+  t.like(await twice.ended, {
+    code: status.INVALID_ARGUMENT,
+    metadata: { field: 'initial.accept_job_types' },
+  });
 });
 
 test('the API token is required', async (t) => {

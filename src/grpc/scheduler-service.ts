@@ -8,7 +8,7 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { TickflowError } from '../common/tickflow-error.js';
-import { JobNotFoundError, JobValidationError } from '../timers/errors.js';
+import { JobAlreadyExistsError, JobNotFoundError, JobValidationError } from '../timers/errors.js';
 import type { TimerService } from '../timers/timer-service.js';
 import { decodeJobData } from '../scheduler/scheduler-job-data.js';
 import {
@@ -107,7 +107,12 @@ export function schedulerService(o: SchedulerServiceOptions): SchedulerService {
     ScheduleJob: unary<ScheduleRequest, Empty>('ScheduleJob', async (request) => {
       const owner = ownerFromMetadata(request.metadata);
       const name = storedJobName(owner, request.name ?? '');
-      await timers.schedule(name, specFromSchedulerJob(request.job, owner, request.overwrite));
+      try {
+        await timers.schedule(name, specFromSchedulerJob(request.job, owner, request.overwrite));
+      } catch (error) {
+        if (error instanceof JobAlreadyExistsError) throw new JobAlreadyExistsError(request.name ?? '');
+        throw error;
+      }
       return {};
     }),
     GetJob: unary<NamedRequest, { job: ProtoSchedulerJob }>('GetJob', async (request) => {

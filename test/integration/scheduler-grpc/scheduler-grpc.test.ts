@@ -96,6 +96,7 @@ test('schedule, get, list and delete round trips, for app jobs and actor reminde
   t.like(await s.call('ScheduleJob', { name: 'backup', job, metadata: meta }), { ok: true });
   const again = await s.call('ScheduleJob', { name: 'backup', job, metadata: meta });
   t.is(again.code, status.ALREADY_EXISTS);
+  if (!again.ok) t.regex(again.details, /^job "backup" already exists/);
   t.like(await s.call('ScheduleJob', { name: 'backup', job, metadata: meta, overwrite: true }), { ok: true });
 
   const got = await s.call<{ job: Record<string, unknown> }>('GetJob', { name: 'backup', metadata: meta });

@@ -106,6 +106,24 @@ export async function openEtcdAccess(flags: EtcdAccessFlags, io: CliIo): Promise
   }
 }
 
+/** etcd's answers when it does not know who we are, or we may not do what we asked. */
+const REFUSED =
+  /permission denied|user not found|user name is empty|authentication failed|invalid auth token/i;
+
+/**
+ * `error` as one line that says what to do when etcd refused the request for want of a user or a
+ * role (`needs` says which: a backup needs the root role, an export read access to the scopes);
+ * any other error as it is.
+ */
+export function explainRefusal(error: unknown, needs: string): unknown {
+  const text = error instanceof Error ? error.message : String(error);
+  if (!REFUSED.test(text)) return error;
+  return new CliError(
+    `etcd refused the request (${text.replace(/^\d+ [A-Z_]+: /, '')}): ${needs}; pass --etcd-user with its ` +
+      'password in TICKFLOW_ETCD_PASSWORD (or --data-dir for the embedded etcd of tickflow serve)',
+  );
+}
+
 /** The user and password kept in an embedded etcd's credentials file, if it has one. */
 export async function readEmbeddedCredentials(
   file: string,

@@ -6,6 +6,7 @@ import { checkSnapshotTarget, saveSnapshot } from '../../etcd/etcd-snapshot.js';
 import { SnapshotPathError } from '../../etcd/snapshot-errors.js';
 import {
   addEtcdAccessOptions,
+  explainRefusal,
   openEtcdAccess,
   readEmbeddedCredentials,
   type EtcdAccessFlags,
@@ -52,6 +53,8 @@ export function registerBackupCommand(program: Command, io: CliIo): void {
         onProgress: (bytes) => {
           if (tick()) progress.update(`snapshot: ${formatBytes(bytes)} written`);
         },
+      }).catch((error: unknown) => {
+        throw explainRefusal(error, "a snapshot needs a user with etcd's root role");
       });
       progress.done();
       // The snapshot has etcd auth on with the embedded root user's password hash: a restore of

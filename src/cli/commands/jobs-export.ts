@@ -3,7 +3,12 @@ import type { Command } from 'commander';
 import { connectEtcd } from '../../etcd/etcd-kv.js';
 import { exportJobs } from '../../timers/job-transfer.js';
 import { formatJobLine } from '../../timers/job-export-format.js';
-import { addEtcdAccessOptions, openEtcdAccess, type EtcdAccessFlags } from '../etcd-access.js';
+import {
+  addEtcdAccessOptions,
+  explainRefusal,
+  openEtcdAccess,
+  type EtcdAccessFlags,
+} from '../etcd-access.js';
 import { Progress, type CliIo } from '../output.js';
 import { progressThrottle } from '../progress-throttle.js';
 
@@ -68,7 +73,9 @@ export function registerJobsExportCommand(jobs: Command, io: CliIo): void {
             }
             if (tick()) progress.update(`exported ${count} jobs...`);
           },
-        );
+        ).catch((error: unknown) => {
+          throw explainRefusal(error, 'an export needs a user that may read the scopes it exports');
+        });
         if (buffered.length > 0) await write(`${buffered.join('\n')}\n`);
         progress.done();
         const skipped = [

@@ -6,7 +6,12 @@ import { MAX_JOB_LINE_BYTES } from '../../timers/job-export-format.js';
 import { importJobs, type ImportStats } from '../../timers/job-transfer.js';
 import { boundedLines } from '../bounded-lines.js';
 import { CliError, ExitCode } from '../cli-error.js';
-import { addEtcdAccessOptions, openEtcdAccess, type EtcdAccessFlags } from '../etcd-access.js';
+import {
+  addEtcdAccessOptions,
+  explainRefusal,
+  openEtcdAccess,
+  type EtcdAccessFlags,
+} from '../etcd-access.js';
 import { Output, Progress, type CliIo } from '../output.js';
 import { progressThrottle } from '../progress-throttle.js';
 
@@ -71,7 +76,7 @@ export function registerJobsImportCommand(jobs: Command, io: CliIo): void {
         }).catch((error: unknown) => {
           // A bad line is bad input: exit code 2, the line, field and value in one line.
           if (error instanceof JobImportLineError) throw new CliError(error.message, ExitCode.usage);
-          throw error;
+          throw explainRefusal(error, 'an import needs a user that may write the scopes it imports into');
         });
         progress.done();
         if (out.json) out.printJson({ ...stats, dryRun: flags.dryRun === true });

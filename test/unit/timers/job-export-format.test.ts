@@ -17,7 +17,7 @@ const T0 = Date.parse('2026-03-01T10:00:00.000Z');
 /** The ticks a job fires from `progress` on (at most `limit`), as the timer service derives them. */
 function ticks(
   record: JobRecord,
-  progress: Pick<JobProgress, 'count' | 'lastTick'> | undefined,
+  progress: Pick<JobProgress, 'count' | 'lastTick' | 'attempts'> | undefined,
   limit = 50,
 ): number[] {
   const out: number[] = [];

@@ -8,7 +8,12 @@ import type { ApiDeps } from '../api-deps.js';
 import { toListItem } from '../workflow-view.js';
 import { listBounded } from '../ui/bounded-listing.js';
 import { clusterSnapshot } from '../ui/cluster-snapshot.js';
-import { startMetricSampler } from '../ui/metric-sampler.js';
+import {
+  SAMPLE_CAPACITY,
+  SAMPLE_INTERVAL_MS,
+  startMetricSampler,
+  type MetricSampler,
+} from '../ui/metric-sampler.js';
 import { pendingTimers } from '../ui/pending-timers.js';
 import { defaultUiDir, StaticFiles } from '../ui/static-files.js';
 import { statusCountsOf } from '../ui/status-counts.js';
@@ -51,7 +56,7 @@ export interface UiRouteOptions {
 /**
  * The web dashboard: its built files at `/ui/` (no token needed) and the JSON routes it needs
  * beyond the public API under `/v1.0/ui/` (token required like every other route). The chart
- * sampler runs from here until the app closes.
+ * sampler runs while the app listens.
  */
 export function registerUiRoutes(app: FastifyInstance, deps: ApiDeps, options: UiRouteOptions): void {
   const clock = options.clock ?? systemClock;
@@ -63,17 +68,22 @@ export function registerUiRoutes(app: FastifyInstance, deps: ApiDeps, options: U
   const report = (errors: Error[]): void => {
     for (const e of errors) options.log?.(`warning: dashboard: ${e.message}`);
   };
-  const sampler = startMetricSampler({
-    render: () => deps.metrics.registry.render(),
-    clock,
-    warn: (error) => {
-      deps.metrics.recordWarning('dashboard', error);
-      const now = clock.now();
-      report([...coalescer.flush(now), ...coalescer.offer(error, now)]);
-    },
+  // The chart sampler starts once the server listens (a failed start leaves no timer behind)
+  // and stops when it closes.
+  let sampler: MetricSampler | undefined;
+  app.addHook('onListen', async () => {
+    sampler ??= startMetricSampler({
+      render: () => deps.metrics.registry.render(),
+      clock,
+      warn: (error) => {
+        deps.metrics.recordWarning('dashboard', error);
+        const now = clock.now();
+        report([...coalescer.flush(now), ...coalescer.offer(error, now)]);
+      },
+    });
   });
   app.addHook('onClose', async () => {
-    sampler.stop();
+    sampler?.stop();
     report(coalescer.drain(clock.now()));
   });
 
@@ -172,8 +182,8 @@ export function registerUiRoutes(app: FastifyInstance, deps: ApiDeps, options: U
   );
 
   app.get(`${PREFIX}/metrics`, async () => ({
-    intervalMs: sampler.intervalMs,
-    capacity: sampler.ring.capacity,
-    points: sampler.ring.points(),
+    intervalMs: SAMPLE_INTERVAL_MS,
+    capacity: SAMPLE_CAPACITY,
+    points: sampler?.ring.points() ?? [],
   }));
 }

@@ -134,6 +134,7 @@ function bucketsOf(samples: readonly MetricSample[], name: string): Map<number, 
  * long the server runs.
  */
 export class MetricRing {
+  /** Points kept at most. */
   readonly capacity: number;
   readonly #points: MetricPoint[] = [];
   #last: MetricReading | undefined;

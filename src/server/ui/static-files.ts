@@ -52,6 +52,7 @@ export class StaticFiles {
     return existsSync(join(this.#dir, 'index.html'));
   }
 
+  /** The file at `path` (relative to the build folder), or undefined when unsafe, unknown or absent. */
   async get(path: string): Promise<StaticFile | undefined> {
     if (!SAFE_PATH.test(path)) return undefined;
     const type = TYPES[extname(path)];

@@ -25,6 +25,12 @@ export const SCHEDULER_SCOPE = { namespace: '_dapr-scheduler', appId: 'jobs' } a
 export const DEFAULT_MAX_SIDECAR_STREAMS = 1_000;
 /** Triggers in flight on one stream at once. */
 export const DEFAULT_MAX_INFLIGHT_PER_STREAM = 100;
+/**
+ * Triggers in flight at once for one app (or actor type) of a namespace, over all its streams: a
+ * quarter of the timer service's 2,048 slots, so an app whose sidecars stop answering cannot hold
+ * them all.
+ */
+export const DEFAULT_MAX_INFLIGHT_PER_APP = 512;
 /** How long a trigger waits for the sidecar's answer before it counts as failed. */
 export const DEFAULT_ANSWER_TIMEOUT_MS = 60_000;
 
@@ -58,6 +64,7 @@ export interface SchedulerApiOptions {
   answerTimeoutMs?: number;
   maxStreams?: number;
   maxInflightPerStream?: number;
+  maxInflightPerApp?: number;
 }
 
 /** The running Scheduler API. */
@@ -88,6 +95,7 @@ export async function startSchedulerApi(o: SchedulerApiOptions): Promise<Schedul
     timers,
     maxConnections: o.maxStreams ?? DEFAULT_MAX_SIDECAR_STREAMS,
     maxInflightPerConnection: o.maxInflightPerStream ?? DEFAULT_MAX_INFLIGHT_PER_STREAM,
+    maxInflightPerTarget: o.maxInflightPerApp ?? DEFAULT_MAX_INFLIGHT_PER_APP,
   });
   const counters = registerSchedulerMetrics(o.registry, hub, timers);
   const answerTimeoutMs = o.answerTimeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;

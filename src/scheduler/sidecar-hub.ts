@@ -59,6 +59,13 @@ export interface SidecarHubOptions {
   maxConnections: number;
   /** Triggers in flight on one stream at once; past it, the next sidecar takes them, or they are staged. */
   maxInflightPerConnection: number;
+  /**
+   * Triggers in flight at once for one target (an app, or an actor type, of a namespace), over
+   * all its streams: the timer service's in-flight slots are shared by every app, and an app whose
+   * sidecars stop answering must not hold all of them. Past it, triggers are staged as when the
+   * streams are full. Default: no bound beyond the streams'.
+   */
+  maxInflightPerTarget?: number;
 }
 
 /** A stream would pass the hub's bound on streams. */
@@ -82,6 +89,8 @@ export class SidecarHub extends EventEmitter<SidecarHubEvents> {
   readonly #targets = new Map<string, { streams: Set<SidecarConnection>; off: () => void }>();
   /** Targets whose triggers were staged while their streams were full. */
   readonly #starved = new Set<string>();
+  /** Triggers in flight per target. */
+  readonly #inflightByTarget = new Map<string, number>();
   #retryQueued = false;
   #rotation = 0;
   #closed = false;
@@ -154,6 +163,24 @@ export class SidecarHub extends EventEmitter<SidecarHubEvents> {
   }
 
   async #deliver(target: string, trigger: JobTrigger): Promise<TriggerResult> {
+    const inflight = this.#inflightByTarget.get(target) ?? 0;
+    if (inflight >= (this.#o.maxInflightPerTarget ?? Infinity)) {
+      this.#starved.add(target);
+      return 'undeliverable';
+    }
+    this.#inflightByTarget.set(target, inflight + 1);
+    try {
+      return await this.#offer(target, trigger);
+    } finally {
+      const left = (this.#inflightByTarget.get(target) ?? 1) - 1;
+      // The re-offer #offer asked for after the answer runs on a later turn, after this.
+      if (left === 0) this.#inflightByTarget.delete(target);
+      else this.#inflightByTarget.set(target, left);
+    }
+  }
+
+  /** To each untried stream of the target in turn, until one answers; staged when none is left. */
+  async #offer(target: string, trigger: JobTrigger): Promise<TriggerResult> {
     const tried = new Set<SidecarConnection>();
     for (;;) {
       const connection = this.#pick(target, tried);

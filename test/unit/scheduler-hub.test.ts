@@ -151,3 +151,30 @@ test('streams are bounded', (t) => {
   t.is(hub.connections, 0);
   t.throws(() => hub.add(new FakeStream('c')), { instanceOf: SidecarLimitError });
 });
+
+test('one app holds at most maxInflightPerTarget triggers, over all its streams; others are not held up', async (t) => {
+  const timers = new FakeTimers();
+  const hub = new SidecarHub({
+    timers,
+    maxConnections: 10,
+    maxInflightPerConnection: 10,
+    maxInflightPerTarget: 2,
+  });
+  const a = new FakeStream('a');
+  const b = new FakeStream('b');
+  const other = new FakeStream('other', { appId: 'shop' });
+  hub.add(a);
+  hub.add(b);
+  hub.add(other);
+  timers.retried.length = 0;
+  const held = [timers.fire('dapr-app~ns~orders'), timers.fire('dapr-app~ns~orders')];
+  t.is(await timers.fire('dapr-app~ns~orders'), 'undeliverable', 'the third is staged');
+  const shop = timers.fire('dapr-app~ns~shop');
+  other.answerAll('success');
+  t.is(await shop, 'success', 'another app still gets its triggers');
+  a.answerAll('success');
+  b.answerAll('success');
+  t.deepEqual(await Promise.all(held), ['success', 'success']);
+  await tick();
+  t.deepEqual(timers.retried, ['dapr-app~ns~orders'], 'staged triggers re-offered once slots free');
+});

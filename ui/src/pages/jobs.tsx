@@ -20,6 +20,11 @@ function policyText(policy: unknown): string {
   return brief(policy, 40);
 }
 
+/** Where a job's ticks go: the app (`POST /job/{name}`), or the target the API shows. */
+function targetText(target: unknown): string {
+  return target === undefined ? 'the app' : brief(target, 60);
+}
+
 /** Jobs scheduled through the Jobs API: list by prefix, create. */
 export function JobsPage({ route }: { route: Route }) {
   const prefix = route.params.get('prefix') ?? '';
@@ -90,6 +95,7 @@ export function JobsPage({ route }: { route: Route }) {
               <th>Delivered</th>
               <th>Repeats</th>
               <th>Failure policy</th>
+              <th>Target</th>
             </tr>
           </thead>
           <tbody>
@@ -104,6 +110,7 @@ export function JobsPage({ route }: { route: Route }) {
                 <td>{j.count ?? 0}</td>
                 <td>{j.repeats ?? ''}</td>
                 <td>{policyText(j.failurePolicy)}</td>
+                <td class="mono">{targetText(j.target)}</td>
               </tr>
             ))}
           </tbody>
@@ -269,6 +276,7 @@ export function JobPage({ name }: { name: string }) {
                   ],
                   ['Delivered', String(j.count ?? 0)],
                   ['Failure policy', policyText(j.failurePolicy)],
+                  ['Target', targetText(j.target)],
                 ]}
               />
             </Panel>

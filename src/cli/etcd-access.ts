@@ -116,7 +116,10 @@ const REFUSED =
  * any other error as it is.
  */
 export function explainRefusal(error: unknown, needs: string): unknown {
-  const text = error instanceof Error ? error.message : String(error);
+  // etcd's own words, under whatever wrapped them on the way.
+  let inner: unknown = error;
+  while (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause;
+  const text = (inner instanceof Error ? inner.message : String(inner)).split('\n')[0] ?? '';
   if (!REFUSED.test(text)) return error;
   return new CliError(
     `etcd refused the request (${text.replace(/^\d+ [A-Z_]+: /, '')}): ${needs}; pass --etcd-user with its ` +

@@ -7,6 +7,7 @@ import type { Metadata } from '@grpc/grpc-js';
 import { Etcd3, type ISnapshotResponse } from 'etcd3';
 import { nanoid } from 'nanoid';
 import { etcd3Credentials, type EtcdCredentials } from './etcd-credentials.js';
+import { StoreUnavailableError } from './errors.js';
 import { SnapshotCorruptError, SnapshotPathError } from './snapshot-errors.js';
 
 /**
@@ -149,6 +150,14 @@ async function streamInto(
     }
     const { sha256 } = check.finish();
     return { bytes: check.bytes, revision, sha256 };
+  } catch (error) {
+    // The check's verdict and the disk's own errors (ENOSPC, EIO) are not etcd's.
+    if (error instanceof SnapshotCorruptError || typeof (error as NodeJS.ErrnoException).code === 'string') {
+      throw error;
+    }
+    // One line naming the call and the hosts: grpc's own messages run on over several lines.
+    const detail = (error instanceof Error ? error.message : String(error)).split('\n')[0]?.trim() ?? '';
+    throw new StoreUnavailableError('snapshot', `${detail} (${source.hosts.join(',')})`, { cause: error });
   } finally {
     client.close();
   }

@@ -14,7 +14,8 @@ export interface SchedulerCounters {
  * The Scheduler API's figures in /metrics: sidecars connected, triggers in flight on their
  * streams, triggers sent and how each was answered (`success`, `failed`, `timeout`, `gone`: the
  * stream ended first and the trigger went on to another sidecar or the staging queue), triggers
- * staged (no sidecar for their app or actor type, or every such stream full) and staged now.
+ * waiting for a slot on a stream, and triggers staged (no sidecar for their app or actor type, or
+ * the app's bound reached) and staged now.
  */
 export function registerSchedulerMetrics(
   registry: MetricsRegistry,
@@ -30,7 +31,7 @@ export function registerSchedulerMetrics(
   const staged = registry.register(
     new Counter(
       'tickflow_scheduler_triggers_staged_total',
-      'Triggers staged because no connected sidecar takes them (no stream for the app or actor type, or every one at its in-flight bound); delivered when one connects or frees a slot.',
+      'Triggers staged because no connected sidecar takes them (no stream for the app or actor type), or their app or actor type holds as many as it may; delivered when one connects, or as it drains.',
     ),
   );
   const streams = registry.register(
@@ -60,6 +61,13 @@ export function registerSchedulerMetrics(
       'tickflow_scheduler_triggers_inflight',
       'Triggers sent on WatchJobs streams and not answered yet.',
       () => [{ labels: {}, value: hub.inflight }],
+    ),
+  );
+  registry.register(
+    new CallbackGauge(
+      'tickflow_scheduler_triggers_waiting',
+      'Triggers waiting for a slot on a WatchJobs stream of their app or actor type (every one at its in-flight bound).',
+      () => [{ labels: {}, value: hub.waiting }],
     ),
   );
   registry.register(

@@ -57,13 +57,16 @@ export interface SidecarHubOptions {
   timers: TriggerTargets;
   /** Streams at once (more are refused with `SidecarLimitError`). */
   maxConnections: number;
-  /** Triggers in flight on one stream at once; past it, the next sidecar takes them, or they are staged. */
+  /**
+   * Triggers in flight on one stream at once; past it, the next sidecar takes them, or they wait
+   * for one of the target's streams to answer.
+   */
   maxInflightPerConnection: number;
   /**
-   * Triggers in flight at once for one target (an app, or an actor type, of a namespace), over
-   * all its streams: the timer service's in-flight slots are shared by every app, and an app whose
-   * sidecars stop answering must not hold all of them. Past it, triggers are staged as when the
-   * streams are full. Default: no bound beyond the streams'.
+   * Triggers one target (an app, or an actor type, of a namespace) holds at once, sent or waiting
+   * for a stream: the timer service's in-flight slots are shared by every app, and an app whose
+   * sidecars stop answering must not hold all of them. Past it, triggers are staged, and re-offered
+   * once the target holds half of it or less. Default: no bound but the timer service's.
    */
   maxInflightPerTarget?: number;
 }
@@ -78,20 +81,24 @@ export class SidecarLimitError extends TickflowError {
  * namespace and each actor type of a namespace is one timer-service target (`triggerTarget`): the
  * hub registers a handler for a target while at least one stream serves it, so triggers of an app
  * without a sidecar stay in the timer service's staging queue, and are re-offered when one
- * connects. A trigger goes to the stream with the fewest in flight (rotating among equals); a
- * stream that ends before answering hands it to the next one, and when none is left (or every one
- * is at its in-flight bound) it is staged and re-offered once a stream connects or a slot frees.
+ * connects. A trigger goes to the stream with the fewest in flight (rotating among equals), or
+ * waits for a slot when every stream is at its bound; a stream that ends before answering hands it
+ * to the next one, and when none is left it is staged. A target holds a bounded number of
+ * triggers (sent or waiting); past it they are staged, and re-offered as the target drains.
  */
 export class SidecarHub extends EventEmitter<SidecarHubEvents> {
   readonly #o: SidecarHubOptions;
   readonly #connections = new Set<SidecarConnection>();
   /** For each target, the streams that serve it, and the handler registration to undo. */
   readonly #targets = new Map<string, { streams: Set<SidecarConnection>; off: () => void }>();
-  /** Targets whose triggers were staged while their streams were full. */
+  /** Targets whose triggers were staged at their bound, to re-offer once they have room. */
   readonly #starved = new Set<string>();
-  /** Triggers in flight per target. */
+  /** Triggers each target holds (sent, or waiting for a slot). */
   readonly #inflightByTarget = new Map<string, number>();
-  #retryQueued = false;
+  /** Per target, the triggers waiting for a slot on one of its streams, first come first served. */
+  readonly #waiting = new Map<string, Array<() => void>>();
+  /** Targets whose staged triggers are re-offered on the next turn. */
+  readonly #retries = new Set<string>();
   #rotation = 0;
   #closed = false;
 
@@ -112,6 +119,13 @@ export class SidecarHub extends EventEmitter<SidecarHubEvents> {
     return n;
   }
 
+  /** Triggers waiting for a slot on one of their target's streams (all of them at their bound). */
+  get waiting(): number {
+    let n = 0;
+    for (const queue of this.#waiting.values()) n += queue.length;
+    return n;
+  }
+
   /** Adds a stream; throws `SidecarLimitError` past `maxConnections` (nothing added then). */
   add(connection: SidecarConnection): void {
     if (this.#closed) throw new SidecarLimitError('the scheduler is shutting down');
@@ -125,7 +139,8 @@ export class SidecarHub extends EventEmitter<SidecarHubEvents> {
       const entry = this.#targets.get(target);
       if (entry) {
         entry.streams.add(connection);
-        // More capacity for a target whose triggers may wait in the staging queue.
+        // More room: for the triggers waiting for a slot, and those in the staging queue.
+        this.#wakeAll(target);
         this.#o.timers.retryStaged(target);
         continue;
       }
@@ -152,6 +167,8 @@ export class SidecarHub extends EventEmitter<SidecarHubEvents> {
         entry.off();
         this.#targets.delete(target);
       }
+      // Waiters look again: another stream may have room, or none is left (then they are staged).
+      this.#wakeAll(target);
     }
     this.emit('disconnected', connection.label, this.#connections.size);
   }
@@ -163,39 +180,69 @@ export class SidecarHub extends EventEmitter<SidecarHubEvents> {
   }
 
   async #deliver(target: string, trigger: JobTrigger): Promise<TriggerResult> {
-    const inflight = this.#inflightByTarget.get(target) ?? 0;
-    if (inflight >= (this.#o.maxInflightPerTarget ?? Infinity)) {
+    const bound = this.#o.maxInflightPerTarget ?? Infinity;
+    const held = this.#inflightByTarget.get(target) ?? 0;
+    if (held >= bound) {
       this.#starved.add(target);
       return 'undeliverable';
     }
-    this.#inflightByTarget.set(target, inflight + 1);
+    this.#inflightByTarget.set(target, held + 1);
     try {
       return await this.#offer(target, trigger);
     } finally {
       const left = (this.#inflightByTarget.get(target) ?? 1) - 1;
-      // The re-offer #offer asked for after the answer runs on a later turn, after this.
       if (left === 0) this.#inflightByTarget.delete(target);
       else this.#inflightByTarget.set(target, left);
+      // A backlog past the bound is taken in rounds of half the bound, not re-offered whole after
+      // every answer (each re-offer hands every staged trigger over once more).
+      if (this.#starved.has(target) && left <= bound / 2) this.#retryStaged(target);
     }
   }
 
-  /** To each untried stream of the target in turn, until one answers; staged when none is left. */
+  /**
+   * To the target's streams in turn until one answers: a stream that ends first hands it to the
+   * next; when every stream left is at its bound, it waits for one of them to answer. Staged
+   * (`undeliverable`) when no stream is left.
+   */
   async #offer(target: string, trigger: JobTrigger): Promise<TriggerResult> {
     const tried = new Set<SidecarConnection>();
     for (;;) {
       const connection = this.#pick(target, tried);
       if (connection === undefined) {
         const streams = this.#targets.get(target)?.streams;
-        if (streams !== undefined && [...streams].some((s) => !tried.has(s))) this.#starved.add(target);
-        return 'undeliverable';
+        if (streams === undefined || ![...streams].some((s) => !tried.has(s))) return 'undeliverable';
+        await new Promise<void>((resolve) => this.#wait(target, resolve));
+        continue;
       }
       tried.add(connection);
       const answer = await connection.deliver(trigger);
       this.emit('outcome', answer, trigger, connection);
-      this.#slotFreed();
       if (answer === 'gone') continue;
+      this.#wakeOne(connection);
       return answer === 'success' ? 'success' : 'failed';
     }
+  }
+
+  #wait(target: string, resolve: () => void): void {
+    let queue = this.#waiting.get(target);
+    if (!queue) this.#waiting.set(target, (queue = []));
+    queue.push(resolve);
+  }
+
+  /** A slot of `connection` is free: the first waiter of each of its targets looks again. */
+  #wakeOne(connection: SidecarConnection): void {
+    for (const target of targetsOf(connection.announcement)) {
+      const queue = this.#waiting.get(target);
+      const first = queue?.shift();
+      if (queue?.length === 0) this.#waiting.delete(target);
+      first?.();
+    }
+  }
+
+  #wakeAll(target: string): void {
+    const queue = this.#waiting.get(target);
+    this.#waiting.delete(target);
+    for (const resolve of queue ?? []) resolve();
   }
 
   /** The untried stream of `target` with the fewest in flight and room for one more. */
@@ -212,16 +259,17 @@ export class SidecarHub extends EventEmitter<SidecarHubEvents> {
     return best;
   }
 
-  /** Re-offers the triggers staged while streams were full, once per turn however many slots freed. */
-  #slotFreed(): void {
-    if (this.#starved.size === 0 || this.#retryQueued) return;
-    this.#retryQueued = true;
-    setImmediate(() => {
-      this.#retryQueued = false;
-      const targets = [...this.#starved];
-      this.#starved.clear();
-      for (const target of targets) if (this.#targets.has(target)) this.#o.timers.retryStaged(target);
-    });
+  /** Re-offers a target's staged triggers on the next turn, once however often it is asked. */
+  #retryStaged(target: string): void {
+    this.#starved.delete(target);
+    if (this.#retries.size === 0) {
+      setImmediate(() => {
+        const targets = [...this.#retries];
+        this.#retries.clear();
+        for (const t of targets) if (this.#targets.has(t)) this.#o.timers.retryStaged(t);
+      });
+    }
+    this.#retries.add(target);
   }
 }
 

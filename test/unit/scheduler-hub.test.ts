@@ -109,17 +109,32 @@ test('FAILED and timeouts fail the tick; a stream gone before answering hands th
   t.is(await handedOn, 'undeliverable', 'no stream left: staged');
 });
 
-test('streams at their in-flight bound: staged, and re-offered once a slot frees', async (t) => {
+test('streams at their in-flight bound: a trigger waits for a slot, then goes out; staged if the streams go', async (t) => {
   const timers = new FakeTimers();
   const hub = new SidecarHub({ timers, maxConnections: 10, maxInflightPerConnection: 1 });
   const a = new FakeStream('a');
   hub.add(a);
   const first = timers.fire('dapr-app~ns~orders');
-  t.is(await timers.fire('dapr-app~ns~orders'), 'undeliverable');
+  const second = timers.fire('dapr-app~ns~orders');
+  await tick();
+  t.is(a.sent.length, 1);
+  t.is(hub.waiting, 1);
   a.answerAll('success');
   t.is(await first, 'success');
   await tick();
-  t.deepEqual(timers.retried, ['dapr-app~ns~orders']);
+  t.is(a.sent.length, 2, 'the waiting one took the freed slot');
+  t.is(hub.waiting, 0);
+  a.answerAll('success');
+  t.is(await second, 'success');
+
+  const third = timers.fire('dapr-app~ns~orders');
+  const fourth = timers.fire('dapr-app~ns~orders');
+  await tick();
+  t.is(hub.waiting, 1);
+  hub.remove(a);
+  a.answerAll('gone');
+  t.deepEqual([await third, await fourth], ['undeliverable', 'undeliverable']);
+  t.is(hub.waiting, 0);
 });
 
 test('the fewest in flight first; actor types only to the streams hosting them', async (t) => {

@@ -77,7 +77,6 @@ test.serial(
 test.serial(
   'past the in-flight bound of its only stream, a trigger waits and goes out once a slot frees',
   async (t) => {
-    const before = staged();
     const s = sidecar();
     const stream = s.watch({ namespace: 'bounds', app_id: 'busy' }, () => 'hold');
     t.teardown(() => stream.cancel());
@@ -85,8 +84,8 @@ test.serial(
       await s.call('ScheduleJob', { name, job: { due_time: '0s' }, metadata: meta('bounds', 'busy') });
     }
     const [first] = await stream.received(1);
-    // The other one is staged: the stream is at its bound.
-    await waitFor(() => staged() === before + 1);
+    // The other one waits for a slot: the stream is at its bound.
+    await waitFor(() => gauge('tickflow_scheduler_triggers_waiting') === 1);
     t.is(stream.triggers.length, 1, 'one in flight at a time');
     stream.answer(first?.id ?? '', 'SUCCESS');
     const [, second] = await stream.received(2);
@@ -107,8 +106,8 @@ test.serial('streams past the bound are refused with RESOURCE_EXHAUSTED', async 
   t.regex(registry.render(), /tickflow_scheduler_streams_total\{result="refused"\} 1/);
 });
 
-function staged(): number {
-  return Number(/^tickflow_scheduler_triggers_staged (\d+)$/m.exec(registry.render())?.[1]);
+function gauge(name: string): number {
+  return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(registry.render())?.[1]);
 }
 
 async function waitFor(check: () => boolean | Promise<boolean>): Promise<void> {

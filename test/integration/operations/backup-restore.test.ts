@@ -19,6 +19,12 @@ const ONE_SHOTS = 900;
 const PERIOD_MS = 2_000;
 const REPEATS = 5;
 const SLEEPERS = 20;
+/**
+ * Once A's app is gone, a tick due on A fails until the backup and the stop; the default policy
+ * (3 retries) would give it up and count it done on a machine slow enough to reach its due time
+ * before the backup. Retrying forever keeps every undelivered tick pending in the snapshot.
+ */
+const RETRY_FOREVER = { constant: { interval: '1s' } };
 
 interface ExportLine {
   name: string;
@@ -60,12 +66,16 @@ test('backup, wipe, restore: every job fires at its next due time, none early, n
         dueTime: new Date(firstTick).toISOString(),
         repeats: REPEATS,
         data: { i },
+        failurePolicy: RETRY_FOREVER,
       },
     });
   }
   for (let i = 0; i < ONE_SHOTS; i++) {
     const due = i % 2 === 0 ? outageDue : laterDue;
-    jobs.push({ name: `one-${i}`, body: { dueTime: new Date(due).toISOString(), data: { i } } });
+    jobs.push({
+      name: `one-${i}`,
+      body: { dueTime: new Date(due).toISOString(), data: { i }, failurePolicy: RETRY_FOREVER },
+    });
   }
   await inParallel(jobs, 32, async ({ name, body }) => {
     const res = await a.request('POST', `${JOBS}/${name}`, { body });

@@ -53,13 +53,18 @@ test('export from one cluster, import into another: what is left fires there, on
       repeats: REPEATS,
       ttl: new Date(base + 60_000).toISOString(),
       data: { i, kind: 'rec' },
-      failurePolicy: { drop: {} },
+      // Retried forever: ticks failing on A once its app is gone stay pending, however slow the machine.
+      failurePolicy: { constant: { interval: '2s' } },
     };
     t.is((await a.request('POST', `${JOBS}/rec-${i}`, { body })).status, 204);
   }
   for (let i = 0; i < ONE_SHOTS; i++) {
     names.push(`one-${i}`);
-    const body = { dueTime: new Date(base + 5_000).toISOString(), data: `one ${i}` };
+    const body = {
+      dueTime: new Date(base + 5_000).toISOString(),
+      data: `one ${i}`,
+      failurePolicy: { constant: { interval: '1s' } },
+    };
     t.is((await a.request('POST', `${JOBS}/one-${i}`, { body })).status, 204);
   }
   await waitFor(() => new Set(appA.calls.map((c) => c.name)).size === RECURRING, {

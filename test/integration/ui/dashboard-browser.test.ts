@@ -69,6 +69,7 @@ test.before(async () => {
   await call('POST', `${WF}/failing/start?instanceID=ui-bad-1`, 'out of stock');
   await call('POST', `${WF}/echo/start?instanceID=ui-echo-1`, { hello: 'world' });
   await call('POST', `${WF}/buggy/start?instanceID=ui-stuck-1`, 'config');
+  await call('POST', `${WF}/shipment/start?instanceID=ui-ship-1`, 'o-7');
   const job = await call('POST', '/v1.0/jobs/nightly-report', {
     schedule: '@every 1h',
     data: { report: 'daily' },
@@ -76,6 +77,7 @@ test.before(async () => {
   if (job.status !== 204) throw new Error(job.text);
   await until('ui-bad-1', 'FAILED');
   await until('ui-echo-1', 'COMPLETED');
+  await until('ui-ship-1', 'COMPLETED');
   for (const id of ['ui-order-1', 'ui-order-2']) {
     await waitFor(
       async () => (await state(id)).properties['dapr.workflow.custom_status']?.includes('waiting') === true,
@@ -102,7 +104,8 @@ test.serial('workflows: the token form, then the list with counts by status and 
   await browser!.context.addInitScript((token) => {
     if (location.protocol.startsWith('http')) sessionStorage.setItem('tickflow.apiToken', token);
   }, TOKEN);
-  t.is(await page.locator('tr[data-instance]').count(), 5);
+  // ui-ship-1's child workflow is listed too.
+  t.is(await page.locator('tr[data-instance]').count(), 7);
   // Counts come from a scan cached for 5 s: they catch up within that.
   await page.waitForFunction(
     () =>
@@ -112,7 +115,7 @@ test.serial('workflows: the token form, then the list with counts by status and 
     { timeout: 15_000 },
   );
   t.is(await page.locator('[data-status="FAILED"] .count-n').textContent(), '1');
-  t.is(await page.locator('[data-status="COMPLETED"] .count-n').textContent(), '1');
+  t.is(await page.locator('[data-status="COMPLETED"] .count-n').textContent(), '3');
   await screenshot(page, 'dashboard-workflows');
 
   await page.locator('[data-status="FAILED"]').click();
@@ -126,7 +129,7 @@ test.serial('workflows: the token form, then the list with counts by status and 
   t.regex((await stuck.textContent()) ?? '', /RUNNING · stalled/);
 
   await page.locator('.filters button', { hasText: 'Clear' }).click();
-  await page.waitForFunction(() => document.querySelectorAll('tr[data-instance]').length === 5);
+  await page.waitForFunction(() => document.querySelectorAll('tr[data-instance]').length === 7);
   await page.locator('input[name="idPrefix"]').fill('ui-order');
   await page.locator('.filters button[type="submit"]').click();
   await page.waitForFunction(() => document.querySelectorAll('tr[data-instance]').length === 2);
@@ -147,6 +150,8 @@ test.serial(
     const timerRow = page.locator('[data-testid="timers-table"] tbody tr');
     await timerRow.first().waitFor();
     t.regex((await timerRow.first().textContent()) ?? '', /timeout for event approve.*in (59 min|1 h)/);
+    // The history loads beside the state and the timers.
+    await page.locator('.tl-bar.bar-timer.bar-open').waitFor();
     t.true((await page.locator('.tl-bar.bar-activity').count()) >= 1);
     t.is(await page.locator('.tl-bar.bar-timer.bar-open').count(), 1);
     t.true((await page.locator('[data-testid="history-table"] tbody tr').count()) >= 5);
@@ -167,9 +172,33 @@ test.serial(
     t.deepEqual(JSON.parse(done.properties['dapr.workflow.output'] ?? 'null').decision, { ok: true });
     // Nothing pending once it completed; the timer's bar has ended.
     await page.locator('[data-testid="timers-table"]').waitFor({ state: 'detached', timeout: 10_000 });
+    await page.locator('.tl-bar.bar-activity').nth(1).waitFor();
     t.is(await page.locator('.tl-bar.bar-timer.bar-open').count(), 0);
     t.is(await page.locator('.tl-bar.bar-activity').count(), 2);
     await screenshot(page, 'dashboard-instance-completed');
+    await page.close();
+    t.deepEqual(takeErrors(), []);
+  },
+);
+
+test.serial(
+  'instance: retries, retry delays and a child workflow on the timeline; the child is a link',
+  async (t) => {
+    const page = await open('#/instance/ui-ship-1');
+    await page.getByTestId('output').filter({ hasText: 'shipped o-7' }).waitFor();
+    // The history loads after the state.
+    await page.locator('.tl-bar.bar-child').waitFor();
+    // Two failed attempts, two retry delays, the third attempt, the child, the timer.
+    t.is(await page.locator('.tl-bar.bar-activity.bar-failed').count(), 2);
+    t.is(await page.locator('.tl-bar.bar-activity.bar-retry').count(), 2);
+    t.is(await page.locator('.tl-bar.bar-timer.bar-retry').count(), 2);
+    t.is(await page.locator('.tl-bar.bar-child').count(), 1);
+    t.is(await page.locator('.tl-bar.bar-timer:not(.bar-retry)').count(), 1);
+    await screenshot(page, 'dashboard-instance-shipment');
+    const created = page.locator('[data-testid="history-table"] tr.ev-ChildWorkflowCreated');
+    await created.locator('summary a').click();
+    await page.getByTestId('instance-id').filter({ hasText: 'ui-ship-1:' }).waitFor();
+    await page.getByTestId('output').filter({ hasText: '"receipt": "o-7"' }).waitFor();
     await page.close();
     t.deepEqual(takeErrors(), []);
   },

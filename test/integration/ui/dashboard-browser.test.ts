@@ -204,28 +204,39 @@ test.serial(
   },
 );
 
-test.serial("instance: terminate after confirmation; a failure's and a stall's details; purge", async (t) => {
-  const page = await open('#/instance/ui-order-2');
-  await page.getByTestId('terminate').click();
-  await page.getByRole('dialog').waitFor();
-  await page.getByTestId('confirm').click();
-  await page.locator('.page-head .badge', { hasText: 'TERMINATED' }).waitFor({ timeout: 20_000 });
-  t.is((await state('ui-order-2')).runtimeStatus, 'TERMINATED');
+test.serial(
+  "instance: suspend, resume and terminate after confirmation; a failure's and a stall's details; purge",
+  async (t) => {
+    const page = await open('#/instance/ui-order-2');
+    await page.locator('button', { hasText: 'Suspend' }).click();
+    await page.getByTestId('confirm').click();
+    await page.locator('.page-head .badge', { hasText: 'SUSPENDED' }).waitFor({ timeout: 20_000 });
+    t.is((await state('ui-order-2')).runtimeStatus, 'SUSPENDED');
+    await page.locator('button', { hasText: 'Resume' }).click();
+    await page.getByTestId('confirm').click();
+    await page.locator('.page-head .badge', { hasText: 'RUNNING' }).waitFor({ timeout: 20_000 });
+    t.is((await state('ui-order-2')).runtimeStatus, 'RUNNING');
+    await page.getByTestId('terminate').click();
+    await page.getByRole('dialog').waitFor();
+    await page.getByTestId('confirm').click();
+    await page.locator('.page-head .badge', { hasText: 'TERMINATED' }).waitFor({ timeout: 20_000 });
+    t.is((await state('ui-order-2')).runtimeStatus, 'TERMINATED');
 
-  await page.goto(ui('#/instance/ui-bad-1'));
-  await page.getByTestId('failure').filter({ hasText: 'out of stock' }).waitFor();
-  await page.goto(ui('#/instance/ui-stuck-1'));
-  await page.getByTestId('stalled').filter({ hasText: 'TypeError: cannot read config' }).waitFor();
+    await page.goto(ui('#/instance/ui-bad-1'));
+    await page.getByTestId('failure').filter({ hasText: 'out of stock' }).waitFor();
+    await page.goto(ui('#/instance/ui-stuck-1'));
+    await page.getByTestId('stalled').filter({ hasText: 'TypeError: cannot read config' }).waitFor();
 
-  await page.goto(ui('#/instance/ui-echo-1'));
-  await page.getByTestId('output').filter({ hasText: '"hello": "world"' }).waitFor();
-  await page.locator('button', { hasText: 'Purge' }).click();
-  await page.getByTestId('confirm').click();
-  await page.getByTestId('notice').filter({ hasText: 'ui-echo-1' }).waitFor();
-  t.is((await call('GET', `${WF}/ui-echo-1`)).status, 404);
-  await page.close();
-  t.deepEqual(takeErrors(), []);
-});
+    await page.goto(ui('#/instance/ui-echo-1'));
+    await page.getByTestId('output').filter({ hasText: '"hello": "world"' }).waitFor();
+    await page.locator('button', { hasText: 'Purge' }).click();
+    await page.getByTestId('confirm').click();
+    await page.getByTestId('notice').filter({ hasText: 'ui-echo-1' }).waitFor();
+    t.is((await call('GET', `${WF}/ui-echo-1`)).status, 404);
+    await page.close();
+    t.deepEqual(takeErrors(), []);
+  },
+);
 
 test.serial('jobs: list with schedule and next fire, create, detail, delete', async (t) => {
   const page = await open('#/jobs');

@@ -74,6 +74,16 @@ const forbidden: Array<[layer: string, file: string, importLine: string]> = [
     'src/workflow-client.ts',
     "import type { GrpcService } from './grpc/grpc-server.js';",
   ],
+  [
+    'scheduler -> grpc',
+    'src/scheduler/sidecar-hub.ts',
+    "import type { GrpcService } from '../grpc/grpc-server.js';",
+  ],
+  [
+    'timers -> scheduler',
+    'src/timers/job-view.ts',
+    "import type { SidecarHub } from '../scheduler/sidecar-hub.js';",
+  ],
 ];
 
 for (const [arrow, file, importLine] of forbidden) {
@@ -105,6 +115,16 @@ const allowed: Array<[layer: string, file: string, importLine: string]> = [
     'grpc -> anything',
     'src/grpc/grpc-api.ts',
     "import type { RuntimeCore } from '../runtime/runtime-core.js';",
+  ],
+  [
+    'grpc -> scheduler',
+    'src/grpc/scheduler-stream.ts',
+    "import type { SidecarHub } from '../scheduler/sidecar-hub.js';",
+  ],
+  [
+    'scheduler -> timers',
+    'src/scheduler/sidecar-hub.ts',
+    "import type { JobView } from '../timers/job-view.js';",
   ],
 ];
 

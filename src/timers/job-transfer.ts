@@ -192,6 +192,8 @@ export async function importJobs(
   lines: AsyncIterable<string>,
   options: ImportJobsOptions = {},
 ): Promise<ImportStats> {
+  // Checked before the first line, as scopeKeys checks them: a dry run must refuse them too.
+  scopeKeys(options.namespace ?? 'any', options.appId ?? 'any');
   const stats: ImportStats = {
     lines: 0,
     created: 0,
@@ -308,7 +310,7 @@ function chunks<T extends { plan: Planned }>(writes: readonly T[], maxJobs: numb
   let current: T[] = [];
   let bytes = 0;
   for (const write of writes) {
-    const size = write.plan.value.length + write.plan.key.length;
+    const size = Buffer.byteLength(write.plan.value) + Buffer.byteLength(write.plan.key);
     if (current.length > 0 && (current.length >= maxJobs || bytes + size > TXN_BYTES)) {
       out.push(current);
       current = [];

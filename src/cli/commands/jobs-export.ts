@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { connectEtcd } from '../../etcd/etcd-kv.js';
 import { exportJobs } from '../../timers/job-transfer.js';
 import { formatJobLine } from '../../timers/job-export-format.js';
@@ -19,6 +19,14 @@ interface ExportFlags extends EtcdAccessFlags {
   out?: string;
 }
 
+/** A namespace or app id as the timer service's keys allow them (scopeKeys' rule). */
+export function parseScopeSegment(text: string): string {
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(text)) {
+    throw new InvalidArgumentError("Expected 1-128 characters of letters, digits, '.', '_' or '-'.");
+  }
+  return text;
+}
+
 /** Lines handed to the output in one write. */
 const WRITE_LINES = 256;
 
@@ -33,8 +41,8 @@ export function registerJobsExportCommand(jobs: Command, io: CliIo): void {
       "write the jobs of the server's etcd as JSON lines (each with its scope, schedule, data, failure " +
         'policy, ttl and next due time), for `tickflow jobs import`',
     )
-    .option('--namespace <namespace>', 'only this namespace (default: every namespace)')
-    .option('--app-id <id>', 'only this app id (default: every app id)')
+    .option('--namespace <namespace>', 'only this namespace (default: every namespace)', parseScopeSegment)
+    .option('--app-id <id>', 'only this app id (default: every app id)', parseScopeSegment)
     .option('-p, --prefix <prefix>', 'only jobs whose names start with this')
     .option('-o, --out <file>', 'write to this file (created, never replaced) instead of standard output');
   addEtcdAccessOptions(command).action(async (flags: ExportFlags) => {

@@ -14,6 +14,7 @@ import {
 } from '../etcd-access.js';
 import { Output, Progress, type CliIo } from '../output.js';
 import { progressThrottle } from '../progress-throttle.js';
+import { parseScopeSegment } from './jobs-export.js';
 
 interface ImportFlags extends EtcdAccessFlags {
   overwrite?: boolean;
@@ -35,8 +36,8 @@ export function registerJobsImportCommand(jobs: Command, io: CliIo): void {
         'its next due time, and jobs already imported are left alone',
     )
     .option('--overwrite', 'replace jobs of the same name stored in another form (default: keep them)')
-    .option('--namespace <namespace>', "import into this namespace instead of each line's")
-    .option('--app-id <id>', "import into this app id instead of each line's")
+    .option('--namespace <namespace>', "import into this namespace instead of each line's", parseScopeSegment)
+    .option('--app-id <id>', "import into this app id instead of each line's", parseScopeSegment)
     .option('--dry-run', 'check every line, store nothing');
   addEtcdAccessOptions(command).action(async (file: string, flags: ImportFlags, cmd: Command) => {
     const out = new Output(io, cmd.optsWithGlobals<{ json?: boolean }>().json === true);

@@ -3,9 +3,12 @@
  * `intervalMs`, so a fast stream of chunks does not turn into a flood of lines on a non-terminal.
  */
 
-/** A gate that opens at most once per `intervalMs` (the first call opens it). */
+/**
+ * A gate that opens at most once per `intervalMs`, the first time `intervalMs` after it was made:
+ * work that is over within a second prints no progress at all.
+ */
 export function progressThrottle(intervalMs = 1_000, now: () => number = Date.now): () => boolean {
-  let last = Number.NEGATIVE_INFINITY;
+  let last = now();
   return () => {
     const at = now();
     if (at - last < intervalMs) return false;

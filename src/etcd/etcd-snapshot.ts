@@ -106,7 +106,10 @@ export async function saveSnapshot(
  * size and hash; throws `SnapshotCorruptError` naming what is wrong, `SnapshotPathError` when
  * there is no such file.
  */
-export async function verifySnapshot(file: string): Promise<{ bytes: number; sha256: string }> {
+export async function verifySnapshot(
+  file: string,
+  options: { onProgress?: (bytes: number, total: number) => void } = {},
+): Promise<{ bytes: number; sha256: string }> {
   const path = resolve(file);
   let size: number;
   try {
@@ -118,7 +121,10 @@ export async function verifySnapshot(file: string): Promise<{ bytes: number; sha
     throw new SnapshotPathError('snapshot', path, 'a snapshot file', `cannot read it (${errnoCode(error)})`);
   }
   const check = new SnapshotCheck(path);
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) check.add(chunk);
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    check.add(chunk);
+    options.onProgress?.(check.bytes, size);
+  }
   const { sha256 } = check.finish();
   return { bytes: size, sha256 };
 }

@@ -8,8 +8,8 @@ import { verifySnapshot } from '../../etcd/etcd-snapshot.js';
 import { checkEmptyDir, restoreSnapshot } from '../../etcd/snapshot-restore.js';
 import { CliError } from '../cli-error.js';
 import { readEmbeddedCredentials } from '../etcd-access.js';
-import { Output, type CliIo } from '../output.js';
-import { formatBytes } from '../progress-throttle.js';
+import { Output, Progress, type CliIo } from '../output.js';
+import { formatBytes, progressThrottle } from '../progress-throttle.js';
 import { BACKUP_CREDENTIALS_SUFFIX } from './backup.js';
 
 interface RestoreFlags {
@@ -54,7 +54,13 @@ export function registerRestoreCommand(program: Command, io: CliIo): void {
 async function restore(file: string, flags: RestoreFlags, io: CliIo, out: Output): Promise<void> {
   const dataDir = resolve(flags.dataDir);
   await checkEmptyDir(dataDir);
-  const snapshot = await verifySnapshot(file);
+  const progress = new Progress(io);
+  const tick = progressThrottle();
+  const snapshot = await verifySnapshot(file, {
+    onProgress: (bytes, total) => {
+      if (tick()) progress.update(`checking the snapshot: ${formatBytes(bytes)} of ${formatBytes(total)}`);
+    },
+  }).finally(() => progress.done());
   io.err(`snapshot ${file}: ${formatBytes(snapshot.bytes)}, sha256 ${snapshot.sha256} checks out\n`);
   const credentialsSource = flags.credentials ?? (await defaultCredentials(file));
   const auth = credentialsSource === undefined ? undefined : await readEmbeddedCredentials(credentialsSource);

@@ -21,8 +21,8 @@ const REPEATS = 5;
 const SLEEPERS = 20;
 /**
  * Once A's app is gone, a tick due on A fails until the backup and the stop; the default policy
- * (3 retries) would give it up and count it done on a machine slow enough to reach its due time
- * before the backup. Retrying forever keeps every undelivered tick pending in the snapshot.
+ * (3 retries) would give it up and count it done if the backup came more than 3 s later (a busy
+ * machine). Retrying forever keeps every undelivered tick pending in the snapshot.
  */
 const RETRY_FOREVER = { constant: { interval: '1s' } };
 
@@ -50,57 +50,55 @@ test('backup, wipe, restore: every job fires at its next due time, none early, n
   phase('A up');
   servers.push(a);
 
-  // 100 recurring jobs (5 ticks, 2 s apart, from +1.5 s), 450 one-shots due at +8 s (while no
-  // server runs), 450 at +11 s (about when the restored server is up); 20 workflows asleep until +10 s.
+  // 100 recurring jobs (5 ticks, 2 s apart, from +1.5 s); once A delivered their first ticks, A's
+  // app goes away, and only then come 450 one-shots due at +3 s (they fall due while nothing can
+  // deliver them: the outage), 450 at +9 s (about when the restored server is up) and 20 workflows
+  // asleep until +8 s. So the one-shots are pending in the snapshot however slow the machine is.
   const base = Date.now();
   const firstTick = base + 1_500;
-  const outageDue = base + 8_000;
-  const laterDue = base + 11_000;
-  const wakeAt = base + 10_000;
-  const jobs: Array<{ name: string; body: Record<string, unknown> }> = [];
-  for (let i = 0; i < RECURRING; i++) {
-    jobs.push({
-      name: `rec-${i}`,
-      body: {
-        schedule: '@every 2s',
-        dueTime: new Date(firstTick).toISOString(),
-        repeats: REPEATS,
-        data: { i },
-        failurePolicy: RETRY_FOREVER,
-      },
-    });
-  }
-  for (let i = 0; i < ONE_SHOTS; i++) {
-    const due = i % 2 === 0 ? outageDue : laterDue;
-    jobs.push({
-      name: `one-${i}`,
-      body: { dueTime: new Date(due).toISOString(), data: { i }, failurePolicy: RETRY_FOREVER },
-    });
-  }
-  await inParallel(jobs, 32, async ({ name, body }) => {
-    const res = await a.request('POST', `${JOBS}/${name}`, { body });
-    if (res.status !== 204) throw new Error(`schedule ${name}: ${res.status} ${res.text}`);
-  });
-  phase('jobs scheduled');
+  const recurring = Array.from({ length: RECURRING }, (_, i) => ({
+    name: `rec-${i}`,
+    body: {
+      schedule: '@every 2s',
+      dueTime: new Date(firstTick).toISOString(),
+      repeats: REPEATS,
+      data: { i },
+      failurePolicy: RETRY_FOREVER,
+    },
+  }));
+  await inParallel(recurring, 32, (job) => schedule(a, job));
+  // A has delivered the first tick of every recurring job: the snapshot carries progress.
+  await waitFor(
+    () => new Set(appA.calls.filter((c) => c.name.startsWith('rec-')).map((c) => c.name)).size === RECURRING,
+    { what: 'the first tick of every recurring job on A', timeoutMs: 20_000 },
+  );
+  phase('first ticks delivered');
+  // From now on A's app is gone: what falls due on A fails and is retried (RETRY_FOREVER), so it
+  // stays pending until the backup and the stop.
+  await appA.close();
+
+  const oneShotsAt = Date.now();
+  const outageDue = oneShotsAt + 3_000;
+  const laterDue = oneShotsAt + 9_000;
+  const wakeAt = oneShotsAt + 8_000;
+  const oneShots = Array.from({ length: ONE_SHOTS }, (_, i) => ({
+    name: `one-${i}`,
+    body: {
+      dueTime: new Date(i % 2 === 0 ? outageDue : laterDue).toISOString(),
+      data: { i },
+      failurePolicy: RETRY_FOREVER,
+    },
+  }));
+  await inParallel(oneShots, 32, (job) => schedule(a, job));
   for (let i = 0; i < SLEEPERS; i++) {
     const res = await a.request('POST', `${WF}/sleeper/start?instanceID=sleeper-${i}`, {
       body: { until: wakeAt },
     });
     t.is(res.status, 202, res.text);
   }
-  // A has delivered the first tick of every recurring job: the snapshot carries progress.
-  await waitFor(
-    () => new Set(appA.calls.filter((c) => c.name.startsWith('rec-')).map((c) => c.name)).size === RECURRING,
-    {
-      what: 'the first tick of every recurring job on A',
-      timeoutMs: 20_000,
-    },
-  );
+  phase('one-shots and workflows scheduled');
+  const jobs = [...recurring, ...oneShots];
 
-  phase('first ticks delivered');
-  // From now on A's app is gone: what falls due on A stays due (staged), whatever the backup's
-  // timing on a busy machine, so the one-shots are still pending in the snapshot.
-  await appA.close();
   // A hot backup through the running server's etcd.
   const snapshot = join(work, 'store.snap');
   const backupStartedAt = Date.now();
@@ -155,7 +153,7 @@ test('backup, wipe, restore: every job fires at its next due time, none early, n
     );
   }
 
-  // The outage: the +8 s one-shots fall due while no server runs.
+  // The outage: the +3 s one-shots are due before the restored server starts.
   await waitFor(() => Date.now() >= outageDue + 200, { what: 'the outage one-shots due', timeoutMs: 20_000 });
   const startingAt = Date.now();
   const c = await startServerProcess({
@@ -223,6 +221,14 @@ function groupBy(calls: readonly Callback[]): Map<string, Callback[]> {
   const groups = new Map<string, Callback[]>();
   for (const call of calls) groups.set(call.name, [...(groups.get(call.name) ?? []), call]);
   return groups;
+}
+
+async function schedule(
+  server: ServerProcess,
+  { name, body }: { name: string; body: Record<string, unknown> },
+): Promise<void> {
+  const res = await server.request('POST', `${JOBS}/${name}`, { body });
+  if (res.status !== 204) throw new Error(`schedule ${name}: ${res.status} ${res.text}`);
 }
 
 async function inParallel<T>(

@@ -62,7 +62,9 @@ async function schedule(name: string, body: unknown): Promise<HttpResult> {
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 test('a one-shot start fires at its time, never before, and starts exactly one instance', async (t) => {
-  const due = Date.now() + 1_500;
+  // Far enough ahead that the GET and list below still find the job on a loaded machine (at
+  // 1.5 s, one CI run's job had fired and ended before its list request was answered).
+  const due = Date.now() + 4_000;
   const res = await schedule('start-once', {
     dueTime: iso(due),
     target: { workflow: { name: 'echo', input: { n: 1 } } },

@@ -1,15 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { EtcdDataDirInUseError } from '../etcd/embedded-etcd-errors.js';
-import type { ClusterLayout } from '../etcd/cluster-layout.js';
-import { startEmbeddedEtcd, type EmbeddedEtcd } from '../etcd/embedded-etcd.js';
-import { startEmbeddedMember } from '../etcd/embedded-member.js';
+import type { EmbeddedEtcd } from '../etcd/embedded-etcd.js';
 import { EtcdMembers } from '../etcd/etcd-members.js';
-import { credentialsFile } from '../etcd/embedded-auth.js';
-import type { EtcdCredentials } from '../etcd/etcd-credentials.js';
 import { connectEtcd } from '../etcd/etcd-kv.js';
-import type { KvStore } from '../etcd/kv-store.js';
 import { WorkflowRuntimeStatus } from '../history/status.js';
 import { WorkflowClient } from '../workflow-client.js';
 import { WorkflowRuntime } from '../workflow-runtime.js';
@@ -26,85 +19,11 @@ import { parseJobTargetServices, startJobTargetServices } from './job-target-ser
 import { registerWorkerMetrics } from './worker-metrics.js';
 import { ServerMetrics } from './server-metrics.js';
 import { loadWorkflowModule, registerWorkflowModule } from './workflow-module.js';
-import { TickflowError } from '../common/tickflow-error.js';
+import { checkExposure, readPem, readTls } from './serve-exposure.js';
+import { ServeError, type ServeOptions } from './serve-options.js';
+import { checkStore, startServerEtcd } from './server-etcd.js';
 import { localTimeZone } from '../timers/local-time-zone.js';
 import { resolveCronTimeZone } from '../timers/schedule/cron-time-zone.js';
-
-export interface ServeOptions {
-  /** Interface to listen on. Default 127.0.0.1. */
-  host?: string;
-  /** Default 3500 (Dapr's HTTP port); 0 picks a free port (see `TickflowServer.port`). */
-  port?: number;
-  /**
-   * The gRPC API's port (Dapr's Jobs methods, health, reflection). Default 50001 (Dapr's gRPC
-   * port); 0 picks a free port (see `TickflowServer.grpcPort`); `false` serves no gRPC. It listens
-   * on `host`, with the same token and TLS as HTTP.
-   */
-  grpcPort?: number | false;
-  /**
-   * Serve Dapr's Scheduler API (`dapr.proto.scheduler.v1.Scheduler`, for daprd sidecars) on this
-   * port; 0 picks a free one; undefined (default) serves none (docs/dapr-scheduler.md).
-   */
-  schedulerGrpcPort?: number;
-  /**
-   * The `host:port` the Scheduler API publishes for `WatchHosts` (sidecars dial it); default
-   * `host` and the port, a wildcard host becoming this machine's host name.
-   */
-  schedulerAdvertiseAddress?: string;
-  /** `'embedded'` (default) runs etcd as a child process; otherwise the client URLs of a cluster. */
-  etcd?: 'embedded' | string[];
-  /**
-   * Embedded HA: the embedded etcd is this replica's member of a cluster of replicas (each started
-   * with the same layout); see docs/operations-ha.md.
-   */
-  etcdCluster?: { layout: ClusterLayout; state: 'new' | 'existing'; password: string };
-  /** State of the embedded etcd lives in `{dataDir}/etcd`. Default `.tickflow`. */
-  dataDir?: string;
-  /**
-   * Where job triggers go: with `appProtocol` `http`, base URLs (`POST {appUrl}/job/{name}`); with
-   * `grpc`/`grpcs`, `host:port` of the app's gRPC server (`OnJobEventAlpha1`). Several (an array,
-   * or comma-separated) are instances of one app, load-balanced. Without it triggers stay staged.
-   */
-  appUrl?: string | readonly string[];
-  /** How triggers reach the app: `http` (default), `grpc` or `grpcs` (Dapr's `--app-protocol`). */
-  appProtocol?: string;
-  /** An ES module exporting `workflows` and `activities` objects. */
-  workflowsModule?: string;
-  appId?: string;
-  namespace?: string;
-  /** Deadline of one job callback to the app. Default 10 s. */
-  appTimeoutMs?: number;
-  /** Lease TTL of this replica's partitions. */
-  leaseTtlSeconds?: number;
-  /**
-   * The zone of cron jobs without `CRON_TZ=`: `'local'` (default, the server's zone), `'UTC'` or
-   * an IANA name; stored with each job when it is scheduled (see docs/jobs-api.md, "Time zones").
-   */
-  cronTimeZone?: string;
-  /** Warnings and server errors, one line each. */
-  log?: (line: string) => void;
-  /** Every route but health requires this token in `dapr-api-token` (Dapr's `DAPR_API_TOKEN`). */
-  apiToken?: string;
-  /** Sent to the app in `dapr-api-token` with every callback (Dapr's `APP_API_TOKEN`). */
-  appApiToken?: string;
-  /** PEM file of the CA that signed an https app's certificate (else Node's trusted CAs). */
-  appCaFile?: string;
-  /** Allows a non-loopback `host` without an API token (anyone who can reach it may do anything). */
-  insecure?: boolean;
-  /** TLS and user/password for an external etcd (`etcd` given as https:// URLs). */
-  etcdCredentials?: EtcdCredentials;
-  /** PEM files for HTTPS: certificate and key; with `caFile`, clients need a certificate it signed. */
-  tls?: { certFile: string; keyFile: string; caFile?: string };
-  /**
-   * For an external etcd (`etcd` URLs): also defragment it and clear its NOSPACE alarm. Default
-   * off: sizes, metrics and the 80 % warning only. The embedded etcd always gets all of it.
-   */
-  etcdMaintenance?: { defragment?: boolean; recover?: boolean };
-  /** Pub/sub components, `name=redis://host:port` each (`--pubsub`; docs/jobs-api.md). */
-  pubsub?: readonly string[];
-  /** Apps that invocation jobs call, `app-id=url` each (`--app`); they may subscribe to topics too. */
-  apps?: readonly string[];
-}
 
 export interface TickflowServer {
   /** `http://host:port` the API answers on. */
@@ -123,14 +42,10 @@ export interface TickflowServer {
   stop(): Promise<void>;
 }
 
-/** Bad serve options or a failed start; the message is one line fit for a terminal. */
-export class ServeError extends TickflowError {
-  override name = 'ServeError';
-}
+export { ServeError, type ServeOptions } from './serve-options.js';
 
 const DEFAULT_PORT = 3500;
 const DEFAULT_GRPC_PORT = 50001;
-const STORE_CHECK_TIMEOUT_MS = 2_000;
 
 /** Starts etcd (or connects), a timer-service replica, a workflow runtime and the HTTP API. */
 export async function startServer(options: ServeOptions = {}): Promise<TickflowServer> {
@@ -414,78 +329,6 @@ async function logFailure(
   }
 }
 
-/** The embedded etcd in `{dataDir}/etcd`; a data dir another server runs on is refused at once. */
-async function startServerEtcd(
-  dataDir: string,
-  cluster: ServeOptions['etcdCluster'],
-  log: (line: string) => void,
-): Promise<EmbeddedEtcd> {
-  try {
-    if (cluster !== undefined) {
-      return await startEmbeddedMember({ dataDir: join(dataDir, 'etcd'), ...cluster, log });
-    }
-    // On owner-only unix sockets (no TCP port) and with auth: only this user's processes can
-    // reach it, and those need the password from the owner-only credentials file.
-    return await startEmbeddedEtcd({ dataDir: join(dataDir, 'etcd'), auth: true });
-  } catch (error) {
-    if (!(error instanceof EtcdDataDirInUseError)) throw error;
-    const etcd = error.hosts?.join(',');
-    throw new ServeError(
-      `data dir ${JSON.stringify(dataDir)} is in use by process ${error.holderPid} (${error.holderCommand})` +
-        (etcd === undefined ? '' : `, its etcd on ${etcd}`) +
-        `: pass another --data-dir, or --etcd ${etcd ?? '<its etcd URLs>'} --etcd-user root with ` +
-        `TICKFLOW_ETCD_PASSWORD from ${credentialsFile(join(dataDir, 'etcd'))} to share its etcd` +
-        ` (if process ${error.holderPid} is not tickflow, delete ${error.lockFile})`,
-    );
-  }
-}
-
-/** Reads a PEM file up front, so a wrong path is one clear line, not a failed listen or callback. */
-function readPem(flag: string, file: string): Buffer {
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    throw new ServeError(
-      `${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-    );
-  }
-}
-
-function readTls(files: { certFile: string; keyFile: string; caFile?: string }): {
-  key: Buffer;
-  cert: Buffer;
-  ca?: Buffer;
-} {
-  return {
-    cert: readPem('--tls-cert', files.certFile),
-    key: readPem('--tls-key', files.keyFile),
-    ...(files.caFile !== undefined && { ca: readPem('--tls-ca', files.caFile) }),
-  };
-}
-
-/**
- * Anyone who can reach the API can schedule, read and delete jobs and start or end workflows, so
- * it listens beyond loopback only behind a token, unless the operator says otherwise.
- */
-function checkExposure(host: string, options: ServeOptions): void {
-  if (options.apiToken !== undefined && options.apiToken.length < 16) {
-    throw new ServeError('--api-token must be at least 16 characters (e.g. openssl rand -hex 32)');
-  }
-  if (options.appApiToken !== undefined && options.appApiToken === '') {
-    throw new ServeError('--app-api-token must not be empty');
-  }
-  if (isLoopback(host) || options.apiToken !== undefined || options.insecure === true) return;
-  throw new ServeError(
-    `--host ${host} accepts requests from other machines, and without an API token anyone who can ` +
-      'reach it may schedule, read and delete jobs and workflows: set --api-token (or TICKFLOW_API_TOKEN), ' +
-      'or pass --insecure to run open on purpose',
-  );
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 async function listen(app: FastifyInstance, host: string, port: number): Promise<number> {
   try {
     await app.listen({ host, port });
@@ -498,21 +341,6 @@ async function listen(app: FastifyInstance, host: string, port: number): Promise
   }
   const address = app.server.address();
   return typeof address === 'object' && address ? address.port : port;
-}
-
-async function checkStore(kv: KvStore): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`no answer within ${STORE_CHECK_TIMEOUT_MS} ms`)),
-      STORE_CHECK_TIMEOUT_MS,
-    );
-  });
-  try {
-    await Promise.race([kv.get('/tickflow/healthz'), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function packageVersion(): string {

@@ -2,8 +2,12 @@
 // member and form one cluster. Three replicas survive a kill -9 of one (its etcd member dies with
 // it: the watchdog) with every job delivered, none early; and one replica grows to three and back
 // to one (join with --initial-cluster-state existing, leave with `tickflow cluster remove`) with
-// 10,000 jobs kept and the due ones fired.
+// 10,000 jobs kept and the due ones fired; and a plain (non-HA) server's store becomes the first
+// member of a cluster through backup and restore.
 import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import test from 'ava';
 import { findFreePort } from '../../../src/etcd/free-port.js';
 import { waitFor } from '../../helpers/etcd-wait.js';
@@ -101,11 +105,12 @@ async function countJobs(server: ServerProcess, prefix: string): Promise<number>
   return count;
 }
 
-/** `tickflow cluster ...` against `server`; its stdout. */
-function cli(server: ServerProcess, args: string[]): Promise<string> {
+/** `tickflow <args>` run to its end; its stdout (rejects with stderr on a non-zero exit). */
+function tickflow(args: string[], env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TICKFLOW_BIN, '--server', server.url, 'cluster', ...args], {
+    const child = spawn(process.execPath, [TICKFLOW_BIN, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
     });
     let out = '';
     let err = '';
@@ -113,6 +118,11 @@ function cli(server: ServerProcess, args: string[]): Promise<string> {
     child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
     child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err}`))));
   });
+}
+
+/** `tickflow cluster ...` against `server`; its stdout. */
+function cli(server: ServerProcess, args: string[]): Promise<string> {
+  return tickflow(['--server', server.url, 'cluster', ...args]);
 }
 
 test.serial(
@@ -203,4 +213,70 @@ test.serial('one replica grows to three and back to one with 10,000 jobs kept', 
     timeoutMs: 30_000,
     intervalMs: 200,
   });
+});
+
+test.serial("a plain server's backup, restored as the first member, grows into a cluster", async (t) => {
+  t.timeout(180_000);
+  const app = await appReady;
+  const plain = await startServerProcess({ args: ['--no-grpc'] });
+  servers.push(plain);
+  const names = Array.from({ length: 50 }, (_, i) => `plain-${i}`);
+  await scheduleAll(plain, names, () => ({ dueTime: '1h' }));
+  const dir = await mkdtemp(join(tmpdir(), 'tickflow-ha-restore-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await tickflow(['backup', '--data-dir', plain.dataDir, '--out', join(dir, 'snap.db')]);
+  await plain.stop(10_000);
+
+  const [m0, m1] = (await members(['r-0', 'r-1'])) as [Member, Member];
+  const peer = (m: Member): string => `http://127.0.0.1:${m.peerPort}`;
+  await tickflow([
+    'restore',
+    join(dir, 'snap.db'),
+    '--data-dir',
+    join(dir, 'r-0'),
+    '--name',
+    'r-0',
+    '--initial-cluster',
+    `r-0=${peer(m0)}`,
+    '--initial-advertise-peer-urls',
+    peer(m0),
+  ]);
+  // The restored store keeps the root password of the server it came from.
+  const { password } = JSON.parse(await readFile(join(dir, 'r-0', 'etcd.credentials.json'), 'utf8')) as {
+    password: string;
+  };
+  const start = async (args: string[]): Promise<ServerProcess> => {
+    const server = await startServerProcess({
+      args: [...args, '--app-url', app.url, '--no-grpc'],
+      env: { TICKFLOW_ETCD_PASSWORD: password },
+      startupTimeoutMs: 90_000,
+    });
+    servers.push(server);
+    return server;
+  };
+  const first = await start([
+    '--data-dir',
+    join(dir, 'r-0'),
+    '--id',
+    'r-0',
+    '--initial-cluster',
+    `r-0=${peer(m0)}`,
+    '--etcd-client-ports',
+    `r-0=${m0.clientPort}`,
+  ]);
+  t.is(await countJobs(first, 'plain-'), names.length);
+  const second = await start([
+    '--id',
+    'r-1',
+    '--initial-cluster-state',
+    'existing',
+    '--initial-cluster',
+    `r-0=${peer(m0)},r-1=${peer(m1)}`,
+    '--etcd-client-ports',
+    `r-0=${m0.clientPort},r-1=${m1.clientPort}`,
+  ]);
+  t.is(await countJobs(second, 'plain-'), names.length, 'the joined member has every job');
+  const listed = JSON.parse(await cli(second, ['members', '--json'])) as { members: Array<{ name: string }> };
+  t.deepEqual(listed.members.map((m) => m.name).sort(), ['r-0', 'r-1']);
+  await Promise.all([first.stop(10_000), second.stop(10_000)]);
 });

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -6,9 +5,14 @@ import { credentialsFile } from '../etcd/embedded-auth.js';
 import { EtcdDataDirInUseError } from '../etcd/embedded-etcd-errors.js';
 import { startEmbeddedEtcd } from '../etcd/embedded-etcd.js';
 import type { EtcdCredentials } from '../etcd/etcd-credentials.js';
-import { CliError, usageError } from './cli-error.js';
+import { CliError } from './cli-error.js';
 import type { CliIo } from './output.js';
 import { parseEtcdOption } from './parse.js';
+import {
+  addEtcdCredentialOptions,
+  readEtcdCredentials,
+  type EtcdCredentialFlags,
+} from './etcd-credential-flags.js';
 
 /**
  * How the commands that work on etcd itself (backup, jobs export/import) reach it, with the same
@@ -17,14 +21,9 @@ import { parseEtcdOption } from './parse.js';
  */
 
 /** The flags `addEtcdAccessOptions` adds. */
-export interface EtcdAccessFlags {
+export interface EtcdAccessFlags extends EtcdCredentialFlags {
   etcd: 'embedded' | string[];
   dataDir: string;
-  etcdCa?: string;
-  etcdCert?: string;
-  etcdKey?: string;
-  etcdUser?: string;
-  etcdPassword?: string;
 }
 
 /** An etcd to work on, and how to let go of it. */
@@ -39,26 +38,20 @@ export interface EtcdAccess {
 
 /** Adds `--etcd`, `--data-dir` and the `--etcd-*` security flags, as `tickflow serve` has them. */
 export function addEtcdAccessOptions(command: Command): Command {
-  return command
-    .option(
-      '--etcd <where>',
-      '"embedded" (the etcd of --data-dir), or etcd client URLs, comma-separated',
-      parseEtcdOption,
-      'embedded',
-    )
-    .option(
-      '--data-dir <dir>',
-      'the data dir of tickflow serve: its running etcd is used, or started for this command if it is stopped',
-      '.tickflow',
-    )
-    .option('--etcd-ca <file>', "PEM CA of an external etcd's certificate (https:// --etcd URLs)")
-    .option('--etcd-cert <file>', 'PEM client certificate for etcd --client-cert-auth (with --etcd-key)')
-    .option('--etcd-key <file>', 'PEM key of --etcd-cert')
-    .option('--etcd-user <user>', 'etcd user name (etcd auth); the password from $TICKFLOW_ETCD_PASSWORD')
-    .option(
-      '--etcd-password <password>',
-      'etcd password (prefer $TICKFLOW_ETCD_PASSWORD: a flag shows in ps)',
-    );
+  return addEtcdCredentialOptions(
+    command
+      .option(
+        '--etcd <where>',
+        '"embedded" (the etcd of --data-dir), or etcd client URLs, comma-separated',
+        parseEtcdOption,
+        'embedded',
+      )
+      .option(
+        '--data-dir <dir>',
+        'the data dir of tickflow serve: its running etcd is used, or started for this command if it is stopped',
+        '.tickflow',
+      ),
+  );
 }
 
 /**
@@ -70,7 +63,7 @@ export async function openEtcdAccess(flags: EtcdAccessFlags, io: CliIo): Promise
   if (flags.etcd !== 'embedded') {
     return {
       hosts: flags.etcd,
-      credentials: readEtcdCredentials(flags),
+      credentials: readEtcdCredentials(flags) ?? {},
       credentialsFile: undefined,
       close: async () => undefined,
     };
@@ -157,37 +150,6 @@ export async function readEmbeddedCredentials(
  * The --etcd-* flags as credentials (files read now). The same rules as `tickflow serve`'s flags;
  * kept apart from serve's so either can change its own set.
  */
-function readEtcdCredentials(flags: EtcdAccessFlags): EtcdCredentials {
-  const read = (flag: string, file: string | undefined): Buffer | undefined => {
-    if (file === undefined) return undefined;
-    try {
-      return readFileSync(file);
-    } catch (error) {
-      throw usageError(
-        `${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-      );
-    }
-  };
-  const ca = read('--etcd-ca', flags.etcdCa);
-  const cert = read('--etcd-cert', flags.etcdCert);
-  const key = read('--etcd-key', flags.etcdKey);
-  if ((cert === undefined) !== (key === undefined))
-    throw usageError('--etcd-cert and --etcd-key go together');
-  const password = flags.etcdPassword ?? (process.env['TICKFLOW_ETCD_PASSWORD'] || undefined);
-  if (flags.etcdUser === undefined && flags.etcdPassword !== undefined) {
-    throw usageError('--etcd-password needs --etcd-user');
-  }
-  if (flags.etcdUser !== undefined && password === undefined) {
-    throw usageError('--etcd-user needs a password: set TICKFLOW_ETCD_PASSWORD (or pass --etcd-password)');
-  }
-  const tls = ca || cert ? { ...(ca && { ca }), ...(cert && key && { cert, key }) } : undefined;
-  return {
-    ...(tls !== undefined && { tls }),
-    ...(flags.etcdUser !== undefined &&
-      password !== undefined && { auth: { username: flags.etcdUser, password } }),
-  };
-}
-
 async function exists(path: string): Promise<boolean> {
   try {
     await access(path);

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseClusterLayout } from '../../etcd/cluster-layout.js';
-import type { EtcdCredentials } from '../../etcd/etcd-credentials.js';
+import { addEtcdCredentialOptions, readEtcdCredentials } from '../etcd-credential-flags.js';
 import type { ServeOptions, TickflowServer } from '../../server/tickflow-server.js';
 import { ExitCode } from '../cli-error.js';
 import { apiTokenFrom } from '../context.js';
@@ -54,7 +53,7 @@ interface ServeFlags {
 
 /** `tickflow serve`: runs until SIGINT/SIGTERM, then shuts down gracefully (a second signal exits at once). */
 export function registerServeCommand(program: Command, io: CliIo, setExitCode: (code: number) => void): void {
-  program
+  const serveCommand = program
     .command('serve')
     .description(
       'run etcd (or connect to it), a timer-service replica, the workflow runtime and the HTTP API',
@@ -144,20 +143,12 @@ export function registerServeCommand(program: Command, io: CliIo, setExitCode: (
     .option('--insecure', 'allow a non-loopback --host without an API token')
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key)')
     .option('--tls-key <file>', 'the PEM private key of --tls-cert')
-    .option('--tls-ca <file>', 'require client certificates signed by this PEM CA (mutual TLS)')
-    .option('--etcd-ca <file>', "PEM CA of an external etcd's certificate (https:// --etcd URLs)")
-    .option('--etcd-cert <file>', 'PEM client certificate for etcd --client-cert-auth (with --etcd-key)')
-    .option('--etcd-key <file>', 'PEM key of --etcd-cert')
-    .option('--etcd-user <user>', 'etcd user name (etcd auth); the password from $TICKFLOW_ETCD_PASSWORD')
-    .option(
-      '--etcd-password <password>',
-      'etcd password (prefer $TICKFLOW_ETCD_PASSWORD: a flag shows in ps)',
-    )
-    .action(async (flags: ServeFlags, command: Command) => {
-      // --api-token is the program's option (client commands send it too).
-      const { apiToken } = command.optsWithGlobals<{ apiToken?: string }>();
-      setExitCode(await serve(flags, apiTokenFrom(apiToken), io));
-    });
+    .option('--tls-ca <file>', 'require client certificates signed by this PEM CA (mutual TLS)');
+  addEtcdCredentialOptions(serveCommand).action(async (flags: ServeFlags, command: Command) => {
+    // --api-token is the program's option (client commands send it too).
+    const { apiToken } = command.optsWithGlobals<{ apiToken?: string }>();
+    setExitCode(await serve(flags, apiTokenFrom(apiToken), io));
+  });
 }
 
 async function serve(flags: ServeFlags, apiToken: string | undefined, io: CliIo): Promise<number> {
@@ -323,38 +314,6 @@ function embeddedCluster(flags: ServeFlags): ServeOptions['etcdCluster'] {
 }
 
 const kebab = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
-/** The --etcd-* security flags as credentials (files read now); undefined when none is given. */
-function readEtcdCredentials(flags: ServeFlags): EtcdCredentials | undefined {
-  const read = (flag: string, file: string | undefined): Buffer | undefined => {
-    if (file === undefined) return undefined;
-    try {
-      return readFileSync(file);
-    } catch (error) {
-      throw new Error(
-        `${flag} ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-      );
-    }
-  };
-  const ca = read('--etcd-ca', flags.etcdCa);
-  const cert = read('--etcd-cert', flags.etcdCert);
-  const key = read('--etcd-key', flags.etcdKey);
-  if ((cert === undefined) !== (key === undefined)) throw new Error('--etcd-cert and --etcd-key go together');
-  const password = flags.etcdPassword ?? (process.env['TICKFLOW_ETCD_PASSWORD'] || undefined);
-  if (flags.etcdUser === undefined && flags.etcdPassword !== undefined) {
-    throw new Error('--etcd-password needs --etcd-user');
-  }
-  if (flags.etcdUser !== undefined && password === undefined) {
-    throw new Error('--etcd-user needs a password: set TICKFLOW_ETCD_PASSWORD (or pass --etcd-password)');
-  }
-  const tls = ca || cert ? { ...(ca && { ca }), ...(cert && key && { cert, key }) } : undefined;
-  if (tls === undefined && flags.etcdUser === undefined) return undefined;
-  return {
-    ...(tls !== undefined && { tls }),
-    ...(flags.etcdUser !== undefined &&
-      password !== undefined && { auth: { username: flags.etcdUser, password } }),
-  };
-}
 
 /** `host:port` (an IPv6 host in brackets), as a sidecar dials it. */
 function parseHostPort(value: string): string {

@@ -5,67 +5,24 @@
  * --etcd-key --etcd-user` (password from TICKFLOW_ETCD_PASSWORD) round-trips a job; and a user
  * whose role covers only one namespace's prefix can serve that namespace and no other.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { Etcd3 } from 'etcd3';
 import { connectEtcd } from '../../../src/etcd/etcd-kv.js';
 import { StoreRequestError } from '../../../src/etcd/errors.js';
-import { findFreePort } from '../../../src/etcd/free-port.js';
 import { prefixEnd } from '../../../src/etcd/key-order.js';
-import { waitFor } from '../../helpers/etcd-wait.js';
 import { startServerProcess } from '../../helpers/server-fixture.js';
+import { startSecuredEtcd } from '../../helpers/secured-etcd.js';
 import { makeTestCerts } from '../../helpers/test-certs.js';
 
 const certs = await makeTestCerts();
 const dataDir = await mkdtemp(join(tmpdir(), 'tickflow-secure-etcd-'));
-const [clientPort, peerPort] = [await findFreePort(), await findFreePort()];
-const url = `https://127.0.0.1:${clientPort}`;
-const peer = `http://127.0.0.1:${peerPort}`;
-const etcd = spawn(
-  process.env['TICKFLOW_ETCD_BIN'] ?? 'etcd',
-  [
-    '--name=secure',
-    `--data-dir=${dataDir}`,
-    `--listen-client-urls=${url}`,
-    `--advertise-client-urls=${url}`,
-    `--listen-peer-urls=${peer}`,
-    `--initial-advertise-peer-urls=${peer}`,
-    `--initial-cluster=secure=${peer}`,
-    `--cert-file=${certs.serverCert}`,
-    `--key-file=${certs.serverKey}`,
-    `--trusted-ca-file=${certs.ca}`,
-    '--client-cert-auth',
-    '--log-level=error',
-  ],
-  { stdio: 'ignore' },
-);
-const tls = {
-  ca: await readFile(certs.ca),
-  cert: await readFile(certs.clientCert),
-  key: await readFile(certs.clientKey),
-};
+const { url, tls, admin, stop } = await startSecuredEtcd(certs, dataDir);
 const ROOT = { username: 'root', password: 'root-password-1' };
 const SCOPED = { username: 'orders', password: 'orders-password-1' };
 
 // Users and roles, then auth on: root for everything, `orders` for namespace "orders" only.
-const admin = new Etcd3({
-  hosts: [url],
-  credentials: { rootCertificate: tls.ca, certChain: tls.cert, privateKey: tls.key },
-});
-await waitFor(
-  async () => {
-    try {
-      await admin.maintenance.status();
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { what: 'the TLS etcd to answer', timeoutMs: 30_000 },
-);
 await admin.auth.roleAdd({ name: 'root' });
 await admin.auth.userAdd({ name: ROOT.username, password: ROOT.password });
 await admin.auth.userGrantRole({ user: ROOT.username, role: 'root' });
@@ -84,8 +41,7 @@ await admin.auth.authEnable();
 admin.close();
 
 test.after.always(async () => {
-  etcd.kill('SIGTERM');
-  await new Promise((resolve) => etcd.once('exit', resolve));
+  await stop();
   await rm(dataDir, { recursive: true, force: true });
   await rm(certs.dir, { recursive: true, force: true });
 });

@@ -3,60 +3,18 @@
  * through the same --etcd-* flags as `tickflow serve`; and the restore of its snapshot, checked
  * with the root password from TICKFLOW_ETCD_PASSWORD (as the replicas of an HA cluster share it).
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
-import { Etcd3 } from 'etcd3';
-import { findFreePort } from '../../../src/etcd/free-port.js';
-import { waitFor } from '../../helpers/etcd-wait.js';
 import { runCli } from '../../helpers/server-fixture.js';
+import { startSecuredEtcd } from '../../helpers/secured-etcd.js';
 import { makeTestCerts } from '../../helpers/test-certs.js';
 
 const certs = await makeTestCerts();
 const work = await mkdtemp(join(tmpdir(), 'tickflow-secured-backup-'));
-const [clientPort, peerPort] = [await findFreePort(), await findFreePort()];
-const url = `https://127.0.0.1:${clientPort}`;
-const peer = `http://127.0.0.1:${peerPort}`;
-const etcd = spawn(
-  process.env['TICKFLOW_ETCD_BIN'] ?? 'etcd',
-  [
-    '--name=secure',
-    `--data-dir=${join(work, 'source')}`,
-    `--listen-client-urls=${url}`,
-    `--advertise-client-urls=${url}`,
-    `--listen-peer-urls=${peer}`,
-    `--initial-advertise-peer-urls=${peer}`,
-    `--initial-cluster=secure=${peer}`,
-    `--cert-file=${certs.serverCert}`,
-    `--key-file=${certs.serverKey}`,
-    `--trusted-ca-file=${certs.ca}`,
-    '--client-cert-auth',
-    '--log-level=error',
-  ],
-  { stdio: 'ignore' },
-);
+const { url, admin, stop } = await startSecuredEtcd(certs, join(work, 'source'));
 const PASSWORD = 'root-password-1';
-const admin = new Etcd3({
-  hosts: [url],
-  credentials: {
-    rootCertificate: await readFile(certs.ca),
-    certChain: await readFile(certs.clientCert),
-    privateKey: await readFile(certs.clientKey),
-  },
-});
-await waitFor(
-  async () => {
-    try {
-      await admin.maintenance.status();
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { what: 'the TLS etcd to answer', timeoutMs: 30_000 },
-);
 await admin.auth.roleAdd({ name: 'root' });
 await admin.auth.userAdd({ name: 'root', password: PASSWORD });
 await admin.auth.userGrantRole({ user: 'root', role: 'root' });
@@ -64,8 +22,7 @@ await admin.auth.authEnable();
 admin.close();
 
 test.after.always(async () => {
-  etcd.kill('SIGTERM');
-  await new Promise((resolve) => etcd.once('exit', resolve));
+  await stop();
   await rm(work, { recursive: true, force: true });
 });
 

@@ -5,6 +5,7 @@ import { JobValidationError } from '../timers/errors.js';
 import { validateApiJobName } from '../server/api-job-name.js';
 import type { GrpcService } from './grpc-server.js';
 import { toGrpcError } from './grpc-errors.js';
+import { deleteApiJobsByPrefix, listAllApiJobs } from './job-bulk.js';
 import {
   jobBodyFromProto,
   protoJobFromResponse,
@@ -75,6 +76,18 @@ export function daprService(
       if (await timers.delete(name)) deps.metrics.jobsDeleted.inc();
       return {};
     }),
+    ListJobsAlpha1: unary<Empty, { jobs: ProtoJob[] }>('ListJobsAlpha1', 'ERR_LIST_JOBS', async () => ({
+      jobs: (await listAllApiJobs(timers)).map(protoJobFromResponse),
+    })),
+    DeleteJobsByPrefixAlpha1: unary<{ name_prefix?: string | null }, Empty>(
+      'DeleteJobsByPrefixAlpha1',
+      'ERR_DELETE_JOB',
+      async (request) => {
+        const deleted = await deleteApiJobsByPrefix(timers, request.name_prefix ?? '');
+        deps.metrics.jobsDeleted.inc({}, deleted);
+        return {};
+      },
+    ),
   };
   return {
     definition,

@@ -189,6 +189,24 @@ test('data over the job limit is INVALID_ARGUMENT; a message over the gRPC bound
   t.is((await getJob('grpc-big-message')).code, status.NOT_FOUND);
 });
 
+test("ListJobsAlpha1 lists the app's jobs; DeleteJobsByPrefixAlpha1 deletes those with the prefix", async (t) => {
+  for (const name of ['bulk-a', 'bulk-b', 'keep-bulk']) {
+    t.true((await schedule({ name, due_time: '1h' })).ok, name);
+  }
+  const listed = await dapr.call<{ jobs: ProtoJob[] }>('ListJobsAlpha1', {});
+  if (!listed.ok) return t.fail(listed.details);
+  const names = listed.value.jobs.map((j) => j.name);
+  for (const name of ['bulk-a', 'bulk-b', 'keep-bulk']) t.true(names.includes(name), names.join(', '));
+  t.like(
+    listed.value.jobs.find((j) => j.name === 'bulk-a'),
+    { due_time: '1h' },
+  );
+  t.true((await dapr.call('DeleteJobsByPrefixAlpha1', { name_prefix: 'bulk-' })).ok);
+  t.is((await getJob('bulk-a')).code, status.NOT_FOUND);
+  t.is((await getJob('bulk-b')).code, status.NOT_FOUND);
+  t.true((await getJob('keep-bulk')).ok, 'a job without the prefix is kept');
+});
+
 test('the other Dapr methods answer UNIMPLEMENTED naming the method', async (t) => {
   const res = await dapr.call('GetState', { store_name: 's', key: 'k' });
   t.is(res.code, status.UNIMPLEMENTED);

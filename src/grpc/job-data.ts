@@ -39,10 +39,10 @@ interface ProtoValue {
  * not kept: `GetJobAlpha1` answers every job's data as a `Value`. No Any, or an empty one, is no
  * data. Size is not checked here: the timer service bounds `data` as for HTTP.
  */
-export function jobDataFromAny(any: ProtoAny | undefined | null): JsonValue | undefined {
-  if (any === undefined || any === null) return undefined;
-  const typeUrl = any.type_url ?? '';
-  const bytes = any.value ?? new Uint8Array();
+export function jobDataFromAny(packed: ProtoAny | undefined | null): JsonValue | undefined {
+  if (packed === undefined || packed === null) return undefined;
+  const typeUrl = packed.type_url ?? '';
+  const bytes = packed.value ?? new Uint8Array();
   if (typeUrl === '' && bytes.length === 0) return undefined;
   if (typeUrl === VALUE_TYPE_URL) {
     let decoded: ProtoValue;

@@ -139,8 +139,8 @@ export function schedulerJobFromView(view: JobView): ProtoSchedulerJob {
     name: _name,
     ...timing
   } = protoJobFromResponse(jobResponse({ ...view, data: undefined }));
-  const any = decoded?.any;
-  return { ...timing, ...(any !== undefined && { data: protoAny(any) }) };
+  const packed = decoded?.packed;
+  return { ...timing, ...(packed !== undefined && { data: protoAny(packed) }) };
 }
 
 /** What the first message of a `WatchJobs` stream announces; throws `JobValidationError` naming the field. */
@@ -184,15 +184,15 @@ export function announcementFromInitial(initial: ProtoWatchInitial | null | unde
 }
 
 /** The Any a request carried; none when absent or empty (no type URL, no bytes). */
-export function anyOf(any: ProtoAny | null | undefined): SchedulerAny | undefined {
-  if (any == null) return undefined;
-  const typeUrl = any.type_url ?? '';
-  const value = any.value ?? new Uint8Array();
+export function anyOf(packed: ProtoAny | null | undefined): SchedulerAny | undefined {
+  if (packed == null) return undefined;
+  const typeUrl = packed.type_url ?? '';
+  const value = packed.value ?? new Uint8Array();
   if (typeUrl === '' && value.length === 0) return undefined;
   return { typeUrl, value };
 }
 
 /** An Any for the wire. */
-export function protoAny(any: SchedulerAny): ProtoAny {
-  return { type_url: any.typeUrl, value: Buffer.from(any.value) };
+export function protoAny(packed: SchedulerAny): ProtoAny {
+  return { type_url: packed.typeUrl, value: Buffer.from(packed.value) };
 }

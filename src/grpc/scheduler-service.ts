@@ -276,7 +276,7 @@ async function listJobs(timers: TimerService, prefix: string): Promise<unknown[]
       const decoded = decodeJobData(view.data);
       const name = userJobName(view.name);
       if (decoded === undefined || name === undefined) continue;
-      bytes += LISTED_JOB_OVERHEAD + (decoded.any?.value.length ?? 0);
+      bytes += LISTED_JOB_OVERHEAD + (decoded.packed?.value.length ?? 0);
       if (bytes > GRPC_MAX_MESSAGE_BYTES) {
         throw new SchedulerListTooLargeError(
           `the jobs to list hold more than ${GRPC_MAX_MESSAGE_BYTES} bytes, more than one gRPC message ` +

@@ -58,7 +58,7 @@ export class WatchJobsConnection implements SidecarConnection {
     const message: ProtoWatchResponse = {
       name,
       id,
-      ...(decoded.any !== undefined && { data: protoAny(decoded.any) }),
+      ...(decoded.packed !== undefined && { data: protoAny(decoded.packed) }),
       metadata: metadataOfOwner(decoded.owner),
     };
     return new Promise<SidecarAnswer>((resolve) => {

@@ -13,19 +13,21 @@ export interface SchedulerAny {
  * since daprd unpacks it by its type. base64 makes the Any's bytes 4/3 as large: with the timer
  * service's 1 MiB bound on `data`, an Any of up to about 760 KiB fits.
  */
-export function encodeJobData(owner: SchedulerOwner, any: SchedulerAny | undefined): JsonValue {
+export function encodeJobData(owner: SchedulerOwner, packed: SchedulerAny | undefined): JsonValue {
   const target: JsonValue =
     owner.target.kind === 'job' ? { job: {} } : { actor: { type: owner.target.type, id: owner.target.id } };
   return {
     m: { namespace: owner.namespace, appId: owner.appId, target },
-    ...(any !== undefined && { d: { t: any.typeUrl, v: Buffer.from(any.value).toString('base64') } }),
+    ...(packed !== undefined && {
+      d: { t: packed.typeUrl, v: Buffer.from(packed.value).toString('base64') },
+    }),
   };
 }
 
 /** The owner and Any of stored job data; undefined when it is not what `encodeJobData` wrote. */
 export function decodeJobData(
   data: JsonValue | undefined,
-): { owner: SchedulerOwner; any: SchedulerAny | undefined } | undefined {
+): { owner: SchedulerOwner; packed: SchedulerAny | undefined } | undefined {
   if (!isObject(data) || !isObject(data['m'])) return undefined;
   const m = data['m'];
   const namespace = m['namespace'];
@@ -41,11 +43,11 @@ export function decodeJobData(
     owner = { namespace, appId, target: { kind: 'job' } };
   }
   const d = data['d'];
-  let any: SchedulerAny | undefined;
+  let packed: SchedulerAny | undefined;
   if (isObject(d) && typeof d['t'] === 'string' && typeof d['v'] === 'string') {
-    any = { typeUrl: d['t'], value: Buffer.from(d['v'], 'base64') };
+    packed = { typeUrl: d['t'], value: Buffer.from(d['v'], 'base64') };
   }
-  return { owner, any };
+  return { owner, packed };
 }
 
 function isObject(value: JsonValue | undefined): value is { [key: string]: JsonValue } {

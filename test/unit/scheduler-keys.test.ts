@@ -108,11 +108,11 @@ test('triggers of an app and of an actor type go to their own targets', (t) => {
 
 test('job data keeps the owner and the Any byte for byte', (t) => {
   const owner = actor('ns', 'Cart', 'c-1', 'orders');
-  const any = { typeUrl: 'type.googleapis.com/x.Y', value: new Uint8Array([0, 255, 10, 13]) };
-  const decoded = decodeJobData(encodeJobData(owner, any));
+  const packed = { typeUrl: 'type.googleapis.com/x.Y', value: new Uint8Array([0, 255, 10, 13]) };
+  const decoded = decodeJobData(encodeJobData(owner, packed));
   t.deepEqual(decoded?.owner, owner);
-  t.is(decoded?.any?.typeUrl, any.typeUrl);
-  t.deepEqual([...(decoded?.any?.value ?? [])], [0, 255, 10, 13]);
-  t.is(decodeJobData(encodeJobData(job('ns', 'a'), undefined))?.any, undefined);
+  t.is(decoded?.packed?.typeUrl, packed.typeUrl);
+  t.deepEqual([...(decoded?.packed?.value ?? [])], [0, 255, 10, 13]);
+  t.is(decodeJobData(encodeJobData(job('ns', 'a'), undefined))?.packed, undefined);
   t.is(decodeJobData({ something: 'else' }), undefined);
 });

@@ -4,14 +4,13 @@
 // to one (join with --initial-cluster-state existing, leave with `tickflow cluster remove`) with
 // 10,000 jobs kept and the due ones fired; and a plain (non-HA) server's store becomes the first
 // member of a cluster through backup and restore.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { findFreePort } from '../../../src/etcd/free-port.js';
 import { waitFor } from '../../helpers/etcd-wait.js';
-import { startServerProcess, TICKFLOW_BIN, type ServerProcess } from '../../helpers/server-fixture.js';
+import { runCli, startServerProcess, type ServerProcess } from '../../helpers/server-fixture.js';
 import { PubSubInvokeApp } from '../server/pubsub-invoke-app.js';
 
 const PASSWORD = 'ha-test-root-password';
@@ -105,19 +104,11 @@ async function countJobs(server: ServerProcess, prefix: string): Promise<number>
   return count;
 }
 
-/** `tickflow <args>` run to its end; its stdout (rejects with stderr on a non-zero exit). */
-function tickflow(args: string[], env: Record<string, string> = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TICKFLOW_BIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-    child.once('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${err}`))));
-  });
+/** `tickflow <args>` run to its end (the fixture's runCli); its stdout, or a rejection with stderr. */
+async function tickflow(args: string[]): Promise<string> {
+  const { code, stdout, stderr } = await runCli(args, { timeoutMs: 60_000 });
+  if (code !== 0) throw new Error(`exit ${code}: ${stderr}`);
+  return stdout;
 }
 
 /** `tickflow cluster ...` against `server`; its stdout. */

@@ -13,6 +13,11 @@ export interface TimerEngine {
   readonly storePids: number[];
   /** Starts consuming: every delivery calls `onFire`. */
   start(onFire: FireListener): Promise<void>;
+  /**
+   * Optional (W7): moves `scheduleOneShots` into a producer process of its own, so that this
+   * process's RSS is the consumer's (for tickflow: the replica's) alone. Resolves the producer's pid.
+   */
+  separateProducer?(): Promise<number>;
   /** Durably creates one-shot timers; resolves once all are stored. */
   scheduleOneShots(timers: readonly OneShot[]): Promise<void>;
   /**

@@ -1,11 +1,19 @@
 /**
- * W7 memory: N pending timers (due in an hour, so none fires). RSS of this process (producer and
- * consumer, which for tickflow includes its in-memory due queue) and of the store process, and the
- * store's bytes per timer (etcd: db in use; Redis: used_memory; Restate: bytes on disk).
+ * W7 memory: N pending timers (due in an hour, so none fires). RSS of this process, of the
+ * producer process when the engine has one, and of the store process, and the store's bytes per
+ * timer (etcd: db in use; Redis: used_memory; Restate: bytes on disk).
+ *
+ * tickflow schedules from a producer process of its own (`separateProducer`), so this process is
+ * the replica alone: the TimerService that owns every partition and keeps its jobs in memory, fed
+ * by the etcd watch. Its peak RSS is the figure the replica's memory bound is about; the
+ * producer's peak is reported beside it. With `TICKFLOW_W7_ONE_PROCESS=1` the timers are
+ * scheduled from this process too, as before (producer and replica in one process). Engines
+ * without a producer process (BullMQ, Restate) schedule from this process; their timers live
+ * only in the server.
  */
 import type { TimerEngine } from '../engines/timer-engine.js';
 import type { Metrics, Progress } from '../types.js';
-import { rssOfPid } from '../../lib/rss.js';
+import { RssSampler, rssOfPid } from '../../lib/rss.js';
 import { ResourceMeter } from './resources.js';
 
 const HOUR_MS = 3_600_000;
@@ -13,6 +21,9 @@ const CHUNK = 20_000;
 
 export async function w7Memory(engine: TimerEngine, n: number, progress: Progress): Promise<Metrics> {
   await engine.start(() => undefined);
+  const oneProcess = process.env.TICKFLOW_W7_ONE_PROCESS === '1';
+  const producerPid = oneProcess ? undefined : await engine.separateProducer?.();
+  const producer = producerPid === undefined ? undefined : new RssSampler(producerPid, 200);
   const before = await engine.storeBytes();
   const heap0 = settledHeap();
   const rss0 = process.memoryUsage.rss();
@@ -27,8 +38,10 @@ export async function w7Memory(engine: TimerEngine, n: number, progress: Progres
     );
     const done = from + size;
     const rate = (done / Math.max(1, Date.now() - started)) * 1000;
+    const producerRss = producerPid === undefined ? undefined : await rssOfPid(producerPid);
     progress(
-      `created ${done}/${n} (${Math.round(rate)}/s), RSS ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MiB`,
+      `created ${done}/${n} (${Math.round(rate)}/s), RSS ${Math.round(process.memoryUsage.rss() / 2 ** 20)} MiB` +
+        (producerRss === undefined ? '' : `, producer ${Math.round(producerRss / 2 ** 20)} MiB`),
     );
   }
   const createMs = Date.now() - started;
@@ -37,11 +50,13 @@ export async function w7Memory(engine: TimerEngine, n: number, progress: Progres
   const after = await engine.storeBytes();
   const heap = settledHeap();
   const mem = await resources.stop();
+  const producerMem = await producer?.stop();
   return {
     timers: n,
     createPerSec: (n / Math.max(1, createMs)) * 1000,
     rssMiB: mem.rssMiB,
     storeRssMiB: mem.storeRssMiB,
+    ...(producerMem && { producerRssMiB: producerMem.otherMiB }),
     heapBytesPerTimer: (heap - heap0) / n,
     rssBytesPerTimer: (mem.rssMiB * 2 ** 20 - rss0) / n,
     storeRssBytesPerTimer: (mem.storeRssMiB * 2 ** 20 - storeRss0) / n,

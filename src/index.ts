@@ -22,7 +22,13 @@ export type {
   WorkflowContext,
   WorkflowReference,
 } from './engine/workflow-context.js';
-export type { Activity, AnyActivity, WorkflowActivityContext } from './runtime/activities/activity-types.js';
+export type {
+  Activity,
+  ActivityRegistrationOptions,
+  AnyActivity,
+  WorkflowActivityContext,
+} from './runtime/activities/activity-types.js';
+export type { InlineActivityLimits } from './runtime/steps/inline-limits.js';
 export type { RetryPolicy } from './engine/retry-policy.js';
 export type { DurationInput, TimerFireAt } from './engine/duration.js';
 export { Task, type TaskOutcome } from './engine/task.js';

@@ -47,6 +47,12 @@ export interface WorkflowRuntimeOptions extends StoreOptions {
    * (`tickflow serve` turns this on with its gRPC port). Default off.
    */
   remoteWorkers?: RuntimeCoreOptions['remoteWorkers'];
+  /**
+   * How far one step goes on running activities registered with `{ inline: true }` before it
+   * commits: at most `maxRounds` rounds (default 100), `maxBytes` JSON bytes of their inputs and
+   * outcomes (default 256 KiB) and `maxMs` milliseconds (default 1,000). See docs/workflows.md.
+   */
+  inlineActivities?: RuntimeCoreOptions['inlineActivities'];
   /** A dead replica's instances move to the others after about this long (default 10). */
   leaseTtlSeconds?: number;
   /** Partition count of the timer service; fixed for the life of a scope (default 32). */
@@ -108,6 +114,7 @@ export class WorkflowRuntime extends RuntimeCore {
         'maxPayloadBytes',
         'stallRetry',
         'remoteWorkers',
+        'inlineActivities',
       ]),
     });
     this.timers = timers;

@@ -10,7 +10,7 @@ import { deserializeEvent } from '../history/serialize.js';
 import type { WorkflowLogger } from '../engine/logger.js';
 import { silentLogger } from '../engine/logger.js';
 import type { AnyWorkflow } from '../engine/workflow-context.js';
-import type { AnyActivity } from './activities/activity-types.js';
+import type { ActivityRegistrationOptions, AnyActivity } from './activities/activity-types.js';
 import { ActivityRunner } from './activities/activity-runner.js';
 import { DEFAULT_MAX_HISTORY_EVENTS } from './instances/history-limit.js';
 import { resolveMaxPayloadBytes } from '../engine/payload-limit.js';
@@ -26,6 +26,7 @@ import { StepRunner } from './steps/step-runner.js';
 import { WorkerHub, type WorkerHubOptions } from './remote/worker-hub.js';
 import { startChild } from './lifecycle/child-start.js';
 import { resolveStallBackoff, type StallRetryOptions } from './steps/stall-backoff.js';
+import { resolveInlineLimits, type InlineActivityLimits } from './steps/inline-limits.js';
 import { checkFailurePolicy, type WorkflowFailurePolicy } from '../engine/workflow-failure-policy.js';
 
 export interface RuntimeCoreOptions {
@@ -63,6 +64,8 @@ export interface RuntimeCoreOptions {
    * workflow then stalls with WorkflowNotRegisteredError and an unregistered activity fails.
    */
   remoteWorkers?: boolean | WorkerHubOptions;
+  /** How far a step goes on with inline activities before it commits (see `InlineActivityLimits`). */
+  inlineActivities?: Partial<InlineActivityLimits>;
 }
 
 /**
@@ -99,6 +102,8 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
   readonly #failurePolicies = new Map<string, WorkflowFailurePolicy>();
   readonly #activities = new Map<string, AnyActivity>();
   readonly #activityOverrides = new Map<string, AnyActivity>();
+  /** Activities registered with `{ inline: true }`. */
+  readonly #inlineActivities = new Set<string>();
   #unsubscribe: Array<() => void> = [];
   #started = false;
   /**
@@ -180,6 +185,23 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
       maxHistoryEvents,
       maxPayloadBytes,
       warn: (error) => this.#warnings.report(error),
+      inline: {
+        // While stopping, no new inline run starts: the step commits, the reminder runs it.
+        isInline: (name) => this.#started && this.#inlineActivities.has(name),
+        run: (instanceId, generation, a) =>
+          this.#activityRunner.executeInline({
+            instanceId,
+            generation,
+            eventId: a.id,
+            name: a.name,
+            ...(a.input !== undefined && { input: a.input }),
+            ...(a.attempt !== undefined && { attempt: a.attempt }),
+          }),
+        limits: resolveInlineLimits(
+          options.inlineActivities,
+          (field, value, allowed) => new WorkflowValidationError(field, value, allowed),
+        ),
+      },
       // While stopping, new activities go out through their reminders, due at once.
       localActivityDelayMs: () => (this.#started ? fallbackMs : undefined),
       onLocalActivities: (instanceId, generation, actions) => {
@@ -227,18 +249,23 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
    * Registers an activity under its function's `name`; returns the runtime, for chaining. Throws
    * `TypeError` for an anonymous function. A second registration under a name replaces the first.
    */
-  registerActivity(activity: AnyActivity): this {
-    return this.registerActivityWithName(activity.name, activity);
+  registerActivity(activity: AnyActivity, options?: ActivityRegistrationOptions): this {
+    return this.registerActivityWithName(activity.name, activity, options);
   }
 
   /**
    * Registers an activity under `name` (the name workflows call it by); returns the runtime, for
-   * chaining. Throws `TypeError` for an empty name.
+   * chaining. Throws `TypeError` for an empty name. `{ inline: true }` runs it inside the calling
+   * step (see `ActivityRegistrationOptions`).
    */
-  registerActivityWithName(name: string, activity: AnyActivity): this {
+  registerActivityWithName(name: string, activity: AnyActivity, options?: ActivityRegistrationOptions): this {
     if (!name)
       throw new TypeError('an activity needs a name: pass a named function or use registerActivityWithName');
+    const inline = options?.inline ?? false;
+    if (typeof inline !== 'boolean') throw new WorkflowValidationError('inline', inline, 'true or false');
     this.#activities.set(name, activity);
+    if (inline) this.#inlineActivities.add(name);
+    else this.#inlineActivities.delete(name);
     return this;
   }
 

@@ -76,6 +76,14 @@ export class ActivityRunner {
     this.#running.set(name, run);
   }
 
+  /**
+   * Runs `call` in-process now and returns its outcome without delivering it: an inline activity,
+   * whose outcome the calling step commits itself (see `runInlineRounds`).
+   */
+  executeInline(call: ActivityCall): Promise<HistoryEvent> {
+    return this.#execute(call);
+  }
+
   /** The reminder of `call` fired. */
   async onReminder(reminderName: string, call: ActivityCall): Promise<void> {
     const local = this.#running.get(reminderName);

@@ -16,3 +16,15 @@ export type Activity<TInput = never, TOutput = unknown> = (
 
 /** Any activity, whatever its input type (what `registerActivity` and the registries take). */
 export type AnyActivity = (ctx: WorkflowActivityContext, input: never) => unknown;
+
+/** How an activity is registered. */
+export interface ActivityRegistrationOptions {
+  /**
+   * Run the activity inside the step of the workflow that calls it, and commit its outcome with
+   * the workflow's next steps in one etcd transaction (like Temporal's local activities): for
+   * short activities, it saves one transaction per call. It still runs at least once; a crash
+   * before the commit runs every inline call since the last commit again. Default false. See
+   * docs/workflows.md, "Inline activities".
+   */
+  inline?: boolean;
+}

@@ -24,6 +24,7 @@ import { nextStallRecord, type StallBackoff } from './stall-backoff.js';
 import { stalledStepOps } from './stall-ops.js';
 import { WorkflowStalledError } from './stall-warning.js';
 import type { RemoteStepper } from '../remote/remote-executor.js';
+import { runInlineRounds, type InlineActivities } from './inline-rounds.js';
 
 export interface StepRunnerOptions extends StepDeps {
   cacheSize: number;
@@ -45,6 +46,8 @@ export interface StepRunnerOptions extends StepDeps {
   localActivityDelayMs?(): number | undefined;
   /** Where the steps of workflows not registered here go (see `InstanceLoaderDeps.remote`). */
   remote?: RemoteStepper;
+  /** Activities registered to run inside the step that calls them (see `runInlineRounds`). */
+  inline?: InlineActivities;
   /** Called once a step that scheduled in-process activities committed. */
   onLocalActivities?(instanceId: string, generation: number, actions: ScheduleTaskAction[]): void;
 }
@@ -217,8 +220,24 @@ export class StepRunner {
       return rearmed.succeeded ? 'done' : 'conflict';
     }
     let result;
+    /** Set when inline rounds left the executor unusable after this step (see `runInlineRounds`). */
+    let executorSpent = false;
     try {
       result = await cached.executor.step([{ type: 'OrchestratorStarted', timestamp: now }, ...incoming]);
+      const inline = this.#o.inline;
+      // Workflows run by remote workers are left out: each round would be a round trip to one.
+      if (inline && this.#o.workflows.get(record.name) !== undefined) {
+        ({ result, executorSpent } = await runInlineRounds({
+          executor: cached.executor,
+          first: result,
+          instanceId,
+          generation: record.generation,
+          storedEvents: record.events,
+          maxHistoryEvents: this.#o.maxHistoryEvents,
+          inline,
+          clock: this.#o.clock,
+        }));
+      }
     } catch (error) {
       this.#cache.delete(instanceId);
       throw error;
@@ -309,7 +328,7 @@ export class StepRunner {
       events: stepped.newHistory.length,
       actions: stepped.actions.length,
     });
-    if (built.restarted || isTerminalStatus(built.record.status)) {
+    if (built.restarted || isTerminalStatus(built.record.status) || executorSpent) {
       this.#cache.delete(instanceId);
     } else {
       this.#cache.set(instanceId, {

@@ -17,6 +17,8 @@ import { w4Workflows } from './workloads/w4-workflows.js';
 import { w5Fanout } from './workloads/w5-fanout.js';
 import { w6Replay } from './workloads/w6-replay.js';
 import { w7Memory } from './workloads/w7-memory.js';
+import { w8Failover } from './workloads/w8-failover.js';
+import { unsupportedReason } from './support.js';
 
 function send(message: ChildMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -110,6 +112,12 @@ async function run(
       if (n !== sizes.w7Timers)
         notes.push(`${n.toLocaleString('en-US')} timers (creation through invocations is slower)`);
       return { metrics: await withTimers(timers, (e) => w7Memory(e, n, progress)), notes };
+    }
+    case 'W8': {
+      const reason = unsupportedReason(engine, 'W8');
+      if (reason !== undefined) throw new UnsupportedError(reason);
+      const onSpawn = (pid: number): void => void send({ kind: 'spawned', pid });
+      return { metrics: await w8Failover(sizes.w8, progress, onSpawn, notes), notes };
     }
   }
 }

@@ -1,5 +1,6 @@
 /** How each figure is labelled in the table and which way is better (for ratios and targets). */
 import type { WorkloadName } from './types.js';
+import { W8_METRICS } from './workloads/w8-report.js';
 
 export interface MetricInfo {
   key: string;
@@ -84,13 +85,15 @@ export const METRICS: Record<WorkloadName, MetricInfo[]> = {
   W7: [
     m('timers', 'pending timers', 'info'),
     m('createPerSec', 'created/s', 'higher'),
-    m('rssMiB', 'RSS of the benchmark process (MiB)', 'lower'),
+    m('rssMiB', 'RSS of the benchmark process (MiB; tickflow: the replica alone)', 'lower'),
+    m('producerRssMiB', 'RSS of the producer process (MiB; tickflow only)', 'lower'),
     m('storeRssMiB', 'RSS of the store process (MiB)', 'lower'),
     m('heapBytesPerTimer', 'benchmark process live heap after GC, bytes/timer', 'lower'),
     m('rssBytesPerTimer', 'benchmark process peak RSS growth, bytes/timer', 'lower'),
     m('storeRssBytesPerTimer', 'store RSS growth, bytes/timer', 'lower'),
     m('storeBytesPerTimer', 'store data, bytes/timer', 'lower'),
   ],
+  W8: W8_METRICS,
 };
 
 /** W2's per-rate rows, generated from the rates that ran. */
@@ -113,4 +116,5 @@ export const WORKLOAD_TITLES: Record<WorkloadName, string> = {
   W5: 'W5 fan-out: parallel no-op activities',
   W6: 'W6 replay: cost per step of one long sequential workflow',
   W7: 'W7 memory: pending timers (due in an hour)',
+  W8: 'W8 failover: cron jobs and running workflows on several replicas, one killed with SIGKILL mid-run',
 };

@@ -9,6 +9,7 @@ import type { Cell } from './runner.js';
 import type { EngineName, Sizes, WorkloadName } from './types.js';
 import { RUN_CAP } from './support.js';
 import { checkTargets } from './targets.js';
+import { w8Table } from './workloads/w8-report.js';
 
 export interface Report {
   at: string;
@@ -64,29 +65,33 @@ function workloadSection(workload: WorkloadName, report: Report): string[] {
   const metrics =
     workload === 'W2' ? [...METRICS.W2, ...w2RateMetrics(report.sizes.w2Rates)] : METRICS[workload];
   const out = [`## ${WORKLOAD_TITLES[workload]}`, '', sizeLine(workload, report.sizes), ''];
-  const header = [
-    'figure',
-    ...engines.map((e) => PEER_LABEL[e]),
-    ...(tick ? peers.map((p) => `tickflow ÷ ${PEER_LABEL[p]}`) : []),
-  ];
-  out.push(
-    `| ${header.join(' | ')} |`,
-    `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
-  );
-  for (const metric of metrics) {
-    const values = cells.map((c) => c.median?.[metric.key]);
-    if (values.every((v) => v === undefined || Number.isNaN(v))) continue;
-    const row = [metric.label, ...cells.map((c) => cellText(c, metric))];
-    if (tick)
-      for (const peer of peers)
-        row.push(
-          ratioText(
-            tick,
-            cells.find((c) => c.engine === peer),
-            metric,
-          ),
-        );
-    out.push(`| ${row.join(' | ')} |`);
+  // W8 is tickflow's alone: its columns are the run with the kill and the one without.
+  if (workload === 'W8') out.push(...w8Table(tick));
+  else {
+    const header = [
+      'figure',
+      ...engines.map((e) => PEER_LABEL[e]),
+      ...(tick ? peers.map((p) => `tickflow ÷ ${PEER_LABEL[p]}`) : []),
+    ];
+    out.push(
+      `| ${header.join(' | ')} |`,
+      `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`,
+    );
+    for (const metric of metrics) {
+      const values = cells.map((c) => c.median?.[metric.key]);
+      if (values.every((v) => v === undefined || Number.isNaN(v))) continue;
+      const row = [metric.label, ...cells.map((c) => cellText(c, metric))];
+      if (tick)
+        for (const peer of peers)
+          row.push(
+            ratioText(
+              tick,
+              cells.find((c) => c.engine === peer),
+              metric,
+            ),
+          );
+      out.push(`| ${row.join(' | ')} |`);
+    }
   }
   const cap = RUN_CAP[workload];
   if (cap !== undefined && cap < report.runs)
@@ -128,6 +133,14 @@ function sizeLine(workload: WorkloadName, s: Sizes): string {
       return `${n(s.w6Steps)} steps with tickflow's executor cache on (Restate: the same workflow), ${n(s.w6StepsCacheOff)} with it off.`;
     case 'W7':
       return `${n(s.w7Timers)} timers (Restate: ${n(s.w7TimersRestate)}).`;
+    case 'W8':
+      return (
+        `${n(s.w8.replicas)} replica processes, one etcd; ${n(s.w8.jobs)} cron jobs on \`@every ${s.w8.cronPeriodSeconds}s\` ` +
+        `(${n(s.w8.jobs / s.w8.cronPeriodSeconds)} triggers/s) and ${n(s.w8.workflows)} workflows, each looping a ` +
+        `${s.w8.timerSeconds} s durable timer then an activity; ${s.w8.warmupSeconds} s warm-up, ` +
+        `${s.w8.beforeSeconds} s, the kill, ${s.w8.afterSeconds} s; lease TTL ${s.w8.leaseTtlSeconds} s. ` +
+        "Phases by due time; a tick's lateness is that of its first delivery."
+      );
   }
 }
 

@@ -15,6 +15,19 @@ export const FULL: Sizes = {
   w6StepsCacheOff: 1_000,
   w7Timers: 1_000_000,
   w7TimersRestate: 100_000,
+  // 2,000 cron triggers/s and 200 workflow timers/s (each then an activity): what this 2-core
+  // machine sustains beside etcd and three replicas. The shipped lease TTL.
+  w8: {
+    replicas: 3,
+    jobs: 10_000,
+    cronPeriodSeconds: 5,
+    workflows: 1_000,
+    timerSeconds: 5,
+    warmupSeconds: 10,
+    beforeSeconds: 20,
+    afterSeconds: 40,
+    leaseTtlSeconds: 10,
+  },
 };
 
 /** `--quick`: every workload and engine once at small sizes, ~5 minutes in all. */
@@ -32,6 +45,17 @@ export const QUICK: Sizes = {
   w6StepsCacheOff: 200,
   w7Timers: 50_000,
   w7TimersRestate: 10_000,
+  w8: {
+    replicas: 3,
+    jobs: 2_000,
+    cronPeriodSeconds: 5,
+    workflows: 200,
+    timerSeconds: 5,
+    warmupSeconds: 5,
+    beforeSeconds: 10,
+    afterSeconds: 25,
+    leaseTtlSeconds: 10,
+  },
 };
 
 /** Tiny sizes for debugging the harness itself (`--tiny`). */
@@ -49,4 +73,15 @@ export const TINY: Sizes = {
   w6StepsCacheOff: 120,
   w7Timers: 1_000,
   w7TimersRestate: 500,
+  w8: {
+    replicas: 3,
+    jobs: 200,
+    cronPeriodSeconds: 2,
+    workflows: 20,
+    timerSeconds: 2,
+    warmupSeconds: 3,
+    beforeSeconds: 5,
+    afterSeconds: 12,
+    leaseTtlSeconds: 3,
+  },
 };

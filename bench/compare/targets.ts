@@ -88,5 +88,29 @@ export function checkTargets(cells: Cell[]): string[] {
           `${f(flat)}× over ${f(steps ?? Number.NaN)} steps`,
         ),
   );
+  out.push(w8Line(cells));
   return out;
+}
+
+/** W8 (issue 21): nothing lost or early across a kill -9, and the lateness and duplicates it costs. */
+function w8Line(cells: Cell[]): string {
+  const name = 'W8 failover: no cron tick or workflow timer missing or early, every workflow completes';
+  const get = (key: string): number | undefined => value(cells, 'W8', 'tickflow', key);
+  const keys = ['cron.missing', 'cron.early', 'wf.missing', 'wf.early'];
+  const bad = ['kill', 'base'].flatMap((run) => keys.map((k) => get(`${run}.${k}`)));
+  const completed = ['kill', 'base'].map((run) => [get(`${run}.wf.completed`), get(`${run}.wf.started`)]);
+  if (bad.some((v) => v === undefined) || completed.flat().some((v) => v === undefined))
+    return line(name, 'not measured', '');
+  const ok = bad.every((v) => v === 0) && completed.every(([done, started]) => done === started);
+  const p99 = (run: string): string =>
+    ['before', 'takeover', 'after']
+      .map((phase) => f(get(`${run}.cron.${phase}.p99`) ?? Number.NaN))
+      .join(' / ');
+  return line(
+    name,
+    ok ? 'met' : 'missed',
+    `takeover ${f(get('kill.takeoverMs') ?? Number.NaN)} ms; cron p99 before / takeover / after ${p99('kill')} ms ` +
+      `(no kill: ${p99('base')}); duplicates ${f(get('kill.cron.duplicates') ?? Number.NaN)} ` +
+      `(no kill: ${f(get('base.cron.duplicates') ?? Number.NaN)}); missing ${f(get('kill.cron.missing') ?? Number.NaN)}`,
+  );
 }

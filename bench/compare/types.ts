@@ -3,7 +3,7 @@
 export const ENGINES = ['tickflow', 'bullmq-everysec', 'bullmq-always', 'restate'] as const;
 export type EngineName = (typeof ENGINES)[number];
 
-export const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7'] as const;
+export const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6', 'W7', 'W8'] as const;
 export type WorkloadName = (typeof WORKLOADS)[number];
 
 /** One run's figures: metric key → value (NaN when not measured). */
@@ -33,6 +33,26 @@ export interface Sizes {
   w7Timers: number;
   /** W7 for Restate creates timers through HTTP invocations, much slower: a smaller count. */
   w7TimersRestate: number;
+  /** W8 failover (tickflow only); absent in results saved before W8 existed. */
+  w8: W8Sizes;
+}
+
+/** W8: cron jobs and running workflows on replicas, one of them killed mid-run (workloads/w8-failover.ts). */
+export interface W8Sizes {
+  replicas: number;
+  /** Cron jobs on `@every <cronPeriodSeconds>s`: jobs ÷ period triggers per second. */
+  jobs: number;
+  cronPeriodSeconds: number;
+  /** Workflows kept running, each a durable timer every `timerSeconds`, then an activity. */
+  workflows: number;
+  timerSeconds: number;
+  /** After setup and before the measured span. */
+  warmupSeconds: number;
+  /** Measured span before the kill, and after it (the takeover window included). */
+  beforeSeconds: number;
+  afterSeconds: number;
+  /** The replicas' lease TTL: a killed replica's partitions move after about this long. */
+  leaseTtlSeconds: number;
 }
 
 /** Everything a child needs to run one (engine, workload, run). */

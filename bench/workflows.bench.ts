@@ -2,6 +2,8 @@
  * Workflow runtime throughput against an embedded etcd (a fresh one per run, in a temp dir):
  *
  *  hello5     N workflows x 5 sequential no-op activities (the "HelloCities5" shape)
+ *  hello5-inline  the same with the activity registered `{ inline: true }`: the chain of five
+ *             runs inside the step and commits with the start and completion (docs/workflows.md)
  *  timer3     N workflows x 3 sequential no-op activities + one 1-second durable timer
  *
  * Per shape: workflows/s and activities/s (first schedule to last completion), step latency
@@ -11,7 +13,7 @@
  * time per workflow of Node and of etcd (comparable across runs even when other processes load
  * the machine, which wall-clock rates are not).
  *
- *   npm run bench:workflows        (env: RUNS=3 N=1000 SHAPES=hello5,timer3 WARMUP=300)
+ *   npm run bench:workflows        (env: RUNS=3 N=1000 SHAPES=hello5,hello5-inline,timer3 WARMUP=300)
  *
  * A discarded warm-up run (WARMUP workflows of the first shape) comes first: measured runs then see
  * JIT-compiled code, as a long-running replica does.
@@ -37,7 +39,7 @@ import { printTable, type Column } from './lib/table.js';
 const env = process.env;
 const RUNS = Number(env['RUNS'] ?? 3);
 const N = Number(env['N'] ?? 1000);
-const SHAPES = (env['SHAPES'] ?? 'hello5,timer3').split(',');
+const SHAPES = (env['SHAPES'] ?? 'hello5,hello5-inline,timer3').split(',');
 /** Workflows of a discarded first run, so measured runs see JIT-compiled code (0: none). */
 const WARMUP = Number(env['WARMUP'] ?? 300);
 const PARTITIONS = 32;
@@ -51,8 +53,12 @@ async function* hello3WithTimer(ctx: WorkflowContext) {
   return out;
 }
 
-const SHAPE_DEFS: Record<string, { workflow: Workflow<never, string[]>; activities: number }> = {
+const SHAPE_DEFS: Record<
+  string,
+  { workflow: Workflow<never, string[]>; activities: number; inline?: boolean }
+> = {
   hello5: { workflow: helloCities5, activities: 5 },
+  'hello5-inline': { workflow: helloCities5, activities: 5, inline: true },
   timer3: { workflow: hello3WithTimer, activities: 3 },
 };
 
@@ -82,7 +88,7 @@ async function runOnce(shape: string, n = N): Promise<RunResult> {
   const etcd = await startEmbeddedEtcd({ dataDir });
   const sampler = new RssSampler(etcd.pid);
   const runtime = new WorkflowRuntime({ etcd: { hosts: etcd.hosts }, partitions: PARTITIONS });
-  runtime.registerWorkflow(def.workflow).registerActivity(sayHello);
+  runtime.registerWorkflow(def.workflow).registerActivity(sayHello, { inline: def.inline ?? false });
   runtime.on('warning', (e) => process.stderr.write(`warning: ${e.message}\n`));
   runtime.timers.on('warning', (e) => process.stderr.write(`timer warning: ${e.message}\n`));
   const client = new WorkflowClient({ etcd: { hosts: etcd.hosts }, partitions: PARTITIONS });

@@ -79,13 +79,19 @@ async function run(
       const r = await w3Cron(timers, sizes.w3Jobs, sizes.w3Seconds, progress);
       return { metrics: r.metrics, notes, ...(r.profile ? { profile: r.profile } : {}) };
     }
-    case 'W4':
-      return {
-        metrics: await withWorkflows(workflowEngine(engine), (e) =>
-          w4Workflows(e, sizes.w4Workflows, progress),
-        ),
-        notes,
-      };
+    case 'W4': {
+      const metrics = await withWorkflows(workflowEngine(engine), (e) =>
+        w4Workflows(e, sizes.w4Workflows, progress),
+      );
+      if (engine === 'tickflow') {
+        // The same shapes with the activities registered inline (docs/workflows.md).
+        const inline = await withWorkflows(workflowEngine(engine, { inline: true }), (e) =>
+          w4Workflows(e, sizes.w4Workflows, (t) => progress(`inline: ${t}`)),
+        );
+        for (const [k, v] of Object.entries(inline)) metrics[`inline.${k}`] = v;
+      }
+      return { metrics, notes };
+    }
     case 'W5':
       return {
         metrics: await withWorkflows(workflowEngine(engine), (e) =>
@@ -100,6 +106,10 @@ async function run(
       );
       for (const [k, v] of Object.entries(on)) metrics[`long.${k}`] = v;
       if (engine === 'tickflow') {
+        const inline = await withWorkflows(workflowEngine(engine, { inline: true }), (e) =>
+          w6Replay(e, sizes.w6Steps, (t) => progress(`cache on, inline: ${t}`)),
+        );
+        for (const [k, v] of Object.entries(inline)) metrics[`inline.long.${k}`] = v;
         const off = await withWorkflows(workflowEngine(engine, { cacheSize: 0 }), (e) =>
           w6Replay(e, sizes.w6StepsCacheOff, (t) => progress(`cache off: ${t}`)),
         );

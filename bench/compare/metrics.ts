@@ -72,7 +72,12 @@ export const METRICS: Record<WorkloadName, MetricInfo[]> = {
   ],
   W2: [m('maxRateP99Under1s', 'highest rate with p99 lateness < 1 s (/s)', 'higher')],
   W3: [...w3Metrics('utc', 'UTC'), ...w3Metrics('berlin', 'CRON_TZ=Europe/Berlin')],
-  W4: [...w4Metrics('hello5', '5 steps'), ...w4Metrics('timer3', '3 steps + 1 s timer')],
+  W4: [
+    ...w4Metrics('hello5', '5 steps'),
+    ...w4Metrics('timer3', '3 steps + 1 s timer'),
+    ...w4Metrics('inline.hello5', '5 steps, tickflow inline activities'),
+    ...w4Metrics('inline.timer3', '3 steps + 1 s timer, tickflow inline activities'),
+  ],
   W5: [
     m('single.wallMs', '1 workflow × N activities: wall time (ms)', 'lower'),
     m('single.activitiesPerSec', '1 workflow × N: activities/s', 'higher'),
@@ -81,7 +86,11 @@ export const METRICS: Record<WorkloadName, MetricInfo[]> = {
     m('many.p50Ms', 'M × K: latency p50 (ms)', 'lower'),
     m('many.p99Ms', 'M × K: latency p99 (ms)', 'lower'),
   ],
-  W6: [...w6Metrics('long', 'cache on'), ...w6Metrics('cacheOff', 'cache off')],
+  W6: [
+    ...w6Metrics('long', 'cache on'),
+    ...w6Metrics('inline.long', 'cache on, tickflow inline activities'),
+    ...w6Metrics('cacheOff', 'cache off'),
+  ],
   W7: [
     m('timers', 'pending timers', 'info'),
     m('createPerSec', 'created/s', 'higher'),

@@ -6,7 +6,7 @@ import { RestateTimers } from './restate-timers.js';
 import { TickflowTimers } from './tickflow-timers.js';
 import { UnsupportedError, type TimerEngine } from './timer-engine.js';
 import { RestateWorkflows } from './restate-workflows.js';
-import { TickflowWorkflows } from './tickflow-workflows.js';
+import { TickflowWorkflows, type TickflowWorkflowsOptions } from './tickflow-workflows.js';
 import type { WorkflowEngine } from './workflow-engine.js';
 
 export function timerEngine(engine: EngineName): () => Promise<TimerEngine> {
@@ -24,7 +24,7 @@ export function timerEngine(engine: EngineName): () => Promise<TimerEngine> {
 
 export function workflowEngine(
   engine: EngineName,
-  options: { cacheSize?: number } = {},
+  options: TickflowWorkflowsOptions = {},
 ): () => Promise<WorkflowEngine> {
   switch (engine) {
     case 'tickflow':

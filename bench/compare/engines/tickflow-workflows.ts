@@ -53,6 +53,13 @@ async function* longSequence(ctx: WorkflowContext, steps: number) {
   return steps;
 }
 
+export interface TickflowWorkflowsOptions {
+  /** Executor cache entries; 0 turns the cache off. */
+  cacheSize?: number;
+  /** Register the activities `{ inline: true }` (engine `tickflow-inline`). */
+  inline?: boolean;
+}
+
 export class TickflowWorkflows implements WorkflowEngine {
   readonly #etcd: EmbeddedEtcd;
   readonly #dataDir: string;
@@ -61,7 +68,8 @@ export class TickflowWorkflows implements WorkflowEngine {
   readonly #done = new Map<string, (status: WorkflowRuntimeStatus) => void>();
   #seq = 0;
 
-  private constructor(etcd: EmbeddedEtcd, dataDir: string, cacheSize: number | undefined) {
+  private constructor(etcd: EmbeddedEtcd, dataDir: string, options: TickflowWorkflowsOptions) {
+    const { cacheSize, inline = false } = options;
     this.#etcd = etcd;
     this.#dataDir = dataDir;
     const store = { etcd: { hosts: etcd.hosts }, appId: 'bench' };
@@ -71,17 +79,17 @@ export class TickflowWorkflows implements WorkflowEngine {
       ...(cacheSize === undefined ? {} : { cacheSize }),
     });
     this.#runtime.registerWorkflow(sequence).registerWorkflow(fanout).registerWorkflow(longSequence);
-    this.#runtime.registerActivity(noop).registerActivity(stamp);
+    this.#runtime.registerActivity(noop, { inline }).registerActivity(stamp, { inline });
     this.#runtime.on('warning', (e) => process.stderr.write(`tickflow warning: ${e.message}\n`));
     this.#runtime.on('completed', (id, status) => this.#done.get(id)?.(status));
     this.#client = new WorkflowClient(store);
   }
 
   /** `cacheSize: 0` turns the executor cache off (every step replays the history). */
-  static async create(options: { cacheSize?: number } = {}): Promise<TickflowWorkflows> {
+  static async create(options: TickflowWorkflowsOptions = {}): Promise<TickflowWorkflows> {
     const dataDir = await mkdtemp(join(tmpdir(), 'tickflow-compare-etcd-'));
     const etcd = await startEmbeddedEtcd({ dataDir });
-    const engine = new TickflowWorkflows(etcd, dataDir, options.cacheSize);
+    const engine = new TickflowWorkflows(etcd, dataDir, options);
     const owned = new Promise<void>((resolve) =>
       engine.#runtime.timers.on('partitionsChanged', (p) => p.length === PARTITIONS && resolve()),
     );

@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { enableTypeScriptImports, isTypeScript, NO_TSX_HINT } from '../common/typescript-imports.js';
-import type { AnyActivity } from '../runtime/activities/activity-types.js';
+import type { ActivityRegistrationOptions, AnyActivity } from '../runtime/activities/activity-types.js';
 import type { AnyWorkflow } from '../engine/workflow-context.js';
 import type { RuntimeCore, WorkflowRegistrationOptions } from '../runtime/runtime-core.js';
 import { TickflowError } from '../common/tickflow-error.js';
@@ -23,11 +23,13 @@ export interface WorkflowModule {
   activities: Map<string, AnyActivity>;
   /** Registration options by workflow export key (the `workflowOptions` export), e.g. `failFast`. */
   workflowOptions: Map<string, WorkflowRegistrationOptions>;
+  /** Registration options by activity export key (the `activityOptions` export), e.g. `inline`. */
+  activityOptions: Map<string, ActivityRegistrationOptions>;
 }
 
 const EXPECTED =
   'an ES module exporting `workflows` and/or `activities` objects (name → function), and optionally ' +
-  '`workflowOptions` (name → registration options)';
+  '`workflowOptions` and `activityOptions` (name → registration options)';
 
 /**
  * Imports the module given to `--workflows` and reads its `workflows` and `activities` exports.
@@ -56,11 +58,13 @@ export async function loadWorkflowModule(path: string): Promise<WorkflowModule> 
     throw new WorkflowModuleError(path, `exports neither workflows nor activities; expected ${EXPECTED}`);
   }
   const workflows = functionsOf(path, exports, 'workflows') as Map<string, AnyWorkflow>;
+  const activities = functionsOf(path, exports, 'activities') as Map<string, AnyActivity>;
   return {
     path: absolute,
     workflows,
-    activities: functionsOf(path, exports, 'activities') as Map<string, AnyActivity>,
-    workflowOptions: optionsOf(path, exports, workflows),
+    activities,
+    workflowOptions: optionsOf(path, exports, 'workflowOptions', workflows),
+    activityOptions: optionsOf(path, exports, 'activityOptions', activities),
   };
 }
 
@@ -82,9 +86,15 @@ export function registerWorkflowModule(runtime: RuntimeCore, module: WorkflowMod
       runtime.registerWorkflowWithName(fn.name, fn, options);
   }
   for (const [key, fn] of module.activities) {
-    runtime.registerActivityWithName(key, fn);
+    const options = module.activityOptions.get(key);
+    try {
+      runtime.registerActivityWithName(key, fn, options);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new WorkflowModuleError(module.path, `activityOptions.${key}: ${reason}`, { cause: error });
+    }
     if (fn.name && fn.name !== key && !module.activities.has(fn.name))
-      runtime.registerActivityWithName(fn.name, fn);
+      runtime.registerActivityWithName(fn.name, fn, options);
   }
 }
 
@@ -112,39 +122,40 @@ function functionsOf(
 }
 
 /**
- * The optional `workflowOptions` export: registration options (`failFast`, `failureTypes`) by
- * workflow export key. Its shape is checked here so a typo names the file; the fields are checked
- * by the registration itself.
+ * The optional `workflowOptions` (`failFast`, `failureTypes`) or `activityOptions` (`inline`)
+ * export: registration options by export key. Its shape is checked here so a typo names the file;
+ * the fields are checked by the registration itself.
  */
-function optionsOf(
+function optionsOf<Options extends object>(
   path: string,
   exports: Record<string, unknown>,
-  workflows: ReadonlyMap<string, unknown>,
-): Map<string, WorkflowRegistrationOptions> {
-  const value = exports['workflowOptions'];
-  const found = new Map<string, WorkflowRegistrationOptions>();
+  name: 'workflowOptions' | 'activityOptions',
+  registered: ReadonlyMap<string, unknown>,
+): Map<string, Options> {
+  const value = exports[name];
+  const found = new Map<string, Options>();
   if (value === undefined) return found;
+  const kind = name === 'workflowOptions' ? 'workflow' : 'activity';
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new WorkflowModuleError(
       path,
-      `export \`workflowOptions\` must be an object of workflow name → options, got ${describe(value)}`,
+      `export \`${name}\` must be an object of ${kind} name → options, got ${describe(value)}`,
     );
   }
+  const example = name === 'workflowOptions' ? '{ failFast: true }' : '{ inline: true }';
   for (const [key, options] of Object.entries(value)) {
-    if (!workflows.has(key)) {
-      const known = [...workflows.keys()].join(', ') || 'none';
-      throw new WorkflowModuleError(
-        path,
-        `workflowOptions.${key} names no exported workflow (workflows: ${known})`,
-      );
+    if (!registered.has(key)) {
+      const known = [...registered.keys()].join(', ') || 'none';
+      const exported = name === 'workflowOptions' ? 'workflows' : 'activities';
+      throw new WorkflowModuleError(path, `${name}.${key} names no exported ${kind} (${exported}: ${known})`);
     }
     if (typeof options !== 'object' || options === null || Array.isArray(options)) {
       throw new WorkflowModuleError(
         path,
-        `workflowOptions.${key} must be an object such as { failFast: true }, got ${describe(options)}`,
+        `${name}.${key} must be an object such as ${example}, got ${describe(options)}`,
       );
     }
-    found.set(key, options as WorkflowRegistrationOptions);
+    found.set(key, options as Options);
   }
   return found;
 }

@@ -1,6 +1,6 @@
 /**
- * The `--workflows` module's optional `workflowOptions` export: registration options by workflow
- * name, checked when the module is loaded (a bad one names the file and the key).
+ * The `--workflows` module's optional `workflowOptions` and `activityOptions` exports: registration
+ * options by name, checked when the module is loaded (a bad one names the file and the key).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -74,4 +74,46 @@ test('a bad workflowOptions export names the file and the key', async (t) => {
     name: 'WorkflowModuleError',
     message: /bad-field\.mjs: workflowOptions\.strict: invalid failFast: "yes"; allowed: true or false/,
   });
+});
+
+const ACTIVITIES = `
+export const activities = { quick: function quick() { return 1; }, slow: function slow() { return 2; } };`;
+
+test('activityOptions mark activities inline; a bad one names the file and the key', async (t) => {
+  const module = await loadWorkflowModule(
+    await moduleFile('inline', `${ACTIVITIES}\nexport const activityOptions = { quick: { inline: true } };`),
+  );
+  t.deepEqual([...module.activityOptions], [['quick', { inline: true }]]);
+  const runtime = new WorkflowRuntime({ kv: new MemoryKv(), partitions: 1 });
+  const calls: Array<[string, unknown]> = [];
+  const register = runtime.registerActivityWithName.bind(runtime);
+  runtime.registerActivityWithName = (name, fn, options) => {
+    calls.push([name, options]);
+    return register(name, fn, options);
+  };
+  registerWorkflowModule(runtime, module);
+  t.deepEqual(calls, [
+    ['quick', { inline: true }],
+    ['slow', undefined],
+  ]);
+  const unknown = await moduleFile(
+    'unknown-activity',
+    `${ACTIVITIES}\nexport const activityOptions = { quik: {} };`,
+  );
+  await t.throwsAsync(loadWorkflowModule(unknown), {
+    message: /activityOptions\.quik names no exported activity \(activities: quick, slow\)/,
+  });
+  const badField = await loadWorkflowModule(
+    await moduleFile(
+      'bad-inline',
+      `${ACTIVITIES}\nexport const activityOptions = { quick: { inline: 'yes' } };`,
+    ),
+  );
+  t.throws(
+    () => registerWorkflowModule(new WorkflowRuntime({ kv: new MemoryKv(), partitions: 1 }), badField),
+    {
+      name: 'WorkflowModuleError',
+      message: /bad-inline\.mjs: activityOptions\.quick: invalid inline: "yes"; allowed: true or false/,
+    },
+  );
 });

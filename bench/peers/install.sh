@@ -26,4 +26,5 @@ else
 fi
 
 redis-server --version
-node -e "import('@restatedev/restate-server').then(() => console.log('restate-server package: ok'), (e) => { console.error(e.message); process.exit(1); })" || true
+# The server binary comes in a per-platform package; the benchmark runs it from there.
+"node_modules/@restatedev/restate-server-$(node -p 'process.platform + "-" + process.arch')/bin/restate-server" --version

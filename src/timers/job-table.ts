@@ -1,5 +1,5 @@
 import { DormantJob } from './dormant-job.js';
-import { DormantQueue } from './dormant-queue.js';
+import { DormantStore, type DormantFields } from './dormant-store.js';
 import { DueQueue } from './due-queue.js';
 import type { JobProgress, JobRecord } from './schedule/job.js';
 import type { LiveJob } from './live-job.js';
@@ -24,16 +24,19 @@ interface QueueEntry {
  * Jobs are keyed by (partition, name), as in etcd: with caller-chosen partition keys one name can
  * exist in two partitions, and those are two jobs.
  *
- * Memory: a job whose next tick is more than `horizonMs` ahead is kept dormant (DormantJob: no
- * record). Dormant jobs wait in their own queue, by tick, until they are half a horizon from due;
- * then `takeWaking` hands them out to be read again from etcd and `revive` makes them live. The
+ * Memory: a job whose next tick is more than `horizonMs` ahead is kept dormant: no record, only
+ * its name and a few numbers, in columns (DormantStore; the per-partition map holds its slot).
+ * Dormant jobs wait in their own queue, by tick, until they are half a horizon from due; then
+ * `takeWaking` hands them out (as DormantJob snapshots) to be read again from etcd and `revive`
+ * makes them live. The
  * half-horizon gap means a job is dormant for at least that long, so no read is wasted on a job
  * that would have been due at once, and a read has that long to complete before the tick.
  */
 export class JobTable {
-  readonly #partitions = new Map<number, Map<string, TableJob>>();
+  /** Per partition, name -> the live job, or the dormant job's slot in `#dormant`. */
+  readonly #partitions = new Map<number, Map<string, LiveJob | number>>();
   readonly #queue = new DueQueue<QueueEntry>();
-  readonly #dormant = new DormantQueue((job) => this.get(job.partition, job.name) === job);
+  readonly #dormant = new DormantStore();
   readonly #staged = new Map<string, Set<LiveJob>>();
   /**
    * Live jobs whose current tick was taken for delivery and is not complete yet: in flight,
@@ -42,8 +45,6 @@ export class JobTable {
    * queue. Bounded by the in-flight cap plus retries and staged triggers.
    */
   readonly #started = new Set<LiveJob>();
-  /** Dormant jobs handed out by `takeWaking` and not yet put back, revived or removed. */
-  readonly #waking = new Set<DormantJob>();
   readonly #horizonMs: number;
   readonly #wakeLeadMs: number;
   #size = 0;
@@ -61,11 +62,12 @@ export class JobTable {
 
   /** Jobs kept dormant (waiting, being read back, or waiting for their watch event). */
   get dormantCount(): number {
-    return this.#dormant.count;
+    return this.#dormant.size;
   }
 
+  /** The job; a dormant one as a fresh snapshot (see DormantJob). */
   get(partition: number, name: string): TableJob | undefined {
-    return this.#partitions.get(partition)?.get(name);
+    return this.#handle(this.#partitions.get(partition)?.get(name));
   }
 
   /**
@@ -99,29 +101,38 @@ export class JobTable {
     // the whole key alive.
     const own = record.name === name ? record.name : name;
     if (this.#beyondHorizon(tick, progress, nowMs)) {
-      return this.#addDormant(
-        new DormantJob(own, partition, modRevision, tick, progress.count, progress.lastTick, progressStored),
-      );
+      return this.#addDormant({
+        name: own,
+        partition,
+        modRevision,
+        tick,
+        count: progress.count,
+        lastTick: progress.lastTick,
+        progressStored,
+      });
     }
     return this.#addLive(own, partition, record, modRevision, progress, progressStored, tick);
   }
 
   /** Whether `job` is still the current incarnation of its name. */
   isCurrent(job: TableJob): boolean {
-    return (job.state === 'dormant' || job.token !== -1) && this.get(job.partition, job.name) === job;
+    const held = this.#partitions.get(job.partition)?.get(job.name);
+    if (job.state === 'dormant') return held === job.slot && this.#dormant.has(job.slot, job.generation);
+    return job.token !== -1 && held === job;
   }
 
   remove(partition: number, name: string): TableJob | undefined {
     const jobs = this.#partitions.get(partition);
-    const job = jobs?.get(name);
-    if (!jobs || !job) return undefined;
+    const held = jobs?.get(name);
+    if (!jobs || held === undefined) return undefined;
     jobs.delete(name);
     this.#size--;
-    if (job.state === 'dormant') {
-      this.#waking.delete(job);
-      this.#dormant.forget();
-      return job;
+    if (typeof held === 'number') {
+      const snapshot = this.#handle(held);
+      this.#dormant.free(held);
+      return snapshot;
     }
+    const job = held;
     this.#started.delete(job);
     job.token = -1;
     if (job.state === 'staged') this.#staged.get(job.record.target)?.delete(job);
@@ -137,8 +148,14 @@ export class JobTable {
     return removed;
   }
 
+  /** The jobs of `partition`; dormant ones as snapshots. */
   jobsOf(partition: number): TableJob[] {
-    return [...(this.#partitions.get(partition)?.values() ?? [])];
+    const out: TableJob[] = [];
+    for (const held of this.#partitions.get(partition)?.values() ?? []) {
+      const job = this.#handle(held);
+      if (job) out.push(job);
+    }
+    return out;
   }
 
   /**
@@ -155,16 +172,22 @@ export class JobTable {
     const { name, partition } = job;
     this.remove(partition, name);
     const p = job.progress;
-    this.#addDormant(
-      new DormantJob(name, partition, job.modRevision, job.tick, p.count, p.lastTick, job.progressStored),
-    );
+    this.#addDormant({
+      name,
+      partition,
+      modRevision: job.modRevision,
+      tick: job.tick,
+      count: p.count,
+      lastTick: p.lastTick,
+      progressStored: job.progressStored,
+    });
     return true;
   }
 
-  /** When the earliest dormant job should be read back, skipping stale entries. */
+  /** When the earliest dormant job should be read back. */
   nextWakeAt(): number | undefined {
-    const top = this.#dormant.peek();
-    return top && top.tick - this.#wakeLeadMs;
+    const tick = this.#dormant.firstTick();
+    return tick === undefined ? undefined : tick - this.#wakeLeadMs;
   }
 
   /**
@@ -176,19 +199,16 @@ export class JobTable {
     while (out.length < max) {
       const at = this.nextWakeAt();
       if (at === undefined || at > nowMs) break;
-      const job = this.#dormant.take();
-      if (job) {
-        this.#waking.add(job);
-        out.push(job);
-      }
+      const slot = this.#dormant.takeFirst();
+      if (slot === undefined) break;
+      out.push(new DormantJob(this.#dormant.fields(slot), slot, this.#dormant.generation(slot)));
     }
     return out;
   }
 
   /** Puts back a dormant job taken by `takeWaking` (its read failed), if it is still current. */
   sleep(job: DormantJob): void {
-    this.#waking.delete(job);
-    this.#dormant.putBack(job);
+    if (this.isCurrent(job)) this.#dormant.putBack(job.slot);
   }
 
   /**
@@ -197,7 +217,7 @@ export class JobTable {
    * while the record was read, or the partition was released).
    */
   revive(dormant: DormantJob, record: JobRecord): LiveJob | undefined {
-    if (this.get(dormant.partition, dormant.name) !== dormant) return undefined;
+    if (!this.isCurrent(dormant)) return undefined;
     this.remove(dormant.partition, dormant.name);
     const progress: JobProgress = {
       jobRevision: dormant.modRevision,
@@ -258,13 +278,10 @@ export class JobTable {
       if (job.token === token && job.state === 'waiting') note(job.partition, job.tick);
     });
     for (const job of this.#started) note(job.partition, job.tick);
-    for (const job of this.#waking) note(job.partition, job.tick);
-    const top = this.#dormant.peek();
-    if (top !== undefined && top.tick <= nowMs) {
-      for (const jobs of this.#partitions.values()) {
-        for (const job of jobs.values()) if (job.state === 'dormant') note(job.partition, job.tick);
-      }
-    }
+    const dormant = this.#dormant;
+    for (const slot of dormant.waking()) note(dormant.partitionOf(slot), dormant.tickOf(slot));
+    const first = dormant.firstTick();
+    if (first !== undefined && first <= nowMs) dormant.forEach(note);
     return oldest;
   }
 
@@ -303,7 +320,6 @@ export class JobTable {
     this.#dormant.clear();
     this.#staged.clear();
     this.#started.clear();
-    this.#waking.clear();
   }
 
   /**
@@ -314,11 +330,17 @@ export class JobTable {
     return tick - nowMs > this.#horizonMs && progress.attempts === 0;
   }
 
-  #set(job: TableJob): void {
-    let jobs = this.#partitions.get(job.partition);
-    if (!jobs) this.#partitions.set(job.partition, (jobs = new Map()));
-    jobs.set(job.name, job);
+  #set(partition: number, name: string, held: LiveJob | number): void {
+    let jobs = this.#partitions.get(partition);
+    if (!jobs) this.#partitions.set(partition, (jobs = new Map()));
+    jobs.set(name, held);
     this.#size++;
+  }
+
+  /** What the map holds, as callers see it: a dormant slot becomes a snapshot. */
+  #handle(held: LiveJob | number | undefined): TableJob | undefined {
+    if (typeof held !== 'number') return held;
+    return new DormantJob(this.#dormant.fields(held), held, this.#dormant.generation(held));
   }
 
   #addLive(
@@ -342,14 +364,14 @@ export class JobTable {
       state: 'waiting',
       token: 0,
     };
-    this.#set(job);
+    this.#set(partition, name, job);
     this.enqueue(job, tick);
     return job;
   }
 
-  #addDormant(job: DormantJob): DormantJob {
-    this.#set(job);
-    this.#dormant.add(job);
-    return job;
+  #addDormant(fields: DormantFields): DormantJob {
+    const slot = this.#dormant.add(fields);
+    this.#set(fields.partition, fields.name, slot);
+    return new DormantJob(fields, slot, this.#dormant.generation(slot));
   }
 }

@@ -111,7 +111,7 @@ test('a dormant job past its tick (read-back failing) is overdue, taken or put b
   t.deepEqual([...table.oldestOverdue(T0 + 59_999)], [], 'not due yet');
   // The waker takes it to read it back; the read keeps failing past its tick.
   const [taken] = table.takeWaking(T0 + 55_000, 10);
-  t.is<unknown, unknown>(taken, far);
+  t.deepEqual<unknown, unknown>(taken, far);
   t.deepEqual([...table.oldestOverdue(T0 + 61_000)], [[5, T0 + 60_000]], 'while being read');
   if (taken) table.sleep(taken);
   t.deepEqual([...table.oldestOverdue(T0 + 62_000)], [[5, T0 + 60_000]], 'put back after a failed read');

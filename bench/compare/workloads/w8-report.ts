@@ -5,7 +5,7 @@
 import { formatCell } from '../../lib/table.js';
 import type { MetricInfo } from '../metrics.js';
 import type { Cell } from '../runner.js';
-import { PHASES, type Phase } from './w8-tally.js';
+import { PHASES, SERIES_STEP_S, SETTLED_BELOW_MS, type Phase } from './w8-tally.js';
 
 const PHASE_LABEL: Record<Phase, string> = {
   before: 'before the kill',
@@ -40,6 +40,11 @@ export const W8_FIGURES: readonly Figure[] = [
   },
   { key: 'victimPartitions', label: 'partitions the killed replica served', better: 'info', killOnly: true },
   ...lateness('cron', 'cron'),
+  {
+    key: 'cron.settledMs',
+    label: `kill → cron lateness p99 under ${SETTLED_BELOW_MS / 1000} s in every later second (ms)`,
+    better: 'lower',
+  },
   { key: 'cron.checked', label: 'cron ticks due in the measured span', better: 'info' },
   {
     key: 'cron.duplicates',
@@ -49,6 +54,11 @@ export const W8_FIGURES: readonly Figure[] = [
   { key: 'cron.missing', label: 'cron ticks missing after the drain', better: 'lower' },
   { key: 'cron.early', label: 'cron ticks delivered early', better: 'lower' },
   ...lateness('wf', 'workflow timer (due → next activity runs)'),
+  {
+    key: 'wf.settledMs',
+    label: `kill → workflow timer lateness p99 under ${SETTLED_BELOW_MS / 1000} s in every later second (ms)`,
+    better: 'lower',
+  },
   { key: 'wf.checked', label: 'workflow timers due in the measured span', better: 'info' },
   { key: 'wf.duplicates', label: 'activities after a timer run twice', better: 'lower' },
   { key: 'wf.missing', label: 'workflow timers whose activity never ran', better: 'lower' },
@@ -79,5 +89,37 @@ export function w8Table(cell: Cell | undefined): string[] {
     if (kill === '–' && (base === '–' || base === '')) continue;
     out.push(`| ${f.label} | ${kill} | ${base} |`);
   }
+  for (const [what, name] of [
+    ['cron', 'cron ticks'],
+    ['wf', 'workflow timers'],
+  ] as const) {
+    const runs = (
+      [
+        ['kill', 'with the kill'],
+        ['base', 'without'],
+      ] as const
+    )
+      .map(([run, label]) => {
+        const series = seriesOf(cell, `${run}.${what}.p99At.`);
+        return series === '' ? '' : `${label}: ${series}`;
+      })
+      .filter((t) => t !== '');
+    if (runs.length > 0)
+      out.push(
+        '',
+        `- Lateness p99 (ms) of the ${name} due in one second, every ${SERIES_STEP_S} s (seconds from the kill): ` +
+          `${runs.join('; ')}.`,
+      );
+  }
   return out;
+}
+
+/** "-20 s 31, -15 s 40, …" from the keys `<prefix><second>`, in time order. */
+function seriesOf(cell: Cell | undefined, prefix: string): string {
+  return Object.entries(cell?.median ?? {})
+    .filter(([key, value]) => key.startsWith(prefix) && !Number.isNaN(value))
+    .map(([key, value]) => [Number(key.slice(prefix.length)), value] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map(([second, value]) => `${second} s ${formatCell(value, 0)}`)
+    .join(', ');
 }

@@ -32,6 +32,11 @@ export interface W8Phases {
 }
 
 export const PHASES = ['before', 'takeover', 'after'] as const;
+
+/** Lateness p99 under this in every later second counts as recovered (W2's bar). */
+export const SETTLED_BELOW_MS = 1_000;
+/** The series in the results holds the p99 of every this-many-th second from the kill. */
+export const SERIES_STEP_S = 5;
 export type Phase = (typeof PHASES)[number];
 
 export function cronFirstDue(
@@ -231,11 +236,31 @@ export class W8Tally {
       ['wf', this.#timers],
     ] as const) {
       const lateness: Record<Phase, number[]> = { before: [], takeover: [], after: [] };
+      /** Lateness by second of due time, counted from the kill (negative before it). */
+      const bySecond = new Map<number, number[]>();
       let checked = 0;
       grid.forEachDue(measureFrom, endAt, (slot, dueAt) => {
         checked++;
-        if ((grid.counts[slot] ?? 0) > 0) lateness[phaseOf(dueAt)].push((grid.first[slot] ?? 0) - dueAt);
+        if ((grid.counts[slot] ?? 0) === 0) return;
+        const late = (grid.first[slot] ?? 0) - dueAt;
+        lateness[phaseOf(dueAt)].push(late);
+        const second = Math.floor((dueAt - phases.killAt) / 1000);
+        const list = bySecond.get(second) ?? [];
+        list.push(late);
+        bySecond.set(second, list);
       });
+      const p99BySecond = new Map(
+        [...bySecond].map(([second, values]) => [
+          second,
+          percentileOfSorted(
+            values.sort((a, b) => a - b),
+            99,
+          ),
+        ]),
+      );
+      for (const [second, p99] of p99BySecond)
+        if (second % SERIES_STEP_S === 0) out[`${name}.p99At.${second}`] = p99;
+      out[`${name}.settledMs`] = settledAfter(p99BySecond);
       for (const phase of PHASES) {
         const sorted = lateness[phase].sort((a, b) => a - b);
         out[`${name}.${phase}.n`] = sorted.length;
@@ -253,4 +278,19 @@ export class W8Tally {
     out['malformedRecords'] = this.malformed;
     return out;
   }
+}
+
+/**
+ * Milliseconds from the kill until the start of the first second (at or after the kill) from
+ * which every second's lateness p99 stays under SETTLED_BELOW_MS; NaN if the last one is over.
+ */
+export function settledAfter(p99BySecond: ReadonlyMap<number, number>): number {
+  const seconds = [...p99BySecond.keys()].filter((s) => s >= 0).sort((a, b) => a - b);
+  let settled: number | undefined;
+  for (let i = seconds.length - 1; i >= 0; i--) {
+    const second = seconds[i] ?? 0;
+    if ((p99BySecond.get(second) ?? Infinity) >= SETTLED_BELOW_MS) break;
+    settled = second;
+  }
+  return settled === undefined ? Number.NaN : settled * 1000;
 }

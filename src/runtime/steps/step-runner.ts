@@ -15,6 +15,7 @@ import type { InstanceStore } from '../instances/instance-store.js';
 import type { InstanceRecord } from '../instances/instance-record.js';
 import { wakeOps } from '../reminders/reminder-ops.js';
 import { openingEvent } from '../lifecycle/start-ops.js';
+import { reminderNames } from '../instances/instance-keys.js';
 import { StepTooLargeError, stepTooLargeResult, unwritableStepResult } from './step-size-limit.js';
 import { buildStepCommit, type StepCommit } from './step-ops.js';
 import type { StepDeps } from '../step-deps.js';
@@ -25,6 +26,7 @@ import { stalledStepOps } from './stall-ops.js';
 import { WorkflowStalledError } from './stall-warning.js';
 import type { RemoteStepper } from '../remote/remote-executor.js';
 import { runInlineRounds, type InlineActivities } from './inline-rounds.js';
+import { DELIVERY_STEP_BYTES, takeDeliveries, type Delivery } from './delivery-portion.js';
 
 export interface StepRunnerOptions extends StepDeps {
   cacheSize: number;
@@ -52,15 +54,6 @@ export interface StepRunnerOptions extends StepDeps {
   onLocalActivities?(instanceId: string, generation: number, actions: ScheduleTaskAction[]): void;
 }
 
-interface Mailbox {
-  pending: HistoryEvent[];
-  /** Deletes (of fallback reminders) to commit with the step that records the pending events. */
-  cleanup: StoreOp[];
-  /** Some delivery (a wake) asked for the inbox to be read. */
-  readInbox: boolean;
-  waiters: Array<{ resolve(): void; reject(error: unknown): void }>;
-}
-
 /** Inbox messages consumed per step; more are taken by the next step right away. */
 const INBOX_BATCH = 64;
 const NO_MESSAGES: Awaited<ReturnType<InstanceStore['inbox']>> = {
@@ -79,7 +72,8 @@ const MAX_CONFLICTS = 25;
 export class StepRunner {
   readonly #o: StepRunnerOptions;
   readonly #cache: ExecutorCache;
-  readonly #mailboxes = new Map<string, Mailbox>();
+  /** In-process deliveries waiting for each instance's running step, in order. */
+  readonly #mailboxes = new Map<string, Delivery[]>();
 
   constructor(options: StepRunnerOptions) {
     this.#o = options;
@@ -112,36 +106,31 @@ export class StepRunner {
     cleanup: StoreOp[] = [],
   ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      let mailbox = this.#mailboxes.get(instanceId);
-      const start = !mailbox;
-      if (!mailbox) {
-        mailbox = { pending: [], cleanup: [], readInbox: false, waiters: [] };
-        this.#mailboxes.set(instanceId, mailbox);
+      const queued = this.#mailboxes.get(instanceId);
+      const delivery = { events, cleanup, readInbox, resolve, reject };
+      if (queued) {
+        queued.push(delivery);
+        return;
       }
-      mailbox.pending.push(...events);
-      mailbox.cleanup.push(...cleanup);
-      mailbox.readInbox ||= readInbox;
-      mailbox.waiters.push({ resolve, reject });
-      if (start) void this.#drain(instanceId, mailbox);
+      const mailbox = [delivery];
+      this.#mailboxes.set(instanceId, mailbox);
+      void this.#drain(instanceId, mailbox);
     });
   }
 
-  async #drain(instanceId: string, mailbox: Mailbox): Promise<void> {
-    while (mailbox.waiters.length > 0) {
-      const events = mailbox.pending;
-      const waiters = mailbox.waiters;
-      const readInbox = mailbox.readInbox;
-      const cleanup = mailbox.cleanup;
-      mailbox.pending = [];
-      mailbox.cleanup = [];
-      mailbox.waiters = [];
-      mailbox.readInbox = false;
+  /** Steps the instance until its mailbox is empty, a byte-bounded portion of deliveries at a time. */
+  async #drain(instanceId: string, mailbox: Delivery[]): Promise<void> {
+    while (mailbox.length > 0) {
+      const taken = takeDeliveries(mailbox, DELIVERY_STEP_BYTES);
+      const events = taken.flatMap((d) => d.events);
+      const cleanup = taken.flatMap((d) => d.cleanup);
+      const readInbox = taken.some((d) => d.readInbox);
       try {
         await this.#runSteps(instanceId, events, readInbox, cleanup);
-        for (const w of waiters) w.resolve();
+        for (const d of taken) d.resolve();
       } catch (error) {
         this.#cache.delete(instanceId);
-        for (const w of waiters) w.reject(error);
+        for (const d of taken) d.reject(error);
       }
     }
     this.#mailboxes.delete(instanceId);
@@ -222,12 +211,13 @@ export class StepRunner {
     let result;
     /** Set when inline rounds left the executor unusable after this step (see `runInlineRounds`). */
     let executorSpent = false;
+    let leftovers: HistoryEvent[] = [];
     try {
       result = await cached.executor.step([{ type: 'OrchestratorStarted', timestamp: now }, ...incoming]);
       const inline = this.#o.inline;
       // Workflows run by remote workers are left out: each round would be a round trip to one.
       if (inline && this.#o.workflows.get(record.name) !== undefined) {
-        ({ result, executorSpent } = await runInlineRounds({
+        ({ result, executorSpent, leftovers } = await runInlineRounds({
           executor: cached.executor,
           first: result,
           instanceId,
@@ -318,9 +308,11 @@ export class StepRunner {
       this.#cache.delete(instanceId);
       return 'conflict';
     }
-    if (built.localActivities.length > 0) {
-      this.#o.onLocalActivities?.(instanceId, record.generation, built.localActivities);
-    }
+    const toStart =
+      leftovers.length === 0
+        ? built.localActivities
+        : this.#deliverLeftovers(instanceId, record.generation, built.localActivities, leftovers);
+    if (toStart.length > 0) this.#o.onLocalActivities?.(instanceId, record.generation, toStart);
     for (const warning of stepped.warnings) this.#o.logger.warn(`${instanceId}: ${warning.message}`);
     this.#o.events.emit('step', {
       instanceId,
@@ -345,6 +337,31 @@ export class StepRunner {
     if (isTerminalStatus(built.record.status))
       this.#o.events.emit('completed', instanceId, built.record.status);
     return built.restarted ? 'more' : more;
+  }
+
+  /**
+   * Hands the outcomes of inline calls that did not fit their step to the instance's next steps,
+   * each with the delete of its (now committed) fallback reminder; returns the step's other
+   * in-process activities, which are still to start.
+   */
+  #deliverLeftovers(
+    instanceId: string,
+    generation: number,
+    local: ScheduleTaskAction[],
+    leftovers: HistoryEvent[],
+  ): ScheduleTaskAction[] {
+    const ran = new Set<number>();
+    for (const outcome of leftovers) {
+      if (!('eventId' in outcome)) continue;
+      ran.add(outcome.eventId);
+      const name = reminderNames.activity(instanceId, generation, outcome.eventId);
+      const cleanup = this.#o.reminders.deleteJobOps(name, instanceId);
+      // Should this fail, the fallback reminder runs the activity again: nothing is lost.
+      this.deliver(instanceId, [outcome], false, cleanup).catch((error: unknown) =>
+        this.#o.warn?.(error instanceof Error ? error : new Error(String(error))),
+      );
+    }
+    return local.filter((a) => !ran.has(a.id));
   }
 
   /**

@@ -1,6 +1,7 @@
 import test from 'ava';
 import {
   WorkflowRuntime,
+  WorkflowRuntimeStatus,
   type StepEvent,
   type WorkflowActivityContext,
   type WorkflowContext,
@@ -187,3 +188,40 @@ test('history committed by inline rounds replays on another replica', async (t) 
   t.is(state.serializedOutput, '130');
   t.is(await steps(id), 1, 'the event, the last activity and the completion: one step after the replay');
 });
+
+function big(_ctx: WorkflowActivityContext, i: number): string {
+  return String(i).padEnd(200 * 1024, 'x');
+}
+
+async function* bigFanOut(ctx: WorkflowContext) {
+  const all = yield* ctx.whenAll(Array.from({ length: 10 }, (_, i) => ctx.callActivity<string>(big, i)));
+  return all.map((s) => s.slice(0, 1));
+}
+
+for (const inline of [false, true]) {
+  test(`a fan-out of large results is recorded over several steps, never one too large (inline ${inline})`, async (t) => {
+    // Ten results of 200 KiB each fit the payload limit alone but not one etcd request together.
+    const { client, runtime } = await startRuntime(t, etcd, (rt) =>
+      rt.registerWorkflow(bigFanOut).registerActivity(big, { inline }),
+    );
+    const steps = countSteps(runtime);
+    const id = await client.scheduleNewWorkflow(bigFanOut);
+    const state = await client.waitForWorkflowCompletion(id, true, 30);
+    t.is(state.runtimeStatus, WorkflowRuntimeStatus.COMPLETED, state.workflowFailureDetails?.message);
+    t.deepEqual(JSON.parse(state.serializedOutput ?? 'null'), [
+      '0',
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+      '7',
+      '8',
+      '9',
+    ]);
+    t.true((await steps(id)) >= 5, 'at most about 256 KiB of results per step');
+    t.deepEqual([...completionCounts(await client.getWorkflowHistory(id)).values()], Array(10).fill(1));
+    t.deepEqual(await runtime.timers.list({ prefix: `wf~${id}~` }), []);
+  });
+}

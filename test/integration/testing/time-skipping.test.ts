@@ -261,3 +261,32 @@ test('mocks replace activities by name, record calls, and restore the registered
     message: /never called with "ada"/,
   });
 });
+
+test('inline activities registered on the environment runtime run inside their steps in virtual time', async (t) => {
+  const env = await createEnv(t);
+  let calls = 0;
+  function double(_ctx: unknown, n: number): number {
+    calls++;
+    return n * 2;
+  }
+  async function* doubleAfterADay(ctx: WorkflowContext, n: number) {
+    yield ctx.createTimer('24h');
+    const once = yield* ctx.callActivity<number>(double, n);
+    return yield* ctx.callActivity<number>(double, once);
+  }
+  env.runtime.registerWorkflow(doubleAfterADay).registerActivity(double, { inline: true });
+  const id = 'inline-day';
+  const steps: string[] = [];
+  env.runtime.on('step', (e) => steps.push(e.instanceId));
+  // The runtime reports a step after its commit, which the client may see first.
+  const completed = new Promise<void>((resolve) =>
+    env.runtime.on('completed', (done) => done === id && resolve()),
+  );
+  await env.client.scheduleNewWorkflow(doubleAfterADay, 3, id);
+  const state = await env.client.waitForWorkflowCompletion(id, true, 60);
+  await completed;
+  t.is(state.serializedOutput, '12');
+  t.is(calls, 2);
+  // The start (with the timer), then the timer's step runs both activities and completes.
+  t.is(steps.filter((s) => s === id).length, 2);
+});

@@ -11,7 +11,7 @@ import type { WorkflowLogger } from '../engine/logger.js';
 import { silentLogger } from '../engine/logger.js';
 import type { AnyWorkflow } from '../engine/workflow-context.js';
 import type { ActivityRegistrationOptions, AnyActivity } from './activities/activity-types.js';
-import { ActivityRunner } from './activities/activity-runner.js';
+import { ActivityRunner, activityCall } from './activities/activity-runner.js';
 import { DEFAULT_MAX_HISTORY_EVENTS } from './instances/history-limit.js';
 import { resolveMaxPayloadBytes } from '../engine/payload-limit.js';
 import { WorkflowValidationError } from './workflow-errors.js';
@@ -189,14 +189,7 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
         // While stopping, no new inline run starts: the step commits, the reminder runs it.
         isInline: (name) => this.#started && this.#inlineActivities.has(name),
         run: (instanceId, generation, a) =>
-          this.#activityRunner.executeInline({
-            instanceId,
-            generation,
-            eventId: a.id,
-            name: a.name,
-            ...(a.input !== undefined && { input: a.input }),
-            ...(a.attempt !== undefined && { attempt: a.attempt }),
-          }),
+          this.#activityRunner.executeInline(activityCall(instanceId, generation, a)),
         limits: resolveInlineLimits(
           options.inlineActivities,
           (field, value, allowed) => new WorkflowValidationError(field, value, allowed),
@@ -205,16 +198,7 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
       // While stopping, new activities go out through their reminders, due at once.
       localActivityDelayMs: () => (this.#started ? fallbackMs : undefined),
       onLocalActivities: (instanceId, generation, actions) => {
-        for (const a of actions) {
-          this.#activityRunner.startLocal({
-            instanceId,
-            generation,
-            eventId: a.id,
-            name: a.name,
-            ...(a.input !== undefined && { input: a.input }),
-            ...(a.attempt !== undefined && { attempt: a.attempt }),
-          });
-        }
+        for (const a of actions) this.#activityRunner.startLocal(activityCall(instanceId, generation, a));
       },
     });
   }

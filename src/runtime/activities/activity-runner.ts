@@ -2,6 +2,7 @@ import type { EventEmitter } from 'eventemitter3';
 import type { Clock } from '../../common/clock.js';
 import type { StoreOp } from '../../etcd/store-op.js';
 import type { HistoryEvent } from '../../history/events.js';
+import type { ScheduleTaskAction } from '../../engine/actions.js';
 import { toFailureDetails } from '../../history/failure-details.js';
 import { boundedFailure } from '../../engine/bounded-failure.js';
 import { PayloadTooLargeError, payloadBytes } from '../../engine/payload-limit.js';
@@ -25,6 +26,22 @@ export interface ActivityCall {
   name: string;
   input?: unknown;
   attempt?: number;
+}
+
+/** The call a ScheduleTask action of `instanceId`'s `generation` stands for. */
+export function activityCall(
+  instanceId: string,
+  generation: number,
+  action: ScheduleTaskAction,
+): ActivityCall {
+  return {
+    instanceId,
+    generation,
+    eventId: action.id,
+    name: action.name,
+    ...(action.input !== undefined && { input: action.input }),
+    ...(action.attempt !== undefined && { attempt: action.attempt }),
+  };
 }
 
 export interface ActivityRunnerOptions {

@@ -26,6 +26,7 @@ import { stalledStepOps } from './stall-ops.js';
 import { WorkflowStalledError } from './stall-warning.js';
 import type { RemoteStepper } from '../remote/remote-executor.js';
 import { runInlineRounds, type InlineActivities } from './inline-rounds.js';
+import { inlineCalls } from './inline-merge.js';
 import { DELIVERY_STEP_BYTES, takeDeliveries, type Delivery } from './delivery-portion.js';
 
 export interface StepRunnerOptions extends StepDeps {
@@ -216,7 +217,8 @@ export class StepRunner {
       result = await cached.executor.step([{ type: 'OrchestratorStarted', timestamp: now }, ...incoming]);
       const inline = this.#o.inline;
       // Workflows run by remote workers are left out: each round would be a round trip to one.
-      if (inline && this.#o.workflows.get(record.name) !== undefined) {
+      const goesOn = inline !== undefined && inlineCalls(result, inline.isInline).length > 0;
+      if (goesOn && this.#o.workflows.get(record.name) !== undefined) {
         ({ result, executorSpent, leftovers } = await runInlineRounds({
           executor: cached.executor,
           first: result,

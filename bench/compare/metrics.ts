@@ -97,7 +97,7 @@ export const METRICS: Record<WorkloadName, MetricInfo[]> = {
     m('rssMiB', 'RSS of the benchmark process (MiB; tickflow: the replica alone)', 'lower'),
     m('producerRssMiB', 'RSS of the producer process (MiB; tickflow only)', 'lower'),
     m('storeRssMiB', 'RSS of the store process (MiB)', 'lower'),
-    m('heapBytesPerTimer', 'benchmark process live heap after GC, bytes/timer', 'lower'),
+    m('heapBytesPerTimer', 'benchmark process live heap + array buffers after GC, bytes/timer', 'lower'),
     m('rssBytesPerTimer', 'benchmark process peak RSS growth, bytes/timer', 'lower'),
     m('storeRssBytesPerTimer', 'store RSS growth, bytes/timer', 'lower'),
     m('storeBytesPerTimer', 'store data, bytes/timer', 'lower'),

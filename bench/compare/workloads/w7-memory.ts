@@ -64,10 +64,15 @@ export async function w7Memory(engine: TimerEngine, n: number, progress: Progres
   };
 }
 
-/** Heap in use after a full GC (the runner starts children with --expose-gc): what stays live. */
+/**
+ * Heap and array buffers in use after a full GC (the runner starts children with --expose-gc):
+ * what stays live. Array buffers count too: tickflow keeps dormant jobs in typed arrays, whose
+ * memory is outside the JS heap.
+ */
 function settledHeap(): number {
   globalThis.gc?.();
-  return process.memoryUsage().heapUsed;
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return heapUsed + arrayBuffers;
 }
 
 async function storeRss(pids: readonly number[]): Promise<number> {

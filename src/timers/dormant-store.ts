@@ -1,8 +1,11 @@
+import { DormantNames } from './dormant-names.js';
+
 /** Slots allocated the first time; the columns double from there. */
 const INITIAL_CAPACITY = 1024;
 
 const PROGRESS_STORED = 1;
 const WAKING = 2;
+const USED = 4;
 
 /** One dormant job as the store hands it out: its fields, read from the columns. */
 export interface DormantFields {
@@ -21,11 +24,16 @@ export interface DormantFields {
  *
  * Why columns: a million jobs due far ahead are the memory a replica holds for them, and as
  * objects each one cost 84 bytes plus its queue entry (a double field is a boxed number of its
- * own, and every object has a header). Here a one-shot job costs 37 bytes of columns (name
- * reference 4, partition 4, tick 8, mod revision 8, generation 4, flags 1, heap position 4, heap
- * entry 4), plus 16 for `count` and `lastTick` once any dormant job has a completed tick (those
- * two columns are allocated on first use, as one-shot jobs never need them). Capacity doubles as
- * needed and never shrinks; freed slots are reused first.
+ * own, and every object has a header), plus some 60 bytes for its name string and map entry.
+ * Here a one-shot job costs 33 bytes of columns (partition 4, tick 8, mod revision 8, generation
+ * 4, flags 1, heap position 4, heap entry 4), its name about 23 more in DormantNames (UTF-8 bytes
+ * in an arena, offset, length, hash buckets), plus 16 for `count` and `lastTick` once any dormant
+ * job has a completed tick (those two columns are allocated on first use, as one-shot jobs never
+ * need them). Capacity doubles as needed and never shrinks; freed slots are reused first.
+ *
+ * Jobs are found by (partition, name) with `find`: the store is the table's index of its dormant
+ * jobs, and at most one job per (partition, name) may be held (the table removes the old one
+ * first).
  *
  * A slot is identified by (slot, generation): freeing a slot bumps its generation, so a handle
  * taken before (see DormantJob) can tell that the job it stood for is gone even once the slot is
@@ -36,8 +44,9 @@ export interface DormantFields {
  */
 export class DormantStore {
   #capacity = 0;
-  /** Slot -> name (the same string the table's map is keyed by); undefined when free. */
-  readonly #names: Array<string | undefined> = [];
+  /** Slots ever handed out: the ones below are in use or on the free list. */
+  #highWater = 0;
+  readonly #names = new DormantNames((slot) => this.#partition[slot] ?? 0);
   #partition = new Int32Array(0);
   #tick = new Float64Array(0);
   #modRevision = new Float64Array(0);
@@ -64,11 +73,11 @@ export class DormantStore {
   /** Adds a job, queued by its tick; returns its slot. */
   add(job: DormantFields): number {
     const slot = this.#allocate();
-    this.#names[slot] = job.name;
     this.#partition[slot] = job.partition;
+    this.#names.add(slot, job.name);
     this.#tick[slot] = job.tick;
     this.#modRevision[slot] = job.modRevision;
-    this.#flags[slot] = job.progressStored ? PROGRESS_STORED : 0;
+    this.#flags[slot] = USED | (job.progressStored ? PROGRESS_STORED : 0);
     if (job.count !== 0 || job.lastTick !== undefined || this.#count) {
       const [count, lastTick] = this.#progressColumns();
       count[slot] = job.count;
@@ -79,9 +88,23 @@ export class DormantStore {
     return slot;
   }
 
+  /** The slot of the job named `name` in `partition`, if held. */
+  find(partition: number, name: string): number | undefined {
+    return this.#names.find(partition, name);
+  }
+
+  /** The slots of `partition`'s jobs (a scan of every slot). */
+  slotsOf(partition: number): number[] {
+    const out: number[] = [];
+    for (let slot = 0; slot < this.#highWater; slot++) {
+      if (this.#used(slot) && this.#partition[slot] === partition) out.push(slot);
+    }
+    return out;
+  }
+
   /** Whether `slot` still holds the job it held at `generation`. */
   has(slot: number, generation: number): boolean {
-    return slot < this.#capacity && this.#names[slot] !== undefined && this.#generation[slot] === generation;
+    return slot < this.#capacity && this.#used(slot) && this.#generation[slot] === generation;
   }
 
   generation(slot: number): number {
@@ -92,7 +115,7 @@ export class DormantStore {
   fields(slot: number): DormantFields {
     const lastTick = this.#lastTick?.[slot];
     return {
-      name: this.#names[slot] ?? '',
+      name: this.#names.nameOf(slot),
       partition: this.#partition[slot] ?? 0,
       modRevision: this.#modRevision[slot] ?? 0,
       tick: this.#tick[slot] ?? 0,
@@ -112,11 +135,11 @@ export class DormantStore {
 
   /** Frees `slot`: out of the heap or the waking set, and its generation moves on. */
   free(slot: number): void {
-    if (this.#names[slot] === undefined) return;
+    if (!this.#used(slot)) return;
     const pos = this.#heapPos[slot] ?? -1;
     if (pos >= 0) this.#removeAt(pos);
     this.#waking.delete(slot);
-    this.#names[slot] = undefined;
+    this.#names.delete(slot);
     this.#flags[slot] = 0;
     this.#generation[slot] = ((this.#generation[slot] ?? 0) + 1) >>> 0;
     this.#free.push(slot);
@@ -153,21 +176,25 @@ export class DormantStore {
 
   /** Calls `visit` with the partition and tick of every job held. */
   forEach(visit: (partition: number, tick: number) => void): void {
-    for (let slot = 0; slot < this.#capacity; slot++) {
-      if (this.#names[slot] !== undefined) visit(this.#partition[slot] ?? 0, this.#tick[slot] ?? 0);
+    for (let slot = 0; slot < this.#highWater; slot++) {
+      if (this.#used(slot)) visit(this.#partition[slot] ?? 0, this.#tick[slot] ?? 0);
     }
   }
 
   clear(): void {
-    for (let slot = 0; slot < this.#capacity; slot++) if (this.#names[slot] !== undefined) this.free(slot);
+    for (let slot = 0; slot < this.#highWater; slot++) if (this.#used(slot)) this.free(slot);
+    this.#names.clear();
+  }
+
+  #used(slot: number): boolean {
+    return ((this.#flags[slot] ?? 0) & USED) !== 0;
   }
 
   #allocate(): number {
     const reused = this.#free.pop();
     if (reused !== undefined) return reused;
-    const slot = this.#names.length;
+    const slot = this.#highWater++;
     if (slot >= this.#capacity) this.#grow(Math.max(INITIAL_CAPACITY, this.#capacity * 2));
-    this.#names.push(undefined);
     this.#heapPos[slot] = -1;
     return slot;
   }
@@ -190,6 +217,7 @@ export class DormantStore {
     this.#heap = grow(this.#heap, (n) => new Int32Array(n));
     if (this.#count) this.#count = grow(this.#count, (n) => new Float64Array(n));
     if (this.#lastTick) this.#lastTick = grow(this.#lastTick, (n) => new Float64Array(n).fill(Number.NaN));
+    this.#names.grow(capacity);
     this.#capacity = capacity;
   }
 

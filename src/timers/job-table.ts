@@ -25,16 +25,15 @@ interface QueueEntry {
  * exist in two partitions, and those are two jobs.
  *
  * Memory: a job whose next tick is more than `horizonMs` ahead is kept dormant: no record, only
- * its name and a few numbers, in columns (DormantStore; the per-partition map holds its slot).
- * Dormant jobs wait in their own queue, by tick, until they are half a horizon from due; then
- * `takeWaking` hands them out (as DormantJob snapshots) to be read again from etcd and `revive`
- * makes them live. The
- * half-horizon gap means a job is dormant for at least that long, so no read is wasted on a job
+ * its name and a few numbers, in columns (DormantStore, which also finds them by partition and
+ * name). Dormant jobs wait in their own queue, by tick, until they are half a horizon from due;
+ * then `takeWaking` hands them out (as DormantJob snapshots) to be read again from etcd and
+ * `revive` makes them live. The half-horizon gap means a job is dormant for at least that long, so no read is wasted on a job
  * that would have been due at once, and a read has that long to complete before the tick.
  */
 export class JobTable {
-  /** Per partition, name -> the live job, or the dormant job's slot in `#dormant`. */
-  readonly #partitions = new Map<number, Map<string, LiveJob | number>>();
+  /** Live jobs per partition, by name. Dormant ones are in `#dormant` (never both for one name). */
+  readonly #partitions = new Map<number, Map<string, LiveJob>>();
   readonly #queue = new DueQueue<QueueEntry>();
   readonly #dormant = new DormantStore();
   readonly #staged = new Map<string, Set<LiveJob>>();
@@ -67,7 +66,10 @@ export class JobTable {
 
   /** The job; a dormant one as a fresh snapshot (see DormantJob). */
   get(partition: number, name: string): TableJob | undefined {
-    return this.#handle(this.#partitions.get(partition)?.get(name));
+    const live = this.#partitions.get(partition)?.get(name);
+    if (live) return live;
+    const slot = this.#dormant.find(partition, name);
+    return slot === undefined ? undefined : this.#snapshot(slot);
   }
 
   /**
@@ -116,23 +118,24 @@ export class JobTable {
 
   /** Whether `job` is still the current incarnation of its name. */
   isCurrent(job: TableJob): boolean {
-    const held = this.#partitions.get(job.partition)?.get(job.name);
-    if (job.state === 'dormant') return held === job.slot && this.#dormant.has(job.slot, job.generation);
-    return job.token !== -1 && held === job;
+    // A slot keeps its generation while it holds the same job, so that is the whole check.
+    if (job.state === 'dormant') return this.#dormant.has(job.slot, job.generation);
+    return job.token !== -1 && this.#partitions.get(job.partition)?.get(job.name) === job;
   }
 
   remove(partition: number, name: string): TableJob | undefined {
     const jobs = this.#partitions.get(partition);
-    const held = jobs?.get(name);
-    if (!jobs || held === undefined) return undefined;
-    jobs.delete(name);
-    this.#size--;
-    if (typeof held === 'number') {
-      const snapshot = this.#handle(held);
-      this.#dormant.free(held);
+    const job = jobs?.get(name);
+    if (!jobs || !job) {
+      const slot = this.#dormant.find(partition, name);
+      if (slot === undefined) return undefined;
+      const snapshot = this.#snapshot(slot);
+      this.#dormant.free(slot);
+      this.#size--;
       return snapshot;
     }
-    const job = held;
+    jobs.delete(name);
+    this.#size--;
     this.#started.delete(job);
     job.token = -1;
     if (job.state === 'staged') this.#staged.get(job.record.target)?.delete(job);
@@ -150,11 +153,8 @@ export class JobTable {
 
   /** The jobs of `partition`; dormant ones as snapshots. */
   jobsOf(partition: number): TableJob[] {
-    const out: TableJob[] = [];
-    for (const held of this.#partitions.get(partition)?.values() ?? []) {
-      const job = this.#handle(held);
-      if (job) out.push(job);
-    }
+    const out: TableJob[] = [...(this.#partitions.get(partition)?.values() ?? [])];
+    for (const slot of this.#dormant.slotsOf(partition)) out.push(this.#snapshot(slot));
     return out;
   }
 
@@ -318,6 +318,7 @@ export class JobTable {
     for (const partition of [...this.#partitions.keys()]) this.removePartition(partition);
     this.#queue.clear();
     this.#dormant.clear();
+    this.#size = 0;
     this.#staged.clear();
     this.#started.clear();
   }
@@ -330,17 +331,8 @@ export class JobTable {
     return tick - nowMs > this.#horizonMs && progress.attempts === 0;
   }
 
-  #set(partition: number, name: string, held: LiveJob | number): void {
-    let jobs = this.#partitions.get(partition);
-    if (!jobs) this.#partitions.set(partition, (jobs = new Map()));
-    jobs.set(name, held);
-    this.#size++;
-  }
-
-  /** What the map holds, as callers see it: a dormant slot becomes a snapshot. */
-  #handle(held: LiveJob | number | undefined): TableJob | undefined {
-    if (typeof held !== 'number') return held;
-    return new DormantJob(this.#dormant.fields(held), held, this.#dormant.generation(held));
+  #snapshot(slot: number): DormantJob {
+    return new DormantJob(this.#dormant.fields(slot), slot, this.#dormant.generation(slot));
   }
 
   #addLive(
@@ -364,14 +356,17 @@ export class JobTable {
       state: 'waiting',
       token: 0,
     };
-    this.#set(partition, name, job);
+    let jobs = this.#partitions.get(partition);
+    if (!jobs) this.#partitions.set(partition, (jobs = new Map()));
+    jobs.set(name, job);
+    this.#size++;
     this.enqueue(job, tick);
     return job;
   }
 
   #addDormant(fields: DormantFields): DormantJob {
     const slot = this.#dormant.add(fields);
-    this.#set(fields.partition, fields.name, slot);
+    this.#size++;
     return new DormantJob(fields, slot, this.#dormant.generation(slot));
   }
 }

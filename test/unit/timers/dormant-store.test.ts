@@ -143,6 +143,7 @@ test('random adds, frees, takes and put-backs hand jobs out in tick order, as a 
   for (const [slot, m] of model) {
     t.true(store.has(slot, m.generation));
     t.is(store.fields(slot).name, m.name);
+    t.is(store.find(3, m.name), slot);
   }
   const byNumber = (a: number, b: number): number => a - b;
   t.deepEqual(
@@ -166,7 +167,10 @@ test('random adds, frees, takes and put-backs hand jobs out in tick order, as a 
       .map((m) => m.tick)
       .sort((a, b) => a - b),
   );
+  t.is(store.slotsOf(3).length, model.size);
+  t.deepEqual(store.slotsOf(4), []);
   store.clear();
   t.is(store.size, 0);
+  t.is(store.find(3, [...model.values()][0]?.name ?? 'j0'), undefined);
   t.is(store.firstTick(), undefined);
 });

@@ -94,8 +94,12 @@ export const METRICS: Record<WorkloadName, MetricInfo[]> = {
   W7: [
     m('timers', 'pending timers', 'info'),
     m('createPerSec', 'created/s', 'higher'),
-    m('rssMiB', 'RSS of the benchmark process (MiB; tickflow: the replica alone)', 'lower'),
-    m('producerRssMiB', 'RSS of the producer process (MiB; tickflow only)', 'lower'),
+    m(
+      'rssMiB',
+      'RSS of the benchmark process (MiB; tickflow: the replica, and the producer unless in its own process)',
+      'lower',
+    ),
+    m('producerRssMiB', 'RSS of the producer process (MiB; TICKFLOW_W7_PRODUCER_PROCESS=1)', 'lower'),
     m('storeRssMiB', 'RSS of the store process (MiB)', 'lower'),
     m('heapBytesPerTimer', 'benchmark process live heap + array buffers after GC, bytes/timer', 'lower'),
     m('rssBytesPerTimer', 'benchmark process peak RSS growth, bytes/timer', 'lower'),

@@ -3,13 +3,12 @@
  * producer process when the engine has one, and of the store process, and the store's bytes per
  * timer (etcd: db in use; Redis: used_memory; Restate: bytes on disk).
  *
- * tickflow schedules from a producer process of its own (`separateProducer`), so this process is
- * the replica alone: the TimerService that owns every partition and keeps its jobs in memory, fed
- * by the etcd watch. Its peak RSS is the figure the replica's memory bound is about; the
- * producer's peak is reported beside it. With `TICKFLOW_W7_ONE_PROCESS=1` the timers are
- * scheduled from this process too, as before (producer and replica in one process). Engines
- * without a producer process (BullMQ, Restate) schedule from this process; their timers live
- * only in the server.
+ * For tickflow this process is the replica (the TimerService that owns every partition and keeps
+ * its jobs in memory, fed by the etcd watch) and, by default, the producer too: its peak RSS
+ * bounds the replica's from above. With `TICKFLOW_W7_PRODUCER_PROCESS=1` the timers are scheduled
+ * from a producer process of its own (`separateProducer`), so this process is the replica alone,
+ * and the producer's peak is reported beside it. Engines without a producer process (BullMQ,
+ * Restate) always schedule from this process; their timers live only in the server.
  */
 import type { TimerEngine } from '../engines/timer-engine.js';
 import type { Metrics, Progress } from '../types.js';
@@ -21,8 +20,8 @@ const CHUNK = 20_000;
 
 export async function w7Memory(engine: TimerEngine, n: number, progress: Progress): Promise<Metrics> {
   await engine.start(() => undefined);
-  const oneProcess = process.env.TICKFLOW_W7_ONE_PROCESS === '1';
-  const producerPid = oneProcess ? undefined : await engine.separateProducer?.();
+  const split = process.env.TICKFLOW_W7_PRODUCER_PROCESS === '1';
+  const producerPid = split ? await engine.separateProducer?.() : undefined;
   const producer = producerPid === undefined ? undefined : new RssSampler(producerPid, 200);
   const before = await engine.storeBytes();
   const heap0 = settledHeap();

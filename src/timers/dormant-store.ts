@@ -25,8 +25,8 @@ export interface DormantFields {
  * Why columns: a million jobs due far ahead are the memory a replica holds for them, and as
  * objects each one cost 84 bytes plus its queue entry (a double field is a boxed number of its
  * own, and every object has a header), plus some 60 bytes for its name string and map entry.
- * Here a one-shot job costs 33 bytes of columns (partition 4, tick 8, mod revision 8, generation
- * 4, flags 1, heap position 4, heap entry 4), its name about 23 more in DormantNames (UTF-8 bytes
+ * Here a one-shot job costs 41 bytes of columns (partition 4, tick 8, mod revision 8, generation
+ * 4, flags 1, heap position 4, heap entry 4, its partition's list links 8), its name about 23 more in DormantNames (UTF-8 bytes
  * in an arena, offset, length, hash buckets), plus 16 for `count` and `lastTick` once any dormant
  * job has a completed tick (those two columns are allocated on first use, as one-shot jobs never
  * need them). Capacity doubles as needed and never shrinks; freed slots are reused first.
@@ -56,6 +56,13 @@ export class DormantStore {
   #heapPos = new Int32Array(0);
   #heap = new Int32Array(0);
   #heapSize = 0;
+  /**
+   * Each partition's slots as a doubly linked list (-1 ends it), so that listing or releasing one
+   * partition costs its own jobs, not every dormant job of every partition.
+   */
+  #next = new Int32Array(0);
+  #prev = new Int32Array(0);
+  readonly #firstOf = new Map<number, number>();
   /** Ticks completed; allocated when the first job with a completed tick is added. */
   #count: Float64Array | undefined;
   /** The last completed tick (NaN: none); allocated with `#count`. */
@@ -74,6 +81,7 @@ export class DormantStore {
   add(job: DormantFields): number {
     const slot = this.#allocate();
     this.#partition[slot] = job.partition;
+    this.#link(slot, job.partition);
     this.#names.add(slot, job.name);
     this.#tick[slot] = job.tick;
     this.#modRevision[slot] = job.modRevision;
@@ -93,12 +101,11 @@ export class DormantStore {
     return this.#names.find(partition, name);
   }
 
-  /** The slots of `partition`'s jobs (a scan of every slot). */
+  /** The slots of `partition`'s jobs. */
   slotsOf(partition: number): number[] {
     const out: number[] = [];
-    for (let slot = 0; slot < this.#highWater; slot++) {
-      if (this.#used(slot) && this.#partition[slot] === partition) out.push(slot);
-    }
+    for (let slot = this.#firstOf.get(partition) ?? -1; slot >= 0; slot = this.#next[slot] ?? -1)
+      out.push(slot);
     return out;
   }
 
@@ -140,6 +147,7 @@ export class DormantStore {
     if (pos >= 0) this.#removeAt(pos);
     this.#waking.delete(slot);
     this.#names.delete(slot);
+    this.#unlink(slot);
     this.#flags[slot] = 0;
     this.#generation[slot] = ((this.#generation[slot] ?? 0) + 1) >>> 0;
     this.#free.push(slot);
@@ -186,6 +194,26 @@ export class DormantStore {
     this.#names.clear();
   }
 
+  #link(slot: number, partition: number): void {
+    const first = this.#firstOf.get(partition) ?? -1;
+    this.#next[slot] = first;
+    this.#prev[slot] = -1;
+    if (first >= 0) this.#prev[first] = slot;
+    this.#firstOf.set(partition, slot);
+  }
+
+  #unlink(slot: number): void {
+    const next = this.#next[slot] ?? -1;
+    const prev = this.#prev[slot] ?? -1;
+    if (next >= 0) this.#prev[next] = prev;
+    if (prev >= 0) this.#next[prev] = next;
+    else {
+      const partition = this.#partition[slot] ?? 0;
+      if (next >= 0) this.#firstOf.set(partition, next);
+      else this.#firstOf.delete(partition);
+    }
+  }
+
   #used(slot: number): boolean {
     return ((this.#flags[slot] ?? 0) & USED) !== 0;
   }
@@ -214,6 +242,8 @@ export class DormantStore {
     this.#generation = grow(this.#generation, (n) => new Uint32Array(n));
     this.#flags = grow(this.#flags, (n) => new Uint8Array(n));
     this.#heapPos = grow(this.#heapPos, (n) => new Int32Array(n));
+    this.#next = grow(this.#next, (n) => new Int32Array(n));
+    this.#prev = grow(this.#prev, (n) => new Int32Array(n));
     this.#heap = grow(this.#heap, (n) => new Int32Array(n));
     if (this.#count) this.#count = grow(this.#count, (n) => new Float64Array(n));
     if (this.#lastTick) this.#lastTick = grow(this.#lastTick, (n) => new Float64Array(n).fill(Number.NaN));

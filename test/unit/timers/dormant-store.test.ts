@@ -103,8 +103,11 @@ test('taken jobs stay held and listed as waking until put back or freed', (t) =>
 test('random adds, frees, takes and put-backs hand jobs out in tick order, as a model does', (t) => {
   const next = random(21);
   const store = new DormantStore();
-  /** slot -> [name, tick, generation] for every held job; `queued` those not taken. */
-  const model = new Map<number, { name: string; tick: number; generation: number; queued: boolean }>();
+  /** slot -> what it holds, for every held job; `queued` those not taken. */
+  const model = new Map<
+    number,
+    { name: string; partition: number; tick: number; generation: number; queued: boolean }
+  >();
   let names = 0;
   for (let step = 0; step < 20_000; step++) {
     const roll = next();
@@ -112,8 +115,9 @@ test('random adds, frees, takes and put-backs hand jobs out in tick order, as a 
     if (roll < 0.5 || held.length === 0) {
       const tick = T0 + Math.floor(next() * 1000); // many equal ticks
       const name = `j${names++}`;
-      const slot = store.add(job(name, tick));
-      model.set(slot, { name, tick, generation: store.generation(slot), queued: true });
+      const partition = Math.floor(next() * 4);
+      const slot = store.add(job(name, tick, { partition }));
+      model.set(slot, { name, partition, tick, generation: store.generation(slot), queued: true });
     } else if (roll < 0.7) {
       const slot = held[Math.floor(next() * held.length)] ?? 0;
       store.free(slot);
@@ -143,7 +147,8 @@ test('random adds, frees, takes and put-backs hand jobs out in tick order, as a 
   for (const [slot, m] of model) {
     t.true(store.has(slot, m.generation));
     t.is(store.fields(slot).name, m.name);
-    t.is(store.find(3, m.name), slot);
+    t.is(store.find(m.partition, m.name), slot);
+    t.is(store.find((m.partition + 1) % 4, m.name), undefined);
   }
   const byNumber = (a: number, b: number): number => a - b;
   t.deepEqual(
@@ -167,10 +172,20 @@ test('random adds, frees, takes and put-backs hand jobs out in tick order, as a 
       .map((m) => m.tick)
       .sort((a, b) => a - b),
   );
-  t.is(store.slotsOf(3).length, model.size);
+  for (const p of [0, 1, 2, 3]) {
+    t.deepEqual(
+      store.slotsOf(p).sort(byNumber),
+      [...model]
+        .filter(([, m]) => m.partition === p)
+        .map(([slot]) => slot)
+        .sort(byNumber),
+    );
+  }
   t.deepEqual(store.slotsOf(4), []);
   store.clear();
   t.is(store.size, 0);
-  t.is(store.find(3, [...model.values()][0]?.name ?? 'j0'), undefined);
+  const some = [...model.values()][0];
+  t.is(some && store.find(some.partition, some.name), undefined);
+  t.deepEqual(store.slotsOf(some?.partition ?? 0), []);
   t.is(store.firstTick(), undefined);
 });

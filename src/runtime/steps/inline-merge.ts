@@ -4,7 +4,10 @@ import type { ExecutionResult } from '../../engine/execution-result.js';
 /**
  * The ScheduleTask actions of `result` that may run inside the step that asked for them (the
  * activity is registered inline), or none when the step cannot go on: it stalled, or it ends the
- * instance or its generation.
+ * instance or its generation, or it also starts work with effects outside the instance (a regular
+ * activity, a child workflow). Such work must go out with a commit of its own first: were a later
+ * round to complete the instance or continue it as new, the merged step would drop it, where steps
+ * committed one by one would have started it.
  */
 export function inlineCalls(
   result: ExecutionResult,
@@ -13,8 +16,19 @@ export function inlineCalls(
   if (result.stalled) return [];
   const calls: ScheduleTaskAction[] = [];
   for (const action of result.actions) {
-    if (action.type === 'CompleteWorkflow' || action.type === 'ContinueAsNew') return [];
-    if (action.type === 'ScheduleTask' && isInline(action.name)) calls.push(action);
+    switch (action.type) {
+      case 'ScheduleTask':
+        if (!isInline(action.name)) return [];
+        calls.push(action);
+        break;
+      // Dropped timers change nothing once the instance is over; sent events go out either way.
+      case 'CreateTimer':
+      case 'CancelTimer':
+      case 'SendEvent':
+        break;
+      default:
+        return [];
+    }
   }
   return calls;
 }

@@ -225,3 +225,22 @@ for (const inline of [false, true]) {
     t.deepEqual(await runtime.timers.list({ prefix: `wf~${id}~` }), []);
   });
 }
+
+test('a regular activity started beside inline ones is committed first and runs, even if never awaited', async (t) => {
+  const notified: string[] = [];
+  function notify(_ctx: WorkflowActivityContext, what: string): void {
+    notified.push(what);
+  }
+  async function* fireAndForget(ctx: WorkflowContext) {
+    void ctx.callActivity(notify, 'started');
+    return yield* ctx.callActivity<number>(add10, 1);
+  }
+  const { client, runtime } = await startRuntime(t, etcd, (rt) =>
+    rt.registerWorkflow(fireAndForget).registerActivity(notify).registerActivity(add10, { inline: true }),
+  );
+  const activityDone = nextEvent(runtime, 'activityFinished', { filter: (_id, name) => name === 'notify' });
+  const id = await client.scheduleNewWorkflow(fireAndForget);
+  t.is((await client.waitForWorkflowCompletion(id, true, 30)).serializedOutput, '11');
+  await activityDone;
+  t.deepEqual(notified, ['started']);
+});

@@ -28,9 +28,15 @@ const inlineOnly = (name: string): boolean => name === 'fast';
 test('inlineCalls picks the inline activities of a step that goes on', (t) => {
   const timer: WorkflowAction = { type: 'CreateTimer', id: 3, fireAt: at, origin: { kind: 'user' } };
   t.deepEqual(
-    inlineCalls(result([task(1), task(2, 'slow'), timer]), inlineOnly).map((a) => a.id),
-    [1],
+    inlineCalls(result([task(1), timer, task(4)]), inlineOnly).map((a) => a.id),
+    [1, 4],
   );
+});
+
+test('inlineCalls runs nothing beside a regular activity or a child: they commit first', (t) => {
+  t.deepEqual(inlineCalls(result([task(1), task(2, 'slow')]), inlineOnly), []);
+  const child: WorkflowAction = { type: 'ScheduleChildWorkflow', id: 2, name: 'child', instanceId: 'c' };
+  t.deepEqual(inlineCalls(result([task(1), child]), inlineOnly), []);
 });
 
 test('inlineCalls runs nothing for a step that completes, continues as new or stalled', (t) => {

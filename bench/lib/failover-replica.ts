@@ -12,6 +12,7 @@
  */
 import { openSync, writeSync } from 'node:fs';
 import { WorkflowRuntime, type WorkflowActivityContext, type WorkflowContext } from '../../src/index.js';
+import { exitOnSigterm } from './replica-exit.js';
 import {
   FAILOVER_INSTANCE_PREFIX,
   FAILOVER_JOB_PREFIX,
@@ -82,19 +83,11 @@ async function main(): Promise<void> {
   await runtime.start();
   say({ event: 'started' });
 
-  let stopping = false;
-  process.on('SIGTERM', () => {
-    if (stopping) return;
-    stopping = true;
-    clearInterval(report);
-    void (async () => {
-      await runtime.stop();
-      say({ event: 'stopped' });
-      process.exit(0);
-    })();
-  });
-  process.stdin.on('close', () => process.exit(1));
-  process.stdin.resume();
+  exitOnSigterm(
+    report,
+    () => runtime.stop(),
+    () => say({ event: 'stopped' }),
+  );
 }
 
 await main();

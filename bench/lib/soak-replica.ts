@@ -17,6 +17,7 @@ import {
 } from '../../src/index.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import type { SoakReplicaConfig, SoakReport } from './soak-protocol.js';
+import { exitOnSigterm } from './replica-exit.js';
 
 async function touch(_ctx: WorkflowActivityContext, n: number): Promise<number> {
   return n + 1;
@@ -96,20 +97,14 @@ async function main(): Promise<void> {
   await runtime.start();
   say({ event: 'started' });
 
-  let stopping = false;
-  process.on('SIGTERM', () => {
-    if (stopping) return;
-    stopping = true;
-    clearInterval(report);
-    void (async () => {
+  exitOnSigterm(
+    report,
+    async () => {
       await runtime.stop();
       await client.close();
-      say({ event: 'stopped' });
-      process.exit(0);
-    })();
-  });
-  process.stdin.on('close', () => process.exit(1));
-  process.stdin.resume();
+    },
+    () => say({ event: 'stopped' }),
+  );
 }
 
 await main();

@@ -6,8 +6,8 @@
  *             lateness p50/p99/max, early fires (must be 0), etcd txns per trigger, RSS.
  *  sustained  a producer schedules timers LEAD_MS ahead at RATE/s for SECONDS while the same
  *             replica fires them: lateness p50/p99/max at that rate.
- *  memory     MEMORY_N one-shot timers (default 200k) due in an hour, so none fires: live heap
- *             (after a full GC) and RSS per pending timer in the replica's process. Not run unless
+ *  memory     MEMORY_N one-shot timers (default 200k) due in an hour, so none fires: live memory
+ *             (heap + array buffers after a full GC) and RSS per pending timer in the replica's process. Not run unless
  *             named in PHASES.
  *
  *   npm run bench:timers          (env: RUNS=3 N=100000 RATE=5000 SECONDS=20 LEAD_MS=1000 PHASES=burst,sustained)
@@ -224,7 +224,10 @@ interface MemoryResult {
   load: number;
   jobs: number;
   schedulePerSec: number;
-  /** Live heap (after a full GC) the pending timers added, per timer. */
+  /**
+   * Live memory (after a full GC) the pending timers added, per timer: JS heap plus array buffers,
+   * since dormant jobs live mostly in typed arrays outside the heap (src/timers/dormant-store.ts).
+   */
   heapBytesPerTimer: number;
   /** RSS the pending timers added, per timer (includes heap the GC has not given back). */
   rssBytesPerTimer: number;
@@ -232,14 +235,15 @@ interface MemoryResult {
   etcdRssMiB: number;
 }
 
-/** Heap in use after a full collection: what stays live. */
+/** Heap and array buffers in use after a full collection: what stays live. */
 const fullGc = ((): (() => void) => {
   setFlagsFromString('--expose-gc');
   return runInNewContext('gc') as () => void;
 })();
 function settledHeap(): number {
   fullGc();
-  return process.memoryUsage().heapUsed;
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
 }
 
 /** MEMORY_N one-shots due in an hour: what one pending far-future timer costs its owner. */
@@ -290,7 +294,7 @@ const memoryColumns: Array<Column<MemoryResult & { run: string }>> = [
   { header: 'load', value: (r) => r.load, digits: 1 },
   { header: 'jobs', value: (r) => r.jobs },
   { header: 'schedule/s', value: (r) => r.schedulePerSec },
-  { header: 'heap B/timer', value: (r) => r.heapBytesPerTimer },
+  { header: 'live B/timer', value: (r) => r.heapBytesPerTimer },
   { header: 'RSS B/timer', value: (r) => r.rssBytesPerTimer },
   { header: 'peak RSS MiB', value: (r) => r.rssMiB },
   { header: 'etcd MiB', value: (r) => r.etcdRssMiB },

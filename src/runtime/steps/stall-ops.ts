@@ -52,3 +52,32 @@ export function stalledStepOps(
   ops.push({ op: 'put', key: ctx.keys.record(id), value: JSON.stringify(next) });
   return { ops, messages, record: next };
 }
+
+/** JSON bytes of requeued events that may go in one transaction with a stall (etcd takes 1.5 MiB). */
+export const STALL_MESSAGE_BYTES = 1024 * 1024;
+
+/** Bytes of the keys and values `ops` put. */
+export function valueBytes(ops: readonly StoreOp[]): number {
+  let bytes = 0;
+  for (const op of ops) if (op.op === 'put') bytes += Buffer.byteLength(op.value) + op.key.length;
+  return bytes;
+}
+
+/** Inbox puts in batches of at most `maxOps` operations and STALL_MESSAGE_BYTES (at least one each). */
+export function messageBatches(messages: readonly StoreOp[], maxOps: number): StoreOp[][] {
+  const batches: StoreOp[][] = [];
+  let current: StoreOp[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = valueBytes([message]);
+    if (current.length > 0 && (current.length >= maxOps || bytes + size > STALL_MESSAGE_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}

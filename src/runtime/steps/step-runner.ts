@@ -22,12 +22,12 @@ import type { StepDeps } from '../step-deps.js';
 import type { FailureDetails } from '../../history/failure-details.js';
 import type { ExecutorOptions } from '../../engine/executor.js';
 import { nextStallRecord, type StallBackoff } from './stall-backoff.js';
-import { stalledStepOps } from './stall-ops.js';
+import { messageBatches, STALL_MESSAGE_BYTES, stalledStepOps, valueBytes } from './stall-ops.js';
 import { WorkflowStalledError } from './stall-warning.js';
 import type { RemoteStepper } from '../remote/remote-executor.js';
 import { runInlineRounds, type InlineActivities } from './inline-rounds.js';
 import { inlineCalls } from './inline-merge.js';
-import { DELIVERY_STEP_BYTES, takeDeliveries, type Delivery } from './delivery-portion.js';
+import { StepMailbox } from './step-mailbox.js';
 
 export interface StepRunnerOptions extends StepDeps {
   cacheSize: number;
@@ -73,12 +73,15 @@ const MAX_CONFLICTS = 25;
 export class StepRunner {
   readonly #o: StepRunnerOptions;
   readonly #cache: ExecutorCache;
-  /** In-process deliveries waiting for each instance's running step, in order. */
-  readonly #mailboxes = new Map<string, Delivery[]>();
+  readonly #mailbox: StepMailbox;
 
   constructor(options: StepRunnerOptions) {
     this.#o = options;
     this.#cache = new ExecutorCache(options.cacheSize);
+    this.#mailbox = new StepMailbox(
+      (instanceId, events, readInbox, cleanup) => this.#runSteps(instanceId, events, readInbox, cleanup),
+      (instanceId) => this.#cache.delete(instanceId),
+    );
   }
 
   get cachedInstances(): number {
@@ -106,35 +109,7 @@ export class StepRunner {
     readInbox: boolean,
     cleanup: StoreOp[] = [],
   ): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const queued = this.#mailboxes.get(instanceId);
-      const delivery = { events, cleanup, readInbox, resolve, reject };
-      if (queued) {
-        queued.push(delivery);
-        return;
-      }
-      const mailbox = [delivery];
-      this.#mailboxes.set(instanceId, mailbox);
-      void this.#drain(instanceId, mailbox);
-    });
-  }
-
-  /** Steps the instance until its mailbox is empty, a byte-bounded portion of deliveries at a time. */
-  async #drain(instanceId: string, mailbox: Delivery[]): Promise<void> {
-    while (mailbox.length > 0) {
-      const taken = takeDeliveries(mailbox, DELIVERY_STEP_BYTES);
-      const events = taken.flatMap((d) => d.events);
-      const cleanup = taken.flatMap((d) => d.cleanup);
-      const readInbox = taken.some((d) => d.readInbox);
-      try {
-        await this.#runSteps(instanceId, events, readInbox, cleanup);
-        for (const d of taken) d.resolve();
-      } catch (error) {
-        this.#cache.delete(instanceId);
-        for (const d of taken) d.reject(error);
-      }
-    }
-    this.#mailboxes.delete(instanceId);
+    return this.#mailbox.deliver(instanceId, events, readInbox, cleanup);
   }
 
   async #runSteps(
@@ -448,34 +423,6 @@ export class StepRunner {
     }
     return outcome;
   }
-}
-
-/** JSON bytes of requeued events that may go in one transaction with a stall (etcd takes 1.5 MiB). */
-const STALL_MESSAGE_BYTES = 1024 * 1024;
-
-function valueBytes(ops: readonly StoreOp[]): number {
-  let bytes = 0;
-  for (const op of ops) if (op.op === 'put') bytes += Buffer.byteLength(op.value) + op.key.length;
-  return bytes;
-}
-
-/** Inbox puts in batches of at most `maxOps` operations and STALL_MESSAGE_BYTES (at least one each). */
-function messageBatches(messages: readonly StoreOp[], maxOps: number): StoreOp[][] {
-  const batches: StoreOp[][] = [];
-  let current: StoreOp[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = valueBytes([message]);
-    if (current.length > 0 && (current.length >= maxOps || bytes + size > STALL_MESSAGE_BYTES)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(message);
-    bytes += size;
-  }
-  if (current.length > 0) batches.push(current);
-  return batches;
 }
 
 /** The failure message of a step that fails its instance. */

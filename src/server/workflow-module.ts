@@ -74,27 +74,31 @@ export async function loadWorkflowModule(path: string): Promise<WorkflowModule> 
  * look functions up by `fn.name`.
  */
 export function registerWorkflowModule(runtime: RuntimeCore, module: WorkflowModule): void {
-  for (const [key, fn] of module.workflows) {
-    const options = module.workflowOptions.get(key);
+  registerEach(module.path, module.workflows, module.workflowOptions, 'workflowOptions', (name, fn, o) =>
+    runtime.registerWorkflowWithName(name, fn, o),
+  );
+  registerEach(module.path, module.activities, module.activityOptions, 'activityOptions', (name, fn, o) =>
+    runtime.registerActivityWithName(name, fn, o),
+  );
+}
+
+/** Registers each function under its key (and its own name), a refused option naming the file and key. */
+function registerEach<Fn extends { name: string }, Options>(
+  path: string,
+  functions: ReadonlyMap<string, Fn>,
+  options: ReadonlyMap<string, Options>,
+  optionsExport: 'workflowOptions' | 'activityOptions',
+  register: (name: string, fn: Fn, options: Options | undefined) => void,
+): void {
+  for (const [key, fn] of functions) {
+    const given = options.get(key);
     try {
-      runtime.registerWorkflowWithName(key, fn, options);
+      register(key, fn, given);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new WorkflowModuleError(module.path, `workflowOptions.${key}: ${reason}`, { cause: error });
+      throw new WorkflowModuleError(path, `${optionsExport}.${key}: ${reason}`, { cause: error });
     }
-    if (fn.name && fn.name !== key && !module.workflows.has(fn.name))
-      runtime.registerWorkflowWithName(fn.name, fn, options);
-  }
-  for (const [key, fn] of module.activities) {
-    const options = module.activityOptions.get(key);
-    try {
-      runtime.registerActivityWithName(key, fn, options);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new WorkflowModuleError(module.path, `activityOptions.${key}: ${reason}`, { cause: error });
-    }
-    if (fn.name && fn.name !== key && !module.activities.has(fn.name))
-      runtime.registerActivityWithName(fn.name, fn, options);
+    if (fn.name && fn.name !== key && !functions.has(fn.name)) register(fn.name, fn, given);
   }
 }
 

@@ -26,6 +26,8 @@ export const DELIVERY_STEP_BYTES = 256 * 1024;
  * with a clear error instead of holding up the rest).
  */
 export function takeDeliveries(queue: Delivery[], maxBytes: number): Delivery[] {
+  // The first is always taken: a lone delivery (the usual case) needs no sizing at all.
+  if (queue.length <= 1) return queue.splice(0);
   let bytes = 0;
   let count = 0;
   for (const delivery of queue) {

@@ -133,5 +133,23 @@ export default tseslint.config(
       'import-x/resolver-next': [createTypeScriptImportResolver()],
     },
   },
+  {
+    // Benchmarks measure the build users install (bench/lib/tickflow.ts says why), never src/.
+    files: ['bench/**/*.ts'],
+    ignores: ['bench/lib/tickflow.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(src|dist)/',
+              message: 'import tickflow from bench/lib/tickflow.ts (the build)',
+            },
+          ],
+        },
+      ],
+    },
+  },
   prettier,
 );

@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { CronExpressionParser } from 'cron-parser';
-import { parseSchedule } from '../src/timers/schedule/schedule.js';
+import { parseSchedule } from './lib/tickflow.js';
 import { writeResults } from './lib/results.js';
 import { median } from './lib/stats.js';
 import { printTable } from './lib/table.js';

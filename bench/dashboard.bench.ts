@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { WorkflowClient } from '../src/index.js';
-import { startServer } from '../src/server/tickflow-server.js';
+import { WorkflowClient, startServer } from './lib/tickflow.js';
 import { launchChromium } from '../test/helpers/chromium.js';
 import { median } from './lib/stats.js';
 

@@ -7,8 +7,7 @@
  *   npm run bench:history-codec        (env: RUNS=9 EVENTS=30000)
  */
 import { performance } from 'node:perf_hooks';
-import type { HistoryEvent } from '../src/history/events.js';
-import { deserializeEvent, serializeEvent } from '../src/history/serialize.js';
+import { type HistoryEvent, deserializeEvent, serializeEvent } from './lib/tickflow.js';
 import { median } from './lib/stats.js';
 
 const RUNS = Number(process.env['RUNS'] ?? 9);

@@ -6,9 +6,7 @@
  *   npm run bench:replay            (RUNS=9 SIZES=10,100,1000 to override)
  */
 import { performance } from 'node:perf_hooks';
-import { execute, WorkflowExecutor } from '../src/engine/executor.js';
-import type { WorkflowContext } from '../src/engine/workflow-context.js';
-import type { HistoryEvent } from '../src/history/events.js';
+import { execute, WorkflowExecutor, type WorkflowContext, type HistoryEvent } from './lib/tickflow.js';
 
 const SIZES = (process.env['SIZES'] ?? '10,100,1000,10000,50000').split(',').map(Number);
 const RUNS = Number(process.env['RUNS'] ?? 7);

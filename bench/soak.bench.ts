@@ -26,10 +26,14 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { connectEtcd } from '../src/etcd/etcd-kv.js';
-import { describeDefrag, describeRecovery } from '../src/etcd/etcd-maintenance.js';
-import { startEmbeddedEtcd, WorkflowClient } from '../src/index.js';
-import { TimerService } from '../src/timers/timer-service.js';
+import {
+  connectEtcd,
+  describeDefrag,
+  describeRecovery,
+  startEmbeddedEtcd,
+  WorkflowClient,
+  TimerService,
+} from './lib/tickflow.js';
 import { LatencyHistogram } from './lib/latency-histogram.js';
 import { renderSoakChart, type SoakRow } from './lib/soak-chart.js';
 import { RESULTS_DIR, writeResults } from './lib/results.js';

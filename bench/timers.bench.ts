@@ -21,7 +21,7 @@ import { loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { JobSpec } from '../src/timers/schedule/job.js';
+import type { JobSpec } from './lib/tickflow.js';
 import { cpuOfPid, RssSampler } from './lib/rss.js';
 import { writeResults } from './lib/results.js';
 import { medianOfRuns, summarize } from './lib/stats.js';

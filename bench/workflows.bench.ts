@@ -29,7 +29,7 @@ import {
   WorkflowRuntime,
   type Workflow,
   type WorkflowContext,
-} from '../src/index.js';
+} from './lib/tickflow.js';
 import { helloCities5, sayHello } from './lib/hello-cities.js';
 import { writeResults } from './lib/results.js';
 import { cpuOfPid, RssSampler } from './lib/rss.js';

@@ -11,7 +11,7 @@
  * replica never outlives the workload that started it.
  */
 import { openSync, writeSync } from 'node:fs';
-import { WorkflowRuntime, type WorkflowActivityContext, type WorkflowContext } from '../../src/index.js';
+import { WorkflowRuntime, type WorkflowActivityContext, type WorkflowContext } from './tickflow.js';
 import { exitOnSigterm } from './replica-exit.js';
 import {
   FAILOVER_INSTANCE_PREFIX,

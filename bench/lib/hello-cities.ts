@@ -1,5 +1,5 @@
 /** The HelloCities5 shape the workflow benchmarks share: five sequential no-op activities. */
-import type { WorkflowActivityContext, WorkflowContext } from '../../src/index.js';
+import type { WorkflowActivityContext, WorkflowContext } from './tickflow.js';
 
 /** The cities greeted, in order (the Dapr SDK worker of bench:grpc-workers greets the same). */
 export const CITIES = ['Tokyo', 'Seattle', 'London', 'Amsterdam', 'Lima'];

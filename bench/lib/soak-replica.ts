@@ -14,7 +14,7 @@ import {
   WorkflowRuntime,
   type WorkflowActivityContext,
   type WorkflowContext,
-} from '../../src/index.js';
+} from './tickflow.js';
 import { LatencyHistogram } from './latency-histogram.js';
 import type { SoakReplicaConfig, SoakReport } from './soak-protocol.js';
 import { exitOnSigterm } from './replica-exit.js';

@@ -5,9 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connectEtcd, type EtcdKv } from '../../src/etcd/etcd-kv.js';
-import { startEmbeddedEtcd } from '../../src/etcd/embedded-etcd.js';
-import { TimerService } from '../../src/timers/timer-service.js';
+import { connectEtcd, type EtcdKv, startEmbeddedEtcd, TimerService } from './tickflow.js';
 
 export interface Fleet {
   kv: EtcdKv;

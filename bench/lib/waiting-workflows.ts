@@ -1,5 +1,5 @@
 // A `--workflows` module for benchmarks that need many stored instances: each waits for an event.
-import type { WorkflowContext } from '../../src/index.js';
+import type { WorkflowContext } from './tickflow.js';
 
 /** Waits for `go` and returns it: an instance that stays RUNNING, stored, until raised. */
 async function* waiting(ctx: WorkflowContext, input: { n: number }) {

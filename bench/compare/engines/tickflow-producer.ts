@@ -5,7 +5,7 @@
  * the scheduling work (validation, encoding, the etcd transactions and their answers) out of the
  * replica's RSS, and its own RSS is reported beside the replica's.
  */
-import { connectEtcd, TimerService } from '../../../src/index.js';
+import { connectEtcd, TimerService } from '../../lib/tickflow.js';
 import type { ProducerReply, ProducerRequest } from './producer-protocol.js';
 
 const [hostsArg, appId, partitionsArg] = process.argv.slice(2);

@@ -14,7 +14,7 @@ import {
   TimerService,
   type EmbeddedEtcd,
   type KvStore,
-} from '../../../src/index.js';
+} from '../../lib/tickflow.js';
 import { scheduleChunked, type FireListener, type OneShot, type TimerEngine } from './timer-engine.js';
 import type { ProducerReply, ProducerRequest } from './producer-protocol.js';
 

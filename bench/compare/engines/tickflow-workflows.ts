@@ -14,7 +14,7 @@ import {
   type EmbeddedEtcd,
   type WorkflowActivityContext,
   type WorkflowContext,
-} from '../../../src/index.js';
+} from '../../lib/tickflow.js';
 import type { Progress } from '../types.js';
 import type { WorkflowEngine, WorkflowShape } from './workflow-engine.js';
 

@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { connectEtcd, startEmbeddedEtcd, TimerService, WorkflowClient } from '../../../src/index.js';
+import { connectEtcd, startEmbeddedEtcd, TimerService, WorkflowClient } from '../../lib/tickflow.js';
 import {
   FAILOVER_INSTANCE_PREFIX,
   FAILOVER_JOB_PREFIX,

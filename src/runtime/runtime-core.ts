@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
+import { nanoid } from 'nanoid';
 import { systemClock, type Clock } from '../common/clock.js';
 import { CoalescedWarnings } from '../common/coalesced-warnings.js';
 import { GroupCommit } from '../etcd/group-commit.js';
@@ -12,6 +13,8 @@ import { silentLogger } from '../engine/logger.js';
 import type { AnyWorkflow } from '../engine/workflow-context.js';
 import type { ActivityRegistrationOptions, AnyActivity } from './activities/activity-types.js';
 import { ActivityRunner, activityCall } from './activities/activity-runner.js';
+import { recoverOrphanedActivities } from './activities/orphan-recovery.js';
+import type { RunnerTag } from './activities/runner-tag.js';
 import { DEFAULT_MAX_HISTORY_EVENTS } from './instances/history-limit.js';
 import { resolveMaxPayloadBytes } from '../engine/payload-limit.js';
 import { WorkflowValidationError } from './workflow-errors.js';
@@ -102,6 +105,8 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
   readonly #failurePolicies = new Map<string, WorkflowFailurePolicy>();
   readonly #activities = new Map<string, AnyActivity>();
   readonly #activityOverrides = new Map<string, AnyActivity>();
+  /** This replica and process, named in the fallback reminders of its in-process activities. */
+  readonly #runner: RunnerTag;
   /** Activities registered with `{ inline: true }`. */
   readonly #inlineActivities = new Set<string>();
   #unsubscribe: Array<() => void> = [];
@@ -119,6 +124,7 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
     this.namespace = options.namespace ?? 'default';
     this.appId = options.appId ?? 'tickflow';
     this.reminders = options.reminders;
+    this.#runner = { r: this.reminders.memberId, n: nanoid(8) };
     this.#kv = options.kv;
     this.#clock = options.clock ?? systemClock;
     this.#logger = options.logger ?? silentLogger;
@@ -197,6 +203,7 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
       },
       // While stopping, new activities go out through their reminders, due at once.
       localActivityDelayMs: () => (this.#started ? fallbackMs : undefined),
+      runner: this.#runner,
       onLocalActivities: (instanceId, generation, actions) => {
         for (const a of actions) this.#activityRunner.startLocal(activityCall(instanceId, generation, a));
       },
@@ -331,6 +338,12 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
       ),
     );
     on(ReminderTarget.dispatch, (d) => this.#onDispatch(d));
+    this.#unsubscribe.push(
+      recoverOrphanedActivities(this.reminders, this.#runner, (count) => {
+        this.#logger.info(`running ${count} activities now whose replica is gone`);
+        this.emit('activitiesRecovered', count);
+      }),
+    );
     await this.reminders.start();
   }
 

@@ -36,6 +36,11 @@ export interface RuntimeEvents {
   /** An activity attempt on this replica returned (`ok` true) or threw (`ok` false). */
   activityFinished: [instanceId: string, name: string, ok: boolean];
   /**
+   * Activities that a replica now gone was running in-process are run at once on this one, rather
+   * than when their fallback reminders come due (`activityFallbackSeconds`); how many.
+   */
+  activitiesRecovered: [count: number];
+  /**
    * An attempt at a step stalled: the code threw an error that is not a workflow failure. The
    * instance stays RUNNING and the step is retried with backoff (see docs/workflows.md).
    */

@@ -70,6 +70,13 @@ export class ServerMetrics {
   readonly #activities = this.registry.register(
     new Counter('tickflow_workflow_activities_total', 'Activity executions finished, by result.'),
   );
+  readonly #recovered = this.registry.register(
+    new Counter(
+      'tickflow_workflow_activities_recovered_total',
+      'Activities of a replica that is gone (killed, or its lease lost) run at once on this one ' +
+        'instead of when their fallback reminders come due.',
+    ),
+  );
   readonly #stalls = this.registry.register(
     new Counter(
       'tickflow_workflow_step_stalls_total',
@@ -108,6 +115,7 @@ export class ServerMetrics {
     runtime.on('warning', (error) => this.#warnings.record('workflows', error));
     runtime.on('step', () => this.#steps.inc());
     runtime.on('stalled', (e) => this.#stalls.inc({ workflow: e.workflowName }));
+    runtime.on('activitiesRecovered', (count) => this.#recovered.inc({}, count));
     runtime.on('completed', (_id, status) => this.#completions.inc({ status }));
     runtime.on('activityFinished', (_id, _name, ok) =>
       this.#activities.inc({ result: ok ? 'ok' : 'failed' }),

@@ -285,6 +285,33 @@ export class JobTable {
     return oldest;
   }
 
+  /**
+   * Brings forward to `nowMs` the live one-shot jobs with `target` (in `partitions`, or in every
+   * partition) that wait for a later tick and for which `pick` holds: each fires once, now, as if
+   * that were its tick. Recurring jobs keep their schedule, and dormant jobs (more than a horizon
+   * ahead) their time. Only memory changes: a job handed over first fires at its stored time.
+   * Returns how many were brought forward. Cost: the live jobs of those partitions.
+   */
+  expedite(
+    target: string,
+    pick: (data: JobRecord['data']) => boolean,
+    nowMs: number,
+    partitions?: Iterable<number>,
+  ): number {
+    let n = 0;
+    for (const p of partitions ?? [...this.#partitions.keys()]) {
+      for (const job of this.#partitions.get(p)?.values() ?? []) {
+        const { record } = job;
+        if (job.state !== 'waiting' || job.dueAt <= nowMs || record.target !== target) continue;
+        if (record.schedule !== undefined || !pick(record.data)) continue;
+        job.tick = nowMs;
+        this.enqueue(job, nowMs);
+        n++;
+      }
+    }
+    return n;
+  }
+
   stage(job: LiveJob): void {
     job.state = 'staged';
     job.token = ++this.#token;

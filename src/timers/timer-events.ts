@@ -24,6 +24,8 @@ export interface TimerServiceEvents {
   jobEnded: [name: string];
   /** A due trigger was staged: no handler for its target, or the handler answered `undeliverable`. */
   staged: [name: string, target: string];
+  /** The scope's live replicas changed (one joined, left, or its lease ran out); their ids, sorted. */
+  membersChanged: [members: readonly string[]];
   /** This replica's owned partitions changed. */
   partitionsChanged: [owned: readonly number[]];
   /** Something went wrong that the service will retry on its own (etcd unavailable, ...). */

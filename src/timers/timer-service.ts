@@ -12,7 +12,7 @@ import { JobFeed } from './job-feed.js';
 import { scopeKeys, type ScopeKeys } from './job-keys.js';
 import { DEFAULT_HORIZON_MS, JobTable } from './job-table.js';
 import { JobWaker } from './job-waker.js';
-import type { JobSpec, TriggerHandler } from './schedule/job.js';
+import type { JobSpec, JsonValue, TriggerHandler } from './schedule/job.js';
 import type { TimerServiceEvents } from './timer-events.js';
 import { TriggerLoop } from './trigger-loop.js';
 import type { JobView } from './job-view.js';
@@ -206,11 +206,56 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
     // Ownership reports failures it retries by itself (a partition load that failed, a lost
     // watch, a claim that etcd refused): without a listener they would vanish unlogged.
     this.#ownership.on('error', warn);
+    this.#ownership.on('membersChanged', (members) => this.emit('membersChanged', members));
   }
 
   /** This replica's id among the scope's replicas. */
   get memberId(): string {
     return this.#ownership.memberId;
+  }
+
+  /** The ids of the scope's live replicas (this one included once started), sorted. */
+  members(): readonly string[] {
+    return this.#ownership.members();
+  }
+
+  /**
+   * Brings forward to now the one-shot jobs of `target` in this replica's partitions (or in
+   * `partitions` of them) whose tick is within the horizon and for which `pick(data)` holds: each
+   * fires once, now, with `scheduledAt` now. The stored jobs do not change, so should a partition
+   * be handed over first, its next owner fires them at their stored time. Returns how many. The
+   * workflow runtime uses it to run at once the activities of a replica that is gone, rather than
+   * when their fallback reminders come due.
+   */
+  expedite(
+    target: string,
+    pick: (data: JsonValue | undefined) => boolean,
+    partitions?: Iterable<number>,
+  ): number {
+    const n = this.#table.expedite(target, pick, this.#clock.now(), partitions);
+    if (n > 0) this.#loop.wake();
+    return n;
+  }
+
+  /**
+   * Calls `listener` with every owned partition when the live replicas change, and with the
+   * partitions just taken over (loaded) when this replica acquires some. Returns the unsubscribe.
+   */
+  onClusterChange(listener: (partitions: readonly number[]) => void): () => void {
+    // The loaded ones: a partition listed as owned may still be loading, its jobs not in memory.
+    let seen = new Set(this.#loaded);
+    const onMembers = (): void => listener([...this.#loaded]);
+    const onPartitions = (): void => {
+      const acquired = [...this.#loaded].filter((p) => !seen.has(p));
+      seen = new Set(this.#loaded);
+      if (acquired.length > 0) listener(acquired);
+    };
+    this.on('membersChanged', onMembers);
+    this.on('partitionsChanged', onPartitions);
+    return () => {
+      this.off('membersChanged', onMembers);
+      this.off('partitionsChanged', onPartitions);
+    };
   }
 
   /** Partitions this replica fires, in order. */

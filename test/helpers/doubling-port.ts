@@ -61,6 +61,22 @@ export class DoublingPort implements ReminderPort {
     return this.#inner.list(options);
   }
 
+  get memberId(): string {
+    return this.#inner.memberId;
+  }
+
+  members(): readonly string[] {
+    return this.#inner.members();
+  }
+
+  expedite(...args: Parameters<ReminderPort['expedite']>): number {
+    return this.#inner.expedite(...args);
+  }
+
+  onClusterChange(listener: (partitions: readonly number[]) => void): () => void {
+    return this.#inner.onClusterChange(listener);
+  }
+
   start(): Promise<void> {
     return this.#inner.start();
   }

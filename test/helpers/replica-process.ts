@@ -41,6 +41,8 @@ export type ReplicaLine = { wall: number } & (
   | { event: 'fired'; name: string; scheduledAt: number; now: number; attempt: number }
   | { event: 'completed'; instanceId: string; status: string }
   | { event: 'step'; instanceId: string }
+  /** Activities of a replica that is gone, run at once here. */
+  | { event: 'recovered'; count: number }
   | { event: 'warning'; message: string }
   | { event: 'stopped' }
 );
@@ -108,6 +110,7 @@ if (config.mode === 'timers') {
   module.register(runtime);
   runtime.on('completed', (instanceId, status) => say({ event: 'completed', instanceId, status }));
   runtime.on('step', (e) => say({ event: 'step', instanceId: e.instanceId }));
+  runtime.on('activitiesRecovered', (count) => say({ event: 'recovered', count }));
   runtime.on('warning', warn);
   timers = runtime.timers;
   stop = () => runtime.stop();

@@ -5,6 +5,7 @@ import type { WorkflowAction } from '../../engine/actions.js';
 import { recordActionEvent } from '../../engine/actions.js';
 import { reminderNames, ReminderTarget, type InstanceKeys } from '../instances/instance-keys.js';
 import type { ReminderPort } from './reminder-port.js';
+import type { RunnerTag } from '../activities/runner-tag.js';
 
 /** Infrastructure retries of runtime reminders never give up: the work must happen eventually. */
 export const RETRY_FOREVER = { constant: { interval: '1s' } } as const;
@@ -13,6 +14,8 @@ export interface StepContext {
   keys: InstanceKeys;
   reminders: ReminderPort;
   now: Date;
+  /** This replica, written into the fallback reminders of the activities it runs in-process. */
+  runner?: RunnerTag;
 }
 
 /**
@@ -65,12 +68,12 @@ export function actionOps(
   activityDue: Date = ctx.now,
 ): StoreOp[] {
   const ev = recordText ?? serializeEvent(recordActionEvent(action, ctx.now));
-  const job = (name: string, target: string, dueTime: Date): StoreOp[] =>
+  const job = (name: string, target: string, dueTime: Date, runner?: RunnerTag): StoreOp[] =>
     ctx.reminders.putJobOps(name, {
       dueTime,
       target,
       partitionKey: instanceId,
-      data: { i: instanceId, g: generation, ev },
+      data: { i: instanceId, g: generation, ev, ...runner },
       overwrite: true,
       failurePolicy: RETRY_FOREVER,
     });
@@ -80,6 +83,8 @@ export function actionOps(
         reminderNames.activity(instanceId, generation, action.id),
         ReminderTarget.activity,
         activityDue,
+        // Run in-process when due later: the reminder is that run's fallback (see RunnerTag).
+        activityDue > ctx.now ? ctx.runner : undefined,
       );
     case 'CreateTimer':
       return job(reminderNames.timer(instanceId, generation, action.id), ReminderTarget.timer, action.fireAt);

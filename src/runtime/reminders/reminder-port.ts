@@ -36,6 +36,18 @@ export interface ReminderPort {
   deleteJobOps(name: string, partitionKey: string): StoreOp[];
   deleteJobPrefixOps(namePrefix: string, partitionKey: string): StoreOp[];
   list(options: { prefix?: string }): Promise<Array<{ name: string; nextFireAt?: Date; target: string }>>;
+  /** This replica's id among the replicas. */
+  readonly memberId: string;
+  /** The live replicas' ids. */
+  members(): readonly string[];
+  /** Fires now the waiting one-shot reminders of `target` in `partitions` (default: all owned) that `pick`. */
+  expedite(
+    target: string,
+    pick: (data: ReminderJson | undefined) => boolean,
+    partitions?: Iterable<number>,
+  ): number;
+  /** Calls `listener` with the owned partitions when the replicas change, and with newly acquired ones. */
+  onClusterChange(listener: (partitions: readonly number[]) => void): () => void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }

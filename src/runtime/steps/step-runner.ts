@@ -1,4 +1,5 @@
 import { StoreTooLargeError } from '../../etcd/errors.js';
+import type { RunnerTag } from '../activities/runner-tag.js';
 import { txnBatches } from '../../etcd/txn-batches.js';
 import { itemBytes, type CommitOutcome } from '../../etcd/group-commit.js';
 import { ETCD_MAX_REQUEST_BYTES } from '../../etcd/store-limits.js';
@@ -47,6 +48,8 @@ export interface StepRunnerOptions extends StepDeps {
    * undefined (or 0): activities run from their reminders only.
    */
   localActivityDelayMs?(): number | undefined;
+  /** This replica, named in the fallback reminders of the activities it runs in-process. */
+  runner?: RunnerTag;
   /** Where the steps of workflows not registered here go (see `InstanceLoaderDeps.remote`). */
   remote?: RemoteStepper;
   /** Activities registered to run inside the step that calls them (see `runInlineRounds`). */
@@ -231,7 +234,12 @@ export class StepRunner {
       this.#o.logger.error(`${instanceId}: history limit of ${this.#o.maxHistoryEvents} events reached`);
     const build = (stepResult: ExecutionResult, from: InstanceRecord = record): StepCommit =>
       buildStepCommit({
-        ctx: { keys: store.keys, reminders: this.#o.reminders, now },
+        ctx: {
+          keys: store.keys,
+          reminders: this.#o.reminders,
+          now,
+          ...(this.#o.runner && { runner: this.#o.runner }),
+        },
         record: from,
         chunks: cached.chunks,
         result: stepResult,

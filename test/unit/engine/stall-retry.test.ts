@@ -87,6 +87,10 @@ function fakeReminders(): ReminderPort & { puts: Array<{ name: string; spec: Rem
     deleteJobOps: (name) => [{ op: 'delete', key: `/jobs/${name}` }],
     deleteJobPrefixOps: (prefix) => [{ op: 'deletePrefix', prefix: `/jobs/${prefix}` }],
     list: () => Promise.resolve([]),
+    memberId: 'only',
+    members: () => ['only'],
+    expedite: () => 0,
+    onClusterChange: () => () => undefined,
     start: () => Promise.resolve(),
     stop: () => Promise.resolve(),
   };

@@ -381,3 +381,40 @@ test('many overwrites of dormant jobs: only current incarnations wake', (t) => {
   t.is(woken.length, 1000);
   t.true(woken.every((j) => table.isCurrent(j) && j.tick >= T0 + 2 * HORIZON + 4000));
 });
+
+test('expedite brings picked one-shot jobs of a target forward to now, and nothing else', (t) => {
+  const table = new JobTable();
+  const withData = (name: string, target: string, runner: string): JobRecord =>
+    normalizeJob(name, { dueTime: new Date(T0 + 30_000), target, data: { r: runner } }, T0);
+  const gone = putLive(table, 'gone', 0, withData('gone', 'act', 'dead'), 1);
+  const alive = putLive(table, 'alive', 0, withData('alive', 'act', 'live'), 2);
+  const other = putLive(table, 'other', 1, withData('other', 'timer', 'dead'), 3);
+  const cron = putLive(
+    table,
+    'cron',
+    1,
+    normalizeJob('cron', { schedule: '@every 30s', target: 'act', data: { r: 'dead' } }, T0),
+    4,
+  );
+  const far = put(
+    table,
+    'far',
+    1,
+    normalizeJob('far', { dueTime: new Date(T0 + 3_600_000), target: 'act', data: { r: 'dead' } }, T0),
+    5,
+  );
+  t.is(far?.state, 'dormant');
+  const pick = (data: JobRecord['data']): boolean =>
+    typeof data === 'object' && data !== null && !Array.isArray(data) && data['r'] === 'dead';
+
+  t.is(table.expedite('act', pick, T0 + 1_000, [1]), 0, 'only the partitions asked for');
+  t.is(table.expedite('act', pick, T0 + 1_000), 1);
+  t.is(table.takeDue(T0 + 1_000), gone, 'due now');
+  t.is(gone?.tick, T0 + 1_000, 'its tick is now: never delivered before the time it says');
+  t.is(table.takeDue(T0 + 1_000), undefined, 'the rest keep their time');
+  t.is(table.expedite('act', pick, T0 + 2_000), 0, 'a job in flight is not brought forward twice');
+  t.is(alive?.tick, T0 + 30_000);
+  t.is(other?.tick, T0 + 30_000);
+  t.is(cron?.state, 'waiting');
+  t.is(table.takeDue(T0 + 30_000)?.name, 'alive');
+});

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { backoffDelay, type BackoffPolicy } from '../common/backoff.js';
 import type { IOptions } from 'etcd3';
 import type { Clock } from '../common/clock.js';
-import { HostCoolingDownError } from './host-breaker.js';
+import { HostCoolingDownError, NEVER_ABORTED } from './host-breaker.js';
 
 type GlobalPolicy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
 
@@ -70,7 +70,7 @@ export function retryUnsent(options: RetryUnsentOptions = {}): GlobalPolicy {
     async execute<T>(
       fn: (context: { signal: AbortSignal; attempt: number }) => PromiseLike<T> | T,
     ): Promise<T> {
-      const signal = new AbortController().signal;
+      const signal = NEVER_ABORTED;
       const giveUpAt = now() + deadlineMs;
       for (let attempt = 1; ; attempt++) {
         try {

@@ -14,50 +14,83 @@ const MAX_DEPTH = 128;
  * rather than stored as something other than what was sent.
  */
 export function toJsonData(value: unknown, field: string): JsonValue {
-  return copy(value, field, new Set(), 0);
+  return copy(value, { field, trail: [], ancestors: new Set() });
 }
 
-function copy(value: unknown, path: string, ancestors: Set<object>, depth: number): JsonValue {
+/**
+ * Where the walk is. The path of a value is built only when it is rejected: most data is valid,
+ * and building `field.a.b[3]` for every value was most of the cost of checking a job's data.
+ */
+interface Walk {
+  field: string;
+  trail: Array<string | number>;
+  ancestors: Set<object>;
+}
+
+function pathOf(walk: Walk): string {
+  let path = walk.field;
+  for (const step of walk.trail) path += typeof step === 'number' ? `[${step}]` : `.${step}`;
+  return path;
+}
+
+function copy(value: unknown, walk: Walk): JsonValue {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
     if (Number.isFinite(value)) return value;
-    throw reject(path, value, `${path} is ${String(value)}, which JSON cannot represent`);
+    throw reject(walk, value, `is ${String(value)}, which JSON cannot represent`);
   }
   if (typeof value !== 'object') {
-    throw reject(path, value, `${path} is a ${typeof value}, which JSON cannot represent`);
+    throw reject(walk, value, `is a ${typeof value}, which JSON cannot represent`);
   }
-  if (depth >= MAX_DEPTH) throw reject(path, value, `${path} is nested more than ${MAX_DEPTH} levels deep`);
-  if (ancestors.has(value)) throw reject(path, value, `${path} refers back to itself (a cycle)`);
-  ancestors.add(value);
+  if (walk.trail.length >= MAX_DEPTH)
+    throw reject(walk, value, `is nested more than ${MAX_DEPTH} levels deep`);
+  if (walk.ancestors.has(value)) throw reject(walk, value, 'refers back to itself (a cycle)');
+  walk.ancestors.add(value);
   try {
     if (Array.isArray(value)) {
       const out: JsonValue[] = [];
       for (let i = 0; i < value.length; i++) {
-        out.push(copy(value[i] as unknown, `${path}[${i}]`, ancestors, depth + 1));
+        walk.trail.push(i);
+        out.push(copy(value[i] as unknown, walk));
+        walk.trail.pop();
       }
       return out;
     }
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
       const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-      throw reject(path, value, `${path} is a ${kind}, not a plain object`);
+      throw reject(walk, value, `is a ${kind}, not a plain object`);
     }
     const out: { [key: string]: JsonValue } = {};
-    for (const [key, item] of Object.entries(value)) {
-      // defineProperty, not assignment: a "__proto__" key from JSON.parse must stay a key.
-      Object.defineProperty(out, key, {
-        value: copy(item, `${path}.${key}`, ancestors, depth + 1),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      walk.trail.push(key);
+      const item = copy((value as Record<string, unknown>)[key], walk);
+      walk.trail.pop();
+      // A "__proto__" key from JSON.parse must stay a key: assigning it would set the prototype.
+      if (key === '__proto__') {
+        Object.defineProperty(out, key, {
+          value: item,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      } else {
+        out[key] = item;
+      }
     }
     return out;
   } finally {
-    ancestors.delete(value);
+    walk.ancestors.delete(value);
   }
 }
 
-function reject(path: string, value: unknown, message: string): JobValidationError {
-  return new JobValidationError(path, value, JSON_DATA_ALLOWED, `${message}; allowed: ${JSON_DATA_ALLOWED}`);
+function reject(walk: Walk, value: unknown, problem: string): JobValidationError {
+  const path = pathOf(walk);
+  return new JobValidationError(
+    path,
+    value,
+    JSON_DATA_ALLOWED,
+    `${path} ${problem}; allowed: ${JSON_DATA_ALLOWED}`,
+  );
 }

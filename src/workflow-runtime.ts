@@ -7,6 +7,7 @@ import type { KvStore } from './etcd/kv-store.js';
 import type { StallRetryOptions } from './runtime/steps/stall-backoff.js';
 import { openStore, type StoreOptions } from './store-options.js';
 import { TimerService, type TimerServiceOptions } from './timers/timer-service.js';
+import { ReminderTarget } from './runtime/instances/instance-keys.js';
 
 /** Options of a `WorkflowRuntime`: where the store is, plus the replica's limits and tuning. */
 export interface WorkflowRuntimeOptions extends StoreOptions {
@@ -98,6 +99,9 @@ export class WorkflowRuntime extends RuntimeCore {
         'memberId',
         'cronTimeZone',
       ]),
+      // Activity fallbacks stay in full whatever activityFallbackSeconds is: a replica that takes
+      // over runs a gone replica's activities at once (expedite), which needs their data.
+      liveTargets: [ReminderTarget.activity],
     });
     super({
       kv,

@@ -45,12 +45,15 @@ export class JobTable {
    */
   readonly #started = new Set<LiveJob>();
   readonly #horizonMs: number;
+  /** Targets whose jobs are never made dormant (see TimerServiceOptions.liveTargets). */
+  readonly #liveTargets: ReadonlySet<string>;
   readonly #wakeLeadMs: number;
   #size = 0;
   #token = 0;
 
-  constructor(options: { horizonMs?: number } = {}) {
+  constructor(options: { horizonMs?: number; liveTargets?: ReadonlySet<string> } = {}) {
     this.#horizonMs = options.horizonMs ?? DEFAULT_HORIZON_MS;
+    this.#liveTargets = options.liveTargets ?? new Set();
     this.#wakeLeadMs = this.#horizonMs / 2;
   }
 
@@ -102,7 +105,7 @@ export class JobTable {
     // The record's copy of the name is a string of its own; the key's may be a slice that keeps
     // the whole key alive.
     const own = record.name === name ? record.name : name;
-    if (this.#beyondHorizon(tick, progress, nowMs)) {
+    if (this.#beyondHorizon(tick, progress, nowMs, record.target)) {
       return this.#addDormant({
         name: own,
         partition,
@@ -165,7 +168,7 @@ export class JobTable {
    */
   requeue(job: LiveJob, nowMs: number): boolean {
     this.#started.delete(job); // its tick moved on: the new one has not been taken
-    if (!this.#beyondHorizon(job.tick, job.progress, nowMs)) {
+    if (!this.#beyondHorizon(job.tick, job.progress, nowMs, job.record.target)) {
       this.enqueue(job, job.tick);
       return false;
     }
@@ -354,8 +357,8 @@ export class JobTable {
    * Retries are never put to sleep: their time is not derivable from the record and progress, and
    * a tick only fails once it is due, so a retried tick is never far ahead anyway.
    */
-  #beyondHorizon(tick: number, progress: JobProgress, nowMs: number): boolean {
-    return tick - nowMs > this.#horizonMs && progress.attempts === 0;
+  #beyondHorizon(tick: number, progress: JobProgress, nowMs: number, target: string): boolean {
+    return tick - nowMs > this.#horizonMs && progress.attempts === 0 && !this.#liveTargets.has(target);
   }
 
   #snapshot(slot: number): DormantJob {

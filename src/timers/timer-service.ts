@@ -54,6 +54,12 @@ export interface TimerServiceOptions {
    */
   horizonMs?: number;
   /**
+   * Targets whose jobs are always kept in full, however far ahead their tick, so that `expedite`
+   * can see them (the workflow runtime's activity fallbacks). Only for targets whose jobs are few
+   * and short-lived: each costs its whole record in memory. Default none.
+   */
+  liveTargets?: readonly string[];
+  /**
    * The shortest fixed period (`@every`, bare durations) and constant retry interval a job may
    * have, in milliseconds: shorter ones are refused with `JobValidationError`. Default 100; 0 turns
    * the floor off; at most 1000 (cron's own resolution and the default retry interval).
@@ -154,7 +160,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
       minIntervalMs: checkMinInterval(options.minIntervalMs),
       cronTimeZone: this.cronTimeZone ?? null,
     });
-    this.#table = new JobTable({ horizonMs });
+    this.#table = new JobTable({ horizonMs, liveTargets: new Set(options.liveTargets ?? []) });
     this.#waker = new JobWaker({
       kv: this.#kv,
       keys: this.keys,
@@ -221,7 +227,8 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
 
   /**
    * Brings forward to now the one-shot jobs of `target` in this replica's partitions (or in
-   * `partitions` of them) whose tick is within the horizon and for which `pick(data)` holds: each
+   * `partitions` of them) whose tick is within the horizon (any tick, for `liveTargets`) and for
+   * which `pick(data)` holds: each
    * fires once, now, with `scheduledAt` now. The stored jobs do not change, so should a partition
    * be handed over first, its next owner fires them at their stored time. Returns how many. The
    * workflow runtime uses it to run at once the activities of a replica that is gone, rather than

@@ -1,8 +1,8 @@
 /**
  * Activities a killed replica was running in-process are run at once by the replicas left, not
- * when their fallback reminders come due. The fallback here is 45 s (within the timer horizon of
- * 60 s, where reminders are kept in full) and the test waits at most 20 s after the kill, so an
- * instance can only complete through that recovery. A replica that merely hands partitions
+ * when their fallback reminders come due. The fallback here is 10 minutes (beyond the timer
+ * horizon of 60 s, where other jobs are kept dormant) and the test waits at most 20 s after the
+ * kill, so an instance can only complete through that recovery. A replica that merely hands partitions
  * over (a new one joined) keeps running its activities: they must not run a second time.
  */
 import { mkdtempSync } from 'node:fs';
@@ -20,7 +20,7 @@ import { heldFlow, runsOf } from './held-activity-workflows.js';
 
 const PARTITIONS = 4;
 const TTL = 2;
-const FALLBACK_S = 45;
+const FALLBACK_S = 600;
 const WORKFLOWS = fileURLToPath(new URL('./held-activity-workflows.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tickflow-held-'));
 // The replicas inherit it: their activities leave their marks there.

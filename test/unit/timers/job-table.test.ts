@@ -418,3 +418,16 @@ test('expedite brings picked one-shot jobs of a target forward to now, and nothi
   t.is(cron?.state, 'waiting');
   t.is(table.takeDue(T0 + 30_000)?.name, 'alive');
 });
+
+test('jobs of a live target stay in full however far ahead, so expedite sees them', (t) => {
+  const table = new JobTable({ liveTargets: new Set(['act']) });
+  const far = (name: string, target: string): JobRecord =>
+    normalizeJob(name, { dueTime: new Date(T0 + 3_600_000), target, data: { r: 'dead' } }, T0);
+  t.is(put(table, 'fallback', 0, far('fallback', 'act'), 1)?.state, 'waiting');
+  t.is(put(table, 'timer', 0, far('timer', 'timer'), 2)?.state, 'dormant', 'other targets still sleep');
+  t.is(
+    table.expedite('act', () => true, T0 + 1_000),
+    1,
+  );
+  t.is(table.takeDue(T0 + 1_000)?.name, 'fallback');
+});

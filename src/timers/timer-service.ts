@@ -228,11 +228,10 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
   /**
    * Brings forward to now the one-shot jobs of `target` in this replica's partitions (or in
    * `partitions` of them) whose tick is within the horizon (any tick, for `liveTargets`) and for
-   * which `pick(data)` holds: each
-   * fires once, now, with `scheduledAt` now. The stored jobs do not change, so should a partition
-   * be handed over first, its next owner fires them at their stored time. Returns how many. The
-   * workflow runtime uses it to run at once the activities of a replica that is gone, rather than
-   * when their fallback reminders come due.
+   * which `pick(data)` holds: each fires once, now, with `scheduledAt` now. The stored jobs do not
+   * change, so should a partition be handed over first, its next owner fires them at their stored
+   * time. Returns how many. The workflow runtime uses it to run at once the activities of a
+   * replica that is gone, rather than when their fallback reminders come due.
    */
   expedite(
     target: string,

@@ -14,11 +14,12 @@ function dir(): string {
   return d;
 }
 
-/** The runs of `instanceId`'s activity so far: the pid of each replica that started one. */
+/** The runs of `instanceId`'s activity so far: the pid of each replica that started one, ascending. */
 export function runsOf(directory: string, instanceId: string): number[] {
   return readdirSync(directory)
     .filter((f) => f.startsWith(`${instanceId}.`) && !f.endsWith('.release'))
-    .map((f) => Number(f.slice(instanceId.length + 1)));
+    .map((f) => Number(f.slice(instanceId.length + 1)))
+    .sort((a, b) => a - b);
 }
 
 export async function holdFirstRun(ctx: WorkflowActivityContext): Promise<number> {

@@ -10,7 +10,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { nanoid } from 'nanoid';
 import { WorkflowClient, WorkflowRuntimeStatus } from '../../src/index.js';
 import { ReplicaSet, type Replica } from '../helpers/cluster-fixture.js';
@@ -43,21 +43,35 @@ function startReplicas(appId: string, replicas: ReplicaSet, names: string[]): Re
   );
 }
 
-test('kill -9 mid-activity: a survivor runs it at once, not when the fallback comes due', async (t) => {
-  const appId = `orphans-${nanoid(6)}`;
+/**
+ * Starts replicas `names` of a fresh app, then 8 instances (enough that each replica holds some of
+ * the activities), and waits until every activity started once.
+ */
+async function startHeld(
+  t: ExecutionContext,
+  app: string,
+  names: string[],
+): Promise<{ appId: string; replicas: ReplicaSet; client: WorkflowClient; ids: string[] }> {
+  const appId = `${app}-${nanoid(6)}`;
   const replicas = new ReplicaSet();
   t.teardown(() => replicas.killAll());
-  startReplicas(appId, replicas, ['a', 'b']);
+  startReplicas(appId, replicas, names);
   await replicas.settled(PARTITIONS);
   const client = new WorkflowClient({ etcd: { hosts: etcd.hosts }, appId, partitions: PARTITIONS });
   t.teardown(() => client.close());
-
-  // Enough instances that both replicas hold some of the activities when one is killed.
   const ids = await Promise.all(Array.from({ length: 8 }, () => client.scheduleNewWorkflow(heldFlow)));
   await waitFor(() => ids.every((id) => runsOf(dir, id).length === 1), {
     what: 'every activity started once',
     timeoutMs: 30_000,
   });
+  return { appId, replicas, client, ids };
+}
+
+const ascending = (pids: Array<number | undefined>): Array<number | undefined> =>
+  [...pids].sort((a, b) => (a ?? 0) - (b ?? 0));
+
+test('kill -9 mid-activity: a survivor runs it at once, not when the fallback comes due', async (t) => {
+  const { replicas, client, ids } = await startHeld(t, 'orphans', ['a', 'b']);
   const victim = replicas.all.find((r) => ids.some((id) => runsOf(dir, id)[0] === r.pid));
   if (!victim) return t.fail('no replica runs an activity');
   const survivor = replicas.all.find((r) => r !== victim);
@@ -72,32 +86,19 @@ test('kill -9 mid-activity: a survivor runs it at once, not when the fallback co
     t.is(state.serializedOutput, String(survivor?.pid), 'run again on the survivor');
   }
   t.true((survivor?.of('recovered') ?? []).length > 0, 'the survivor says it recovered them');
-  for (const id of orphaned) t.deepEqual(runsOf(dir, id), [victim.pid, survivor?.pid].sort(), id);
+  for (const id of orphaned) t.deepEqual(runsOf(dir, id), ascending([victim.pid, survivor?.pid]), id);
   // The survivor's own activities are its to finish: still held, never started twice.
   for (const id of kept) t.deepEqual(runsOf(dir, id), [survivor?.pid], id);
   await Promise.all(kept.map((id) => writeFile(join(dir, `${id}.release`), '')));
   for (const id of kept) {
-    t.is(
-      (await client.waitForWorkflowCompletion(id, true, 60)).runtimeStatus,
-      WorkflowRuntimeStatus.COMPLETED,
-    );
+    const state = await client.waitForWorkflowCompletion(id, true, 60);
+    t.is(state.runtimeStatus, WorkflowRuntimeStatus.COMPLETED);
   }
 });
 
 test('a replica joining takes partitions over; the activities still running elsewhere run once', async (t) => {
-  const appId = `handover-${nanoid(6)}`;
-  const replicas = new ReplicaSet();
-  t.teardown(() => replicas.killAll());
-  const [first] = startReplicas(appId, replicas, ['a']);
-  await replicas.settled(PARTITIONS);
-  const client = new WorkflowClient({ etcd: { hosts: etcd.hosts }, appId, partitions: PARTITIONS });
-  t.teardown(() => client.close());
-  const ids = await Promise.all(Array.from({ length: 8 }, () => client.scheduleNewWorkflow(heldFlow)));
-  await waitFor(() => ids.every((id) => runsOf(dir, id).length === 1), {
-    what: 'every activity started once',
-    timeoutMs: 30_000,
-  });
-
+  const { appId, replicas, client, ids } = await startHeld(t, 'handover', ['a']);
+  const [first] = replicas.all;
   // Half the partitions, with the reminders of those held activities, move to the newcomer.
   const [second] = startReplicas(appId, replicas, ['b']);
   await replicas.settled(PARTITIONS);

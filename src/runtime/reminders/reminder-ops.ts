@@ -15,7 +15,7 @@ export interface StepContext {
   reminders: ReminderPort;
   now: Date;
   /** This replica, written into the fallback reminders of the activities it runs in-process. */
-  runner?: RunnerTag;
+  runner?: RunnerTag | undefined;
 }
 
 /**

@@ -234,12 +234,7 @@ export class StepRunner {
       this.#o.logger.error(`${instanceId}: history limit of ${this.#o.maxHistoryEvents} events reached`);
     const build = (stepResult: ExecutionResult, from: InstanceRecord = record): StepCommit =>
       buildStepCommit({
-        ctx: {
-          keys: store.keys,
-          reminders: this.#o.reminders,
-          now,
-          ...(this.#o.runner && { runner: this.#o.runner }),
-        },
+        ctx: { keys: store.keys, reminders: this.#o.reminders, now, runner: this.#o.runner },
         record: from,
         chunks: cached.chunks,
         result: stepResult,

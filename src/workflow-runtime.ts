@@ -101,7 +101,7 @@ export class WorkflowRuntime extends RuntimeCore {
       ]),
       // Activity fallbacks stay in full whatever activityFallbackSeconds is: a replica that takes
       // over runs a gone replica's activities at once (expedite), which needs their data.
-      liveTargets: [ReminderTarget.activity],
+      liveTargets: [ReminderTarget.activity, ReminderTarget.fallback],
     });
     super({
       kv,

@@ -14,6 +14,7 @@ import type { AnyWorkflow } from '../engine/workflow-context.js';
 import type { ActivityRegistrationOptions, AnyActivity } from './activities/activity-types.js';
 import { ActivityRunner, activityCall } from './activities/activity-runner.js';
 import { recoverOrphanedActivities } from './activities/orphan-recovery.js';
+import { onActivityFallback, type FallbackHandlerDeps } from './activities/fallback-handler.js';
 import type { RunnerTag } from './activities/runner-tag.js';
 import { DEFAULT_MAX_HISTORY_EVENTS } from './instances/history-limit.js';
 import { resolveMaxPayloadBytes } from '../engine/payload-limit.js';
@@ -155,8 +156,7 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
       clock: this.#clock,
       events: this,
       warn: (error) => this.#warnings.report(error),
-      reminders: this.reminders,
-      deliver: (instanceId, outcome, cleanup) => this.#steps.deliver(instanceId, [outcome], false, cleanup),
+      deliver: (instanceId, outcome) => this.#steps.deliver(instanceId, [outcome], false),
     });
     const fallbackSeconds = options.activityFallbackSeconds ?? 30;
     if (typeof fallbackSeconds !== 'number' || !Number.isFinite(fallbackSeconds) || fallbackSeconds < 0) {
@@ -338,10 +338,13 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
       ),
     );
     on(ReminderTarget.dispatch, (d) => this.#onDispatch(d));
+    on(ReminderTarget.fallback, async (d, trigger) => {
+      const { rerun, orphaned } = await onActivityFallback(this.#fallbackDeps(), d.i, trigger.data);
+      if (orphaned && rerun > 0) this.emit('activitiesRecovered', rerun);
+    });
     this.#unsubscribe.push(
       recoverOrphanedActivities(this.reminders, this.#runner, (count) => {
-        this.#logger.info(`running ${count} activities now whose replica is gone`);
-        this.emit('activitiesRecovered', count);
+        this.#logger.info(`running now the activities of ${count} workflow instances whose replica is gone`);
       }),
     );
     await this.reminders.start();
@@ -388,6 +391,20 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
         });
       }
     });
+  }
+
+  #fallbackDeps(): FallbackHandlerDeps {
+    return {
+      store: this.#store,
+      commit: this.#commit,
+      reminders: this.reminders,
+      clock: this.#clock,
+      self: this.#runner,
+      cachedState: (instanceId) => this.#steps.cachedState(instanceId),
+      isRunning: (instanceId, generation, eventId) =>
+        this.#activityRunner.isRunning(instanceId, generation, eventId),
+      startLocal: (call) => this.#activityRunner.startLocal(call),
+    };
   }
 
   #ctx(): StepContext {

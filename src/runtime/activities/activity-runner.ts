@@ -1,6 +1,5 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { Clock } from '../../common/clock.js';
-import type { StoreOp } from '../../etcd/store-op.js';
 import type { HistoryEvent } from '../../history/events.js';
 import type { ScheduleTaskAction } from '../../engine/actions.js';
 import { toFailureDetails } from '../../history/failure-details.js';
@@ -9,7 +8,6 @@ import { PayloadTooLargeError, payloadBytes } from '../../engine/payload-limit.j
 import type { AnyActivity, WorkflowActivityContext } from './activity-types.js';
 import type { ConcurrencyLimit } from './concurrency-limit.js';
 import { reminderNames } from '../instances/instance-keys.js';
-import type { ReminderPort } from '../reminders/reminder-port.js';
 import type { RuntimeEvents } from '../runtime-events.js';
 import type { ActivityAnswer, ActivityWork } from '../remote/remote-work.js';
 
@@ -52,7 +50,6 @@ export interface ActivityRunnerOptions {
   events: EventEmitter<RuntimeEvents>;
   /** Reports a warning (coalesced by the runtime). */
   warn: (error: Error) => void;
-  reminders: ReminderPort;
   /** JSON bytes an activity's result may have; a larger result fails the activity. */
   maxPayloadBytes: number;
   /**
@@ -60,8 +57,8 @@ export interface ActivityRunnerOptions {
    * for one when none is connected). Without it such an activity fails as not registered.
    */
   remote?: RemoteActivities;
-  /** Hands the outcome to the instance; `cleanup` is committed with the step that records it. */
-  deliver(instanceId: string, outcome: HistoryEvent, cleanup: StoreOp[]): Promise<void>;
+  /** Hands the outcome to the instance; resolves once a step recorded it. */
+  deliver(instanceId: string, outcome: HistoryEvent): Promise<void>;
 }
 
 /**
@@ -80,13 +77,13 @@ export class ActivityRunner {
     this.#o = options;
   }
 
-  /** Starts `call` in-process now; its reminder stays the fallback. */
+  /** Starts `call` in-process now; the instance's fallback reminder guards it (see `planFallback`). */
   startLocal(call: ActivityCall): void {
     const name = reminderNames.activity(call.instanceId, call.generation, call.eventId);
     if (this.#running.has(name)) return;
-    const run = this.#run(call, this.#o.reminders.deleteJobOps(name, call.instanceId))
+    const run = this.#run(call)
       .catch((error: unknown) => {
-        // The reminder runs it again later; nothing is lost.
+        // The instance's fallback reminder runs it again later; nothing is lost.
         this.#o.warn(error instanceof Error ? error : new Error(String(error)));
       })
       .finally(() => this.#running.delete(name));
@@ -101,11 +98,16 @@ export class ActivityRunner {
     return this.#execute(call);
   }
 
+  /** Whether activity `eventId` of the instance's `generation` runs in this process (until its outcome is committed). */
+  isRunning(instanceId: string, generation: number, eventId: number): boolean {
+    return this.#running.has(reminderNames.activity(instanceId, generation, eventId));
+  }
+
   /** The reminder of `call` fired. */
   async onReminder(reminderName: string, call: ActivityCall): Promise<void> {
     const local = this.#running.get(reminderName);
     if (local) return local;
-    await this.#run(call, []);
+    await this.#run(call);
   }
 
   /** Resolves once every in-process run has settled (for a clean stop). */
@@ -113,8 +115,8 @@ export class ActivityRunner {
     while (this.#running.size > 0) await Promise.allSettled([...this.#running.values()]);
   }
 
-  async #run(call: ActivityCall, cleanup: StoreOp[]): Promise<void> {
-    await this.#o.deliver(call.instanceId, await this.#execute(call), cleanup);
+  async #run(call: ActivityCall): Promise<void> {
+    await this.#o.deliver(call.instanceId, await this.#execute(call));
   }
 
   async #execute(call: ActivityCall): Promise<HistoryEvent> {

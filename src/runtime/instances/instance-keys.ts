@@ -35,6 +35,8 @@ export const reminderNames = {
   instancePrefix: (id: string): string => `wf~${id}~`,
   generationPrefix: (id: string, generation: number): string => `wf~${id}~${generation}~`,
   wake: (id: string): string => `wf~${id}~wake`,
+  /** The instance's one activity fallback reminder (see `fallbackArmOps`); kept across generations. */
+  fallback: (id: string): string => `wf~${id}~fallback`,
   activity: (id: string, generation: number, taskId: number): string =>
     `wf~${id}~${generation}~act~${taskId}`,
   timer: (id: string, generation: number, timerId: number): string =>
@@ -48,6 +50,7 @@ export const reminderNames = {
 export const ReminderTarget = {
   wake: 'wf-wake',
   activity: 'wf-activity',
+  fallback: 'wf-fallback',
   timer: 'wf-timer',
   child: 'wf-child',
   dispatch: 'wf-dispatch',

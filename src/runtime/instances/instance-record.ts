@@ -30,8 +30,23 @@ export interface InstanceRecord {
   events: number;
   /** Some step's actions went out through a dispatch reminder (see `buildStepCommit`). */
   dispatched?: boolean;
+  /**
+   * The instance's activity fallback reminder as its last arming step wrote it (see
+   * `fallbackArmOps`); absent until a step started an activity in-process.
+   */
+  fallback?: FallbackMark;
   /** The instance's step keeps stalling and is retried with backoff; cleared by the next committed step. */
   stalled?: StallRecord;
+}
+
+/**
+ * Where an instance's activity fallback reminder stands: when it is due (epoch ms) and which
+ * replica it names as the runner of the instance's in-process activities (`RunnerTag` fields).
+ */
+export interface FallbackMark {
+  due: number;
+  r?: string;
+  n?: string;
 }
 
 /**

@@ -10,8 +10,8 @@ import { deliverOps, type StepContext } from '../reminders/reminder-ops.js';
 const MAX_EXPLICIT_REMINDER_DELETES = 16;
 
 /**
- * Deletes every reminder a finishing instance may still have: its wake-up and the jobs of tasks
- * and timers still pending (timers it cancels are deleted by their CancelTimer). One key each, so
+ * Deletes every reminder a finishing instance may still have: its wake-up, its activity fallback,
+ * and the jobs of tasks and timers still pending (timers it cancels are deleted by their CancelTimer). One key each, so
  * the step can share a transaction with others; a whole-prefix delete would have to travel alone.
  * An instance with many pending tasks, or one whose actions went out through a dispatch reminder
  * (written outside its step txns), is cleared by prefix instead.
@@ -24,6 +24,7 @@ export function finishedReminderOps(
   const id = record.instanceId;
   const generation = record.generation;
   const names = new Set([reminderNames.wake(id)]);
+  if (record.fallback) names.add(reminderNames.fallback(id));
   for (const [eventId, task] of Object.entries(state.pendingTasks)) {
     const n = Number(eventId);
     names.add(

@@ -14,7 +14,7 @@ export interface StepContext {
   keys: InstanceKeys;
   reminders: ReminderPort;
   now: Date;
-  /** This replica, written into the fallback reminders of the activities it runs in-process. */
+  /** This replica, named in the activity fallback reminder of the instances it runs activities for. */
   runner?: RunnerTag | undefined;
 }
 
@@ -64,28 +64,21 @@ export function actionOps(
   action: WorkflowAction,
   /** The action's record as `serializeEvent` text, when the caller has it already. */
   recordText?: string,
-  /** When an activity's reminder is due: now, or later when the activity runs in-process. */
-  activityDue: Date = ctx.now,
 ): StoreOp[] {
   const ev = recordText ?? serializeEvent(recordActionEvent(action, ctx.now));
-  const job = (name: string, target: string, dueTime: Date, runner?: RunnerTag): StoreOp[] =>
+  const job = (name: string, target: string, dueTime: Date): StoreOp[] =>
     ctx.reminders.putJobOps(name, {
       dueTime,
       target,
       partitionKey: instanceId,
-      data: { i: instanceId, g: generation, ev, ...runner },
+      data: { i: instanceId, g: generation, ev },
       overwrite: true,
       failurePolicy: RETRY_FOREVER,
     });
   switch (action.type) {
     case 'ScheduleTask':
-      return job(
-        reminderNames.activity(instanceId, generation, action.id),
-        ReminderTarget.activity,
-        activityDue,
-        // Run in-process when due later: the reminder is that run's fallback (see RunnerTag).
-        activityDue > ctx.now ? ctx.runner : undefined,
-      );
+      // Due at once: an activity run in-process has no reminder of its own (see `fallbackArmOps`).
+      return job(reminderNames.activity(instanceId, generation, action.id), ReminderTarget.activity, ctx.now);
     case 'CreateTimer':
       return job(reminderNames.timer(instanceId, generation, action.id), ReminderTarget.timer, action.fireAt);
     case 'CancelTimer':

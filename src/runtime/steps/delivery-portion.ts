@@ -1,12 +1,9 @@
-import type { StoreOp } from '../../etcd/store-op.js';
 import type { HistoryEvent } from '../../history/events.js';
 import { payloadBytes } from '../../engine/payload-limit.js';
 
 /** Events handed to an instance in-process (an activity's outcome, a timer, a wake-up), not yet stepped. */
 export interface Delivery {
   events: HistoryEvent[];
-  /** Deletes (of fallback reminders) to commit with the step that records the events. */
-  cleanup: StoreOp[];
   /** The delivery asked for the inbox to be read. */
   readInbox: boolean;
   resolve(): void;

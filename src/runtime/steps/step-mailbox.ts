@@ -1,14 +1,8 @@
-import type { StoreOp } from '../../etcd/store-op.js';
 import type { HistoryEvent } from '../../history/events.js';
 import { DELIVERY_STEP_BYTES, takeDeliveries, type Delivery } from './delivery-portion.js';
 
 /** Runs the steps of one instance for a portion of deliveries (the step runner's `#runSteps`). */
-export type StepDrain = (
-  instanceId: string,
-  events: HistoryEvent[],
-  readInbox: boolean,
-  cleanup: StoreOp[],
-) => Promise<void>;
+export type StepDrain = (instanceId: string, events: HistoryEvent[], readInbox: boolean) => Promise<void>;
 
 /**
  * In-process deliveries per instance, queued while that instance's step runs: one drain per
@@ -27,9 +21,9 @@ export class StepMailbox {
   }
 
   /** Queues `events` for `instanceId`; resolves once a step recorded them (or dropped them). */
-  deliver(instanceId: string, events: HistoryEvent[], readInbox: boolean, cleanup: StoreOp[]): Promise<void> {
+  deliver(instanceId: string, events: HistoryEvent[], readInbox: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const delivery = { events, cleanup, readInbox, resolve, reject };
+      const delivery = { events, readInbox, resolve, reject };
       const queued = this.#queues.get(instanceId);
       if (queued) {
         queued.push(delivery);
@@ -49,7 +43,6 @@ export class StepMailbox {
           instanceId,
           taken.flatMap((d) => d.events),
           taken.some((d) => d.readInbox),
-          taken.flatMap((d) => d.cleanup),
         );
         for (const d of taken) d.resolve();
       } catch (error) {

@@ -9,6 +9,7 @@ import { appendToChunks, type ChunkLimits, type ChunkState } from '../instances/
 import { reminderNames, ReminderTarget } from '../instances/instance-keys.js';
 import { setOptional, type InstanceRecord } from '../instances/instance-record.js';
 import { actionOps, dedupePuts, RETRY_FOREVER, type StepContext } from '../reminders/reminder-ops.js';
+import { fallbackArmOps } from '../activities/activity-fallback.js';
 
 export interface StepCommitInput {
   ctx: StepContext;
@@ -19,8 +20,8 @@ export interface StepCommitInput {
   maxOps: number;
   chunkLimits?: ChunkLimits;
   /**
-   * When set, the step's activities are to run in-process once it commits, and their reminders
-   * (the fallback) are due this long after the step.
+   * When set, the step's activities are to run in-process once it commits, guarded by the
+   * instance's fallback reminder, due this long after the step (see `fallbackArmOps`).
    */
   localActivityDelayMs?: number;
 }
@@ -92,15 +93,20 @@ export function buildStepCommit(input: StepCommitInput): StepCommit {
   );
   const recordTexts = actionRecordTexts(result, lines);
   const delay = input.localActivityDelayMs;
-  const activityDue = delay ? new Date(ctx.now.getTime() + delay) : ctx.now;
+  // Activities to run in-process need no reminder each: the instance's fallback guards them all.
+  const local = delay ? effective.filter((a): a is ScheduleTaskAction => a.type === 'ScheduleTask') : [];
+  const reminded = local.length > 0 ? effective.filter((a) => a.type !== 'ScheduleTask') : effective;
   const actionOpsList = dedupePuts(
-    effective.flatMap((a) => actionOps(ctx, id, generation, a, recordTexts.get(a.id), activityDue)),
+    reminded.flatMap((a) => actionOps(ctx, id, generation, a, recordTexts.get(a.id))),
   );
   let localActivities: ScheduleTaskAction[] = [];
-  // +1 for the record itself.
-  if (ops.length + actionOpsList.length + 1 <= input.maxOps) {
+  // +1 for the record itself, +1 for the fallback reminder.
+  if (ops.length + actionOpsList.length + (local.length > 0 ? 2 : 1) <= input.maxOps) {
     ops.push(...actionOpsList);
-    if (delay) localActivities = effective.filter((a) => a.type === 'ScheduleTask');
+    if (delay && local.length > 0) {
+      ops.push(...fallbackArmOps(ctx, record, next, delay));
+      localActivities = local;
+    }
   } else {
     const dispatched = effective;
     const firstId = dispatched[0]?.id ?? 0;

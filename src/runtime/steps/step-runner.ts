@@ -1,10 +1,10 @@
 import { StoreTooLargeError } from '../../etcd/errors.js';
 import type { RunnerTag } from '../activities/runner-tag.js';
-import { txnBatches } from '../../etcd/txn-batches.js';
 import { itemBytes, type CommitOutcome } from '../../etcd/group-commit.js';
 import { ETCD_MAX_REQUEST_BYTES } from '../../etcd/store-limits.js';
 import type { StoreGuard, StoreOp } from '../../etcd/store-op.js';
 import type { HistoryEvent } from '../../history/events.js';
+import type { WorkflowState } from '../../history/workflow-state.js';
 import { isTerminalStatus, WorkflowRuntimeStatus } from '../../history/status.js';
 import type { ScheduleTaskAction } from '../../engine/actions.js';
 import type { ExecutionResult } from '../../engine/execution-result.js';
@@ -16,7 +16,6 @@ import type { InstanceStore } from '../instances/instance-store.js';
 import type { InstanceRecord } from '../instances/instance-record.js';
 import { wakeOps } from '../reminders/reminder-ops.js';
 import { openingEvent } from '../lifecycle/start-ops.js';
-import { reminderNames } from '../instances/instance-keys.js';
 import { StepTooLargeError, stepTooLargeResult, unwritableStepResult } from './step-size-limit.js';
 import { buildStepCommit, type StepCommit } from './step-ops.js';
 import type { StepDeps } from '../step-deps.js';
@@ -82,13 +81,18 @@ export class StepRunner {
     this.#o = options;
     this.#cache = new ExecutorCache(options.cacheSize);
     this.#mailbox = new StepMailbox(
-      (instanceId, events, readInbox, cleanup) => this.#runSteps(instanceId, events, readInbox, cleanup),
+      (instanceId, events, readInbox) => this.#runSteps(instanceId, events, readInbox),
       (instanceId) => this.#cache.delete(instanceId),
     );
   }
 
   get cachedInstances(): number {
     return this.#cache.size;
+  }
+
+  /** What history says of `instanceId` as its cached executor has it; undefined when not cached here. */
+  cachedState(instanceId: string): WorkflowState | undefined {
+    return this.#cache.get(instanceId)?.executor.state;
   }
 
   clearCache(): void {
@@ -106,26 +110,15 @@ export class StepRunner {
    * message re-arming it meanwhile makes a new incarnation that fires again). So a message waits
    * at most for its own wake-up, never forever.
    */
-  deliver(
-    instanceId: string,
-    events: HistoryEvent[],
-    readInbox: boolean,
-    cleanup: StoreOp[] = [],
-  ): Promise<void> {
-    return this.#mailbox.deliver(instanceId, events, readInbox, cleanup);
+  deliver(instanceId: string, events: HistoryEvent[], readInbox: boolean): Promise<void> {
+    return this.#mailbox.deliver(instanceId, events, readInbox);
   }
 
-  async #runSteps(
-    instanceId: string,
-    local: HistoryEvent[],
-    readInbox: boolean,
-    cleanup: StoreOp[],
-  ): Promise<void> {
+  async #runSteps(instanceId: string, local: HistoryEvent[], readInbox: boolean): Promise<void> {
     let pending = local;
     let read = readInbox;
-    let deletes = cleanup;
     for (let conflicts = 0; conflicts < MAX_CONFLICTS;) {
-      const outcome = await this.#step(instanceId, pending, read, deletes);
+      const outcome = await this.#step(instanceId, pending, read);
       if (outcome === 'conflict') {
         conflicts++;
         continue;
@@ -133,7 +126,6 @@ export class StepRunner {
       if (outcome === 'more') {
         pending = [];
         read = true;
-        deletes = [];
         continue;
       }
       return;
@@ -145,10 +137,9 @@ export class StepRunner {
     instanceId: string,
     local: HistoryEvent[],
     readInbox: boolean,
-    cleanup: StoreOp[],
   ): Promise<'done' | 'more' | 'conflict'> {
     const { store } = this.#o;
-    const commit = (ops: StoreOp[]): Promise<CommitOutcome> => this.#commit(guard, ops, cleanup);
+    const commit = (ops: StoreOp[]): Promise<CommitOutcome> => this.#commit(guard, ops);
     const cached = this.#cache.get(instanceId) ?? (await loadInstance(this.#o, instanceId));
     if (!cached) return 'done';
     const { record } = cached;
@@ -165,7 +156,7 @@ export class StepRunner {
 
     if (isTerminalStatus(record.status)) {
       // Late messages for a finished instance change nothing; they are only cleared away.
-      if (consumed.length === 0 && cleanup.length === 0) return 'done';
+      if (consumed.length === 0) return 'done';
       const result = await commit(consumed.map((key) => ({ op: 'delete', key })));
       if (!result.succeeded) this.#cache.delete(instanceId);
       return result.succeeded ? more : 'conflict';
@@ -214,7 +205,7 @@ export class StepRunner {
     }
     if (result.stalled) {
       const requeue = [...opening, ...local];
-      return this.#stall(instanceId, record, guard, result.stalled, requeue, inbox.unreadable, cleanup, now);
+      return this.#stall(instanceId, record, guard, result.stalled, requeue, inbox.unreadable, now);
     }
     // A stalled instance's first good attempt is committed even when it adds nothing: it clears the stall.
     if (isNoOp(result) && !record.stalled) {
@@ -255,7 +246,7 @@ export class StepRunner {
     }
     let outcome: CommitOutcome;
     try {
-      outcome = await this.#commitSized(guard, built.ops, cleanup);
+      outcome = await this.#commitSized(guard, built.ops);
     } catch (error) {
       if (!(error instanceof StoreTooLargeError)) throw error;
       // The same writes would be refused the same way on every retry: fail the instance instead,
@@ -291,7 +282,7 @@ export class StepRunner {
     const toStart =
       leftovers.length === 0
         ? built.localActivities
-        : this.#deliverLeftovers(instanceId, record.generation, built.localActivities, leftovers);
+        : this.#deliverLeftovers(built.localActivities, instanceId, leftovers);
     if (toStart.length > 0) this.#o.onLocalActivities?.(instanceId, record.generation, toStart);
     for (const warning of stepped.warnings) this.#o.logger.warn(`${instanceId}: ${warning.message}`);
     this.#o.events.emit('step', {
@@ -320,24 +311,20 @@ export class StepRunner {
   }
 
   /**
-   * Hands the outcomes of inline calls that did not fit their step to the instance's next steps,
-   * each with the delete of its (now committed) fallback reminder; returns the step's other
-   * in-process activities, which are still to start.
+   * Hands the outcomes of inline calls that did not fit their step to the instance's next steps;
+   * returns the step's other in-process activities, which are still to start.
    */
   #deliverLeftovers(
-    instanceId: string,
-    generation: number,
     local: ScheduleTaskAction[],
+    instanceId: string,
     leftovers: HistoryEvent[],
   ): ScheduleTaskAction[] {
     const ran = new Set<number>();
     for (const outcome of leftovers) {
       if (!('eventId' in outcome)) continue;
       ran.add(outcome.eventId);
-      const name = reminderNames.activity(instanceId, generation, outcome.eventId);
-      const cleanup = this.#o.reminders.deleteJobOps(name, instanceId);
-      // Should this fail, the fallback reminder runs the activity again: nothing is lost.
-      this.deliver(instanceId, [outcome], false, cleanup).catch((error: unknown) =>
+      // Should this fail, the instance's fallback reminder runs the activity again: nothing is lost.
+      this.deliver(instanceId, [outcome], false).catch((error: unknown) =>
         this.#o.warn?.(error instanceof Error ? error : new Error(String(error))),
       );
     }
@@ -355,7 +342,6 @@ export class StepRunner {
     failure: FailureDetails,
     requeue: HistoryEvent[],
     unreadable: string[],
-    cleanup: StoreOp[],
     now: Date,
   ): Promise<'done' | 'conflict'> {
     this.#cache.delete(instanceId);
@@ -364,7 +350,7 @@ export class StepRunner {
     const built = stalledStepOps(ctx, record, stall, requeue, unreadable);
     const { maxTxnOps, commit } = this.#o;
     const fits =
-      built.ops.length + built.messages.length + cleanup.length <= maxTxnOps &&
+      built.ops.length + built.messages.length <= maxTxnOps &&
       valueBytes(built.messages) <= STALL_MESSAGE_BYTES;
     if (!fits) {
       // Too many or too large to go with the stall (a burst of results): the messages go first,
@@ -374,8 +360,7 @@ export class StepRunner {
         await commit.submit({ guards: [], ops: batch });
       }
     }
-    // Requeued results are in the inbox now: their fallback reminders (`cleanup`) may go.
-    const outcome = await this.#commit(guard, fits ? [...built.messages, ...built.ops] : built.ops, cleanup);
+    const outcome = await this.#commit(guard, fits ? [...built.messages, ...built.ops] : built.ops);
     if (!outcome.succeeded) return 'conflict';
     const nextRetryAt = new Date(stall.nextRetryAt);
     if (stall.attempts === 1) {
@@ -399,32 +384,18 @@ export class StepRunner {
    * Like `#commit`, but a step whose writes cannot fit one etcd request is refused here with
    * StoreTooLargeError, without sending megabytes that etcd would refuse anyway.
    */
-  #commitSized(guard: StoreGuard, ops: StoreOp[], cleanup: StoreOp[]): Promise<CommitOutcome> {
+  #commitSized(guard: StoreGuard, ops: StoreOp[]): Promise<CommitOutcome> {
     const bytes = itemBytes({ guards: [guard], ops });
     if (bytes > ETCD_MAX_REQUEST_BYTES) {
       const detail = `about ${bytes} bytes, over etcd's --max-request-bytes (${ETCD_MAX_REQUEST_BYTES})`;
       return Promise.reject(new StoreTooLargeError('txn', detail));
     }
-    return this.#commit(guard, ops, cleanup);
+    return this.#commit(guard, ops);
   }
 
-  /**
-   * Commits a step's `ops` under its guard, with the `cleanup` deletes in the same txn when they
-   * fit, else right after it: they only remove fallback reminders of results the step records, so
-   * they may follow the step, but never precede it.
-   */
-  async #commit(guard: StoreGuard, ops: StoreOp[], cleanup: StoreOp[]): Promise<CommitOutcome> {
-    const { commit, maxTxnOps } = this.#o;
-    if (ops.length + cleanup.length <= maxTxnOps) {
-      return commit.submit({ guards: [guard], ops: [...ops, ...cleanup] });
-    }
-    const outcome = await commit.submit({ guards: [guard], ops });
-    if (outcome.succeeded) {
-      await Promise.all(
-        txnBatches(cleanup, maxTxnOps).map((batch) => commit.submit({ guards: [], ops: batch })),
-      );
-    }
-    return outcome;
+  /** Commits a step's `ops` under its guard (in a shared transaction, see `GroupCommit`). */
+  #commit(guard: StoreGuard, ops: StoreOp[]): Promise<CommitOutcome> {
+    return this.#o.commit.submit({ guards: [guard], ops });
   }
 }
 

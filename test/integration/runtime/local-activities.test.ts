@@ -6,7 +6,7 @@ import { completionCounts, startRuntime, startRuntimeWithPort } from '../../help
 
 const etcd = await useEtcd(test);
 
-test('activities run in-process at once; their reminders wait as a fallback and never fire', async (t) => {
+test('activities run in-process at once, guarded by one fallback reminder per instance that never fires', async (t) => {
   let release: () => void = () => undefined;
   const released = new Promise<void>((resolve) => (release = resolve));
   async function gated(_ctx: WorkflowActivityContext, n: number): Promise<number> {
@@ -25,26 +25,32 @@ test('activities run in-process at once; their reminders wait as a fallback and 
   const triggered: TriggerEvent[] = [];
   runtime.timers.on('triggered', (e) => triggered.push(e));
   const id = await client.scheduleNewWorkflow(twoSteps);
-  // While the second activity runs, its reminder exists, due 30 s (the default fallback) later.
-  await waitFor(async () => (await runtime.timers.list({ prefix: `wf~${id}~0~act~2` })).length === 1, {
-    what: 'the fallback reminder',
-  });
-  const [fallback] = await runtime.timers.list({ prefix: `wf~${id}~0~act~2` });
+  const secondScheduled = async (): Promise<boolean> =>
+    (await client.getWorkflowHistory(id)).some((e) => e.type === 'TaskScheduled' && e.eventId === 2);
+  await waitFor(secondScheduled, { what: 'the second activity to be scheduled' });
+  // While the second activity runs, the instance's one fallback reminder exists, due 30 s (the
+  // default) after the step that started the first: the second step found it armed and left it.
+  const reminders = await runtime.timers.list({ prefix: `wf~${id}~` });
+  t.deepEqual(
+    reminders.map((j) => j.name),
+    [`wf~${id}~fallback`],
+    'no reminder per activity',
+  );
   const history = await client.getWorkflowHistory(id);
-  const scheduled = history.find((e) => e.type === 'TaskScheduled' && e.eventId === 2);
-  t.is(Date.parse(String(fallback?.dueTime)) - (scheduled?.timestamp.getTime() ?? 0), 30_000);
+  const first = history.find((e) => e.type === 'TaskScheduled' && e.eventId === 1);
+  t.is(Date.parse(String(reminders[0]?.dueTime)) - (first?.timestamp.getTime() ?? 0), 30_000);
   release();
   const state = await client.waitForWorkflowCompletion(id, true, 30);
   t.is(state.serializedOutput, '30');
   t.deepEqual(
-    triggered.filter((e) => e.target === 'wf-activity'),
+    triggered.filter((e) => e.target === 'wf-activity' || e.target === 'wf-fallback'),
     [],
-    'no activity reminder fired',
+    'no activity or fallback reminder fired',
   );
-  t.deepEqual(await runtime.timers.list({ prefix: `wf~${id}~` }), []);
+  t.deepEqual(await runtime.timers.list({ prefix: `wf~${id}~` }), [], 'completion deleted the fallback');
 });
 
-test('an activity outlasting its fallback delay still runs once: the reminder waits for it', async (t) => {
+test('an activity outlasting its fallback delay still runs once: the fallback waits for it, re-armed', async (t) => {
   let runs = 0;
   let release: () => void = () => undefined;
   const released = new Promise<void>((resolve) => (release = resolve));
@@ -65,13 +71,15 @@ test('an activity outlasting its fallback delay still runs once: the reminder wa
   );
   t.teardown(release);
   const id = await client.scheduleNewWorkflow(callsSlow);
-  // The activity is let go only once its reminder fired while the in-process run still went on.
+  // The activity is let go only once its fallback fired while the in-process run still went on.
+  let fired = 0;
   port.onHandle = (trigger) => {
-    if (trigger.name === `wf~${id}~0~act~1`) release();
+    if (trigger.name === `wf~${id}~fallback` && ++fired === 2) release();
   };
   const state = await client.waitForWorkflowCompletion(id, true, 30);
   t.is(state.serializedOutput, '"done"');
   t.is(runs, 1);
+  t.true(fired >= 2, 'the fallback re-armed itself while the activity ran');
   const counts = completionCounts(await client.getWorkflowHistory(id));
   t.deepEqual([...counts], [['TaskCompleted#1', 1]]);
 });

@@ -12,7 +12,7 @@ function result(eventId: number, bytes: number): Delivery {
     timestamp: at,
     result: 'x'.repeat(bytes - 2),
   };
-  return { events: [event], cleanup: [], readInbox: false, resolve: noop, reject: noop };
+  return { events: [event], readInbox: false, resolve: noop, reject: noop };
 }
 
 test('takeDeliveries takes the leading deliveries that fit and leaves the rest queued', (t) => {
@@ -28,7 +28,6 @@ test('takeDeliveries takes the leading deliveries that fit and leaves the rest q
 test('takeDeliveries always takes the first, however large, and bare events cost nothing', (t) => {
   const timer: Delivery = {
     events: [{ type: 'TimerFired', eventId: 9, timestamp: at, fireAt: at }],
-    cleanup: [],
     readInbox: true,
     resolve: noop,
     reject: noop,

@@ -62,7 +62,7 @@ async function* bigFanOut(ctx: WorkflowContext) {
   return 'fanned out';
 }
 
-/** 200 activities of 5.5 KB input: too many for one txn, so one dispatch reminder would carry 1.1 MB. */
+/** 200 activities of 5.5 KB input: with a reminder each, too many for one txn, so one dispatch reminder would carry 1.1 MB. */
 async function* wideFanOut(ctx: WorkflowContext) {
   const blob = 'w'.repeat(5500);
   yield ctx.whenAll(Array.from({ length: 200 }, (_, i) => ctx.callActivity('store', { i, blob })));
@@ -245,8 +245,19 @@ test('a step whose writes cannot fit one etcd transaction fails its instance wit
   t.deepEqual(await runtime.timers.list({ prefix: `wf~${id}~` }), []);
 });
 
+test('a wide fan-out of in-process activities needs no reminder each: its 1.1 MB of inputs fit the step, and it completes', async (t) => {
+  const { client, runtime } = await startRuntime(t, etcd, register);
+  const id = await client.scheduleNewWorkflow(wideFanOut);
+  const state = await client.waitForWorkflowCompletion(id, true, 20);
+  t.is(state.runtimeStatus, WorkflowRuntimeStatus.COMPLETED);
+  const history = await client.getWorkflowHistory(id);
+  t.is(history.filter((e) => e.type === 'TaskCompleted').length, 200);
+  t.deepEqual(await runtime.timers.list({ prefix: `wf~${id}~` }), []);
+});
+
 test('a fan-out whose dispatch reminder would be over the job data limit fails its instance instead of retrying forever', async (t) => {
-  const { client } = await startRuntime(t, etcd, register);
+  // Reminders only: each activity then needs its own reminder, too many for one txn.
+  const { client } = await startRuntime(t, etcd, register, { activityFallbackSeconds: 0 });
   const id = await client.scheduleNewWorkflow(wideFanOut);
   const state = await client.waitForWorkflowCompletion(id, true, 20);
   t.is(state.runtimeStatus, WorkflowRuntimeStatus.FAILED);

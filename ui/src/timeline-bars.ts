@@ -207,6 +207,8 @@ export function purposeOf(timer: { kind: string; taskId?: number }, events: read
       return 'dispatch of scheduled tasks';
     case 'wake':
       return 'wake-up for the next step';
+    case 'fallback':
+      return 'activity fallback (runs them again if not done in time)';
     default:
       return timer.kind;
   }

@@ -12,6 +12,11 @@ import { isOrphaned, type RunnerTag } from './runner-tag.js';
 
 /** The delay of a fallback whose reminder does not say (written by hand, or damaged). */
 const DEFAULT_DELAY_MS = 30_000;
+/**
+ * Inbox messages a fallback looks through for outcomes already delivered; an outcome past them
+ * only costs its activity one more run (at least once).
+ */
+const INBOX_OUTCOMES = 1_000;
 
 export interface FallbackHandlerDeps {
   store: InstanceStore;
@@ -65,13 +70,20 @@ export async function onActivityFallback(
     if (task.kind === 'activity')
       pending.push({ eventId: Number(eventId), scheduledAt: task.scheduledAt.getTime() });
   }
-  const now = deps.clock.now();
-  const plan = planFallback(pending, {
-    now,
-    delayMs,
-    orphaned,
-    runningHere: (eventId) => deps.isRunning(instanceId, generation, eventId),
-  });
+  const planFor = (activities: PendingActivity[]) =>
+    planFallback(activities, {
+      now: deps.clock.now(),
+      delayMs,
+      orphaned,
+      runningHere: (eventId) => deps.isRunning(instanceId, generation, eventId),
+    });
+  let plan = planFor(pending);
+  if (plan.rerun.length > 0) {
+    // A stalled step keeps the outcomes it took in in the inbox, where history does not show them
+    // yet: those activities are done, and running them again on every fallback would be wrong.
+    const delivered = await deliveredOutcomes(deps.store, instanceId, generation);
+    if (delivered.size > 0) plan = planFor(pending.filter((a) => !delivered.has(a.eventId)));
+  }
   if (plan.nextDue !== undefined) {
     // Re-armed before anything runs again, so a crash right after still leaves it armed.
     const runner = plan.rerun.length > 0 ? deps.self : tagOf(fields);
@@ -93,6 +105,25 @@ export async function onActivityFallback(
     });
   }
   return { rerun: plan.rerun.length, orphaned };
+}
+
+/** Outcome messages in the first `INBOX_OUTCOMES` of the instance's inbox, by task id. */
+async function deliveredOutcomes(
+  store: InstanceStore,
+  instanceId: string,
+  generation: number,
+): Promise<Set<number>> {
+  const inbox = await store.inbox(instanceId, INBOX_OUTCOMES);
+  const ids = new Set<number>();
+  for (const { event } of inbox.messages) {
+    if (
+      (event.type === 'TaskCompleted' || event.type === 'TaskFailed') &&
+      (event.generation ?? generation) === generation
+    ) {
+      ids.add(event.eventId);
+    }
+  }
+  return ids;
 }
 
 function tagOf(fields: { r?: unknown; n?: unknown }): RunnerTag | undefined {

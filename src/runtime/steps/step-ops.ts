@@ -99,6 +99,17 @@ export function buildStepCommit(input: StepCommitInput): StepCommit {
   const actionOpsList = dedupePuts(
     reminded.flatMap((a) => actionOps(ctx, id, generation, a, recordTexts.get(a.id))),
   );
+  if (
+    record.fallback &&
+    local.length === 0 &&
+    final?.type !== 'CompleteWorkflow' &&
+    !activityPending(state)
+  ) {
+    // Nothing left for the fallback to guard: it goes with the step rather than fire for nothing
+    // (a finishing instance deletes it in `finishedReminderOps`).
+    actionOpsList.push(...ctx.reminders.deleteJobOps(reminderNames.fallback(id), id));
+    delete next.fallback;
+  }
   let localActivities: ScheduleTaskAction[] = [];
   // +1 for the record itself, +1 for the fallback reminder.
   if (ops.length + actionOpsList.length + (local.length > 0 ? 2 : 1) <= input.maxOps) {
@@ -129,6 +140,11 @@ export function buildStepCommit(input: StepCommitInput): StepCommit {
   }
   ops.push({ op: 'put', key: ctx.keys.record(id), value: JSON.stringify(next) });
   return { ops: dedupePuts(ops), record: next, chunks: appended.next, restarted: false, localActivities };
+}
+
+function activityPending(state: ExecutionResult['state']): boolean {
+  for (const task of Object.values(state.pendingTasks)) if (task.kind === 'activity') return true;
+  return false;
 }
 
 /**

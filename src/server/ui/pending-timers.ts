@@ -5,11 +5,14 @@ import type { JobPage, ListPageOptions } from '../../timers/job-listing.js';
 /** Reminder-jobs read for one instance; an instance has a handful (timers, activities, children). */
 export const MAX_PENDING_TIMERS = 1000;
 
-/** One reminder-job of an instance: a durable timer, a retry, an activity or child dispatch, a wake-up. */
+/** One reminder-job of an instance: a durable timer, a retry, an activity or child dispatch, a wake-up, the activity fallback. */
 export interface PendingTimer {
   /** The reminder-job's name in the timer service. */
   name: string;
-  /** `timer`, `act` (an activity to run), `child`, `dispatch`, `wake`, or `other`. */
+  /**
+   * `timer`, `act` (an activity to run), `child`, `dispatch`, `wake`, `fallback` (what runs the
+   * instance's in-process activities again if they are not done in time), or `other`.
+   */
   kind: string;
   /** The history generation it belongs to (`continueAsNew` starts a new one). */
   generation?: number;
@@ -43,13 +46,13 @@ export async function pendingTimers(
 }
 
 function toPendingTimer(job: JobView, prefix: string): PendingTimer {
-  // wf~{id}~wake, or wf~{id}~{generation}~{kind}~{taskId} (reminderNames).
+  // wf~{id}~wake, wf~{id}~fallback, or wf~{id}~{generation}~{kind}~{taskId} (reminderNames).
   const rest = job.name.slice(prefix.length).split('~');
   const [first, kind, taskId] = rest;
   const parsed =
     rest.length === 3 && kind !== undefined
       ? { kind, generation: Number(first), taskId: Number(taskId) }
-      : { kind: first === 'wake' ? 'wake' : 'other' };
+      : { kind: first === 'wake' || first === 'fallback' ? first : 'other' };
   return {
     name: job.name,
     ...parsed,

@@ -9,7 +9,7 @@ import { completionCounts, startRuntime } from '../../helpers/runtime-fixture.js
 
 const etcd = await useEtcd(test);
 
-test('a fan-out of 300 activities (more than one transaction holds) completes each once', async (t) => {
+const fanOut = test.macro(async (t, fallbackSeconds: number) => {
   const runs = new Map<number, number>();
   async function double(_ctx: WorkflowActivityContext, n: number): Promise<number> {
     runs.set(n, (runs.get(n) ?? 0) + 1);
@@ -21,8 +21,11 @@ test('a fan-out of 300 activities (more than one transaction holds) completes ea
     );
     return results.reduce((sum, x) => sum + x, 0);
   }
-  const { client, runtime } = await startRuntime(t, etcd, (rt) =>
-    rt.registerWorkflow(bigFanOut).registerActivity(double),
+  const { client, runtime } = await startRuntime(
+    t,
+    etcd,
+    (rt) => rt.registerWorkflow(bigFanOut).registerActivity(double),
+    { activityFallbackSeconds: fallbackSeconds },
   );
   const dispatched: string[] = [];
   runtime.timers.on('triggered', (e) => {
@@ -32,7 +35,11 @@ test('a fan-out of 300 activities (more than one transaction holds) completes ea
   const state = await client.waitForWorkflowCompletion(id, true, 60);
   t.is(state.runtimeStatus, WorkflowRuntimeStatus.COMPLETED);
   t.is(state.serializedOutput, String(300 * 299));
-  t.deepEqual(dispatched, [`wf~${id}~0~dispatch~1`], 'the activities went out through one dispatch job');
+  if (fallbackSeconds === 0) {
+    t.deepEqual(dispatched, [`wf~${id}~0~dispatch~1`], 'the activities went out through one dispatch job');
+  } else {
+    t.deepEqual(dispatched, [], 'activities run in-process need no reminder each: the step held them');
+  }
 
   const history = await client.getWorkflowHistory(id);
   t.is(history.filter((e) => e.type === 'TaskScheduled').length, 300);
@@ -42,3 +49,10 @@ test('a fan-out of 300 activities (more than one transaction holds) completes ea
   t.is(runs.size, 300);
   t.deepEqual(await runtime.timers.list({ prefix: `wf~${id}~` }), []);
 });
+
+test('a fan-out of 300 activities run in-process completes each once', fanOut, 30);
+test(
+  'a fan-out of 300 activities with reminders only (more than one transaction holds) completes each once',
+  fanOut,
+  0,
+);

@@ -9,7 +9,7 @@ import { GroupCommit } from '../../../src/etcd/group-commit.js';
 import { MemoryKv } from '../../../src/etcd/memory-kv.js';
 import type { StoreOp } from '../../../src/etcd/store-op.js';
 import type { HistoryEvent } from '../../../src/history/events.js';
-import { serializeHistory } from '../../../src/history/serialize.js';
+import { serializeEvent, serializeHistory } from '../../../src/history/serialize.js';
 import { WorkflowRuntimeStatus } from '../../../src/history/status.js';
 import { fallbackArmOps, planFallback } from '../../../src/runtime/activities/activity-fallback.js';
 import type { ActivityCall } from '../../../src/runtime/activities/activity-runner.js';
@@ -284,4 +284,26 @@ test('handler: a fallback that does not say its delay uses 30 s', async (t) => {
   await onActivityFallback(deps, 'order-1', { i: 'order-1', d: 'soon' });
   t.deepEqual(started, [], 'not a delay old yet');
   t.is((await armedDue(world.kv))?.due, T0 + 30_000);
+});
+
+test('handler: outcomes a stalled step left in the inbox are done; it does not run them again', async (t) => {
+  const world = await storeWith(history);
+  const keys = instanceKeys('default', 'app');
+  await world.kv.txn(
+    [],
+    [
+      {
+        op: 'put',
+        key: keys.inboxMessage('order-1', 'stall~1'),
+        value: serializeEvent({ type: 'TaskCompleted', timestamp: at(15), eventId: 2, result: 'sent' }),
+      },
+    ],
+  );
+  const { deps, started } = handlerDeps(world, new FakeClock(T0 + DELAY));
+  t.deepEqual(await onActivityFallback(deps, 'order-1', { i: 'order-1', d: DELAY }), {
+    rerun: 0,
+    orphaned: false,
+  });
+  t.deepEqual(started, []);
+  t.is((await armedDue(world.kv))?.due, T0 + 20_000 + DELAY, 'activity 3 is still guarded');
 });

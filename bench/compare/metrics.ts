@@ -49,6 +49,7 @@ function w6Metrics(prefix: string, label: string): MetricInfo[] {
   return [
     m(`${prefix}.steps`, `${label}: steps`, 'info'),
     m(`${prefix}.stepsPerSec`, `${label}: steps/s`, 'higher'),
+    m(`${prefix}.msPerStep`, `${label}: ms/step over the run`, 'lower', 2),
     m(`${prefix}.msPerStepAt100`, `${label}: ms/step around step 100`, 'lower', 2),
     m(`${prefix}.msPerStepAtEnd`, `${label}: ms/step over the last 100`, 'lower', 2),
     m(`${prefix}.endOver100`, `${label}: last/at-100 (flat ≈ 1)`, 'lower', 2),

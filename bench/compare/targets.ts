@@ -95,29 +95,29 @@ export function checkTargets(cells: Cell[]): string[] {
     ),
   );
 
-  const restateStep = value(cells, 'W6', 'restate', 'long.msPerStepAtEnd');
+  // Issue 21: flat (last 100 against around step 100) and below Restate's ms/step over the whole
+  // run. The two points of both engines are shown beside it.
+  const restateWhole = value(cells, 'W6', 'restate', 'long.msPerStep');
+  const restateAt100 = value(cells, 'W6', 'restate', 'long.msPerStepAt100');
+  const restateEnd = value(cells, 'W6', 'restate', 'long.msPerStepAtEnd');
   for (const key of ['long', 'inline.long']) {
     const flat = value(cells, 'W6', 'tickflow', `${key}.endOver100`);
     const at100 = value(cells, 'W6', 'tickflow', `${key}.msPerStepAt100`);
     const end = value(cells, 'W6', 'tickflow', `${key}.msPerStepAtEnd`);
+    const whole = value(cells, 'W6', 'tickflow', `${key}.msPerStep`);
     const mode = key === 'long' ? 'cache on' : 'cache on, inline activities';
-    const name = `W6 ${mode}: last-100 / step-100 ≤ 1.2 and ms/step below Restate's`;
-    const restate = value(cells, 'W6', 'restate', 'long.msPerStepAt100');
+    const name = `W6 ${mode}: last-100 / step-100 ≤ 1.2 and ms/step over the run below Restate's`;
+    const restateSeen = restateWhole !== undefined && restateAt100 !== undefined && restateEnd !== undefined;
     out.push(
-      flat === undefined || at100 === undefined || end === undefined
+      flat === undefined || at100 === undefined || end === undefined || whole === undefined
         ? line(name, 'not measured', '')
         : line(
             name,
-            flat <= 1.2 &&
-              (restate === undefined ||
-                restateStep === undefined ||
-                Math.max(at100, end) < Math.min(restate, restateStep))
-              ? 'met'
-              : 'missed',
-            `${f(at100)} → ${f(end)} ms/step (${f(flat)}×)` +
-              (restate === undefined || restateStep === undefined
-                ? '; Restate not measured'
-                : `; Restate ${f(restate)} → ${f(restateStep)} ms/step`),
+            flat <= 1.2 && (restateWhole === undefined || whole < restateWhole) ? 'met' : 'missed',
+            `${f(whole)} ms/step over the run, ${f(at100)} → ${f(end)} (${f(flat)}×)` +
+              (restateSeen
+                ? `; Restate ${f(restateWhole)}, ${f(restateAt100)} → ${f(restateEnd)}`
+                : '; Restate not measured'),
           ),
     );
   }

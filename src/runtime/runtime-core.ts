@@ -12,7 +12,7 @@ import type { WorkflowLogger } from '../engine/logger.js';
 import { silentLogger } from '../engine/logger.js';
 import type { AnyWorkflow } from '../engine/workflow-context.js';
 import type { ActivityRegistrationOptions, AnyActivity } from './activities/activity-types.js';
-import { ActivityRunner, activityCall } from './activities/activity-runner.js';
+import { ActivityRunner, activityCall, scheduledCall } from './activities/activity-runner.js';
 import { recoverOrphanedActivities } from './activities/orphan-recovery.js';
 import { onActivityFallback, type FallbackHandlerDeps } from './activities/fallback-handler.js';
 import type { RunnerTag } from './activities/runner-tag.js';
@@ -313,17 +313,9 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
     };
     on(ReminderTarget.wake, (d) => this.#steps.deliver(d.i, [], d.s !== 1));
     on(ReminderTarget.timer, (d) => this.#onTimer(d));
-    on(ReminderTarget.activity, (d, trigger) => {
-      const scheduled = recorded(d, 'TaskScheduled');
-      return this.#activityRunner.onReminder(trigger.name, {
-        instanceId: d.i,
-        generation: d.g,
-        eventId: scheduled.eventId,
-        name: scheduled.name,
-        ...(scheduled.input !== undefined && { input: scheduled.input }),
-        ...(scheduled.attempt !== undefined && { attempt: scheduled.attempt }),
-      });
-    });
+    on(ReminderTarget.activity, (d, trigger) =>
+      this.#activityRunner.onReminder(trigger.name, scheduledCall(d.i, d.g, recorded(d, 'TaskScheduled'))),
+    );
     on(ReminderTarget.child, (d) =>
       startChild(
         {

@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'eventemitter3';
 import type { Clock } from '../../common/clock.js';
-import type { HistoryEvent } from '../../history/events.js';
+import type { HistoryEvent, TaskScheduledEvent } from '../../history/events.js';
 import type { ScheduleTaskAction } from '../../engine/actions.js';
 import { toFailureDetails } from '../../history/failure-details.js';
 import { boundedFailure } from '../../engine/bounded-failure.js';
@@ -26,19 +26,37 @@ export interface ActivityCall {
   attempt?: number;
 }
 
+/** The call that history's record of a scheduled activity (of `instanceId`'s `generation`) stands for. */
+export function scheduledCall(
+  instanceId: string,
+  generation: number,
+  event: TaskScheduledEvent,
+): ActivityCall {
+  return callOf(instanceId, generation, event.eventId, event);
+}
+
 /** The call a ScheduleTask action of `instanceId`'s `generation` stands for. */
 export function activityCall(
   instanceId: string,
   generation: number,
   action: ScheduleTaskAction,
 ): ActivityCall {
+  return callOf(instanceId, generation, action.id, action);
+}
+
+function callOf(
+  instanceId: string,
+  generation: number,
+  eventId: number,
+  what: { name: string; input?: unknown; attempt?: number },
+): ActivityCall {
   return {
     instanceId,
     generation,
-    eventId: action.id,
-    name: action.name,
-    ...(action.input !== undefined && { input: action.input }),
-    ...(action.attempt !== undefined && { attempt: action.attempt }),
+    eventId,
+    name: what.name,
+    ...(what.input !== undefined && { input: what.input }),
+    ...(what.attempt !== undefined && { attempt: what.attempt }),
   };
 }
 

@@ -7,7 +7,7 @@ import type { WorkflowState } from '../../history/workflow-state.js';
 import type { InstanceStore } from '../instances/instance-store.js';
 import type { ReminderJson, ReminderPort } from '../reminders/reminder-port.js';
 import { fallbackJobOps, planFallback, type PendingActivity } from './activity-fallback.js';
-import type { ActivityCall } from './activity-runner.js';
+import { scheduledCall, type ActivityCall } from './activity-runner.js';
 import { isOrphaned, type RunnerTag } from './runner-tag.js';
 
 /** The delay of a fallback whose reminder does not say (written by hand, or damaged). */
@@ -95,14 +95,7 @@ export async function onActivityFallback(
   const scheduled = new Set(plan.rerun);
   for (const event of events) {
     if (event.type !== 'TaskScheduled' || !scheduled.has(event.eventId)) continue;
-    deps.startLocal({
-      instanceId,
-      generation,
-      eventId: event.eventId,
-      name: event.name,
-      ...(event.input !== undefined && { input: event.input }),
-      ...(event.attempt !== undefined && { attempt: event.attempt }),
-    });
+    deps.startLocal(scheduledCall(instanceId, generation, event));
   }
   return { rerun: plan.rerun.length, orphaned };
 }

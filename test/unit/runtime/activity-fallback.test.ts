@@ -190,16 +190,13 @@ async function armedDue(kv: MemoryKv): Promise<{ due: number; data: unknown } | 
   return { due: Date.parse(spec.dueTime), data: spec.data };
 }
 
+/** A fallback armed by replica `peer` with a 30 s delay. */
+const PEERS_FALLBACK = { i: 'order-1', g: 0, d: DELAY, r: 'peer', n: 'x' };
+
 test('handler: runs again from history what is a delay old and not running here, and re-arms', async (t) => {
   const world = await storeWith(history);
   const { deps, started } = handlerDeps(world, new FakeClock(T0 + DELAY));
-  const outcome = await onActivityFallback(deps, 'order-1', {
-    i: 'order-1',
-    g: 0,
-    d: DELAY,
-    r: 'peer',
-    n: 'x',
-  });
+  const outcome = await onActivityFallback(deps, 'order-1', PEERS_FALLBACK);
   t.deepEqual(outcome, { rerun: 1, orphaned: false });
   t.deepEqual(started, [
     { instanceId: 'order-1', generation: 0, eventId: 2, name: 'ship', input: 'box', attempt: 2 },
@@ -214,13 +211,7 @@ test('handler: runs again from history what is a delay old and not running here,
 test('handler: a runner gone from the members gets every pending activity run at once', async (t) => {
   const world = await storeWith(history);
   const { deps, started } = handlerDeps(world, new FakeClock(T0 + 21_000), { members: ['me'] });
-  const outcome = await onActivityFallback(deps, 'order-1', {
-    i: 'order-1',
-    g: 0,
-    d: DELAY,
-    r: 'peer',
-    n: 'x',
-  });
+  const outcome = await onActivityFallback(deps, 'order-1', PEERS_FALLBACK);
   t.deepEqual(outcome, { rerun: 2, orphaned: true });
   t.deepEqual(
     started.map((c) => c.name),
@@ -228,21 +219,15 @@ test('handler: a runner gone from the members gets every pending activity run at
   );
 });
 
-test('handler: activities running here and young ones only re-arm it, keeping its runner; nothing is read twice', async (t) => {
+test('handler: activities running here and young ones only re-arm it, keeping its runner', async (t) => {
   const world = await storeWith(history);
   const { deps, started } = handlerDeps(world, new FakeClock(T0 + DELAY), { here: [2] });
-  const outcome = await onActivityFallback(deps, 'order-1', {
-    i: 'order-1',
-    g: 0,
-    d: DELAY,
-    r: 'peer',
-    n: 'x',
-  });
+  const outcome = await onActivityFallback(deps, 'order-1', PEERS_FALLBACK);
   t.deepEqual(outcome, { rerun: 0, orphaned: false });
   t.deepEqual(started, []);
   t.deepEqual(await armedDue(world.kv), {
     due: T0 + DELAY + 20_000,
-    data: { i: 'order-1', g: 0, d: DELAY, r: 'peer', n: 'x' },
+    data: PEERS_FALLBACK,
   });
 });
 

@@ -332,7 +332,7 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
     on(ReminderTarget.dispatch, (d) => this.#onDispatch(d));
     on(ReminderTarget.fallback, async (d, trigger) => {
       const { rerun, orphaned } = await onActivityFallback(this.#fallbackDeps(), d.i, trigger.data);
-      if (orphaned && rerun > 0) this.emit('activitiesRecovered', rerun);
+      if (rerun > 0) this.emit(orphaned ? 'activitiesRecovered' : 'activitiesRerun', rerun);
     });
     this.#unsubscribe.push(
       recoverOrphanedActivities(this.reminders, this.#runner, (count) => {

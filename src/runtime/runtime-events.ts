@@ -41,6 +41,12 @@ export interface RuntimeEvents {
    */
   activitiesRecovered: [count: number];
   /**
+   * An instance's activity fallback came due with activities not done that no replica is known to
+   * have lost: they ran again here (`activityFallbackSeconds` after their step); how many. A steady
+   * count means results are not getting recorded in time (a stuck replica, etcd trouble).
+   */
+  activitiesRerun: [count: number];
+  /**
    * An attempt at a step stalled: the code threw an error that is not a workflow failure. The
    * instance stays RUNNING and the step is retried with backoff (see docs/workflows.md).
    */

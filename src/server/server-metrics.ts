@@ -77,6 +77,13 @@ export class ServerMetrics {
         'instead of when their fallback reminders come due.',
     ),
   );
+  readonly #rerun = this.registry.register(
+    new Counter(
+      'tickflow_workflow_activities_rerun_total',
+      "Activities run again by their instance's fallback reminder because they were not done " +
+        'activityFallbackSeconds after their step.',
+    ),
+  );
   readonly #stalls = this.registry.register(
     new Counter(
       'tickflow_workflow_step_stalls_total',
@@ -116,6 +123,7 @@ export class ServerMetrics {
     runtime.on('step', () => this.#steps.inc());
     runtime.on('stalled', (e) => this.#stalls.inc({ workflow: e.workflowName }));
     runtime.on('activitiesRecovered', (count) => this.#recovered.inc({}, count));
+    runtime.on('activitiesRerun', (count) => this.#rerun.inc({}, count));
     runtime.on('completed', (_id, status) => this.#completions.inc({ status }));
     runtime.on('activityFinished', (_id, _name, ok) =>
       this.#activities.inc({ result: ok ? 'ok' : 'failed' }),

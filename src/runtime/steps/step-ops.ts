@@ -107,7 +107,7 @@ export function buildStepCommit(input: StepCommitInput): StepCommit {
   ) {
     // Nothing left for the fallback to guard: it goes with the step rather than fire for nothing
     // (a finishing instance deletes it in `finishedReminderOps`).
-    actionOpsList.push(...ctx.reminders.deleteJobOps(reminderNames.fallback(id), id));
+    ops.push(...ctx.reminders.deleteJobOps(reminderNames.fallback(id), id));
     delete next.fallback;
   }
   let localActivities: ScheduleTaskAction[] = [];

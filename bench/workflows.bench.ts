@@ -5,6 +5,8 @@
  *  hello5-inline  the same with the activity registered `{ inline: true }`: the chain of five
  *             runs inside the step and commits with the start and completion (docs/workflows.md)
  *  timer3     N workflows x 3 sequential no-op activities + one 1-second durable timer
+ *  hello1     N workflows x 1 no-op activity: beside hello5, splits a workflow's CPU into what
+ *             each activity step costs and what every workflow pays once (start, wake-up, end)
  *
  * Per shape: workflows/s and activities/s (first schedule to last completion), step latency
  * p50/p99 (time between two committed steps of one instance: step commit -> reminder-job ->
@@ -53,6 +55,10 @@ async function* hello3WithTimer(ctx: WorkflowContext) {
   return out;
 }
 
+async function* hello1(ctx: WorkflowContext) {
+  return [yield* ctx.callActivity<string>(sayHello, 'Tokyo')];
+}
+
 const SHAPE_DEFS: Record<
   string,
   { workflow: Workflow<never, string[]>; activities: number; inline?: boolean }
@@ -60,6 +66,7 @@ const SHAPE_DEFS: Record<
   hello5: { workflow: helloCities5, activities: 5 },
   'hello5-inline': { workflow: helloCities5, activities: 5, inline: true },
   timer3: { workflow: hello3WithTimer, activities: 3 },
+  hello1: { workflow: hello1, activities: 1 },
 };
 
 interface RunResult {

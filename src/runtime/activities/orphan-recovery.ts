@@ -1,5 +1,5 @@
 import { ReminderTarget } from '../instances/instance-keys.js';
-import type { ReminderPort } from '../reminders/reminder-port.js';
+import type { ReminderJson, ReminderPort } from '../reminders/reminder-port.js';
 import { isOrphaned, type RunnerTag } from './runner-tag.js';
 
 /**
@@ -26,7 +26,7 @@ export function recoverOrphanedActivities(
     const members = new Set(reminders.members());
     // A view without this replica is not current (or the replica is leaving): judge nobody by it.
     if (!members.has(self.r)) return;
-    const orphaned = (data: Parameters<typeof isOrphaned>[0]): boolean => isOrphaned(data, members, self);
+    const orphaned = (data: ReminderJson | undefined): boolean => isOrphaned(data, members, self);
     // Fallback reminders of instances; and single activity reminders written by earlier versions.
     const count =
       reminders.expedite(ReminderTarget.fallback, orphaned, partitions) +

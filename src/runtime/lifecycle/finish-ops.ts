@@ -11,8 +11,9 @@ const MAX_EXPLICIT_REMINDER_DELETES = 16;
 
 /**
  * Deletes every reminder a finishing instance may still have: its wake-up, its activity fallback,
- * and the jobs of tasks and timers still pending (timers it cancels are deleted by their CancelTimer). One key each, so
- * the step can share a transaction with others; a whole-prefix delete would have to travel alone.
+ * and the jobs of tasks and timers still pending (timers it cancels are deleted by their
+ * CancelTimer). One key each, so the step can share a transaction with others; a whole-prefix
+ * delete would have to travel alone.
  * An instance with many pending tasks, or one whose actions went out through a dispatch reminder
  * (written outside its step txns), is cleared by prefix instead.
  */

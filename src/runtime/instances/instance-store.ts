@@ -1,4 +1,5 @@
 import type { KvEntry, KvStore } from '../../etcd/kv-store.js';
+import { GroupRead } from '../../etcd/group-read.js';
 import type { HistoryEvent } from '../../history/events.js';
 import { deserializeEvent, deserializeHistory } from '../../history/serialize.js';
 import type { InstanceKeys } from './instance-keys.js';
@@ -25,15 +26,18 @@ export class CorruptHistoryError extends TickflowError {
 /** Reads of instance state shared by the runtime and the client. */
 export class InstanceStore {
   readonly #kv: KvStore;
+  /** Record reads of instances loaded in the same tick travel together (a burst of starts). */
+  readonly #records: GroupRead;
   readonly keys: InstanceKeys;
 
   constructor(kv: KvStore, keys: InstanceKeys) {
     this.#kv = kv;
+    this.#records = new GroupRead(kv);
     this.keys = keys;
   }
 
   async load(instanceId: string): Promise<LoadedInstance | undefined> {
-    const entry = await this.#kv.get(this.keys.record(instanceId));
+    const entry = await this.#records.get(this.keys.record(instanceId));
     if (!entry) return undefined;
     const record = decodeInstance(entry.value);
     if (!record) throw new CorruptHistoryError(`instance record of ${instanceId} is not readable`);

@@ -83,3 +83,46 @@ test('an activity outlasting its fallback delay still runs once: the fallback wa
   const counts = completionCounts(await client.getWorkflowHistory(id));
   t.deepEqual([...counts], [['TaskCompleted#1', 1]]);
 });
+
+test('the fallback stays over a timer due before it, and goes once nothing is pending or coming', async (t) => {
+  function double(_ctx: WorkflowActivityContext, n: number): number {
+    return n * 2;
+  }
+  async function* waits(ctx: WorkflowContext) {
+    const a = yield* ctx.callActivity<number>(double, 1);
+    // A timer due before the fallback (30 s after the first step): the fallback stays.
+    yield ctx.createTimer('2s');
+    const b = yield* ctx.callActivity<number>(double, a);
+    // Nothing pending but an event: the step that recorded `b` deleted the fallback.
+    yield ctx.waitForExternalEvent('end');
+    return b;
+  }
+  const { client, runtime } = await startRuntime(t, etcd, (rt) =>
+    rt.registerWorkflow(waits).registerActivity(double),
+  );
+  const triggered: TriggerEvent[] = [];
+  runtime.timers.on('triggered', (e) => triggered.push(e));
+  const id = await client.scheduleNewWorkflow(waits);
+  const reached =
+    (type: string, count = 1) =>
+    async (): Promise<boolean> =>
+      (await client.getWorkflowHistory(id)).filter((e) => e.type === type).length >= count;
+  await waitFor(reached('TimerCreated'), { what: 'the timer to be created' });
+  const targets = async (): Promise<string[]> =>
+    (await runtime.timers.list({ prefix: `wf~${id}~` })).map((j) => j.target).sort();
+  t.deepEqual(await targets(), ['wf-fallback', 'wf-timer'], 'the fallback kept beside the timer');
+  await waitFor(reached('TaskCompleted', 2), { what: 'the second activity to be recorded' });
+  // (The fired timer's own job is deleted by the timer service once its step committed.)
+  t.false(
+    (await targets()).includes('wf-fallback'),
+    'released by the step that left only an event to wait for',
+  );
+  await client.raiseEvent(id, 'end');
+  const state = await client.waitForWorkflowCompletion(id, true, 30);
+  t.is(state.serializedOutput, '4');
+  t.deepEqual(
+    triggered.filter((e) => e.target === 'wf-fallback'),
+    [],
+    'the fallback never fired',
+  );
+});

@@ -134,10 +134,13 @@ export class JobStore {
     validateJobName(name);
     await this.ready();
     const partition = this.#partitionOf(options.partitionKey ?? name);
-    const entry = await this.#kv.get(this.#keys.jobKey(partition, name));
+    // One read for both keys: one round trip, and the progress read at the job's own revision.
+    const [entry, progressEntry] = await this.#kv.getMany([
+      this.#keys.jobKey(partition, name),
+      this.#keys.progressKey(partition, name),
+    ]);
     const record = entry && decodeRecord(entry.value);
     if (!entry || !record) throw new JobNotFoundError(name);
-    const progressEntry = await this.#kv.get(this.#keys.progressKey(partition, name));
     const stored = progressEntry && decodeProgress(progressEntry.value);
     const progress = currentProgress(stored, entry.modRevision);
     return toJobView(record, progress, nextFire(record, progress));

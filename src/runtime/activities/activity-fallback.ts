@@ -4,7 +4,6 @@ import type { FallbackMark, InstanceRecord } from '../instances/instance-record.
 import type { ReminderPort } from '../reminders/reminder-port.js';
 import { RETRY_FOREVER, type StepContext } from '../reminders/reminder-ops.js';
 import type { RunnerTag } from './runner-tag.js';
-import type { WorkflowState } from '../../history/workflow-state.js';
 
 /*
  * Activities run in-process right after the step that schedules them commits. What runs them
@@ -62,24 +61,6 @@ function markHolds(
   delayMs: number,
 ): boolean {
   return mark !== undefined && mark.r === runner?.r && mark.n === runner?.n && mark.due >= now + delayMs / 2;
-}
-
-/**
- * Whether a step after which no activity is pending should delete the instance's fallback (armed,
- * `mark`). Not while the instance waits on a timer that fires before the fallback is due: the
- * step after that timer most likely starts activities again, and would arm a new one; keeping this
- * one saves a delete and a put per timer. Should nothing be pending when it fires, it is let go
- * (`planFallback`), and the mark left on the record makes the next step arm a new one.
- */
-export function releasesFallback(
-  mark: FallbackMark,
-  state: Pick<WorkflowState, 'pendingTasks' | 'pendingTimers'>,
-): boolean {
-  for (const task of Object.values(state.pendingTasks)) if (task.kind === 'activity') return false;
-  for (const timer of Object.values(state.pendingTimers)) {
-    if (timer.fireAt.getTime() < mark.due) return false;
-  }
-  return true;
 }
 
 /** An activity of the instance's current generation that was scheduled and has not reported back. */

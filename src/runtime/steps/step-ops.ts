@@ -9,7 +9,7 @@ import { appendToChunks, type ChunkLimits, type ChunkState } from '../instances/
 import { reminderNames, ReminderTarget } from '../instances/instance-keys.js';
 import { setOptional, type InstanceRecord } from '../instances/instance-record.js';
 import { actionOps, dedupePuts, RETRY_FOREVER, type StepContext } from '../reminders/reminder-ops.js';
-import { fallbackArmOps, releasesFallback } from '../activities/activity-fallback.js';
+import { fallbackArmOps } from '../activities/activity-fallback.js';
 
 export interface StepCommitInput {
   ctx: StepContext;
@@ -103,10 +103,10 @@ export function buildStepCommit(input: StepCommitInput): StepCommit {
     record.fallback &&
     local.length === 0 &&
     final?.type !== 'CompleteWorkflow' &&
-    releasesFallback(record.fallback, state)
+    !activityPending(state)
   ) {
-    // Nothing left for the fallback to guard, nor soon to be: it goes with the step rather than
-    // fire for nothing (a finishing instance deletes it in `finishedReminderOps`).
+    // Nothing left for the fallback to guard: it goes with the step rather than fire for nothing
+    // (a finishing instance deletes it in `finishedReminderOps`).
     ops.push(...ctx.reminders.deleteJobOps(reminderNames.fallback(id), id));
     delete next.fallback;
   }
@@ -140,6 +140,11 @@ export function buildStepCommit(input: StepCommitInput): StepCommit {
   }
   ops.push({ op: 'put', key: ctx.keys.record(id), value: JSON.stringify(next) });
   return { ops: dedupePuts(ops), record: next, chunks: appended.next, restarted: false, localActivities };
+}
+
+function activityPending(state: ExecutionResult['state']): boolean {
+  for (const task of Object.values(state.pendingTasks)) if (task.kind === 'activity') return true;
+  return false;
 }
 
 /**

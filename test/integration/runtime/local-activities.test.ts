@@ -84,16 +84,18 @@ test('an activity outlasting its fallback delay still runs once: the fallback wa
   t.deepEqual([...counts], [['TaskCompleted#1', 1]]);
 });
 
-test('the fallback stays over a timer due before it, and goes once nothing is pending or coming', async (t) => {
+test('a step after which no activity is pending deletes the fallback, even before a short timer', async (t) => {
   function double(_ctx: WorkflowActivityContext, n: number): number {
     return n * 2;
   }
   async function* waits(ctx: WorkflowContext) {
     const a = yield* ctx.callActivity<number>(double, 1);
-    // A timer due before the fallback (30 s after the first step): the fallback stays.
+    // Due well before the fallback would be (30 s after the first step), yet the fallback goes:
+    // one kept over every wait would all be brought forward at once by orphan recovery after a
+    // replica dies, each loading its instance's history (measured in W8: workflow timers' p99
+    // after the takeover 1.1 s with such fallbacks kept, 0.4 s without).
     yield ctx.createTimer('2s');
     const b = yield* ctx.callActivity<number>(double, a);
-    // Nothing pending but an event: the step that recorded `b` deleted the fallback.
     yield ctx.waitForExternalEvent('end');
     return b;
   }
@@ -107,16 +109,13 @@ test('the fallback stays over a timer due before it, and goes once nothing is pe
     (type: string, count = 1) =>
     async (): Promise<boolean> =>
       (await client.getWorkflowHistory(id)).filter((e) => e.type === type).length >= count;
-  await waitFor(reached('TimerCreated'), { what: 'the timer to be created' });
   const targets = async (): Promise<string[]> =>
     (await runtime.timers.list({ prefix: `wf~${id}~` })).map((j) => j.target).sort();
-  t.deepEqual(await targets(), ['wf-fallback', 'wf-timer'], 'the fallback kept beside the timer');
+  await waitFor(reached('TimerCreated'), { what: 'the timer to be created' });
+  t.deepEqual(await targets(), ['wf-timer'], 'deleted by the step that started the timer');
   await waitFor(reached('TaskCompleted', 2), { what: 'the second activity to be recorded' });
   // (The fired timer's own job is deleted by the timer service once its step committed.)
-  t.false(
-    (await targets()).includes('wf-fallback'),
-    'released by the step that left only an event to wait for',
-  );
+  t.false((await targets()).includes('wf-fallback'), 'armed again for the second activity, then deleted');
   await client.raiseEvent(id, 'end');
   const state = await client.waitForWorkflowCompletion(id, true, 30);
   t.is(state.serializedOutput, '4');

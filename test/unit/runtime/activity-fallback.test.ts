@@ -11,11 +11,7 @@ import type { StoreOp } from '../../../src/etcd/store-op.js';
 import type { HistoryEvent } from '../../../src/history/events.js';
 import { serializeEvent, serializeHistory } from '../../../src/history/serialize.js';
 import { WorkflowRuntimeStatus } from '../../../src/history/status.js';
-import {
-  fallbackArmOps,
-  planFallback,
-  releasesFallback,
-} from '../../../src/runtime/activities/activity-fallback.js';
+import { fallbackArmOps, planFallback } from '../../../src/runtime/activities/activity-fallback.js';
 import type { ActivityCall } from '../../../src/runtime/activities/activity-runner.js';
 import { onActivityFallback } from '../../../src/runtime/activities/fallback-handler.js';
 import { instanceKeys } from '../../../src/runtime/instances/instance-keys.js';
@@ -100,29 +96,6 @@ const options = (fields: { now?: number; orphaned?: boolean; here?: number[] } =
   delayMs: DELAY,
   orphaned: fields.orphaned ?? false,
   runningHere: (eventId: number) => (fields.here ?? []).includes(eventId),
-});
-
-test('release: a step leaving nothing pending deletes it, unless a timer fires before it is due', (t) => {
-  const mark = { due: T0 + DELAY, ...self };
-  const timer = (at: number) => ({
-    fireAt: new Date(at),
-    origin: { kind: 'user' as const },
-    createdAt: new Date(T0),
-  });
-  const activity = { kind: 'activity' as const, name: 'charge', scheduledAt: new Date(T0) };
-  t.true(releasesFallback(mark, { pendingTasks: {}, pendingTimers: {} }), 'waits for nothing but events');
-  t.true(
-    releasesFallback(mark, { pendingTasks: {}, pendingTimers: { 3: timer(T0 + DELAY) } }),
-    'a timer due with or after the fallback',
-  );
-  t.false(
-    releasesFallback(mark, { pendingTasks: {}, pendingTimers: { 3: timer(T0 + DELAY - 1) } }),
-    'a timer due before it: the step after it will likely start activities again',
-  );
-  t.false(
-    releasesFallback(mark, { pendingTasks: { 2: activity }, pendingTimers: {} }),
-    'an activity still pending',
-  );
 });
 
 test('plan: nothing pending lets the fallback go', (t) => {

@@ -17,7 +17,14 @@ export interface ChunkLimits {
   maxBytes: number;
 }
 
-export const DEFAULT_CHUNK_LIMITS: ChunkLimits = { maxEvents: 200, maxBytes: 256 * 1024 };
+/**
+ * Small on purpose: every step rewrites the tail chunk in its transaction, so the tail's size is
+ * paid on each step of a long workflow (bytes through gRPC, etcd's WAL and its fsync). With 200
+ * events or 256 KiB a step of a 10,000-step workflow wrote ~15 KiB and took ~0.3 ms longer than
+ * with 16 events or 4 KiB. Reading a history back costs a range over more keys, which measured
+ * the same (see docs/performance.md, W6).
+ */
+export const DEFAULT_CHUNK_LIMITS: ChunkLimits = { maxEvents: 16, maxBytes: 4 * 1024 };
 
 /**
  * Appends events to chunked history: the tail chunk is rewritten while it has room, then new

@@ -59,3 +59,21 @@ test('default chunks: a large payload is not carried into the next steps', (t) =
   t.is(written.filter((text) => text.includes(big)).length, 4);
   t.deepEqual(read, appended);
 });
+
+test('default chunks: a large step packs its events into few chunks (operations of one transaction)', (t) => {
+  // A fan-out of 200 activities with 5.5 KB of input each, after a short history.
+  let state: ChunkState = appendToChunks({ chunks: 0, tail: [] }, [ev.orchestratorStarted(at())]).next;
+  const fanOut = Array.from({ length: 200 }, (_, i) =>
+    ev.taskScheduled(i + 1, 'ship', { parcel: i, label: 'x'.repeat(5_500) }, at()),
+  );
+  const out = appendToChunks(state, fanOut);
+  t.true(out.writes.length <= 6, `${out.writes.length} chunks written`);
+  for (const write of out.writes) t.true(Buffer.byteLength(write.text) <= 256 * 1024);
+  state = out.next;
+  // The next step does not append to the packed chunk: it would write it again.
+  const next = appendToChunks(state, [ev.taskCompleted(1, 'ok', at())]);
+  t.deepEqual(
+    next.writes.map((w) => w.chunk),
+    [state.chunks],
+  );
+});

@@ -206,7 +206,7 @@ export class ClientCore {
       try {
         if ((await this.#commit.submit(fresh)).succeeded) return true;
         if (attempt === 1) return false;
-        const stored = await this.#store.load(fresh.record.instanceId);
+        const stored = await this.#store.loadWithInput(fresh.record.instanceId);
         return stored !== undefined && isSameStart(stored.record, fresh.record);
       } catch (error) {
         if (!isUnknownOutcome(error) || attempt >= START_ATTEMPTS) throw error;
@@ -217,7 +217,9 @@ export class ClientCore {
   /** The instance's state, or undefined when there is no such instance. */
   async getWorkflowState(instanceId: string, getInputsAndOutputs = true): Promise<WorkflowState | undefined> {
     validateId(instanceId);
-    const loaded = await this.#store.load(instanceId);
+    const loaded = await (getInputsAndOutputs
+      ? this.#store.loadWithInput(instanceId)
+      : this.#store.load(instanceId));
     return loaded && toWorkflowState(loaded.record, getInputsAndOutputs);
   }
 
@@ -561,6 +563,13 @@ export class ClientCore {
       done,
       timeoutInSeconds,
     });
+    if (fetchPayloads && record.input === undefined && record.chunks > 0) {
+      // The input is in history by now (see `InstanceRecord`): read it with a fresh record. That
+      // record may be newer than the watched one; if it no longer passes (replaced meanwhile),
+      // the watched state is returned without its input.
+      const fresh = await this.#store.loadWithInput(instanceId);
+      if (fresh && done(fresh.record)) return toWorkflowState(fresh.record, true);
+    }
     return toWorkflowState(record, fetchPayloads);
   }
 

@@ -3,8 +3,12 @@ import type { ParentInfo } from '../../history/events.js';
 import type { WorkflowRuntimeStatus } from '../../history/status.js';
 
 /**
- * The small per-instance record read by clients and guarded by each step. Payloads are kept here
- * (not only in history) so status queries never read history.
+ * The small per-instance record read by clients and guarded by each step. Output and custom
+ * status are kept here (not only in history) so status queries never read history. The input is
+ * kept only until a step writes the generation's history, whose first event (ExecutionStarted,
+ * in chunk 0) holds it from then on: every step rewrites the record, and an input of up to
+ * `maxPayloadBytes` would otherwise be written again with each of them.
+ * `InstanceStore.loadWithInput` reads it from either place.
  */
 export interface InstanceRecord {
   instanceId: string;
@@ -13,6 +17,7 @@ export interface InstanceRecord {
   generation: number;
   createdAt: number;
   lastUpdatedAt: number;
+  /** Only while the generation has no history (`chunks` 0); then history chunk 0 holds it. */
   input?: unknown;
   output?: unknown;
   customStatus?: unknown;

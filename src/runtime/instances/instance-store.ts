@@ -1,6 +1,6 @@
 import type { KvEntry, KvStore } from '../../etcd/kv-store.js';
 import { GroupRead } from '../../etcd/group-read.js';
-import type { HistoryEvent } from '../../history/events.js';
+import type { ExecutionStartedEvent, HistoryEvent } from '../../history/events.js';
 import { deserializeEvent, deserializeHistory } from '../../history/serialize.js';
 import type { InstanceKeys } from './instance-keys.js';
 import { decodeInstance, type InstanceRecord } from './instance-record.js';
@@ -23,6 +23,52 @@ export class CorruptHistoryError extends TickflowError {
   override name = 'CorruptHistoryError';
 }
 
+function decodeLoaded(instanceId: string, entry: KvEntry): LoadedInstance {
+  const record = decodeInstance(entry.value);
+  if (!record) throw new CorruptHistoryError(`instance record of ${instanceId} is not readable`);
+  return { record, modRevision: entry.modRevision, createRevision: entry.createRevision };
+}
+
+/**
+ * The record with its input filled in from the first ExecutionStarted in `chunks` (the history's
+ * first chunks, in order); 'unresolved' when the record needs it and it is not there, or is of
+ * another generation than the record's.
+ */
+function withInput(
+  instanceId: string,
+  entry: KvEntry | undefined,
+  chunks: Array<KvEntry | undefined>,
+): LoadedInstance | undefined | 'unresolved' {
+  if (!entry) return undefined;
+  const loaded = decodeLoaded(instanceId, entry);
+  const { record } = loaded;
+  if (record.input !== undefined || record.chunks === 0) return loaded;
+  for (const chunk of chunks) {
+    if (!chunk) return 'unresolved';
+    for (const line of chunk.value.split('\n')) {
+      // `serializeEvent` writes the type first.
+      if (!line.startsWith('{"type":"ExecutionStarted"')) continue;
+      const opening = parseOpening(line);
+      // Unreadable: the state is still reported, without input; the instance's next step reads
+      // the history and fails it with a CorruptHistoryError naming the key.
+      if (opening === undefined) return loaded;
+      if (opening.generation !== record.generation) return 'unresolved';
+      if (opening.input !== undefined) record.input = opening.input;
+      return loaded;
+    }
+  }
+  return 'unresolved';
+}
+
+function parseOpening(line: string): ExecutionStartedEvent | undefined {
+  try {
+    const event = deserializeEvent(line);
+    return event.type === 'ExecutionStarted' ? event : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads of instance state shared by the runtime and the client. */
 export class InstanceStore {
   readonly #kv: KvStore;
@@ -38,10 +84,29 @@ export class InstanceStore {
 
   async load(instanceId: string): Promise<LoadedInstance | undefined> {
     const entry = await this.#records.get(this.keys.record(instanceId));
-    if (!entry) return undefined;
-    const record = decodeInstance(entry.value);
-    if (!record) throw new CorruptHistoryError(`instance record of ${instanceId} is not readable`);
-    return { record, modRevision: entry.modRevision, createRevision: entry.createRevision };
+    return entry && decodeLoaded(instanceId, entry);
+  }
+
+  /**
+   * `load` with the record's input in place, read from the history when a step has moved it there
+   * (see `InstanceRecord`): from the generation's opening ExecutionStarted, in chunk 0, or chunk 1
+   * when it was too large to share a chunk with the step's OrchestratorStarted. The keys go with
+   * the tick's other record reads; a large batch may split them over two transactions, so an
+   * opening not of the record's generation (a continue-as-new in between) has them read again in
+   * one transaction.
+   */
+  async loadWithInput(instanceId: string): Promise<LoadedInstance | undefined> {
+    const keys = [0, 1].map((chunk) => this.keys.historyChunk(instanceId, chunk));
+    const recordKey = this.keys.record(instanceId);
+    const [entry, first] = await Promise.all([recordKey, keys[0] ?? ''].map((k) => this.#records.get(k)));
+    let found = withInput(instanceId, entry, [first]);
+    if (found === 'unresolved')
+      found = withInput(instanceId, entry, [first, await this.#records.get(keys[1] ?? '')]);
+    if (found !== 'unresolved') return found;
+    const [again, ...chunks] = await this.#kv.getMany([recordKey, ...keys]);
+    found = withInput(instanceId, again, chunks);
+    // History with no opening of the record's generation: the record as it is, without input.
+    return found === 'unresolved' ? again && decodeLoaded(instanceId, again) : found;
   }
 
   /** The current generation's history, chunk by chunk, in order. */

@@ -66,7 +66,8 @@ function build(
   };
   if (output === undefined) delete next.output;
   else next.output = output;
-  if (withoutInput) delete next.input;
+  // History holds the input (see `InstanceRecord`), unless it is left out for want of room.
+  delete next.input;
   delete next.failureDetails;
   delete next.stalled;
   delete next.pendingEvents;

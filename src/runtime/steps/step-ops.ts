@@ -73,6 +73,8 @@ export function buildStepCommit(input: StepCommitInput): StepCommit {
     ops.push({ op: 'put', key: ctx.keys.historyChunk(id, write.chunk), value: write.text });
   }
   next.chunks = appended.next.chunks;
+  // History holds the input now (its ExecutionStarted): the record, rewritten by every step, drops it.
+  if (next.chunks > 0) delete next.input;
   next.tailEvents = appended.next.tail.length;
   next.events = record.events + result.newHistory.length;
 

@@ -67,7 +67,9 @@ test.serial('the 80 % warning fires once as the backend passes 80 % of the quota
   });
   t.is(refusal, undefined);
   const [warning] = await warned;
-  t.regex(warning.message, /backend is [\d.]+ MiB .*, (8\d|9\d) % of the 16\.0 MiB quota/);
+  // At or past the line: on a busy machine a batched backend commit can carry the size from under
+  // it past the quota between two polls (seen: 104 %), and the warning is still the one due.
+  t.regex(warning.message, /backend is [\d.]+ MiB .*, (8\d|9\d|1\d\d) % of the 16\.0 MiB quota/);
   // More polls above the line add nothing.
   const polls = m.lastSample?.at ?? 0;
   await waitFor(() => (m.lastSample?.at ?? 0) > polls + 300, { what: 'three more polls' });

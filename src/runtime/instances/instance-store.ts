@@ -96,14 +96,15 @@ export class InstanceStore {
    * one transaction.
    */
   async loadWithInput(instanceId: string): Promise<LoadedInstance | undefined> {
-    const keys = [0, 1].map((chunk) => this.keys.historyChunk(instanceId, chunk));
     const recordKey = this.keys.record(instanceId);
-    const [entry, first] = await Promise.all([recordKey, keys[0] ?? ''].map((k) => this.#records.get(k)));
+    const chunk0 = this.keys.historyChunk(instanceId, 0);
+    const chunk1 = this.keys.historyChunk(instanceId, 1);
+    const [entry, first] = await Promise.all([this.#records.get(recordKey), this.#records.get(chunk0)]);
     let found = withInput(instanceId, entry, [first]);
     if (found === 'unresolved')
-      found = withInput(instanceId, entry, [first, await this.#records.get(keys[1] ?? '')]);
+      found = withInput(instanceId, entry, [first, await this.#records.get(chunk1)]);
     if (found !== 'unresolved') return found;
-    const [again, ...chunks] = await this.#kv.getMany([recordKey, ...keys]);
+    const [again, ...chunks] = await this.#kv.getMany([recordKey, chunk0, chunk1]);
     found = withInput(instanceId, again, chunks);
     // History with no opening of the record's generation: the record as it is, without input.
     return found === 'unresolved' ? again && decodeLoaded(instanceId, again) : found;

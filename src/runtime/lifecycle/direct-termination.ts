@@ -47,7 +47,8 @@ function build(
   // A first step that stalled left the instance RUNNING with its ExecutionStarted in the inbox
   // (deleted below): history gets it from the record, as for a PENDING one.
   const unstarted = record.stalled !== undefined && record.events === 0 && record.generation === 0;
-  if (record.status === WorkflowRuntimeStatus.PENDING || unstarted) {
+  const opens = record.status === WorkflowRuntimeStatus.PENDING || unstarted;
+  if (opens) {
     const opening = openingEvent(record);
     if (withoutInput) delete opening.input;
     events.push(opening);
@@ -66,8 +67,10 @@ function build(
   };
   if (output === undefined) delete next.output;
   else next.output = output;
-  // History holds the input (see `InstanceRecord`), unless it is left out for want of room.
-  delete next.input;
+  // Once history has the opening (written here or by a step before), it holds the input (see
+  // `InstanceRecord`). A generation opened by continue-as-new but never stepped has its opening
+  // in the inbox, deleted here: its record keeps the input. Left out for want of room, it is gone.
+  if (opens || record.chunks > 0 || withoutInput) delete next.input;
   delete next.failureDetails;
   delete next.stalled;
   delete next.pendingEvents;

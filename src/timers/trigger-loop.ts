@@ -1,8 +1,8 @@
 import { EarliestAlarm } from '../common/earliest-alarm.js';
 import type { EventEmitter } from 'eventemitter3';
 import type { Clock } from '../common/clock.js';
-import type { GroupCommit } from '../etcd/group-commit.js';
-import type { StoreGuard, StoreOp } from '../etcd/store-op.js';
+import type { CommitItem, GroupCommit } from '../etcd/group-commit.js';
+import type { StoreOp } from '../etcd/store-op.js';
 import { afterFailure } from './schedule/failure-decision.js';
 import type { JobProgress, JobTrigger, TriggerHandler, TriggerResult } from './schedule/job.js';
 import type { ScopeKeys } from './job-keys.js';
@@ -171,24 +171,35 @@ export class TriggerLoop {
 
   /** Reports a delivery and records its outcome; the job leaves the in-flight set once durable. */
   #finish(job: LiveJob, tick: number, attempt: number, firedAt: number, result: TriggerResult): void {
-    this.#o.events.emit('triggered', {
-      name: job.name,
-      target: job.record.target,
-      partition: job.partition,
-      scheduledAt: tick,
-      firedAt,
-      attempt,
-      result,
-    });
+    // Built only when someone listens (the server's metrics): at burst rates each object counts.
+    if (this.#o.events.listenerCount('triggered') > 0) {
+      this.#o.events.emit('triggered', {
+        name: job.name,
+        target: job.record.target,
+        partition: job.partition,
+        scheduledAt: tick,
+        firedAt,
+        attempt,
+        result,
+      });
+    }
     const done = (): void => {
       this.#inFlight.delete(job);
       this.#notifyIdle();
       this.wake();
     };
-    this.#settle(job, result).then(done, (error: unknown) => {
+    let settling: Promise<void> | undefined;
+    try {
+      settling = this.#settle(job, result);
+    } catch (error) {
       this.#o.warn(asError(error));
-      done();
-    });
+    }
+    if (settling === undefined) done();
+    else
+      settling.then(done, (error: unknown) => {
+        this.#o.warn(asError(error));
+        done();
+      });
   }
 
   #stage(job: LiveJob): void {
@@ -196,25 +207,31 @@ export class TriggerLoop {
     this.#o.events.emit('staged', job.name, job.record.target);
   }
 
-  async #settle(job: LiveJob, result: TriggerResult): Promise<void> {
-    if (!this.#o.table.isCurrent(job)) return; // overwritten, deleted or handed over meanwhile
+  /**
+   * Records the outcome of a delivery; undefined when nothing is left to wait for. Plain promise
+   * chains rather than async functions: this runs once per trigger, and what a trigger allocates
+   * stays alive for its commit's round trip, so at burst rates every layer is paid in GC time.
+   */
+  #settle(job: LiveJob, result: TriggerResult): Promise<void> | undefined {
+    if (!this.#o.table.isCurrent(job)) return undefined; // overwritten, deleted or handed over meanwhile
     if (result === 'undeliverable') {
       this.#stage(job);
-      return;
+      return undefined;
     }
     if (result === 'failed') {
       const decision = afterFailure(job.record, job.progress, this.#o.clock.now());
       if ('retryAt' in decision) {
         const progress: JobProgress = { ...job.progress, attempts: job.progress.attempts + 1 };
         // Losing this write only costs a retry count after failover; the retry itself is in memory.
-        if ((await this.#writeProgress(job, progress)) && this.#o.table.isCurrent(job)) {
-          job.progress = progress;
-          this.#o.table.enqueue(job, decision.retryAt);
-        }
-        return;
+        return this.#writeProgress(job, progress).then((ok) => {
+          if (ok && this.#o.table.isCurrent(job)) {
+            job.progress = progress;
+            this.#o.table.enqueue(job, decision.retryAt);
+          }
+        });
       }
     }
-    await this.#advance(job, {
+    return this.#advance(job, {
       jobRevision: job.modRevision,
       count: job.progress.count + 1,
       lastTick: job.tick,
@@ -223,7 +240,7 @@ export class TriggerLoop {
   }
 
   /** Records a finished tick and queues the next one, or deletes the job when none is left. */
-  async #advance(job: LiveJob, progress: JobProgress): Promise<void> {
+  #advance(job: LiveJob, progress: JobProgress): Promise<void> | undefined {
     let next: number | undefined;
     try {
       next = nextFire(job.record, progress);
@@ -232,32 +249,34 @@ export class TriggerLoop {
       // later. If this replica stops first, the next owner repeats the tick (at least once).
       this.#o.warn(asError(error));
       this.#retryAdvance(job, progress);
-      return;
+      return undefined;
     }
     if (next === undefined) {
-      const ops: StoreOp[] = [{ op: 'delete', key: this.#o.keys.jobKey(job.partition, job.name) }];
+      const key = this.#o.keys.jobKey(job.partition, job.name);
+      const ops: StoreOp[] = [{ op: 'delete', key }];
       if (job.progressStored)
         ops.push({ op: 'delete', key: this.#o.keys.progressKey(job.partition, job.name) });
-      const ok = await this.#commitUntilDone(job, ops);
-      if (ok) {
+      return this.#commitUntilDone(job, ops, key).then((ok) => {
+        if (!ok) return;
         // Our own delete may already have come back through the watch and removed it.
         if (this.#o.table.isCurrent(job)) this.#o.table.remove(job.partition, job.name);
         this.#o.events.emit('jobEnded', job.name);
-      }
-      return;
+      });
     }
-    if ((await this.#writeProgress(job, progress)) && this.#o.table.isCurrent(job)) {
+    const tick = next;
+    return this.#writeProgress(job, progress).then((ok) => {
+      if (!ok || !this.#o.table.isCurrent(job)) return;
       job.progress = progress;
-      job.tick = next;
+      job.tick = tick;
       if (this.#o.table.requeue(job, this.#o.clock.now())) this.#o.onSleep();
-    }
+    });
   }
 
   #retryAdvance(job: LiveJob, progress: JobProgress): void {
     const cancel = this.#o.clock.schedule(this.#o.clock.now() + NEXT_FIRE_RETRY_MS, () => {
       this.#advanceRetries.delete(cancel);
       if (!this.#running || this.#stopping || !this.#o.table.isCurrent(job)) return;
-      this.#advance(job, progress).then(
+      Promise.resolve(this.#advance(job, progress)).then(
         () => this.wake(),
         (error: unknown) => this.#o.warn(asError(error)),
       );
@@ -277,13 +296,34 @@ export class TriggerLoop {
    * Commits `ops` guarded by the job's incarnation, retrying while etcd is unavailable. Resolves
    * false when the job changed underneath (overwritten or deleted), or this replica stopped or lost
    * the partition while etcd was away: then the stored job is the truth and its owner fires it again.
+   *
+   * The first attempt goes out directly and only a failure enters the retry loop: nearly every
+   * commit succeeds at once, and the loop's closures would otherwise live through every round trip.
    */
-  async #commitUntilDone(job: LiveJob, ops: StoreOp[]): Promise<boolean> {
-    const guards: StoreGuard[] = [
-      { key: this.#o.keys.jobKey(job.partition, job.name), modRevision: job.modRevision },
-    ];
+  #commitUntilDone(
+    job: LiveJob,
+    ops: StoreOp[],
+    jobKey = this.#o.keys.jobKey(job.partition, job.name),
+  ): Promise<boolean> {
+    const item = { guards: [{ key: jobKey, modRevision: job.modRevision }], ops };
+    return this.#o.commit.submit(item).then(
+      (outcome) => outcome.succeeded,
+      (error: unknown) => this.#retryCommit(job, item, error),
+    );
+  }
+
+  /** `#commitUntilDone` after its first attempt failed with `firstError`. */
+  async #retryCommit(job: LiveJob, item: CommitItem, firstError: unknown): Promise<boolean> {
+    let failed: { error: unknown } | undefined = { error: firstError };
     const committed = await retryWithBackoff(
-      async () => (await this.#o.commit.submit({ guards, ops })).succeeded,
+      async () => {
+        if (failed) {
+          const { error } = failed;
+          failed = undefined;
+          throw error;
+        }
+        return (await this.#o.commit.submit(item)).succeeded;
+      },
       {
         clock: this.#o.clock,
         policy: COMMIT_RETRY,

@@ -42,7 +42,7 @@ export class RestateWorkflows implements WorkflowEngine {
           const steps = input as number;
           for (let i = 0; i < steps; i++) {
             await ctx.run(`s${i}`, () => {
-              stamps.steps[i] = Date.now();
+              stamps.steps[i] = performance.now();
               return i;
             });
           }

@@ -14,9 +14,9 @@ const WARMUP_STEPS = 300;
 
 export async function w6Replay(engine: WorkflowEngine, steps: number, progress: Progress): Promise<Metrics> {
   await engine.longSequence(Math.min(WARMUP_STEPS, steps), (t) => progress(`warm-up: ${t}`));
-  const started = Date.now();
+  const started = performance.now();
   const stamps = await engine.longSequence(steps, progress);
-  const wallMs = Date.now() - started;
+  const wallMs = performance.now() - started;
   const early = perStepMs(stamps, 50, 50 + WINDOW);
   const late = perStepMs(stamps, steps - WINDOW, steps);
   return {

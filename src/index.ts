@@ -76,6 +76,7 @@ export type {
 } from './runtime/instances/workflow-state-view.js';
 export type { ListWorkflowsPage, ListWorkflowsQuery } from './runtime/client-core.js';
 export type { RuntimeEvents, StallEvent, StepEvent } from './runtime/runtime-events.js';
+export type { StoreCommitEvent } from './etcd/group-commit.js';
 export {
   execute,
   WorkflowExecutor,

@@ -1,4 +1,4 @@
-import type { KvStore } from './kv-store.js';
+import type { KvStore, TxnResult } from './kv-store.js';
 import { MAX_TXN_OPS, type StoreGuard, type StoreOp } from './store-op.js';
 import { ETCD_MAX_REQUEST_BYTES } from './store-limits.js';
 
@@ -22,6 +22,20 @@ interface Pending extends CommitItem {
   reject(error: unknown): void;
 }
 
+/**
+ * One transaction a GroupCommit sent: how long etcd took to answer (from the send to the answer,
+ * in this process), how many commits and operations it carried, and how it ended.
+ */
+export interface StoreCommitEvent {
+  seconds: number;
+  /** Commits (callers' items) batched into it. */
+  items: number;
+  /** Operations (puts and deletes) it carried. */
+  ops: number;
+  /** `refused`: a guard did not hold (its items are then re-sent one by one); `failed`: etcd failed. */
+  outcome: 'committed' | 'refused' | 'failed';
+}
+
 export interface GroupCommitOptions {
   /** Transactions allowed in flight at once; more batches wait. */
   maxInFlight?: number;
@@ -33,6 +47,10 @@ export interface GroupCommitOptions {
    * An item larger than this still goes out, alone (etcd decides).
    */
   maxBytes?: number;
+  /** Told about every transaction sent (for metrics); it must not throw. */
+  onTxn?: (event: StoreCommitEvent) => void;
+  /** Milliseconds, for the transaction times `onTxn` reports; default `performance.now`. */
+  now?: () => number;
 }
 
 /**
@@ -48,6 +66,8 @@ export class GroupCommit {
   readonly #maxInFlight: number;
   readonly #maxOps: number;
   readonly #maxBytes: number;
+  readonly #onTxn: ((event: StoreCommitEvent) => void) | undefined;
+  readonly #now: () => number;
   /** Waiting items are `#queue[#head..]`; consumed slots are dropped in bulk, not shifted one by one. */
   #queue: Array<Pending | undefined> = [];
   #head = 0;
@@ -60,6 +80,8 @@ export class GroupCommit {
     this.#maxInFlight = options.maxInFlight ?? 8;
     this.#maxOps = Math.min(options.maxOps ?? MAX_TXN_OPS, MAX_TXN_OPS);
     this.#maxBytes = options.maxBytes ?? Math.floor(ETCD_MAX_REQUEST_BYTES * 0.9);
+    this.#onTxn = options.onTxn;
+    this.#now = options.now ?? ((): number => performance.now());
   }
 
   /** Transactions sent so far (for benchmarks and metrics). */
@@ -135,14 +157,13 @@ export class GroupCommit {
 
   async #run(batch: Pending[]): Promise<void> {
     try {
-      this.#txns++;
       const allGuards: StoreGuard[] = [];
       const allOps: StoreOp[] = [];
       for (const p of batch) {
         for (const g of p.guards) allGuards.push(g);
         for (const o of p.ops) allOps.push(o);
       }
-      const result = await this.#kv.txn(allGuards, allOps);
+      const result = await this.#txn(allGuards, allOps, batch.length);
       if (result.succeeded || batch.length === 1) {
         for (const p of batch) p.resolve({ succeeded: result.succeeded, revision: result.revision });
         return;
@@ -150,8 +171,7 @@ export class GroupCommit {
       await Promise.all(
         batch.map(async (p) => {
           try {
-            this.#txns++;
-            const single = await this.#kv.txn(p.guards, p.ops);
+            const single = await this.#txn(p.guards, p.ops, 1);
             p.resolve({ succeeded: single.succeeded, revision: single.revision });
           } catch (error) {
             p.reject(error);
@@ -160,6 +180,22 @@ export class GroupCommit {
       );
     } catch (error) {
       for (const p of batch) p.reject(error);
+    }
+  }
+
+  /** One transaction, counted and, with `onTxn`, timed. */
+  async #txn(guards: StoreGuard[], ops: StoreOp[], items: number): Promise<TxnResult> {
+    this.#txns++;
+    const report = this.#onTxn;
+    if (!report) return this.#kv.txn(guards, ops);
+    const started = this.#now();
+    let outcome: StoreCommitEvent['outcome'] = 'failed';
+    try {
+      const result = await this.#kv.txn(guards, ops);
+      outcome = result.succeeded ? 'committed' : 'refused';
+      return result;
+    } finally {
+      report({ seconds: (this.#now() - started) / 1000, items, ops: ops.length, outcome });
     }
   }
 }

@@ -131,7 +131,10 @@ export class RuntimeCore extends EventEmitter<RuntimeEvents> {
     this.#logger = options.logger ?? silentLogger;
     this.#maxTxnOps = options.maxTxnOps ?? MAX_TXN_OPS;
     this.#store = new InstanceStore(this.#kv, instanceKeys(this.namespace, this.appId));
-    this.#commit = new GroupCommit(this.#kv, { maxOps: this.#maxTxnOps });
+    this.#commit = new GroupCommit(this.#kv, {
+      maxOps: this.#maxTxnOps,
+      onTxn: (event) => this.emit('storeCommit', event),
+    });
     // One coalescer for every warning: in an outage each due reminder fails the same way, again on each retry.
     this.#warnings = new CoalescedWarnings({
       clock: this.#clock,

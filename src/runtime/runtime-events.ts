@@ -1,5 +1,6 @@
 import type { FailureDetails } from '../history/failure-details.js';
 import type { WorkflowRuntimeStatus } from '../history/status.js';
+import type { StoreCommitEvent } from '../etcd/group-commit.js';
 
 /** The payload of a runtime's `step` event: one committed step of one instance. */
 export interface StepEvent {
@@ -53,6 +54,11 @@ export interface RuntimeEvents {
   stalled: [event: StallEvent];
   /** A step of an instance that had stalled committed after `attempts` stalled attempts. */
   stallCleared: [instanceId: string, attempts: number];
+  /**
+   * After each etcd transaction of workflow steps (several steps share one): its time from send to
+   * answer, what it carried and how it ended. The timer service reports its own.
+   */
+  storeCommit: [event: StoreCommitEvent];
   /** Something failed that the runtime retries on its own (etcd unavailable, a step that could not commit, ...). */
   warning: [error: Error];
 }

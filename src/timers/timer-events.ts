@@ -1,3 +1,4 @@
+import type { StoreCommitEvent } from '../etcd/group-commit.js';
 import type { TriggerResult } from './schedule/job.js';
 
 /** The payload of a timer service's `triggered` event: one delivery and its result. Times are epoch milliseconds. */
@@ -28,6 +29,11 @@ export interface TimerServiceEvents {
   membersChanged: [members: readonly string[]];
   /** This replica's owned partitions changed. */
   partitionsChanged: [owned: readonly number[]];
+  /**
+   * After each etcd transaction of grouped job writes (trigger outcomes and progress, `scheduleMany`
+   * batches; several share one): its time from send to answer, what it carried and how it ended.
+   */
+  storeCommit: [event: StoreCommitEvent];
   /** Something went wrong that the service will retry on its own (etcd unavailable, ...). */
   warning: [error: Error];
 }

@@ -138,7 +138,7 @@ export class TimerService extends EventEmitter<TimerServiceEvents> {
       clusterKeys(this.keys.clusterPrefix).partitionCount,
       options.partitions,
     );
-    this.#commit = new GroupCommit(this.#kv);
+    this.#commit = new GroupCommit(this.#kv, { onTxn: (event) => this.emit('storeCommit', event) });
     // Every warning goes through one coalescer: an outage repeats the same error in every retry loop.
     this.#warnings = new CoalescedWarnings({
       clock: this.#clock,

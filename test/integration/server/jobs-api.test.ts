@@ -334,6 +334,19 @@ test('/metrics reports jobs, deliveries and lateness in Prometheus text format',
   t.regex(text, /^tickflow_partitions_owned 32$/m);
   t.regex(text, /^# TYPE tickflow_workflow_steps_total counter$/m);
   t.regex(text, /^# TYPE tickflow_workflow_instances gauge$/m);
+  // The one-shot's completion (deleting it) goes through the timer service's grouped transactions,
+  // after the trigger was counted.
+  t.regex(text, /^# TYPE tickflow_store_commit_seconds histogram$/m);
+  let after = '';
+  await waitFor(
+    async () => {
+      after = (await server.request('GET', '/metrics')).text;
+      return /^tickflow_store_commits_total\{component="timers",outcome="committed"\} [1-9]/m.test(after);
+    },
+    { what: 'a committed timer-service transaction in /metrics' },
+  );
+  t.regex(after, /^tickflow_store_commit_seconds_count\{component="timers"\} [1-9]/m);
+  t.regex(after, /^tickflow_store_commit_items_total\{component="timers"\} [1-9]/m);
 });
 
 test('health, metadata and unknown routes', async (t) => {

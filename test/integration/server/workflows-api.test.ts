@@ -159,6 +159,9 @@ test('a stalled workflow stays RUNNING; its stall is in properties, the list and
   const metrics = (await server.request('GET', '/metrics')).text;
   t.regex(metrics, /^tickflow_workflow_step_stalls_total\{workflow="buggy"\} [1-9]/m);
   t.regex(metrics, /^tickflow_workflow_instances_stalled [1-9]/m);
+  // The steps (and the stalled attempts' records) went through the runtime's etcd transactions.
+  t.regex(metrics, /^tickflow_store_commit_seconds_bucket\{component="workflows",le="\+Inf"\} [1-9]/m);
+  t.regex(metrics, /^tickflow_store_commits_total\{component="workflows",outcome="committed"\} [1-9]/m);
   // One coalesced line in the server's log names the workflow and the error.
   await waitFor(() => /stalled on TypeError: cannot read the map/.test(server.stdout() + server.stderr()), {
     what: 'the stall in the server log',

@@ -130,3 +130,48 @@ test('itemBytes counts keys and values in UTF-8, with framing per op and guard',
   const bytes = itemBytes({ guards: [{ key: '/g', modRevision: 0 }], ops: [put('/k', 'é')] });
   t.is(bytes, 2 + 32 + (2 + 2 + 32));
 });
+
+test('onTxn reports every transaction: its time, commits, operations and outcome', async (t) => {
+  const base = new MemoryKv();
+  const kv = counting(base);
+  let clock = 0;
+  const reports: Array<{ seconds: number; items: number; ops: number; outcome: string }> = [];
+  const commit = new GroupCommit(kv, {
+    onTxn: (e) => reports.push(e),
+    // Each reading moves the clock on by 2 ms: every transaction reads it twice, so each takes 2 ms.
+    now: () => (clock += 2),
+  });
+  await Promise.all(
+    ['/a', '/b', '/c'].map((key) => commit.submit({ guards: [{ key, modRevision: 0 }], ops: [put(key)] })),
+  );
+  t.deepEqual(reports, [{ seconds: 0.002, items: 3, ops: 3, outcome: 'committed' }]);
+
+  // A stale guard refuses the batch; its items go again one by one, each with its own report.
+  reports.length = 0;
+  const outcomes = await Promise.all([
+    commit.submit({ guards: [{ key: '/a', modRevision: 0 }], ops: [put('/a', 'again')] }),
+    commit.submit({ guards: [{ key: '/d', modRevision: 0 }], ops: [put('/d'), put('/e')] }),
+  ]);
+  t.deepEqual(
+    outcomes.map((o) => o.succeeded),
+    [false, true],
+  );
+  t.deepEqual(
+    reports.map((r) => [r.items, r.ops, r.outcome]),
+    [
+      [2, 3, 'refused'],
+      [1, 1, 'refused'],
+      [1, 2, 'committed'],
+    ],
+  );
+
+  // etcd failing: reported, and the caller still gets the error.
+  reports.length = 0;
+  kv.txn = () => Promise.reject(new Error('etcd away'));
+  await t.throwsAsync(commit.submit({ guards: [], ops: [put('/f')] }), { message: 'etcd away' });
+  t.deepEqual(
+    reports.map((r) => [r.items, r.ops, r.outcome]),
+    [[1, 1, 'failed']],
+  );
+  t.is(commit.txnCount, 5);
+});

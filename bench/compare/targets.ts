@@ -10,6 +10,24 @@ function value(cells: Cell[], workload: WorkloadName, engine: EngineName, key: s
   return v === undefined || Number.isNaN(v) ? undefined : v;
 }
 
+/**
+ * `key` of `a` over that of `b`, run by run (each engine's i-th run; the runner alternates them),
+ * as " (pairs 1.2, 1.3×)": how far a median's verdict stands from the machine's run-to-run spread.
+ * Empty with fewer than two pairs.
+ */
+function pairs(cells: Cell[], workload: WorkloadName, a: EngineName, b: EngineName, key: string): string {
+  const runsOf = (engine: EngineName): number[] =>
+    (cells.find((c) => c.workload === workload && c.engine === engine)?.runs ?? []).map(
+      (run) => run[key] ?? Number.NaN,
+    );
+  const [x, y] = [runsOf(a), runsOf(b)];
+  const ratios = x
+    .slice(0, y.length)
+    .map((v, i) => v / (y[i] ?? Number.NaN))
+    .filter((r) => Number.isFinite(r));
+  return ratios.length < 2 ? '' : ` (pairs ${ratios.map((r) => r.toFixed(2)).join(', ')}×)`;
+}
+
 function line(target: string, verdict: Verdict, detail: string): string {
   const mark = verdict === 'met' ? '✓ met' : verdict === 'missed' ? '✗ **missed**' : '– not measured';
   return `| ${target} | ${mark} | ${detail} |`;
@@ -33,7 +51,8 @@ export function checkTargets(cells: Cell[]): string[] {
       : line(
           'W1 fire rate ≥ 3× BullMQ (AOF always)',
           tf >= 3 * bf ? 'met' : 'missed',
-          `${f(tf)}/s vs ${f(bf)}/s = ${f(tf / bf)}×`,
+          `${f(tf)}/s vs ${f(bf)}/s = ${f(tf / bf)}×` +
+            pairs(cells, 'W1', 'tickflow', 'bullmq-always', 'firedPerSec'),
         ),
   );
 
@@ -41,12 +60,15 @@ export function checkTargets(cells: Cell[]): string[] {
     const r = value(cells, 'W4', 'restate', `${shape}.workflowsPerSec`);
     const steps = shape === 'hello5' ? '5 steps' : '3 steps + timer';
     for (const mode of ['', 'inline.']) {
-      const t = value(cells, 'W4', 'tickflow', `${mode}${shape}.workflowsPerSec`);
+      const key = `${mode}${shape}.workflowsPerSec`;
+      const t = value(cells, 'W4', 'tickflow', key);
       const name = `W4 ${steps}${mode ? ', inline activities' : ''}: workflows/s ≥ 1.5× Restate`;
+      // Restate has no inline mode, so its runs pair only with tickflow's runs as shipped.
+      const paired = mode ? '' : pairs(cells, 'W4', 'tickflow', 'restate', key);
       out.push(
         t === undefined || r === undefined
           ? line(name, 'not measured', '')
-          : line(name, t >= 1.5 * r ? 'met' : 'missed', `${f(t)}/s vs ${f(r)}/s = ${f(t / r)}×`),
+          : line(name, t >= 1.5 * r ? 'met' : 'missed', `${f(t)}/s vs ${f(r)}/s = ${f(t / r)}×${paired}`),
       );
     }
   }
@@ -122,7 +144,8 @@ export function checkTargets(cells: Cell[]): string[] {
             flat <= 1.2 && (restateWhole === undefined || whole < restateWhole) ? 'met' : 'missed',
             `${f(whole)} ms/step over the run, ${f(at100)} → ${f(end)} (${f(flat)}×)` +
               (restateSeen
-                ? `; Restate ${f(restateWhole)}, ${f(restateAt100)} → ${f(restateEnd)}`
+                ? `; Restate ${f(restateWhole)}, ${f(restateAt100)} → ${f(restateEnd)}` +
+                  (key === 'long' ? pairs(cells, 'W6', 'tickflow', 'restate', 'long.msPerStep') : '')
                 : '; Restate not measured'),
           ),
     );

@@ -314,14 +314,10 @@ export class TriggerLoop {
 
   /** `#commitUntilDone` after its first attempt failed with `firstError`. */
   async #retryCommit(job: LiveJob, item: CommitItem, firstError: unknown): Promise<boolean> {
-    let failed: { error: unknown } | undefined = { error: firstError };
     const committed = await retryWithBackoff(
-      async () => {
-        if (failed) {
-          const { error } = failed;
-          failed = undefined;
-          throw error;
-        }
+      // Attempt 0 is the one already made: its failure goes through the same warning and pause.
+      async (failures) => {
+        if (failures === 0) throw firstError;
         return (await this.#o.commit.submit(item)).succeeded;
       },
       {

@@ -1,4 +1,12 @@
-import { Etcd3, type IKeyValue, type IRequestOp } from 'etcd3';
+import {
+  Etcd3,
+  type IKeyValue,
+  type IRangeRequest,
+  type IRangeResponse,
+  type IRequestOp,
+  type ITxnRequest,
+  type ITxnResponse,
+} from 'etcd3';
 import {
   CompactionError,
   StoreClosedError,
@@ -19,6 +27,8 @@ import { checkTxn } from './txn-check.js';
 import { CLIENT_MAX_RECEIVE_BYTES, ETCD_MAX_REQUEST_BYTES, READ_PAGE_BYTES } from './store-limits.js';
 import { RangeSizer } from './range-sizer.js';
 import { checkCredentials, etcd3Credentials, type EtcdCredentials } from './etcd-credentials.js';
+import { EtcdUnaryClient } from './etcd-unary-client.js';
+import { unaryMethod } from './etcd-rpc.js';
 
 /** Options of `connectEtcd` (and of the `etcd` store option): where etcd is and the client's timeouts, in milliseconds. */
 export interface ConnectEtcdOptions extends EtcdCredentials {
@@ -81,6 +91,9 @@ export async function connectEtcd(options: ConnectEtcdOptions): Promise<EtcdKv> 
   checkConnectOptions(options);
   const { hosts, dialTimeoutMs = 5_000, requestTimeoutMs = 10_000, retryDeadlineMs = 5_000 } = options;
   const maxRequestBytes = options.maxRequestBytes ?? ETCD_MAX_REQUEST_BYTES;
+  // grpc-js refuses answers over 4 MiB by default, and a watch answer carries whole records: the
+  // limit must hold the largest record etcd accepts, with room for a batch of them.
+  const maxReceiveBytes = Math.max(CLIENT_MAX_RECEIVE_BYTES, 8 * maxRequestBytes);
   const client = new Etcd3({
     hosts,
     ...etcd3Credentials(options),
@@ -89,9 +102,7 @@ export async function connectEtcd(options: ConnectEtcdOptions): Promise<EtcdKv> 
       // Notice a silently dead connection (etcd paused, network gone) instead of waiting forever.
       'grpc.keepalive_time_ms': 10_000,
       'grpc.keepalive_timeout_ms': 5_000,
-      // grpc-js refuses answers over 4 MiB by default, and a watch answer carries whole records:
-      // the limit must hold the largest record etcd accepts, with room for a batch of them.
-      'grpc.max_receive_message_length': Math.max(CLIENT_MAX_RECEIVE_BYTES, 8 * maxRequestBytes),
+      'grpc.max_receive_message_length': maxReceiveBytes,
     },
     faultHandling: { host: hostBreaker(1_000), global: retryUnsent({ deadlineMs: retryDeadlineMs }) },
   });
@@ -100,6 +111,8 @@ export async function connectEtcd(options: ConnectEtcdOptions): Promise<EtcdKv> 
   } catch (error) {
     client.close();
     const cause = toStoreError(error, 'connect');
+    // etcd answered and refused (a wrong password, a permission): say so, not "no answer".
+    if (!(cause instanceof StoreUnavailableError)) throw cause;
     throw new StoreUnavailableError(
       'connect',
       `no answer from ${hosts.join(', ')} within ${dialTimeoutMs} ms`,
@@ -108,27 +121,40 @@ export async function connectEtcd(options: ConnectEtcdOptions): Promise<EtcdKv> 
       },
     );
   }
-  return new EtcdKv(client, { readPageBytes: options.readPageBytes ?? READ_PAGE_BYTES });
+  const unary = new EtcdUnaryClient({
+    ...options,
+    requestTimeoutMs,
+    dialTimeoutMs,
+    retryDeadlineMs,
+    maxReceiveBytes,
+  });
+  return new EtcdKv(client, unary, { readPageBytes: options.readPageBytes ?? READ_PAGE_BYTES });
 }
+
+const RANGE = unaryMethod<IRangeRequest, IRangeResponse>('KV', 'Range');
+const TXN = unaryMethod<ITxnRequest, ITxnResponse>('KV', 'Txn');
 
 /** KvStore on a real etcd cluster. Every etcd/gRPC error leaves here as a StoreError. */
 export class EtcdKv implements KvStore {
   readonly #client: Etcd3;
+  /** Reads and transactions; etcd3 keeps watches, leases and compaction. */
+  readonly #unary: EtcdUnaryClient;
   readonly #watches = new Set<EtcdWatch>();
   readonly #leases = new Set<EtcdLease>();
   readonly #sizer: RangeSizer;
   #closed = false;
 
   /** @internal Use `connectEtcd`, which checks the options and the connection. */
-  constructor(client: Etcd3, options: { readPageBytes?: number } = {}) {
+  constructor(client: Etcd3, unary: EtcdUnaryClient, options: { readPageBytes?: number } = {}) {
     this.#client = client;
+    this.#unary = unary;
     this.#sizer = new RangeSizer(options.readPageBytes ?? READ_PAGE_BYTES);
   }
 
   async get(key: string): Promise<KvEntry | undefined> {
     this.#assertOpen('get');
     try {
-      const res = await this.#client.kv.range({ key: Buffer.from(key, 'utf8') });
+      const res = await this.#unary.call(RANGE, { key: Buffer.from(key, 'utf8') });
       const kv = res.kvs[0];
       return kv ? toEntry(kv) : undefined;
     } catch (error) {
@@ -150,7 +176,7 @@ export class EtcdKv implements KvStore {
    */
   async #readBatch(batch: readonly string[]): Promise<Array<KvEntry | undefined>> {
     try {
-      const res = await this.#client.kv.txn({
+      const res = await this.#unary.call(TXN, {
         compare: [],
         success: batch.map((key) => ({ request_range: { key: Buffer.from(key, 'utf8') } })),
         failure: [],
@@ -199,7 +225,7 @@ export class EtcdKv implements KvStore {
     for (;;) {
       let res;
       try {
-        res = await this.#client.kv.range({
+        res = await this.#unary.call(RANGE, {
           key: from,
           range_end: rangeEnd,
           limit: ask,
@@ -248,7 +274,7 @@ export class EtcdKv implements KvStore {
     this.#assertOpen('txn');
     checkTxn(guards, ops);
     try {
-      const res = await this.#client.kv.txn({
+      const res = await this.#unary.call(TXN, {
         compare: guards.map((guard) => {
           const { target, revision } = guardTarget(guard);
           const key = Buffer.from(guard.key, 'utf8');
@@ -318,6 +344,7 @@ export class EtcdKv implements KvStore {
     this.#watches.clear();
     for (const lease of this.#leases) lease.release();
     this.#leases.clear();
+    this.#unary.close();
     this.#client.close();
   }
 

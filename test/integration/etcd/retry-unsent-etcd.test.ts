@@ -6,6 +6,7 @@ import { Etcd3, type IOptions } from 'etcd3';
 import { startEmbeddedEtcd, type EmbeddedEtcd } from '../../../src/etcd/embedded-etcd.js';
 import { StoreRequestError } from '../../../src/etcd/errors.js';
 import { connectEtcd, EtcdKv } from '../../../src/etcd/etcd-kv.js';
+import { EtcdUnaryClient, type RetryPolicy } from '../../../src/etcd/etcd-unary-client.js';
 import { findFreePort } from '../../../src/etcd/free-port.js';
 import { HostCoolingDownError, hostBreaker } from '../../../src/etcd/host-breaker.js';
 import { retryUnsent } from '../../../src/etcd/retry-unsent.js';
@@ -13,7 +14,7 @@ import { waitFor } from '../../helpers/etcd-wait.js';
 
 type GlobalPolicy = NonNullable<NonNullable<IOptions['faultHandling']>['global']>;
 
-// The retry policy and host breakers on a real etcd3 client and a real etcd that goes away.
+// The retry policy and host breakers on tickflow's etcd client and a real etcd that goes away.
 
 test('a write made while etcd is down waits for it to come back, and is applied once', async (t) => {
   const dataDir = await mkdtemp(join(tmpdir(), 'tickflow-retry-'));
@@ -40,11 +41,17 @@ test('a write made while etcd is down waits for it to come back, and is applied 
         }
       }),
   } as unknown as GlobalPolicy;
+  // Reads and writes go through tickflow's own unary client; etcd3 keeps watches and leases.
+  const hosts = [`http://127.0.0.1:${port}`];
   const kv = new EtcdKv(
-    new Etcd3({
-      hosts: [`http://127.0.0.1:${port}`],
-      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + 5_000 }),
-      faultHandling: { host: hostBreaker(1_000), global: seeing },
+    new Etcd3({ hosts, faultHandling: { host: hostBreaker(1_000), global: seeing } }),
+    new EtcdUnaryClient({
+      hosts,
+      requestTimeoutMs: 5_000,
+      dialTimeoutMs: 5_000,
+      retryDeadlineMs: 60_000,
+      maxReceiveBytes: 64 * 1024 * 1024,
+      retry: seeing as unknown as RetryPolicy,
     }),
   );
   t.teardown(() => kv.close());

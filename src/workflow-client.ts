@@ -1,5 +1,6 @@
 import { ClientCore } from './runtime/client-core.js';
 import type { KvStore } from './etcd/kv-store.js';
+import type { StoreCommitEvent } from './etcd/group-commit.js';
 import { openStore, type StoreOptions } from './store-options.js';
 import { TimerService } from './timers/timer-service.js';
 import type { JobSpec } from './timers/schedule/job.js';
@@ -25,6 +26,12 @@ export interface WorkflowClientOptions extends StoreOptions {
    * most 1 MiB); larger ones are refused with a PayloadTooLargeError and nothing is stored.
    */
   maxPayloadBytes?: number;
+  /**
+   * Called after each etcd transaction that carries the client's writes (starts, raised events,
+   * terminations, purges; concurrent calls share one): its time, how many writes it carried and
+   * its outcome. `tickflow serve` reports these as `tickflow_store_commit_seconds{component="client"}`.
+   */
+  onStoreCommit?: (event: StoreCommitEvent) => void;
 }
 
 /**
@@ -80,6 +87,7 @@ export class WorkflowClient extends ClientCore {
         maxPendingEventBytes: options.maxPendingEventBytes,
       }),
       ...(options.maxPayloadBytes !== undefined && { maxPayloadBytes: options.maxPayloadBytes }),
+      ...(options.onStoreCommit !== undefined && { onStoreCommit: options.onStoreCommit }),
     });
     this.#kv = kv;
     this.#ownsKv = owned;

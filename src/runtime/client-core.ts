@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../common/clock.js';
-import { GroupCommit } from '../etcd/group-commit.js';
+import { GroupCommit, type StoreCommitEvent } from '../etcd/group-commit.js';
 import type { KvStore } from '../etcd/kv-store.js';
 import type { StoreOp } from '../etcd/store-op.js';
 import type { HistoryEvent } from '../history/events.js';
@@ -55,6 +55,8 @@ export interface ClientCoreOptions {
   maxPendingEventBytes?: number;
   /** JSON bytes a workflow input, event data or termination output may have (default 256 KiB). */
   maxPayloadBytes?: number;
+  /** Told of each etcd transaction the client's grouped writes send (see `GroupCommit`'s `onTxn`). */
+  onStoreCommit?: (event: StoreCommitEvent) => void;
 }
 
 /** Which instances `listWorkflows` returns; every filter given must match. */
@@ -97,7 +99,7 @@ export class ClientCore {
 
   constructor(options: ClientCoreOptions) {
     this.#kv = options.kv;
-    this.#commit = new GroupCommit(this.#kv);
+    this.#commit = new GroupCommit(this.#kv, options.onStoreCommit ? { onTxn: options.onStoreCommit } : {});
     this.#reminders = options.reminders;
     this.#clock = options.clock ?? systemClock;
     this.#maxPendingEvents = options.maxPendingEvents ?? DEFAULT_MAX_PENDING_EVENTS;

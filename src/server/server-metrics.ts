@@ -131,7 +131,8 @@ export class ServerMetrics {
   #instances: { at: number; counts: Map<string, number>; stalled: number; truncated: boolean } | undefined;
   #instanceScan: Promise<void> | undefined;
 
-  #commitObserved(component: string, e: StoreCommitEvent): void {
+  /** One etcd transaction of `component` (`workflows`, `timers` or `client`) answered. */
+  storeCommit(component: 'workflows' | 'timers' | 'client', e: StoreCommitEvent): void {
     this.#commitSeconds.observe(e.seconds, { component });
     this.#commits.inc({ component, outcome: e.outcome });
     this.#commitItems.inc({ component }, e.items);
@@ -150,8 +151,8 @@ export class ServerMetrics {
     timers.on('staged', (_name, target) => this.#staged.inc({ target }));
     timers.on('jobEnded', () => this.#ended.inc());
     timers.on('warning', (error) => this.#warnings.record('timers', error));
-    timers.on('storeCommit', (e) => this.#commitObserved('timers', e));
-    runtime.on('storeCommit', (e) => this.#commitObserved('workflows', e));
+    timers.on('storeCommit', (e) => this.storeCommit('timers', e));
+    runtime.on('storeCommit', (e) => this.storeCommit('workflows', e));
     runtime.on('warning', (error) => this.#warnings.record('workflows', error));
     runtime.on('step', () => this.#steps.inc());
     runtime.on('stalled', (e) => this.#stalls.inc({ workflow: e.workflowName }));

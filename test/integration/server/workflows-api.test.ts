@@ -162,6 +162,9 @@ test('a stalled workflow stays RUNNING; its stall is in properties, the list and
   // The steps (and the stalled attempts' records) went through the runtime's etcd transactions.
   t.regex(metrics, /^tickflow_store_commit_seconds_bucket\{component="workflows",le="\+Inf"\} [1-9]/m);
   t.regex(metrics, /^tickflow_store_commits_total\{component="workflows",outcome="committed"\} [1-9]/m);
+  // The start made through the HTTP API was the client's own transaction.
+  t.regex(metrics, /^tickflow_store_commits_total\{component="client",outcome="committed"\} [1-9]/m);
+  t.regex(metrics, /^tickflow_store_commit_items_total\{component="client"\} [1-9]/m);
   // One coalesced line in the server's log names the workflow and the error.
   await waitFor(() => /stalled on TypeError: cannot read the map/.test(server.stdout() + server.stderr()), {
     what: 'the stall in the server log',

@@ -102,14 +102,13 @@ export async function startServer(options: ServeOptions = {}): Promise<TickflowS
       ...(options.cronTimeZone !== undefined && { cronTimeZone: options.cronTimeZone }),
     });
     if (module) registerWorkflowModule(runtime, module);
-    // The client's transactions (starts and raises from the APIs) are counted once metrics exist.
-    let metrics: ServerMetrics | undefined;
+    // The client writes only when an API call comes in, after `metrics` below exists.
     const client = new WorkflowClient({
       kv,
       ...scope,
-      onStoreCommit: (e) => metrics?.storeCommit('client', e),
+      onStoreCommit: (e) => metrics.storeCommit('client', e),
     });
-    metrics = new ServerMetrics(runtime, client);
+    const metrics = new ServerMetrics(runtime, client);
     if (runtime.workerHub) {
       registerWorkerMetrics(metrics.registry, runtime.workerHub);
       runtime.workerHub.on('connected', (label, n) => log(`worker connected: ${label} (${n} connected)`));

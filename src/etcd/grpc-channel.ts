@@ -77,6 +77,12 @@ export interface GrpcChannelOptions {
   maxReceiveBytes: number;
   /** How long a ping may go unanswered, after a call timed out, before the connection is dropped. */
   pingTimeoutMs?: number;
+  /**
+   * Calls one connection carries before the next call opens a new one (default 1,000,000,000).
+   * HTTP/2 numbers a connection's streams and runs out past 2^30 client streams, about 30 hours at
+   * 10,000 calls a second: the old connection is closed gracefully, its calls in flight finish.
+   */
+  maxCallsPerConnection?: number;
 }
 
 /** Per-call settings. */
@@ -95,6 +101,7 @@ const SESSION_WINDOW_BYTES = 16 * 1024 * 1024;
 const SESSION_MEMORY_MB = 128;
 
 const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = constants;
+const MAX_CALLS_PER_CONNECTION = 1_000_000_000;
 
 /**
  * One HTTP/2 connection to one etcd member, for unary gRPC calls: a request message goes out, one
@@ -114,8 +121,12 @@ export class GrpcChannel {
   #session: ClientHttp2Session | undefined;
   #connecting: Promise<ClientHttp2Session> | undefined;
   #active = 0;
+  /** Calls in flight per connection, to close a retired one after its last call. */
+  readonly #perSession = new WeakMap<ClientHttp2Session, number>();
   #closed = false;
   #probing = false;
+  /** Calls started on the current connection. */
+  #calls = 0;
 
   constructor(target: GrpcTarget, options: GrpcChannelOptions) {
     this.#target = target;
@@ -129,7 +140,9 @@ export class GrpcChannel {
     if (session !== undefined && !session.closed && !session.destroyed) {
       return this.#call(session, path, message, options);
     }
-    return this.#connect().then((s) => this.#call(s, path, message, options));
+    // Through `unary` again: calls waiting for the connection may have used it up meanwhile
+    // (maxCallsPerConnection), and then this one opens the next.
+    return this.#connect().then(() => this.unary(path, message, options));
   }
 
   /** Drops the connection; calls in flight fail with CANCELLED, later ones fail at once. */
@@ -193,8 +206,19 @@ export class GrpcChannel {
     });
   }
 
+  /** New calls go to a new connection; this one closes once its calls in flight are done. */
+  #retire(session: ClientHttp2Session): void {
+    if (this.#session === session) this.#session = undefined;
+    if (!this.#perSession.get(session)) this.#closeRetired(session);
+  }
+
+  #closeRetired(session: ClientHttp2Session): void {
+    if (session !== this.#session && !session.closed && !session.destroyed) session.close();
+  }
+
   #adopt(session: ClientHttp2Session): void {
     this.#session = session;
+    this.#calls = 0;
     if (this.#active === 0) session.unref();
     const forget = (): void => {
       if (this.#session === session) this.#session = undefined;
@@ -229,13 +253,18 @@ export class GrpcChannel {
       try {
         stream = session.request(headers, { endStream: false });
       } catch (error) {
-        // The session closed under us between the check and the request: nothing was sent.
+        // The session closed under us between the check and the request, or it has no stream ids
+        // left: nothing was sent, and the next attempt takes a new connection.
+        this.#retire(session);
         reject(
           grpcCallError(GrpcStatus.UNAVAILABLE, `No connection established: ${(error as Error).message}`),
         );
         return;
       }
       this.#hold(session);
+      if (++this.#calls >= (this.#options.maxCallsPerConnection ?? MAX_CALLS_PER_CONNECTION)) {
+        this.#retire(session);
+      }
       const { maxReceiveBytes } = this.#options;
       const chunks: Buffer[] = [];
       let received = 0;
@@ -319,10 +348,14 @@ export class GrpcChannel {
 
   #hold(session: ClientHttp2Session): void {
     this.#active++;
+    this.#perSession.set(session, (this.#perSession.get(session) ?? 0) + 1);
     session.ref();
   }
 
   #release(session: ClientHttp2Session): void {
+    const left = (this.#perSession.get(session) ?? 1) - 1;
+    this.#perSession.set(session, left);
+    if (left === 0) this.#closeRetired(session);
     if (--this.#active > 0) return;
     session.unref();
     this.#session?.unref();

@@ -48,8 +48,21 @@ async function server(t: { teardown(fn: () => unknown): void }, handler: Handler
   return `http://127.0.0.1:${(h2.address() as AddressInfo).port}`;
 }
 
-function channel(t: { teardown(fn: () => unknown): void }, url: string, maxReceiveBytes = 1024): GrpcChannel {
-  const c = new GrpcChannel({ url }, { connectTimeoutMs: 2_000, maxReceiveBytes, pingTimeoutMs: 500 });
+function channel(
+  t: { teardown(fn: () => unknown): void },
+  url: string,
+  maxReceiveBytes = 1024,
+  maxCallsPerConnection?: number,
+): GrpcChannel {
+  const c = new GrpcChannel(
+    { url },
+    {
+      connectTimeoutMs: 2_000,
+      maxReceiveBytes,
+      pingTimeoutMs: 500,
+      ...(maxCallsPerConnection !== undefined && { maxCallsPerConnection }),
+    },
+  );
   t.teardown(() => c.close());
   return c;
 }
@@ -216,4 +229,25 @@ test('a connection that stops answering is dropped after a missed deadline, and 
   frozen = false;
   t.is((await call(h2, 'after')).toString(), 'after');
   t.is(connections, 2, 'a new connection');
+});
+
+test('a connection is replaced after maxCallsPerConnection calls; its calls in flight still finish', async (t) => {
+  const sessions: unknown[] = [];
+  const held: Array<() => void> = [];
+  const url = await server(t, (stream, request) => {
+    if (!sessions.includes(stream.session)) sessions.push(stream.session);
+    // The first connection's calls are answered only once the third call has been sent.
+    if (sessions.indexOf(stream.session) === 0) held.push(() => answer(stream, request));
+    else answer(stream, request);
+    if (held.length === 2) held.splice(0).forEach((release) => setTimeout(release, 50));
+  });
+  const h2 = channel(t, url, 1024, 2);
+  const first = call(h2, 'one');
+  const second = call(h2, 'two');
+  // The first connection has carried its two calls: the third opens another while they are open.
+  t.is((await call(h2, 'three')).toString(), 'three');
+  t.deepEqual((await Promise.all([first, second])).map(String), ['one', 'two']);
+  t.is((await call(h2, 'four')).toString(), 'four');
+  t.is((await call(h2, 'five')).toString(), 'five');
+  t.is(sessions.length, 3, 'calls 1-2, 3-4 and 5 on three connections');
 });

@@ -4,7 +4,8 @@ import { createServer, type Http2Server, type ServerHttp2Stream } from 'node:htt
 import { connect as netConnect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import test from 'ava';
 import { castGrpcError, GRPCDeadlineExceededError, GRPCUnavailableError } from 'etcd3';
-import { GrpcChannel, GrpcStatus, type GrpcCallError } from '../../../src/etcd/grpc-channel.js';
+import { GrpcStatus, type GrpcCallError } from '../../../src/etcd/grpc-call-error.js';
+import { GrpcChannel } from '../../../src/etcd/grpc-channel.js';
 import { StoreTooLargeError } from '../../../src/etcd/errors.js';
 import { toStoreError } from '../../../src/etcd/etcd-error.js';
 import { findFreePort } from '../../../src/etcd/free-port.js';

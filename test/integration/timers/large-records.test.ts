@@ -65,10 +65,13 @@ test('five 1 MB jobs read back from dormancy fire, and a small job of another pa
   const [small] = namesIn(2, 8, 1, 'small');
   if (small === undefined) throw new Error('no name for partition 2');
   const mb = 'm'.repeat(1_000_000);
-  const bigDue = Date.now() + 4_000;
-  for (const name of big) await service.schedule(name, { dueTime: new Date(bigDue), data: `${name}:${mb}` });
-  const smallDue = Date.now() + 2_500;
+  // Both due times from one instant, the small job scheduled first: how long the 5 MB take to
+  // write on a loaded machine must not move the small job's due time past the large ones'.
+  const now = Date.now();
+  const smallDue = now + 3_000;
+  const bigDue = now + 5_000;
   await service.schedule(small, { dueTime: new Date(smallDue), data: 'small' });
+  for (const name of big) await service.schedule(name, { dueTime: new Date(bigDue), data: `${name}:${mb}` });
   await rec.untilEnded([...big, small], { timeoutMs: 30_000 });
   for (const name of big) {
     const [d, ...again] = rec.of(name);
@@ -82,7 +85,7 @@ test('five 1 MB jobs read back from dormancy fire, and a small job of another pa
   }
   const [smallDelivery] = rec.of(small);
   t.true((smallDelivery?.handlerNow ?? 0) >= smallDue);
-  // The small job is due 1.5 s before the large ones: it must not wait for their read-back.
+  // The small job is due 2 s before the large ones: it must not wait for their read-back.
   t.true(
     (smallDelivery?.handlerNow ?? Infinity) < bigDue,
     `small job delivered ${(smallDelivery?.handlerNow ?? 0) - smallDue} ms after its tick`,

@@ -51,7 +51,7 @@ export class EtcdUnaryClient {
   readonly #retry: Policy;
   readonly #options: EtcdUnaryClientOptions;
   readonly #authenticate: UnaryMethod<AuthenticateRequest, { token: string }>;
-  #token: Promise<string | undefined> | undefined;
+  #token: Promise<string> | undefined;
   #next = 0;
 
   constructor(options: EtcdUnaryClientOptions) {
@@ -92,7 +92,8 @@ export class EtcdUnaryClient {
     message: Buffer,
     renewToken: boolean,
   ): Promise<Res> {
-    const token = await this.#authToken();
+    // Without auth there is no token to wait for: no extra turn on every call.
+    const token = this.#options.auth === undefined ? undefined : await this.#authToken();
     const count = this.#members.length;
     const first = this.#next++ % count;
     let skipped: unknown;
@@ -133,10 +134,10 @@ export class EtcdUnaryClient {
     return sent.then(undefined, (error: Error) => Promise.reject(castGrpcError(error)));
   }
 
-  /** etcd's auth token, fetched once from the first member that gives one; undefined without auth. */
-  #authToken(): Promise<string | undefined> {
+  /** etcd's auth token, fetched once from the first member that gives one. */
+  #authToken(): Promise<string> {
     const { auth } = this.#options;
-    if (auth === undefined) return NO_TOKEN;
+    if (auth === undefined) return Promise.reject(new Error('etcd auth token asked for without auth'));
     this.#token ??= this.#fetchToken(auth).catch((error: unknown) => {
       this.#token = undefined;
       throw error;
@@ -160,5 +161,3 @@ export class EtcdUnaryClient {
     throw lastError;
   }
 }
-
-const NO_TOKEN: Promise<undefined> = Promise.resolve(undefined);

@@ -98,7 +98,8 @@ export class ServerMetrics {
     new Histogram(
       'tickflow_store_commit_seconds',
       'Time from sending an etcd transaction to its answer, by component (workflows: steps; timers: ' +
-        'trigger outcomes and batched schedules). Several commits share one transaction.',
+        'trigger outcomes and batched schedules; client: starts, raises, terminations and purges ' +
+        'from the APIs). Several commits share one transaction.',
       COMMIT_BUCKETS,
     ),
   );
